@@ -1,0 +1,177 @@
+# Hone: hone.ko (kmod/), honefw (policyd/), the rule language (rules/).
+#
+#   make            userspace and kmod/hone.ko
+#   make check      every test (installs what it needs first)
+#   make demo       honefw on examples/ rules, real traffic, in namespaces
+#   make bench      benchmarks; each prints ratios measured in one run
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+CC		?= cc
+CLANG		?= clang
+PKGS		:= libnftnl libmnl libnetfilter_queue inih
+CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -fno-strict-aliasing
+LDLIBS		+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+
+B		:= build
+COMMON_SRCS	:= $(wildcard policyd/log.c policyd/pcapng.c)
+RULES_SRCS	:= $(wildcard rules/*.c)
+HONEFW_SRCS	:= $(filter-out $(COMMON_SRCS), $(wildcard policyd/*.c))
+# Everything but main(): what the tests, fuzzers and benchmarks link.
+LIB_SRCS	:= $(COMMON_SRCS) $(RULES_SRCS) \
+		   $(filter-out policyd/honefw.c, $(HONEFW_SRCS))
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+FUZZERS		:= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+BENCHES		:= $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/bench_*.c))
+TOOLS		:= $(patsubst tests/tools/%.c,$(B)/tools/%,$(wildcard tests/tools/*.c))
+
+obj		= $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+
+# The kernel headers: the running kernel's if installed, else the ones
+# Debian's linux-headers-amd64 points at (this machine's kernel has none).
+KVER		?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+		     else dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+		     sed -n 's/^linux-headers-\([^ ]*\).*/\1/p'; fi)
+KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)))
+KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
+
+.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-vm \
+	demo bench deps need-deps install clean
+.DELETE_ON_ERROR:
+
+all: userspace kmod
+
+userspace: $(B)/honefw $(TOOLS)
+
+$(B)/honefw: $(call obj,obj,$(COMMON_SRCS) $(RULES_SRCS) $(HONEFW_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+$(B)/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+# Test helpers run in namespaces and VMs: static, so the guest needs no libc.
+$(B)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+# --- kernel module ---------------------------------------------------------
+# Built in build/kmod/KVER so that several kernels do not clobber each other.
+kmod: kmod/hone.ko
+
+kmod/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/hone.h
+	@[ -n "$(KDIR)" ] || { echo "no kernel headers for '$(KVER)': make deps" >&2; exit 1; }
+	@mkdir -p $(KBUILD_OUT)
+	cp kmod/*.c kmod/*.h kmod/Kbuild $(KBUILD_OUT)/ 2>/dev/null || cp kmod/*.c kmod/Kbuild $(KBUILD_OUT)/
+	$(MAKE) -C $(KDIR) M=$(KBUILD_OUT) HONE_INCLUDE=$(CURDIR)/include W=1 modules
+	cp $(KBUILD_OUT)/hone.ko $@
+
+# --- tests -----------------------------------------------------------------
+check: need-deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-fuzz
+	$(MAKE) check-netns
+	$(MAKE) check-vm
+
+$(B)/unit: $(call obj,obj,$(LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(B)/unit-asan: $(call obj,asan,$(LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+
+check-unit: $(B)/unit $(B)/unit-asan $(B)/honefw
+	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw $(B)/unit -j2
+	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(B)/unit-asan -j2
+
+$(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(call obj,fuzzobj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+FUZZ_SECONDS	?= 30
+check-fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		n=$${f##*/}; mkdir -p $(B)/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 $(B)/corpus/$$n tests/fuzz/corpus/$$n \
+			> $(B)/fuzz-$$n.log 2>&1 || { tail -50 $(B)/fuzz-$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(B)/fuzz-$$n.log; \
+	done
+
+check-netns: userspace
+	tests/netns/run
+
+check-vm: all
+	tests/vm/run
+
+$(B)/bench/%: $(call obj,obj,tests/bench/%.c $(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: need-deps $(BENCHES) userspace
+	@set -e; for b in $(BENCHES); do $$b; done
+	@for s in tests/bench/*.sh; do [ -x "$$s" ] && $$s || true; done
+
+demo: need-deps
+	$(MAKE) userspace
+	examples/demo
+
+# --- set-up ----------------------------------------------------------------
+APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
+		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
+		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
+		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
+		   nftables iptables curl socat iperf3 python3 procps
+DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
+		   cpio xz depmod nft iptables socat iperf3 curl ip python3
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $(APT_PKGS)
+
+need-deps:
+	@pkg-config --exists $(PKGS) criterion 2>/dev/null && \
+	 for c in $(DEPS_CMDS); do command -v $$c >/dev/null || exit 1; done && \
+	 [ -n "$(KDIR)" ] || $(MAKE) deps
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man4 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/hone/rules.d \
+		$(DESTDIR)$(PREFIX)/share/doc/hone/examples \
+		$(DESTDIR)/lib/modules/$(KVER)/extra
+	install -m 0755 $(B)/honefw $(DESTDIR)$(SBINDIR)/honefw
+	install -m 0644 kmod/hone.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
+	for m in man/*.[0-9]; do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	install -m 0644 examples/*.ini $(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini ] || \
+		install -m 0644 examples/rules.ini $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini
+	[ ! -e policyd/honefw.service ] || { install -d $(DESTDIR)/lib/systemd/system; \
+		install -m 0644 policyd/honefw.service $(DESTDIR)/lib/systemd/system/; }
+
+clean:
+	rm -rf $(B) kmod/hone.ko
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * Hone: the ABI shared by hone.ko and userspace.
+ *
+ * APPEND-ONLY. Never renumber, never reuse a value, never change a layout.
+ *
+ * /dev/hone is a PCAP-NG stream in host byte order (the Section Header's
+ * byte-order magic tells readers which). Timestamps are microseconds since
+ * the epoch, split in a high and a low 32-bit word. Every block is padded
+ * to 4 bytes and repeats its total length at its end. Options are a 16-bit
+ * code, a 16-bit length and the value padded to 4 bytes; a list ends with
+ * opt_endofopt. man/hone-pcapng.5 draws every block byte by byte.
+ *
+ * Option codes below 256 are PCAP-NG's own or the 2013 Hone sensor's; codes
+ * from 257 up are Hone's. Each block type has its own option space.
+ */
+#ifndef _UAPI_HONE_H
+#define _UAPI_HONE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HONE_VERSION "0.1"
+
+/* ---- Block types ------------------------------------------------------ */
+
+#define HONE_BT_SHB		0x0A0D0D0AU	/* Section Header */
+#define HONE_BT_IDB		0x00000001U	/* Interface Description */
+#define HONE_BT_ISB		0x00000005U	/* Interface Statistics */
+#define HONE_BT_EPB		0x00000006U	/* Enhanced Packet */
+#define HONE_BT_PROCESS		0x00000101U	/* Hone Process Event */
+#define HONE_BT_CONNECTION	0x00000102U	/* Hone Connection Event */
+
+#define HONE_BYTE_ORDER_MAGIC	0x1A2B3C4DU
+#define HONE_LINKTYPE_RAW	101		/* packet starts at the IP header */
+
+/* Smallest block: type, total length, trailing total length. */
+#define HONE_BLOCK_MIN		12U
+/* Largest block Hone writes (dumpcap's pipe limit). */
+#define HONE_BLOCK_MAX		(256U * 1024U)
+
+/* ---- Options valid in every block ------------------------------------- */
+
+#define HONE_OPT_ENDOFOPT	0
+#define HONE_OPT_COMMENT	1	/* UTF-8 string */
+
+/* ---- Section Header options ------------------------------------------- */
+
+#define HONE_SHB_HARDWARE	2	/* string */
+#define HONE_SHB_OS		3	/* string: uname */
+#define HONE_SHB_USERAPPL	4	/* string: "Hone <version>" */
+/* Host id. First byte is the type: 0 = string (the bytes follow),
+ * 1 = GUID (3 zero bytes, then 16 bytes). As the 2013 sensor wrote it. */
+#define HONE_SHB_HOSTID		257
+#define HONE_HOSTID_STRING	0
+#define HONE_HOSTID_GUID	1
+
+/* ---- Interface Description options ------------------------------------ */
+
+#define HONE_IF_NAME		2	/* string */
+#define HONE_IF_DESCRIPTION	3	/* string */
+#define HONE_IF_TSRESOL		9	/* u8; Hone writes 6 (microseconds) */
+
+/* ---- Enhanced Packet options ------------------------------------------ */
+
+#define HONE_EPB_FLAGS		2	/* u32; direction in bits 0-1 */
+#define HONE_EPB_FLAG_INBOUND	1U
+#define HONE_EPB_FLAG_OUTBOUND	2U
+#define HONE_EPB_PID_TID	8	/* u32 pid, u32 tid: exactly 8 bytes */
+#define HONE_EPB_CONN		257	/* u32: low 32 bits of the socket cookie */
+#define HONE_EPB_PID		258	/* u32: owning process (tgid) */
+#define HONE_EPB_COOKIE		259	/* u64: the whole socket cookie */
+#define HONE_EPB_VERDICT	260	/* u32: enum hone_verdict (honefw logs) */
+#define HONE_EPB_MARK		261	/* u32: packet mark given (honefw logs) */
+#define HONE_EPB_RULE		262	/* string: name of the deciding rule */
+#define HONE_EPB_NTH		263	/* u64: index of the packet in its
+					 * connection, from 1 (honefw logs) */
+
+/* ---- Interface Statistics options ------------------------------------- */
+
+#define HONE_ISB_STARTTIME	2	/* u32 hi, u32 lo */
+#define HONE_ISB_ENDTIME	3	/* u32 hi, u32 lo */
+#define HONE_ISB_IFRECV		4	/* u64: packets seen by the sensor */
+#define HONE_ISB_IFDROP		5	/* u64: packets lost by the sensor */
+#define HONE_ISB_FILTERACCEPT	6	/* u64: packets filtered for this reader */
+#define HONE_ISB_OSDROP		7	/* u64: packets dropped, reader's ring full */
+#define HONE_ISB_USRDELIV	8	/* u64: packets delivered to this reader */
+/* Hone counters, u64, as in 2013. */
+#define HONE_ISB_PROC_RECV	257	/* process events seen */
+#define HONE_ISB_PROC_DROP	258	/* process events lost by the sensor */
+#define HONE_ISB_PROC_RDROP	259	/* process events dropped, ring full */
+#define HONE_ISB_PROC_DELIV	260	/* process events delivered */
+#define HONE_ISB_CONN_RECV	261	/* connection events seen */
+#define HONE_ISB_CONN_DROP	262	/* connection events lost by the sensor */
+#define HONE_ISB_CONN_RDROP	263	/* connection events dropped, ring full */
+#define HONE_ISB_CONN_DELIV	264	/* connection events delivered */
+
+/* ---- Process Event block (0x101) ---------------------------------------
+ *
+ *	u32 block type, u32 total length,
+ *	u32 pid (thread-group id), u32 timestamp high, u32 timestamp low,
+ *	options, u32 total length
+ */
+#define HONE_PROC_EVENT		2	/* u32: enum below; absent means exec */
+#define HONE_PROC_PATH		3	/* string: executable path */
+#define HONE_PROC_ARGV		4	/* NUL-separated and NUL-terminated */
+#define HONE_PROC_PPID		5	/* u32 */
+#define HONE_PROC_UID		6	/* u32: effective uid, initial user ns */
+#define HONE_PROC_GID		7	/* u32: effective gid, initial user ns */
+/* 8 and 9 are user/group names in the 2013 spec; never written. */
+#define HONE_PROC_TID		257	/* u32: the thread that forked/exec'd */
+#define HONE_PROC_START		258	/* u64: start time, ns since boot;
+					 * (pid, start) names a process for
+					 * the whole boot */
+#define HONE_PROC_COMM		259	/* string: task comm */
+#define HONE_PROC_EXIT_CODE	260	/* u32: as wait(2) reports it */
+#define HONE_PROC_RUID		261	/* u32: real uid */
+#define HONE_PROC_RGID		262	/* u32: real gid */
+#define HONE_PROC_PPID_START	263	/* u64: the parent's start time */
+
+enum hone_proc_event {
+	HONE_PROC_EXEC		= 0,
+	HONE_PROC_FORK		= 1,
+	HONE_PROC_KTHREAD	= 2,
+	HONE_PROC_EXIT		= 0xFFFFFFFFU,
+};
+
+/* ---- Connection Event block (0x102) ------------------------------------
+ *
+ *	u32 block type, u32 total length,
+ *	u32 connection id (low 32 bits of the socket cookie), u32 pid,
+ *	u32 timestamp high, u32 timestamp low,
+ *	options, u32 total length
+ */
+#define HONE_CONN_EVENT		2	/* u32: enum below; absent means open */
+#define HONE_CONN_COOKIE	257	/* u64: socket cookie (SO_COOKIE) */
+#define HONE_CONN_FAMILY	258	/* u32: AF_INET or AF_INET6 */
+#define HONE_CONN_TYPE		259	/* u32: SOCK_STREAM, SOCK_DGRAM, ... */
+#define HONE_CONN_PROTO		260	/* u32: IPPROTO_* */
+#define HONE_CONN_LOCAL		261	/* u16 port (host order), u16 zero,
+					 * then 4 or 16 address bytes
+					 * (network order) */
+#define HONE_CONN_REMOTE	262	/* same layout as HONE_CONN_LOCAL */
+#define HONE_CONN_UID		263	/* u32: socket owner uid */
+#define HONE_CONN_TID		264	/* u32: thread that created it */
+#define HONE_CONN_NETNS		265	/* u32: network namespace inode */
+#define HONE_CONN_INODE		266	/* u64: socket inode, 0 if none */
+
+enum hone_conn_event {
+	HONE_CONN_OPEN		= 0,	/* socket created */
+	HONE_CONN_ACCEPT	= 1,	/* socket accepted from a listener */
+	HONE_CONN_CLOSE		= 0xFFFFFFFFU,	/* socket freed */
+};
+
+/* ---- Verdicts, as honefw logs them (HONE_EPB_VERDICT) ----------------- */
+
+enum hone_verdict {
+	HONE_VERDICT_ACCEPT	= 0,
+	HONE_VERDICT_DROP	= 1,
+	HONE_VERDICT_REJECT	= 2,
+	HONE_VERDICT_REDIRECT	= 3,
+};
+
+/* ---- ioctls on /dev/hone and /dev/honet (magic 0xE0, as in 2013) -------- */
+
+#define HONE_IOC_MAGIC		0xE0
+
+/* End the section: the next read gives the statistics block (or the text
+ * TAIL line), the one after returns 0, then a new section and snapshot. */
+#define HEIO_RESTART		_IO(HONE_IOC_MAGIC, 1)
+/* Returns 1 while nothing of the current section has been read. */
+#define HEIO_GET_AT_HEAD	_IO(HONE_IOC_MAGIC, 3)
+/* Argument: pointer to unsigned int. */
+#define HEIO_GET_SNAPLEN	_IOR(HONE_IOC_MAGIC, 4, int)
+/* Argument: the value itself (0 = whole packet); starts a new section. */
+#define HEIO_SET_SNAPLEN	_IOW(HONE_IOC_MAGIC, 5, int)
+/* Argument: a socket fd of the caller, or -1: its packets are not
+ * delivered to this reader (a forwarder hides its own traffic). */
+#define HEIO_SET_FILTER_SOCK	_IOW(HONE_IOC_MAGIC, 6, int)
+/* Argument: pointer to struct hone_stats. */
+#define HEIO_GET_STATS		_IOR(HONE_IOC_MAGIC, 8, struct hone_stats)
+
+/* Counters of one reader; the *_lost ones are the sensor's, for all. */
+struct hone_stats {
+	__u64 packets;		/* packets delivered to this reader */
+	__u64 packets_dropped;	/* ... dropped, this reader's ring full */
+	__u64 packets_lost;	/* packets the sensor could not record */
+	__u64 packets_filtered;	/* packets of the filtered socket */
+	__u64 proc_events;
+	__u64 proc_dropped;
+	__u64 proc_lost;
+	__u64 conn_events;
+	__u64 conn_dropped;
+	__u64 conn_lost;
+};
+
+#endif /* _UAPI_HONE_H */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rule language: parse /etc/hone/rules.ini (+ rules.d/*.ini), compile
+ * it, and match packets against it. Used live by honefw and offline by
+ * --check and --replay, so nothing here knows about sockets or /proc: the
+ * caller describes the packet and its process.
+ */
+#ifndef HONE_RULES_H
+#define HONE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rules;		/* a compiled rule set; immutable once loaded */
+struct rule;		/* one rule of it */
+
+enum rules_action {
+	RULES_ACCEPT,
+	RULES_DROP,
+	RULES_REJECT,
+	RULES_REDIRECT_QUEUE,	/* hand to another NFQUEUE */
+	RULES_REDIRECT_ADDR,	/* divert to a local ADDR:PORT */
+};
+
+enum rules_failmode {
+	RULES_FAIL_OPEN,	/* traffic passes while honefw is down */
+	RULES_FAIL_CLOSED,	/* new traffic is dropped while it is down */
+};
+
+enum rules_dir {
+	RULES_DIR_IN = 1,
+	RULES_DIR_OUT = 2,
+};
+
+/* One packet, as the matcher sees it. Addresses in network order. */
+struct rules_pkt {
+	uint8_t family;		/* AF_INET, AF_INET6 */
+	uint8_t proto;		/* IPPROTO_* */
+	uint8_t dir;		/* enum rules_dir */
+	uint8_t tcpflags;	/* TCP header flags byte, 0 if not TCP */
+	uint8_t local[16];	/* IPv4 in the first 4 bytes */
+	uint8_t remote[16];
+	uint16_t lport, rport;	/* host order; ICMP: 0 */
+	uint32_t length;	/* IP packet length */
+	uint64_t nth;		/* index in its connection, from 1 */
+};
+
+/* A process and, through parent, its pedigree. Every string may be NULL
+ * when unknown; a key that needs it then does not match. */
+struct rules_proc {
+	uint32_t pid, ppid;
+	uint32_t uid, gid;
+	const char *exe;	/* executable path */
+	const char *cmdline;	/* argv joined with single spaces */
+	const uint8_t *sha256;	/* 32 bytes, or NULL if not computed */
+	const struct rules_proc *parent;	/* NULL at the top */
+};
+
+struct rules_verdict {
+	enum rules_action action;
+	bool has_mark;
+	uint32_t mark;		/* QoS mark, with any action that passes */
+	uint16_t queue;		/* RULES_REDIRECT_QUEUE */
+	uint8_t family;		/* RULES_REDIRECT_ADDR: AF_INET/AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+	bool log;
+	/* The deciding rule (or the default) looked at per-packet keys
+	 * (tcpflags, length, nth): later packets of the connection may get
+	 * another verdict, so the verdict cannot be stored for the whole
+	 * connection. */
+	bool per_packet;
+	const struct rule *rule;	/* NULL: [global] default/unknown */
+};
+
+struct rules_global {
+	enum rules_action def;		/* default: accept|drop */
+	enum rules_action unknown;	/* packets with no process */
+	enum rules_failmode failmode;
+	uint16_t queue;			/* NFQUEUE number honefw uses */
+	bool log;
+};
+
+/* Receives every diagnostic: file and line (0 when the whole file is
+ * meant), whether it is only a warning, and the message. */
+typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
+				bool warning, const char *msg);
+
+#define RULES_LOAD_NO_OWNER_CHECK	0x1	/* tests: skip root/mode check */
+
+/* Load path and then <dir of path>/rules.d/ *.ini. On any error nothing is
+ * returned: a negative errno (-EINVAL for bad content), every error given
+ * to report. */
+int rules_load(const char *path, unsigned flags, rules_report_fn report,
+	       void *ctx, struct rules **out);
+/* Parse one in-memory file, named name in diagnostics (tests, fuzzing). */
+int rules_load_buffer(const char *name, const char *buf, size_t len,
+		      rules_report_fn report, void *ctx, struct rules **out);
+void rules_free(struct rules *rs);
+
+const struct rules_global *rules_global(const struct rules *rs);
+size_t rules_count(const struct rules *rs);
+/* True if some rule uses sha256 (the caller need not hash otherwise). */
+bool rules_need_sha256(const struct rules *rs);
+
+/* Judge a packet. proc is NULL for packets without a process (the unknown
+ * policy). Fills v and returns v->rule. Safe to call concurrently. */
+const struct rule *rules_match(const struct rules *rs,
+			       const struct rules_pkt *pkt,
+			       const struct rules_proc *proc,
+			       struct rules_verdict *v);
+
+const char *rule_name(const struct rule *r);
+const char *rule_file(const struct rule *r);
+unsigned rule_line(const struct rule *r);
+
+const char *rules_action_name(enum rules_action a);
+
+#endif /* HONE_RULES_H */
