@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+
+#include "htab.h"
+
+static size_t slot(const struct htab *h, uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return key & h->mask;
+}
+
+int htab_init(struct htab *h, size_t buckets)
+{
+	size_t n = 16;
+
+	while (n < buckets)
+		n <<= 1;
+	h->b = calloc(n, sizeof(*h->b));
+	if (!h->b)
+		return -ENOMEM;
+	h->mask = n - 1;
+	h->n = 0;
+	return 0;
+}
+
+void htab_free(struct htab *h)
+{
+	free(h->b);
+	h->b = NULL;
+}
+
+static int grow(struct htab *h)
+{
+	struct htab nh;
+	struct hnode *n, *next;
+	size_t i;
+	int ret;
+
+	ret = htab_init(&nh, (h->mask + 1) * 2);
+	if (ret)
+		return ret;
+	for (i = 0; i <= h->mask; i++) {
+		for (n = h->b[i]; n; n = next) {
+			next = n->next;
+			n->next = nh.b[slot(&nh, n->key)];
+			nh.b[slot(&nh, n->key)] = n;
+		}
+	}
+	nh.n = h->n;
+	free(h->b);
+	*h = nh;
+	return 0;
+}
+
+void htab_insert(struct htab *h, struct hnode *n)
+{
+	struct hnode **b;
+
+	/* A failed grow only makes chains longer. */
+	if (h->n > h->mask)
+		grow(h);
+	b = &h->b[slot(h, n->key)];
+	n->next = *b;
+	*b = n;
+	h->n++;
+}
+
+struct hnode *htab_find(const struct htab *h, uint64_t key)
+{
+	struct hnode *n;
+
+	for (n = h->b[slot(h, key)]; n; n = n->next)
+		if (n->key == key)
+			return n;
+	return NULL;
+}
+
+void htab_remove(struct htab *h, struct hnode *n)
+{
+	struct hnode **p;
+
+	for (p = &h->b[slot(h, n->key)]; *p; p = &(*p)->next) {
+		if (*p == n) {
+			*p = n->next;
+			h->n--;
+			return;
+		}
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small intrusive hash table keyed by a 64-bit integer (pid, socket
+ * cookie, inode). Chained, power-of-two buckets, grows at load 1.
+ */
+#ifndef HONE_HTAB_H
+#define HONE_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hnode {
+	struct hnode *next;
+	uint64_t key;
+};
+
+struct htab {
+	struct hnode **b;
+	size_t mask;
+	size_t n;
+};
+
+#define htab_entry(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+int htab_init(struct htab *h, size_t buckets);
+void htab_free(struct htab *h);
+/* Inserts even if the key exists; htab_find then returns the newest. */
+void htab_insert(struct htab *h, struct hnode *n);
+struct hnode *htab_find(const struct htab *h, uint64_t key);
+void htab_remove(struct htab *h, struct hnode *n);
+
+#endif /* HONE_HTAB_H */

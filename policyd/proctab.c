@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proctab.h"
+
+/* A uid's name, looked up once: NSS is far too slow for every exec. */
+struct uname {
+	struct hnode node;
+	char *name;		/* NULL: no such user */
+};
+
+struct proctab {
+	struct htab pids;
+	struct htab unames;
+	struct pent *newest, *oldest;
+	size_t count;
+	void (*release)(void *ctx, struct pent *e);
+	void *ctx;
+};
+
+int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
+		 struct proctab **out)
+{
+	struct proctab *t;
+	int ret;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	ret = htab_init(&t->pids, 4096);
+	if (ret)
+		goto err_free;
+	ret = htab_init(&t->unames, 64);
+	if (ret)
+		goto err_pids;
+	t->release = release;
+	t->ctx = ctx;
+	*out = t;
+	return 0;
+
+err_pids:
+	htab_free(&t->pids);
+err_free:
+	free(t);
+	return ret;
+}
+
+static void unlink_recent(struct proctab *t, struct pent *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		t->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		t->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void link_recent(struct proctab *t, struct pent *e)
+{
+	e->newer = NULL;
+	e->older = t->newest;
+	if (t->newest)
+		t->newest->newer = e;
+	else
+		t->oldest = e;
+	t->newest = e;
+}
+
+void proctab_touch(struct proctab *t, struct pent *e)
+{
+	if (e->p.exited || t->newest == e)
+		return;
+	unlink_recent(t, e);
+	link_recent(t, e);
+}
+
+static void unhash(struct proctab *t, struct pent *e)
+{
+	if (!e->hashed)
+		return;
+	htab_remove(&t->pids, &e->node);
+	e->hashed = false;
+}
+
+static void destroy(struct proctab *t, struct pent *e)
+{
+	unhash(t, e);
+	unlink_recent(t, e);
+	t->release(t->ctx, e);
+	t->count--;
+	free(e->p.exe);
+	free(e->p.cmdline);
+	free(e->argv);
+	free(e);
+}
+
+void proctab_free(struct proctab *t)
+{
+	struct hnode *n;
+	size_t i;
+
+	if (!t)
+		return;
+	/* Every entry is on the recency list; the caller has freed the
+	 * connections that pointed at them. */
+	while (t->newest)
+		destroy(t, t->newest);
+	for (i = 0; i <= t->unames.mask; i++) {
+		while ((n = t->unames.b[i])) {
+			struct uname *u = htab_entry(n, struct uname, node);
+
+			htab_remove(&t->unames, n);
+			free(u->name);
+			free(u);
+		}
+	}
+	htab_free(&t->unames);
+	htab_free(&t->pids);
+	free(t);
+}
+
+size_t proctab_count(const struct proctab *t)
+{
+	return t->count;
+}
+
+struct pent *proctab_find(const struct proctab *t, uint32_t pid)
+{
+	struct hnode *n = htab_find(&t->pids, pid);
+
+	return n ? htab_entry(n, struct pent, node) : NULL;
+}
+
+struct pent *proctab_recent(const struct proctab *t)
+{
+	return t->newest;
+}
+
+void proctab_get(struct pent *e)
+{
+	e->refs++;
+}
+
+void proctab_put(struct proctab *t, struct pent *e)
+{
+	struct pent *parent;
+
+	/* Iterative: freeing a child may free its exited parent, and so on
+	 * up a chain of exited ancestors. */
+	while (e && --e->refs == 0) {
+		parent = e->p.view.parent ? proc_pent((const struct proc *)
+						      e->p.view.parent) : NULL;
+		destroy(t, e);
+		e = parent;
+	}
+}
+
+static char *user_name(struct proctab *t, uint32_t uid)
+{
+	struct hnode *n = htab_find(&t->unames, uid);
+	struct passwd pw, *res = NULL;
+	struct uname *u;
+	char buf[1024];
+
+	if (n)
+		return htab_entry(n, struct uname, node)->name;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
+		u->name = strdup(pw.pw_name);
+	u->node.key = uid;
+	htab_insert(&t->unames, &u->node);
+	return u->name;
+}
+
+void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
+		     uint32_t gid)
+{
+	e->p.view.uid = uid;
+	e->p.view.gid = gid;
+	e->p.user = user_name(t, uid);
+}
+
+static int set_strings(struct pent *e, const char *exe, const char *argv,
+		       size_t len)
+{
+	char *nexe = NULL, *nargv = NULL, *ncmd = NULL;
+	size_t i, n;
+
+	if (exe && !(nexe = strdup(exe)))
+		goto err;
+	if (len) {
+		nargv = malloc(len + 1);
+		ncmd = malloc(len + 1);
+		if (!nargv || !ncmd)
+			goto err;
+		memcpy(nargv, argv, len);
+		nargv[len] = '\0';
+		/* The matcher sees argv joined with single spaces. */
+		for (i = 0; i < len; i++)
+			ncmd[i] = argv[i] ? argv[i] : ' ';
+		for (n = len; n && !argv[n - 1]; n--)
+			;
+		ncmd[n] = '\0';
+		if (argv[len - 1])
+			len++;	/* the log's argv is NUL-terminated */
+	}
+	free(e->p.exe);
+	free(e->p.cmdline);
+	free(e->argv);
+	e->p.exe = nexe;
+	e->p.cmdline = ncmd;
+	e->argv = nargv;
+	e->argvlen = len;
+	e->p.view.exe = nexe;
+	e->p.view.cmdline = ncmd;
+	return 0;
+err:
+	free(ncmd);
+	free(nargv);
+	free(nexe);
+	return -ENOMEM;
+}
+
+struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
+			 struct pent *parent)
+{
+	struct pent *e, *old = proctab_find(t, pid);
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (parent) {
+		if (set_strings(e, parent->p.exe, parent->argv,
+				parent->argvlen)) {
+			free(e);
+			return NULL;
+		}
+		e->p.view = parent->p.view;
+		e->p.user = parent->p.user;
+		memcpy(e->p.sha256, parent->p.sha256, sizeof(e->p.sha256));
+		e->p.has_sha256 = parent->p.has_sha256;
+		e->p.view.ppid = parent->p.view.pid;
+		e->p.view.parent = &parent->p.view;
+		proctab_get(parent);
+	}
+	e->p.view.pid = pid;
+	e->p.view.exe = e->p.exe;
+	e->p.view.cmdline = e->p.cmdline;
+	e->p.view.sha256 = e->p.has_sha256 ? e->p.sha256 : NULL;
+	e->p.start = start;
+	e->refs = 1;		/* the live reference, dropped at exit */
+	if (old) {
+		/* pid reuse: the old process is gone even if its exit was
+		 * lost; it lives on only for what still holds it. */
+		unhash(t, old);
+		proctab_exit(t, old);
+	}
+	e->node.key = pid;
+	htab_insert(&t->pids, &e->node);
+	e->hashed = true;
+	link_recent(t, e);
+	t->count++;
+	return e;
+}
+
+void proctab_adopt(struct pent *child, struct pent *parent)
+{
+	if (child->p.view.parent || child == parent)
+		return;
+	proctab_get(parent);
+	child->p.view.parent = &parent->p.view;
+	child->p.view.ppid = parent->p.view.pid;
+}
+
+int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
+		 const char *argv, size_t len)
+{
+	int ret = set_strings(e, exe, argv, len);
+
+	if (ret)
+		return ret;
+	e->p.has_sha256 = false;
+	e->p.view.sha256 = NULL;
+	e->scanned = false;
+	proctab_touch(t, e);
+	return 0;
+}
+
+void proctab_exit(struct proctab *t, struct pent *e)
+{
+	if (e->p.exited)
+		return;
+	e->p.exited = true;
+	proctab_put(t, e);
+}

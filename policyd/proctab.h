@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The process table behind sensor_proc(): pid -> the current process with
+ * that pid. A process is replaced when its pid is reused (a new fork with
+ * that pid), and an exited one is kept while children or connections hold
+ * it, so pedigrees and late packets still resolve; then it is freed.
+ */
+#ifndef HONE_PROCTAB_H
+#define HONE_PROCTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "htab.h"
+#include "sensor.h"
+
+struct sockref;
+
+struct pent {
+	struct proc p;
+	char *argv;		/* NUL-separated, as the log writes it */
+	size_t argvlen;
+	struct hnode node;	/* by pid, while it is the current one */
+	struct pent *newer, *older;	/* recency list of current entries */
+	unsigned refs;		/* live + children + connections */
+	bool hashed;
+	/* Netlink sensor: socket inodes among its fds at the last scan. */
+	struct sockref *socks;
+	size_t nsocks;
+	bool scanned;		/* fds read since its last fork or exec */
+};
+
+struct proctab;
+
+/* release is called on every entry before it is freed. */
+int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
+		 struct proctab **out);
+void proctab_free(struct proctab *t);
+size_t proctab_count(const struct proctab *t);
+
+struct pent *proctab_find(const struct proctab *t, uint32_t pid);
+/* The most recently forked, exec'd or touched entry; then e->older. */
+struct pent *proctab_recent(const struct proctab *t);
+void proctab_touch(struct proctab *t, struct pent *e);
+
+/* A new process, replacing any current one with this pid. With a parent
+ * it starts as a copy of it (a forked child runs its parent's image). */
+struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
+			 struct pent *parent);
+/* At start-up, /proc is read before parents are known: link them after. */
+void proctab_adopt(struct pent *child, struct pent *parent);
+/* What exec tells: argv NUL-separated (len bytes); exe may be NULL. */
+int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
+		 const char *argv, size_t len);
+void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
+		     uint32_t gid);
+void proctab_exit(struct proctab *t, struct pent *e);
+
+void proctab_get(struct pent *e);
+void proctab_put(struct proctab *t, struct pent *e);
+
+static inline struct pent *proc_pent(const struct proc *p)
+{
+	return htab_entry(p, struct pent, p);
+}
+
+#endif /* HONE_PROCTAB_H */

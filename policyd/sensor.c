@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sensor front: picks a backend, owns the tables, answers lookups. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hone/hone.h>
+
+#include "sensor_priv.h"
+
+#define CONN_MAX	(1U << 18)
+/* Closed sockets are kept this long: TIME_WAIT is 60 s. */
+#define CONN_GRACE	(120ULL * 1000000000ULL)
+/* A socket nobody was found holding is searched for again after this. */
+#define CONN_RETRY	(1ULL * 1000000000ULL)
+
+uint64_t sensor_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t sensor_wallclock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void release(void *ctx, struct pent *e)
+{
+	struct sensor *s = ctx;
+
+	if (s->ops->release)
+		s->ops->release(s, e);
+}
+
+int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
+{
+	struct sensor *s;
+	int ret;
+
+	if (kind == SENSOR_AUTO)
+		kind = access("/dev/hone", R_OK) ? SENSOR_NETLINK : SENSOR_KMOD;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->kind = kind;
+	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
+	s->need_sha256 = need_sha256;
+	s->fd = -1;
+	ret = proctab_init(release, s, &s->procs);
+	if (ret)
+		goto err_free;
+	ret = conntab_init(s->procs, CONN_MAX, &s->conns);
+	if (ret)
+		goto err_procs;
+	ret = s->ops->open(s);
+	if (ret)
+		goto err_conns;
+	*out = s;
+	return 0;
+
+err_conns:
+	conntab_free(s->conns);
+err_procs:
+	proctab_free(s->procs);
+err_free:
+	free(s);
+	return ret;
+}
+
+void sensor_close(struct sensor *s)
+{
+	if (!s)
+		return;
+	/* Connections hold processes, and processes the backend's index. */
+	conntab_free(s->conns);
+	proctab_free(s->procs);
+	s->ops->close(s);
+	free(s);
+}
+
+enum sensor_kind sensor_kind(const struct sensor *s)
+{
+	return s->kind;
+}
+
+int sensor_fd(const struct sensor *s)
+{
+	return s->fd;
+}
+
+int sensor_drain(struct sensor *s)
+{
+	int ret = s->ops->drain(s);
+
+	/* The only place entries are freed: pointers the verdict path got
+	 * stay valid until it drains again. */
+	conntab_expire(s->conns, sensor_now(), CONN_GRACE);
+	return ret;
+}
+
+const struct proc *sensor_proc(struct sensor *s, pid_t pid)
+{
+	struct pent *e = proctab_find(s->procs, pid);
+
+	return e ? &e->p : NULL;
+}
+
+struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
+			 uint64_t inode)
+{
+	struct conn *c = conntab_find(s->conns, cookie);
+	struct pent *owner;
+
+	if (c && c->proc)
+		return c;
+	/* hone.ko says who owns a socket before its first packet; without
+	 * a socket inode there is no descriptor to look for. */
+	if (!s->ops->owner || !inode)
+		return NULL;
+	if (!c) {
+		c = conntab_set(s->conns, cookie, NULL, uid, inode);
+		if (!c)
+			return NULL;
+	}
+	if (!conntab_retry(c, sensor_now(), CONN_RETRY))
+		return NULL;
+	s->st.conn_misses++;
+	owner = s->ops->owner(s, uid, inode);
+	if (!owner)
+		return NULL;
+	c = conntab_set(s->conns, cookie, owner, uid, inode);
+	if (c)
+		sensor_log_conn(s, c, HONE_CONN_OPEN, 0);
+	return c;
+}
+
+void sensor_set_log(struct sensor *s, struct pcapng_writer *w)
+{
+	s->log = w;
+}
+
+void sensor_stats(const struct sensor *s, struct sensor_stats *st)
+{
+	*st = s->st;
+	st->procs = proctab_count(s->procs);
+	st->conns = conntab_count(s->conns);
+}
+
+void sensor_log_proc(struct sensor *s, const struct pent *e, uint32_t event,
+		     uint64_t ts_us)
+{
+	(void)s; (void)e; (void)event; (void)ts_us;
+}
+
+void sensor_log_conn(struct sensor *s, const struct conn *c, uint32_t event,
+		     uint64_t ts_us)
+{
+	(void)s; (void)c; (void)event; (void)ts_us;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What honefw knows of processes and sockets, and the sensors that tell it:
+ * hone.ko's /dev/hone stream, or the netlink sensor (proc connector, /proc
+ * at exec, sock_diag) where the module is not loaded. Both fill the same
+ * tables; the verdict path only reads them.
+ */
+#ifndef HONE_SENSOR_H
+#define HONE_SENSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rules.h"
+
+struct pcapng_writer;
+
+enum sensor_kind {
+	SENSOR_AUTO,	/* kmod if /dev/hone exists, else netlink */
+	SENSOR_KMOD,
+	SENSOR_NETLINK,
+};
+
+/* One process. view is what the matcher reads; view.parent points into
+ * the parent's entry (kept alive while children reference it). */
+struct proc {
+	struct rules_proc view;
+	uint64_t start;		/* start time, ns since boot; 0 if unknown */
+	char *exe;
+	char *cmdline;
+	char *user;		/* name of uid, for logs; NULL if none */
+	uint8_t sha256[32];
+	bool has_sha256;
+	bool exited;
+};
+
+/* One socket, keyed by its cookie. */
+struct conn {
+	uint64_t cookie;
+	uint32_t pid;		/* owner: creator or acceptor */
+	uint32_t uid;
+	uint64_t inode;
+	uint64_t packets;	/* packets judged so far (the nth key) */
+	bool closed;
+	const struct proc *proc;	/* the owner (pid may be reused) */
+};
+
+struct sensor;
+
+/* need_sha256: hash executables at exec (rules_need_sha256()). */
+int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out);
+void sensor_close(struct sensor *s);
+enum sensor_kind sensor_kind(const struct sensor *s);
+/* A descriptor to poll for readability; then call sensor_drain(). */
+int sensor_fd(const struct sensor *s);
+/* Read every pending event into the tables without blocking.
+ * Returns the number of events or a negative errno. */
+int sensor_drain(struct sensor *s);
+
+const struct proc *sensor_proc(struct sensor *s, pid_t pid);
+/* The socket with this cookie. For the netlink sensor, the caller passes
+ * what sock_diag said (uid, inode) so the owner can be found on a miss;
+ * hone.ko has already told the owner. NULL when no owner is known. */
+struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
+			 uint64_t inode);
+
+/* Write process and connection blocks for what is known into a verdict
+ * log, so the log stands on its own (may be NULL to skip). */
+void sensor_set_log(struct sensor *s, struct pcapng_writer *w);
+
+/* Counters for --stats and the tests. */
+struct sensor_stats {
+	uint64_t events, lost, procs, conns, conn_misses;
+	uint64_t unread;	/* netlink: gone before /proc was read */
+	uint64_t fd_scans;	/* netlink: /proc/PID/fd directories read */
+};
+void sensor_stats(const struct sensor *s, struct sensor_stats *st);
+
+#endif /* HONE_SENSOR_H */

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The netlink sensor, where hone.ko is not loaded. The proc connector
+ * tells fork, exec, uid/gid changes and exit; /proc/PID is read at exec
+ * (and once, at start, for what already runs). A socket's owner is found
+ * when the verdict path first asks for it: among the descriptors of the
+ * processes of the socket's uid, those not read since they forked or
+ * exec'd first, and every socket inode seen on the way is remembered, so
+ * a later miss finds most sockets in the index without reading /proc.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+
+#include <hone/hone.h>
+
+#include "sensor_priv.h"
+#include "sha256.h"
+
+#define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
+#define ARGV_MAX	32768		/* what is kept of a command line */
+
+/* One socket inode among a process's descriptors at its last scan. */
+struct sockref {
+	struct hnode node;
+	struct pent *owner;
+};
+
+/* A digest computed at some exec, reused while the file is unchanged. */
+struct digest {
+	struct hnode node;	/* by inode */
+	dev_t dev;
+	off_t size;
+	struct timespec mtime;
+	uint8_t sha256[32];
+};
+
+struct netlink {
+	struct mnl_socket *nl;
+	int proc;		/* /proc */
+	uint64_t tick_ns;	/* /proc/PID/stat's unit */
+	struct htab inodes;	/* socket inode -> struct sockref */
+	struct htab digests;	/* exe inode -> struct digest */
+	char argv[ARGV_MAX];
+};
+
+static struct netlink *nl_of(const struct sensor *s)
+{
+	return s->priv;
+}
+
+/* ---- /proc ------------------------------------------------------------ */
+
+static ssize_t read_proc(struct netlink *n, uint32_t pid, const char *file,
+			 char *buf, size_t size)
+{
+	char path[64];
+	size_t len = 0;
+	ssize_t r = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%u/%s", pid, file);
+	fd = openat(n->proc, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < size) {
+		r = read(fd, buf + len, size - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			r = -errno;
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	if (len)
+		return len;
+	/* Empty: a kernel thread's cmdline, or a process that is gone. */
+	return r < 0 ? r : -ENOENT;
+}
+
+/* ppid and start time (ns since boot) from /proc/PID/stat. */
+static int read_stat(struct netlink *n, uint32_t pid, uint32_t *ppid,
+		     uint64_t *start)
+{
+	unsigned long long ticks;
+	char buf[1024], *p;
+	ssize_t len;
+
+	len = read_proc(n, pid, "stat", buf, sizeof(buf) - 1);
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	/* comm may hold anything, even ") ": skip to the last paren. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u"
+			 " %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 ppid, &ticks) != 2)
+		return -EINVAL;
+	*start = ticks * n->tick_ns;
+	return 0;
+}
+
+/* Effective uid and gid from /proc/PID/status. */
+static int read_ids(struct netlink *n, uint32_t pid, uint32_t *uid,
+		    uint32_t *gid)
+{
+	char buf[4096], *u, *g;
+	ssize_t len;
+
+	len = read_proc(n, pid, "status", buf, sizeof(buf) - 1);
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	u = strstr(buf, "\nUid:");
+	g = strstr(buf, "\nGid:");
+	if (!u || !g || sscanf(u + 5, "%*u %u", uid) != 1 ||
+	    sscanf(g + 5, "%*u %u", gid) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+static bool same_file(const struct digest *d, const struct stat *st)
+{
+	return d->dev == st->st_dev && d->size == st->st_size &&
+	       d->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       d->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* The digest of what the process runs: /proc/PID/exe opens the very file,
+ * even one deleted or replaced since. */
+static int hash_exe(struct netlink *n, struct pent *e)
+{
+	struct digest *d;
+	struct hnode *h;
+	struct stat st;
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%u/exe", e->p.view.pid);
+	fd = openat(n->proc, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	h = htab_find(&n->digests, st.st_ino);
+	d = h ? htab_entry(h, struct digest, node) : NULL;
+	if (!d || !same_file(d, &st)) {
+		if (!d) {
+			d = calloc(1, sizeof(*d));
+			if (!d) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			d->node.key = st.st_ino;
+			htab_insert(&n->digests, &d->node);
+		}
+		d->size = -1;	/* invalid until hashed */
+		ret = sha256_fd(fd, d->sha256);
+		if (ret)
+			goto out;
+		d->dev = st.st_dev;
+		d->size = st.st_size;
+		d->mtime = st.st_mtim;
+	}
+	memcpy(e->p.sha256, d->sha256, sizeof(e->p.sha256));
+	e->p.has_sha256 = true;
+	e->p.view.sha256 = e->p.sha256;
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/* What exec changed: exe, argv, ids, digest. -ENOENT if already gone. */
+static int read_image(struct sensor *s, struct pent *e)
+{
+	struct netlink *n = nl_of(s);
+	uint32_t pid = e->p.view.pid, uid, gid;
+	char exe[PATH_MAX + 1], path[64];
+	ssize_t len, elen;
+	int ret;
+
+	snprintf(path, sizeof(path), "%u/exe", pid);
+	elen = readlinkat(n->proc, path, exe, sizeof(exe) - 1);
+	if (elen >= 0)
+		exe[elen] = '\0';
+	len = read_proc(n, pid, "cmdline", n->argv, sizeof(n->argv));
+	ret = read_ids(n, pid, &uid, &gid);
+	if (ret)
+		return ret;
+	ret = proctab_exec(s->procs, e, elen >= 0 ? exe : NULL, n->argv,
+			   len > 0 ? (size_t)len : 0);
+	if (ret)
+		return ret;
+	proctab_set_ids(s->procs, e, uid, gid);
+	if (s->need_sha256 && elen >= 0)
+		hash_exe(n, e);
+	return 0;
+}
+
+/* A process the events did not introduce (start-up, or lost events). */
+static struct pent *learn(struct sensor *s, uint32_t pid)
+{
+	struct netlink *n = nl_of(s);
+	uint32_t ppid;
+	uint64_t start;
+	struct pent *e;
+
+	if (read_stat(n, pid, &ppid, &start))
+		return NULL;
+	e = proctab_new(s->procs, pid, start, proctab_find(s->procs, ppid));
+	if (!e)
+		return NULL;
+	e->p.view.ppid = ppid;
+	if (read_image(s, e))
+		s->st.unread++;
+	return e;
+}
+
+/* The one full /proc walk: at start, for what already runs. */
+static int seed(struct sensor *s)
+{
+	struct pent *e, *parent;
+	struct dirent *de;
+	char *end;
+	DIR *d;
+	long pid;
+	int fd;
+
+	fd = openat(nl_of(s)->proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		learn(s, pid);
+	}
+	closedir(d);
+	for (e = proctab_recent(s->procs); e; e = e->older) {
+		parent = proctab_find(s->procs, e->p.view.ppid);
+		if (parent)
+			proctab_adopt(e, parent);
+	}
+	return 0;
+}
+
+/* ---- proc connector events ---------------------------------------------- */
+
+static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
+		    uint32_t tgid)
+{
+	struct pent *e, *old, *parent;
+	uint32_t ppid;
+	uint64_t start = 0;
+
+	if (pid != tgid)
+		return;		/* a thread */
+	read_stat(nl_of(s), pid, &ppid, &start);
+	old = proctab_find(s->procs, pid);
+	if (old && !old->p.exited && start && old->p.start == start)
+		return;		/* already read at start-up */
+	parent = proctab_find(s->procs, ptgid);
+	if (parent) {
+		e = proctab_new(s->procs, pid, start, parent);
+		/* Its fds are the parent's: no scan needed until it execs
+		 * or gets sockets of its own. */
+	} else {
+		e = learn(s, pid);
+	}
+	if (!e) {
+		s->st.lost++;
+		return;
+	}
+	sensor_log_proc(s, e, HONE_PROC_FORK, 0);
+}
+
+static void on_exec_event(struct sensor *s, uint32_t tgid)
+{
+	struct pent *e = proctab_find(s->procs, tgid);
+
+	if (!e || e->p.exited) {
+		e = learn(s, tgid);
+		if (!e) {
+			s->st.unread++;
+			return;
+		}
+	} else if (read_image(s, e)) {
+		s->st.unread++;
+	}
+	sensor_log_proc(s, e, HONE_PROC_EXEC, 0);
+}
+
+static void on_ids(struct sensor *s, const struct proc_event *ev)
+{
+	struct pent *e = proctab_find(s->procs, ev->event_data.id.process_tgid);
+
+	if (!e || e->p.exited || ev->event_data.id.process_pid !=
+	    ev->event_data.id.process_tgid)
+		return;
+	if (ev->what == PROC_EVENT_UID)
+		proctab_set_ids(s->procs, e, ev->event_data.id.e.euid,
+				e->p.view.gid);
+	else
+		proctab_set_ids(s->procs, e, e->p.view.uid,
+				ev->event_data.id.e.egid);
+}
+
+static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
+{
+	struct pent *e = proctab_find(s->procs, tgid);
+
+	if (pid != tgid || !e || e->p.exited)
+		return;
+	sensor_log_proc(s, e, HONE_PROC_EXIT, 0);
+	proctab_exit(s->procs, e);
+}
+
+static void on_event(struct sensor *s, const struct proc_event *ev)
+{
+	s->st.events++;
+	switch (ev->what) {
+	case PROC_EVENT_FORK:
+		on_fork_event(s, ev->event_data.fork.parent_tgid,
+			ev->event_data.fork.child_pid,
+			ev->event_data.fork.child_tgid);
+		break;
+	case PROC_EVENT_EXEC:
+		on_exec_event(s, ev->event_data.exec.process_tgid);
+		break;
+	case PROC_EVENT_UID:
+	case PROC_EVENT_GID:
+		on_ids(s, ev);
+		break;
+	case PROC_EVENT_EXIT:
+		on_exit_event(s, ev->event_data.exit.process_pid,
+			ev->event_data.exit.process_tgid);
+		break;
+	default:
+		s->st.events--;
+		break;
+	}
+}
+
+static int nl_drain(struct sensor *s)
+{
+	struct netlink *n = nl_of(s);
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *nlh;
+	const struct cn_msg *cn;
+	struct proc_event ev;
+	uint64_t before = s->st.events;
+	ssize_t len;
+
+	for (;;) {
+		len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		if (len < 0) {
+			if (errno == EAGAIN)
+				break;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				/* Events were lost; pid reuse is still caught
+				 * by the next fork of that pid. */
+				s->st.lost++;
+				continue;
+			}
+			return -errno;
+		}
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
+			if (nlh->nlmsg_type != NLMSG_DONE ||
+			    mnl_nlmsg_get_payload_len(nlh) <
+			    sizeof(*cn) + sizeof(struct proc_event))
+				continue;
+			cn = mnl_nlmsg_get_payload(nlh);
+			if (cn->id.idx != CN_IDX_PROC ||
+			    cn->len < sizeof(struct proc_event))
+				continue;
+			/* 4-aligned in the message; the event has u64s. */
+			memcpy(&ev, cn->data, sizeof(ev));
+			on_event(s, &ev);
+		}
+	}
+	return s->st.events - before;
+}
+
+/* ---- socket owners ---------------------------------------------------- */
+
+static void drop_socks(struct netlink *n, struct pent *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsocks; i++)
+		htab_remove(&n->inodes, &e->socks[i].node);
+	free(e->socks);
+	e->socks = NULL;
+	e->nsocks = 0;
+}
+
+static void nl_release(struct sensor *s, struct pent *e)
+{
+	if (e->nsocks)
+		drop_socks(nl_of(s), e);
+}
+
+static int add_sock(struct sockref **v, size_t *len, size_t *cap,
+		    uint64_t ino)
+{
+	struct sockref *nv;
+
+	if (*len == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		nv = realloc(*v, *cap * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+	}
+	(*v)[(*len)++].node.key = ino;
+	return 0;
+}
+
+/* Read the process's descriptors; its socket inodes replace the old ones
+ * in the index. */
+static int scan_fds(struct sensor *s, struct pent *e)
+{
+	struct netlink *n = nl_of(s);
+	struct sockref *v = NULL;
+	size_t len = 0, cap = 0, i;
+	char path[64], link[64];
+	struct dirent *de;
+	ssize_t l;
+	DIR *d;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%u/fd", e->p.view.pid);
+	fd = openat(n->proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	s->st.fd_scans++;
+	while ((de = readdir(d))) {
+		l = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		if (l < 9 || memcmp(link, "socket:[", 8))
+			continue;
+		link[l] = '\0';
+		ret = add_sock(&v, &len, &cap, strtoull(link + 8, NULL, 10));
+		if (ret)
+			break;
+	}
+	closedir(d);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	drop_socks(n, e);
+	for (i = 0; i < len; i++) {
+		v[i].owner = e;
+		htab_insert(&n->inodes, &v[i].node);
+	}
+	e->socks = v;
+	e->nsocks = len;
+	e->scanned = true;
+	return 0;
+}
+
+static bool holds(const struct pent *e, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsocks; i++)
+		if (e->socks[i].node.key == inode)
+			return true;
+	return false;
+}
+
+/* First the processes not read since they forked or exec'd (a socket is
+ * most often new in a new process), then those read before. */
+static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
+{
+	struct hnode *h = htab_find(&nl_of(s)->inodes, inode);
+	struct pent *e;
+	int pass;
+
+	if (h)
+		return htab_entry(h, struct sockref, node)->owner;
+	for (pass = 0; pass < 2; pass++) {
+		for (e = proctab_recent(s->procs); e; e = e->older) {
+			if (e->p.exited || e->p.view.uid != uid ||
+			    e->scanned != (pass == 1))
+				continue;
+			if (scan_fds(s, e) || !holds(e, inode))
+				continue;
+			proctab_touch(s->procs, e);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* ---- open and close --------------------------------------------------- */
+
+static int listen_procs(struct mnl_socket *nl, enum proc_cn_mcast_op op)
+{
+	char buf[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(op))]
+		__attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh;
+	struct cn_msg *cn;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_pid = mnl_socket_get_portid(nl);
+	cn = mnl_nlmsg_put_extra_header(nlh, sizeof(*cn) + sizeof(op));
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = sizeof(op);
+	memcpy(cn->data, &op, sizeof(op));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return 0;
+}
+
+static void free_digests(struct htab *h)
+{
+	struct hnode *n;
+	size_t i;
+
+	for (i = 0; i <= h->mask; i++) {
+		while ((n = h->b[i])) {
+			htab_remove(h, n);
+			free(htab_entry(n, struct digest, node));
+		}
+	}
+	htab_free(h);
+}
+
+static int nl_open(struct sensor *s)
+{
+	int rcvbuf = RCVBUF, ret;
+	struct netlink *n;
+	long hz;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	hz = sysconf(_SC_CLK_TCK);
+	n->tick_ns = 1000000000ULL / (hz > 0 ? hz : 100);
+	n->proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n->proc < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = htab_init(&n->inodes, 4096);
+	if (ret)
+		goto err_proc;
+	ret = htab_init(&n->digests, 256);
+	if (ret)
+		goto err_inodes;
+	n->nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!n->nl) {
+		ret = -errno;
+		goto err_digests;
+	}
+	if (mnl_socket_bind(n->nl, CN_IDX_PROC, MNL_SOCKET_AUTOPID)) {
+		ret = -errno;
+		goto err_nl;
+	}
+	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	/* Listen first, then read /proc: what happens in between is in
+	 * the events, which a fork already read at start-up skips. */
+	ret = listen_procs(n->nl, PROC_CN_MCAST_LISTEN);
+	if (ret)
+		goto err_nl;
+	s->priv = n;
+	s->fd = mnl_socket_get_fd(n->nl);
+	ret = seed(s);
+	if (ret)
+		goto err_listen;
+	return 0;
+
+err_listen:
+	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
+	s->priv = NULL;
+	s->fd = -1;
+err_nl:
+	mnl_socket_close(n->nl);
+err_digests:
+	free_digests(&n->digests);
+err_inodes:
+	htab_free(&n->inodes);
+err_proc:
+	close(n->proc);
+err_free:
+	free(n);
+	return ret;
+}
+
+/* After the tables: every process entry has already let go of its
+ * socket references. */
+static void nl_close(struct sensor *s)
+{
+	struct netlink *n = nl_of(s);
+
+	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
+	mnl_socket_close(n->nl);
+	free_digests(&n->digests);
+	htab_free(&n->inodes);
+	close(n->proc);
+	free(n);
+}
+
+const struct sensor_ops sensor_netlink_ops = {
+	.open = nl_open,
+	.close = nl_close,
+	.drain = nl_drain,
+	.owner = nl_owner,
+	.release = nl_release,
+};

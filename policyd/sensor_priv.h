@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Between sensor.c and its two backends, sensor_netlink.c and sensor_kmod.c. */
+#ifndef HONE_SENSOR_PRIV_H
+#define HONE_SENSOR_PRIV_H
+
+#include "conntab.h"
+#include "proctab.h"
+#include "sensor.h"
+
+struct sensor_ops {
+	int (*open)(struct sensor *s);
+	void (*close)(struct sensor *s);
+	int (*drain)(struct sensor *s);
+	/* Netlink only: find who holds socket inode (of that uid). */
+	struct pent *(*owner)(struct sensor *s, uint32_t uid, uint64_t inode);
+	/* Netlink only: a process entry is about to be freed. */
+	void (*release)(struct sensor *s, struct pent *e);
+};
+
+struct sensor {
+	enum sensor_kind kind;
+	const struct sensor_ops *ops;
+	bool need_sha256;
+	int fd;
+	struct proctab *procs;
+	struct conntab *conns;
+	struct pcapng_writer *log;
+	struct sensor_stats st;
+	void *priv;
+};
+
+extern const struct sensor_ops sensor_netlink_ops;
+extern const struct sensor_ops sensor_kmod_ops;
+
+/* CLOCK_MONOTONIC, ns: connection ageing. */
+uint64_t sensor_now(void);
+/* Microseconds since the epoch, for the blocks written to the log. */
+uint64_t sensor_wallclock_us(void);
+/* Tell the log (if any) what was learned: enum hone_proc_event and
+ * enum hone_conn_event; ts_us 0 means now. */
+void sensor_log_proc(struct sensor *s, const struct pent *e, uint32_t event,
+		     uint64_t ts_us);
+void sensor_log_conn(struct sensor *s, const struct conn *c, uint32_t event,
+		     uint64_t ts_us);
+
+#endif /* HONE_SENSOR_PRIV_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for the sensor tests (test_sensor_util.c). */
+#ifndef HONE_TEST_SENSOR_H
+#define HONE_TEST_SENSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sensor.h"
+
+/* What sock_diag says of a TCP socket, found by its cookie. */
+struct diag_sock {
+	uint32_t uid;
+	uint64_t inode;
+};
+int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out);
+
+/* Drain s until pred(s, pid) holds or timeout_ms passes. */
+bool sensor_wait(struct sensor *s, pid_t pid,
+		 bool (*pred)(struct sensor *s, pid_t pid), int timeout_ms);
+bool proc_known(struct sensor *s, pid_t pid);
+bool proc_gone(struct sensor *s, pid_t pid);
+
+/* posix_spawn argv with stdout on a pipe (*out, if out is set). */
+pid_t spawn(char *const argv[], int *out);
+/* One line of a child's output, as a number. */
+uint64_t read_number(int fd);
+
+#endif

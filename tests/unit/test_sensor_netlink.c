@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The netlink sensor against this machine's kernel: real processes, real
+ * sockets, proc connector and /proc. Needs root (CAP_NET_ADMIN). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "test_sensor.h"
+
+static struct sensor *s;
+
+static void setup(void)
+{
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &s), 0,
+		     "the netlink sensor needs root");
+}
+
+static void teardown(void)
+{
+	sensor_close(s);
+}
+
+TestSuite(sensor_netlink, .init = setup, .fini = teardown, .timeout = 30);
+
+static bool exec_seen(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
+}
+
+Test(sensor_netlink, fork_exec_exit)
+{
+	char *argv[] = { "/bin/sleep", "0.3", NULL };
+	const struct proc *p;
+	pid_t pid;
+	int status;
+
+	pid = spawn(argv, NULL);
+	cr_assert_gt(pid, 0);
+	cr_assert(sensor_wait(s, pid, exec_seen, 2000), "no exec of sleep");
+	p = sensor_proc(s, pid);
+	cr_expect_str_eq(p->exe, "/usr/bin/sleep");
+	cr_expect_str_eq(p->cmdline, "/bin/sleep 0.3");
+	cr_expect_eq(p->view.pid, (uint32_t)pid);
+	cr_expect_eq(p->view.ppid, (uint32_t)getpid());
+	cr_expect_eq(p->view.uid, geteuid());
+	cr_expect_eq(p->view.gid, getegid());
+	cr_expect_str_eq(p->view.exe, p->exe);
+	cr_expect_str_eq(p->view.cmdline, p->cmdline);
+	cr_expect_neq(p->start, 0);
+	cr_expect_not(p->exited);
+	cr_assert_not_null(p->view.parent);
+	cr_expect_eq(p->view.parent->pid, (uint32_t)getpid());
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(sensor_wait(s, pid, proc_gone, 2000), "no exit of sleep");
+}
+
+static bool dash_child(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return exec_seen(s, pid) && p->view.parent && p->view.parent->exe;
+}
+
+/* test -> sh -> sleep: the grandchild's view reaches us through sh. */
+Test(sensor_netlink, pedigree)
+{
+	char *argv[] = { "/bin/sh", "-c", "/bin/sleep 0.5 & echo $!; wait", NULL };
+	const struct rules_proc *v;
+	pid_t sh, child;
+	int out, status;
+
+	sh = spawn(argv, &out);
+	cr_assert_gt(sh, 0);
+	child = read_number(out);
+	cr_assert_gt(child, 0);
+	cr_assert(sensor_wait(s, child, dash_child, 2000));
+	v = &sensor_proc(s, child)->view;
+	cr_expect_eq(v->ppid, (uint32_t)sh);
+	cr_assert_not_null(v->parent);
+	cr_expect_eq(v->parent->pid, (uint32_t)sh);
+	cr_expect_str_eq(v->parent->exe, "/usr/bin/dash");
+	cr_expect_str_eq(v->parent->cmdline,
+			 "/bin/sh -c /bin/sleep 0.5 & echo $!; wait");
+	cr_assert_not_null(v->parent->parent);
+	cr_expect_eq(v->parent->parent->pid, (uint32_t)getpid());
+	cr_expect_eq(v->parent->parent, &sensor_proc(s, getpid())->view);
+	cr_assert_eq(waitpid(sh, &status, 0), sh);
+	close(out);
+	/* Both gone, the chain stays readable until drained away. */
+	cr_assert(sensor_wait(s, sh, proc_gone, 2000));
+}
+
+static bool python_seen(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->cmdline && strstr(p->cmdline, "python3 -c");
+}
+
+/* A socket made by a child is found by cookie, uid and inode, the way the
+ * verdict path asks after sock_diag. */
+Test(sensor_netlink, conn_owner)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	char port[16], code[512];
+	char *argv[] = { "/usr/bin/python3", "-c", code, port, NULL };
+	struct sensor_stats st;
+	struct diag_sock d;
+	const struct conn *c;
+	uint64_t cookie;
+	int lfd, afd, out, status;
+	pid_t pid;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
+	snprintf(code, sizeof(code),
+		 "import socket, struct, sys\n"
+		 "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+		 "print(struct.unpack('Q', s.getsockopt(socket.SOL_SOCKET, 57, 8))[0],"
+		 " flush=True)\n"
+		 "s.recv(1)\n");
+	pid = spawn(argv, &out);
+	cr_assert_gt(pid, 0);
+	afd = accept(lfd, NULL, NULL);
+	cr_assert_geq(afd, 0);
+	cookie = read_number(out);
+	cr_assert_neq(cookie, 0);
+	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
+	cr_expect_eq(d.uid, geteuid());
+	cr_expect_neq(d.inode, 0);
+	cr_assert(sensor_wait(s, pid, python_seen, 2000));
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c, "socket of pid %d not attributed", pid);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	cr_expect_eq(c->cookie, cookie);
+	cr_expect_eq(c->inode, d.inode);
+	cr_assert_not_null(c->proc);
+	cr_expect_eq(c->proc, sensor_proc(s, pid));
+	cr_expect(!strncmp(c->proc->exe, "/usr/bin/python3", 16));
+	/* A second ask is answered from the table. */
+	sensor_stats(s, &st);
+	cr_expect_eq(sensor_conn(s, cookie, d.uid, d.inode), c);
+	cr_expect_eq(st.conn_misses, 1);
+	close(afd);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	/* The owner exits; the connection still names it. */
+	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c);
+	cr_expect(c->proc->exited);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	close(out);
+	close(lfd);
+}
+
+/* An unknown socket costs one search, then nothing until it is retried. */
+Test(sensor_netlink, conn_unknown)
+{
+	struct sensor_stats st;
+
+	cr_expect_null(sensor_conn(s, 1ULL << 60, 12345, 999999999));
+	cr_expect_null(sensor_conn(s, 1ULL << 60, 12345, 999999999));
+	cr_expect_null(sensor_conn(s, (1ULL << 60) + 1, 0, 0));
+	sensor_stats(s, &st);
+	cr_expect_eq(st.conn_misses, 1);
+}

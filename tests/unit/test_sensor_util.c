@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers for the sensor tests: sock_diag by cookie, spawning, waiting. */
+#include <errno.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+
+#include "test_sensor.h"
+
+extern char **environ;
+
+struct diag_ctx {
+	uint64_t cookie;
+	struct diag_sock *out;
+	bool found;
+};
+
+static int diag_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct diag_ctx *ctx = data;
+	uint64_t cookie;
+
+	cookie = m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+	if (cookie == ctx->cookie) {
+		ctx->out->uid = m->idiag_uid;
+		ctx->out->inode = m->idiag_inode;
+		ctx->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct diag_ctx ctx = { cookie, out, false };
+	struct inet_diag_req_v2 *req;
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (!nl)
+		return -errno;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = ~0U;
+	ret = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+	while (!ret) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, n, 1, 0, diag_cb, &ctx);
+		if (ret <= 0)
+			break;
+		ret = 0;
+	}
+	mnl_socket_close(nl);
+	if (ret < 0)
+		return ret;
+	return ctx.found ? 0 : -ENOENT;
+}
+
+bool proc_known(struct sensor *s, pid_t pid)
+{
+	return sensor_proc(s, pid) != NULL;
+}
+
+bool proc_gone(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return !p || p->exited;
+}
+
+bool sensor_wait(struct sensor *s, pid_t pid,
+		 bool (*pred)(struct sensor *s, pid_t pid), int timeout_ms)
+{
+	struct pollfd pfd = { .fd = sensor_fd(s), .events = POLLIN };
+	int waited;
+
+	for (waited = 0; waited <= timeout_ms; waited += 20) {
+		sensor_drain(s);
+		if (pred(s, pid))
+			return true;
+		poll(&pfd, 1, 20);
+	}
+	return false;
+}
+
+pid_t spawn(char *const argv[], int *out)
+{
+	posix_spawn_file_actions_t fa;
+	int p[2] = { -1, -1 };
+	pid_t pid;
+	int ret;
+
+	posix_spawn_file_actions_init(&fa);
+	if (out) {
+		if (pipe(p))
+			return -1;
+		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+		posix_spawn_file_actions_addclose(&fa, p[0]);
+	}
+	ret = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (out) {
+		close(p[1]);
+		*out = p[0];
+	}
+	return ret ? -1 : pid;
+}
+
+uint64_t read_number(int fd)
+{
+	char buf[64];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, 1)) == 1 &&
+	       buf[len] != '\n')
+		len++;
+	buf[len] = '\0';
+	return strtoull(buf, NULL, 10);
+}
