@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The process and connection tables on their own: pedigree, pid reuse,
+ * and entries kept exactly as long as something holds them. */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "conntab.h"
+#include "proctab.h"
+
+static struct proctab *pt;
+static struct conntab *ct;
+static int freed;
+
+static void count_release(void *ctx, struct pent *e)
+{
+	(void)ctx;
+	(void)e;
+	freed++;
+}
+
+static void setup(void)
+{
+	freed = 0;
+	cr_assert_eq(proctab_init(count_release, NULL, &pt), 0);
+	cr_assert_eq(conntab_init(pt, 4, &ct), 0);
+}
+
+static void teardown(void)
+{
+	conntab_free(ct);
+	proctab_free(pt);
+}
+
+TestSuite(proctab, .init = setup, .fini = teardown);
+
+static struct pent *exec(uint32_t pid, uint64_t start, struct pent *parent,
+			 const char *exe)
+{
+	struct pent *e = proctab_new(pt, pid, start, parent);
+	char argv[64];
+	size_t len;
+
+	cr_assert_not_null(e);
+	len = snprintf(argv, sizeof(argv), "%s%c-x%c", exe, 0, 0);
+	cr_assert_eq(proctab_exec(pt, e, exe, argv, len), 0);
+	return e;
+}
+
+Test(proctab, fork_copies_then_exec_replaces)
+{
+	struct pent *sh = exec(10, 1, NULL, "/bin/sh"), *child;
+
+	proctab_set_ids(pt, sh, 1000, 100);
+	child = proctab_new(pt, 11, 2, sh);
+	cr_assert_not_null(child);
+	cr_expect_str_eq(child->p.exe, "/bin/sh");
+	cr_expect_str_eq(child->p.cmdline, "/bin/sh -x");
+	cr_expect_eq(child->p.view.uid, 1000);
+	cr_expect_eq(child->p.view.gid, 100);
+	cr_expect_eq(child->p.view.ppid, 10);
+	cr_expect_eq(child->p.view.parent, &sh->p.view);
+	cr_expect_eq(child->argvlen, sizeof("/bin/sh\0-x"));
+	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl", "curl\0a b", 8), 0);
+	cr_expect_str_eq(child->p.view.exe, "/usr/bin/curl");
+	cr_expect_str_eq(child->p.view.cmdline, "curl a b");
+	cr_expect_eq(child->argvlen, 9, "argv gets its NUL");
+	cr_expect_str_eq(sh->p.exe, "/bin/sh");
+	cr_expect_eq(proctab_find(pt, 11), child);
+	cr_expect_eq(proctab_count(pt), 2);
+}
+
+/* An exited parent stays for its children's pedigree, then goes with
+ * the last of them, and its own exited parent with it. */
+Test(proctab, exited_ancestors_kept_while_needed)
+{
+	struct pent *a = exec(1, 1, NULL, "/sbin/init");
+	struct pent *b = exec(2, 2, a, "/bin/sh");
+	struct pent *c = exec(3, 3, b, "/bin/sleep");
+
+	proctab_exit(pt, b);
+	proctab_exit(pt, a);
+	cr_expect_eq(freed, 0);
+	cr_expect_eq(proctab_find(pt, 2), b);
+	cr_expect(b->p.exited);
+	cr_expect_str_eq(c->p.view.parent->parent->exe, "/sbin/init");
+	proctab_exit(pt, c);
+	cr_expect_eq(freed, 3);
+	cr_expect_null(proctab_find(pt, 1));
+	cr_expect_null(proctab_find(pt, 3));
+	cr_expect_eq(proctab_count(pt), 0);
+}
+
+/* A new process with a used pid replaces the old entry, exit event lost
+ * or not; a connection still names the old one. */
+Test(proctab, pid_reuse)
+{
+	struct pent *old = exec(100, 5, NULL, "/usr/bin/python3"), *new;
+	struct conn *c = conntab_set(ct, 42, old, 1000, 7);
+
+	cr_assert_not_null(c);
+	new = exec(100, 9, NULL, "/usr/bin/sleep");
+	cr_expect_eq(proctab_find(pt, 100), new);
+	cr_expect(old->p.exited, "replaced means gone");
+	cr_expect_eq(freed, 0, "the connection holds it");
+	c = conntab_find(ct, 42);
+	cr_expect_eq(c->proc, &old->p);
+	cr_expect_str_eq(c->proc->exe, "/usr/bin/python3");
+	cr_expect_eq(c->proc->start, 5);
+	conntab_close(ct, 42, 1000);
+	conntab_expire(ct, 1500, 1000);
+	cr_expect_eq(freed, 0, "closed, but within its grace time");
+	conntab_expire(ct, 2001, 1000);
+	cr_expect_eq(freed, 1);
+	cr_expect_null(conntab_find(ct, 42));
+	cr_expect_eq(proctab_find(pt, 100), new);
+}
+
+/* Memory is bounded: the least recently used connections go first. */
+Test(proctab, conn_lru)
+{
+	struct pent *e = exec(7, 1, NULL, "/bin/x");
+	uint64_t cookie;
+
+	for (cookie = 1; cookie <= 6; cookie++)
+		cr_assert_not_null(conntab_set(ct, cookie, e, 0, cookie));
+	cr_assert_not_null(conntab_find(ct, 1));
+	conntab_expire(ct, 0, 0);
+	cr_expect_eq(conntab_count(ct), 4);
+	cr_expect_not_null(conntab_find(ct, 1), "recently used");
+	cr_expect_null(conntab_find(ct, 2));
+	cr_expect_null(conntab_find(ct, 3));
+	cr_expect_not_null(conntab_find(ct, 6));
+	proctab_exit(pt, e);
+	cr_expect_eq(freed, 0);
+}
