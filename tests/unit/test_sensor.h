@@ -27,4 +27,10 @@ pid_t spawn(char *const argv[], int *out);
 /* One line of a child's output, as a number. */
 uint64_t read_number(int fd);
 
+/* A TCP listener on 127.0.0.1, any port. */
+int tcp_listener(void);
+/* A python3 child that connects to lfd, prints its SO_COOKIE on *out and
+ * waits for a byte or EOF; *afd is our end. */
+pid_t spawn_tcp_client(int lfd, int *out, int *afd, uint64_t *cookie);
+
 #endif

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The netlink sensor against this machine's kernel: real processes, real
  * sockets, proc connector and /proc. Needs root (CAP_NET_ADMIN). */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,10 +108,6 @@ static bool python_seen(struct sensor *s, pid_t pid)
  * verdict path asks after sock_diag. */
 Test(sensor_netlink, conn_owner)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	char port[16], code[512];
-	char *argv[] = { "/usr/bin/python3", "-c", code, port, NULL };
 	struct sensor_stats st;
 	struct diag_sock d;
 	const struct conn *c;
@@ -120,23 +115,11 @@ Test(sensor_netlink, conn_owner)
 	int lfd, afd, out, status;
 	pid_t pid;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(listen(lfd, 4), 0);
-	getsockname(lfd, (struct sockaddr *)&sin, &len);
-	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
-	snprintf(code, sizeof(code),
-		 "import socket, struct, sys\n"
-		 "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
-		 "print(struct.unpack('Q', s.getsockopt(socket.SOL_SOCKET, 57, 8))[0],"
-		 " flush=True)\n"
-		 "s.recv(1)\n");
-	pid = spawn(argv, &out);
+	lfd = tcp_listener();
+	cr_assert_geq(lfd, 0);
+	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
 	cr_assert_gt(pid, 0);
-	afd = accept(lfd, NULL, NULL);
 	cr_assert_geq(afd, 0);
-	cookie = read_number(out);
 	cr_assert_neq(cookie, 0);
 	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
 	cr_expect_eq(d.uid, geteuid());
@@ -162,6 +145,71 @@ Test(sensor_netlink, conn_owner)
 	cr_assert_not_null(c);
 	cr_expect(c->proc->exited);
 	cr_expect_eq(c->pid, (uint32_t)pid);
+	close(out);
+	close(lfd);
+}
+
+/* Fork until the kernel hands out pid (ns_last_pid steers it; others may
+ * fork in between). */
+static pid_t spawn_as(pid_t want, char *const argv[])
+{
+	int tries, status;
+	FILE *f;
+	pid_t pid;
+
+	for (tries = 0; tries < 50; tries++) {
+		f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+		if (!f)
+			return -1;
+		fprintf(f, "%d", want - 1);
+		fclose(f);
+		pid = spawn(argv, NULL);
+		if (pid == want || pid < 0)
+			return pid;
+		waitpid(pid, &status, 0);
+	}
+	return -1;
+}
+
+/* The pid of an exited process comes back: the table names the new one,
+ * a connection of the old one still names the old one. */
+Test(sensor_netlink, pid_reuse)
+{
+	char *argv[] = { "/bin/sleep", "0.5", NULL };
+	const struct proc *old, *new;
+	struct diag_sock d;
+	const struct conn *c;
+	uint64_t cookie;
+	int lfd, afd, out, status;
+	pid_t pid, again;
+
+	lfd = tcp_listener();
+	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
+	cr_assert(sensor_wait(s, pid, python_seen, 2000));
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c);
+	old = c->proc;
+	close(afd);
+	waitpid(pid, &status, 0);
+	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
+	again = spawn_as(pid, argv);
+	if (again != pid)
+		cr_skip_test("could not get pid %d again", pid);
+	cr_assert(sensor_wait(s, pid, exec_seen, 2000));
+	new = sensor_proc(s, pid);
+	cr_expect_neq(new, old);
+	cr_expect_str_eq(new->exe, "/usr/bin/sleep");
+	cr_expect_not(new->exited);
+	cr_expect_neq(new->start, old->start);
+	cr_expect_gt(new->start, old->start);
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c);
+	cr_expect_eq(c->proc, old);
+	cr_expect(old->exited);
+	cr_expect(!strncmp(old->exe, "/usr/bin/python3", 16));
+	waitpid(again, &status, 0);
 	close(out);
 	close(lfd);
 }

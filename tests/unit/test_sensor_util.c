@@ -13,7 +13,9 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "test_sensor.h"
 
@@ -140,4 +142,45 @@ uint64_t read_number(int fd)
 		len++;
 	buf[len] = '\0';
 	return strtoull(buf, NULL, 10);
+}
+
+pid_t spawn_tcp_client(int lfd, int *out, int *afd, uint64_t *cookie)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char port[16];
+	char *argv[] = { "/usr/bin/python3", "-c",
+		"import socket, struct, sys\n"
+		"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+		"c = s.getsockopt(socket.SOL_SOCKET, 57, 8)\n"
+		"print(struct.unpack('Q', c)[0], flush=True)\n"
+		"s.recv(1)\n", port, NULL };
+	pid_t pid;
+
+	if (getsockname(lfd, (struct sockaddr *)&sin, &len))
+		return -1;
+	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
+	pid = spawn(argv, out);
+	if (pid < 0)
+		return -1;
+	*afd = accept(lfd, NULL, NULL);
+	*cookie = read_number(*out);
+	return pid;
+}
+
+int tcp_listener(void)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(fd, 512)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

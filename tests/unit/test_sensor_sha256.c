@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SHA-256 against FIPS 180-4's vectors, and the sensor's digest of a real
+ * executable against sha256sum(1). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "sha256.h"
+#include "test_sensor.h"
+
+static void hex(const uint8_t d[32], char out[65])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void check(const void *data, size_t len, size_t chunk, const char *want)
+{
+	struct sha256 c;
+	uint8_t d[32];
+	char got[65];
+	size_t off, n;
+
+	sha256_init(&c);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		sha256_update(&c, (const char *)data + off, n);
+	}
+	sha256_final(&c, d);
+	hex(d, got);
+	cr_expect_str_eq(got, want, "len %zu chunk %zu", len, chunk);
+}
+
+Test(sha256, fips_vectors)
+{
+	static char million[1000000];
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	size_t chunk;
+
+	memset(million, 'a', sizeof(million));
+	for (chunk = 1; chunk <= 128; chunk += 63) {
+		check("", 0, chunk, "e3b0c44298fc1c149afbf4c8996fb924"
+		      "27ae41e4649b934ca495991b7852b855");
+		check("abc", 3, chunk, "ba7816bf8f01cfea414140de5dae2223"
+		      "b00361a396177a9cb410ff61f20015ad");
+		check(two, strlen(two), chunk, "248d6a61d20638b8e5c026930c3e6039"
+		      "a33ce45964ff2167f6ecedd419db06c1");
+	}
+	check(million, sizeof(million), 4096, "cdc76e5c9914fb9281a1c7e284d73e67"
+	      "f1809a48a497200e046d39ccc7112cd0");
+}
+
+static bool hashed(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->has_sha256 && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
+}
+
+Test(sha256, sensor_hashes_exe_at_exec, .timeout = 30)
+{
+	char *sleep_argv[] = { "/bin/sleep", "0.3", NULL };
+	char *sum_argv[] = { "/usr/bin/sha256sum", "/usr/bin/sleep", NULL };
+	char want[65] = "", got[65];
+	const struct proc *p;
+	struct sensor *s;
+	int out, status;
+	pid_t pid, sum;
+
+	sum = spawn(sum_argv, &out);
+	cr_assert_gt(sum, 0);
+	cr_assert_eq(read(out, want, 64), 64);
+	waitpid(sum, &status, 0);
+	close(out);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, true, &s), 0);
+	pid = spawn(sleep_argv, NULL);
+	cr_assert(sensor_wait(s, pid, hashed, 2000));
+	p = sensor_proc(s, pid);
+	hex(p->sha256, got);
+	cr_expect_str_eq(got, want);
+	cr_expect_eq(p->view.sha256, p->sha256);
+	waitpid(pid, &status, 0);
+	sensor_close(s);
+}
