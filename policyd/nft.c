@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "inet hone" table, built with libnftnl and sent as one netlink batch:
+ *
+ *	chain in/out	filter, input/output, priority -150
+ *		ct mark & FLOW: meta mark set ct mark, accept (the fast path)
+ *		queue num N [bypass]
+ *	chain act_in/act_out	filter, same hooks, priority -149
+ *		meta mark & FLOW: ct mark set meta mark
+ *		meta mark & DROP: drop
+ *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach)
+ *	chain nat_out	nat, output, priority -100
+ *		meta mark & REDIR == i: dnat to the i-th redirect target
+ *
+ * An accept verdict resumes at the next base chain, so the act chains see
+ * what the queue decided. This kernel ignores a verdict's ct mark, hence the
+ * copy from the packet mark. Failmode closed drops the bypass flag: with no
+ * listener the queue rule drops, and the table outlives a killed daemon.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+
+#include "log.h"
+#include "nft.h"
+
+#define TABLE		"hone"
+#define BATCH_SIZE	(64 * 1024)
+#define PRIO_QUEUE	(-150)	/* after conntrack, before dstnat */
+#define PRIO_ACT	(-149)
+#define PRIO_NAT	(-100)
+
+struct redir {
+	uint8_t family;
+	uint8_t addr[16];
+	uint16_t port;		/* network order */
+};
+
+struct nft {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	bool native;
+	bool installed;
+	struct nft_conf conf;
+	struct redir redir[HONE_REDIR_MAX];
+	unsigned nredir;
+};
+
+struct batch {
+	struct mnl_nlmsg_batch *b;
+	uint32_t seq;
+	unsigned acks;		/* messages that will be acknowledged */
+	char buf[BATCH_SIZE];
+};
+
+static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (!e)
+		fatal("nftnl_expr_alloc %s", name);
+	nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static void meta_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_new(r, "meta");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+}
+
+static void meta_store(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+	struct nftnl_expr *e = expr_new(r, "meta");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, sreg);
+}
+
+static void ct_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_new(r, "ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+}
+
+static void ct_store(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+	struct nftnl_expr *e = expr_new(r, "ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, sreg);
+}
+
+static void cmp(struct nftnl_rule *r, uint32_t reg, uint32_t op,
+		const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr_new(r, "cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+static void cmp_u8(struct nftnl_rule *r, uint32_t reg, uint8_t v)
+{
+	cmp(r, reg, NFT_CMP_EQ, &v, sizeof(v));
+}
+
+/* dreg = sreg & mask, in host order as meta and ct load marks. */
+static void and_mask(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
+		     uint32_t mask)
+{
+	struct nftnl_expr *e = expr_new(r, "bitwise");
+	uint32_t zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+}
+
+/* Load the packet mark into reg 1 and go on only if (mark & bits) != 0. */
+static void mark_has(struct nftnl_rule *r, uint32_t bits)
+{
+	uint32_t zero = 0;
+
+	meta_load(r, NFT_META_MARK, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_2, bits);
+	cmp(r, NFT_REG_2, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+static void verdict(struct nftnl_rule *r, int v)
+{
+	struct nftnl_expr *e = expr_new(r, "immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, v);
+}
+
+static void immediate(struct nftnl_rule *r, uint32_t dreg, const void *data,
+		      uint32_t len)
+{
+	struct nftnl_expr *e = expr_new(r, "immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+}
+
+static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
+		     bool native)
+{
+	struct xt_NFQ_info_v3 *info;
+	struct nftnl_expr *e;
+
+	if (native) {
+		e = expr_new(r, "queue");
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
+				   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
+		return;
+	}
+	/* libnftnl keeps (and frees) the target's info. */
+	info = calloc(1, sizeof(*info));
+	if (!info)
+		fatal("calloc");
+	info->queuenum = num;
+	info->queues_total = 1;
+	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
+	e = expr_new(r, "target");
+	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, sizeof(*info));
+}
+
+static void reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
+{
+	struct nftnl_expr *e = expr_new(r, "reject");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
+}
+
+static void dnat(struct nftnl_rule *r, const struct redir *d)
+{
+	struct nftnl_expr *e;
+
+	immediate(r, NFT_REG_1, d->addr, d->family == AF_INET ? 4 : 16);
+	immediate(r, NFT_REG_2, &d->port, sizeof(d->port));
+	e = expr_new(r, "nat");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
+			   d->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+}
+
+static void batch_start(struct nft *n, struct batch *bt)
+{
+	bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof(bt->buf));
+	bt->seq = n->seq;
+	bt->acks = 0;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
+				    NFPROTO_INET, flags | NLM_F_ACK, bt->seq++);
+	bt->acks++;
+	return nlh;
+}
+
+static void batch_table(struct batch *bt, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (!t)
+		fatal("nftnl_table_alloc");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
+	nftnl_table_nlmsg_build_payload(batch_msg(bt, type, flags), t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static void batch_chain(struct batch *bt, const char *name, const char *type,
+			uint32_t hook, int32_t prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!c)
+		fatal("nftnl_chain_alloc");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nftnl_chain_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWCHAIN,
+						  NLM_F_CREATE), c);
+	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static struct nftnl_rule *rule_new(const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		fatal("nftnl_rule_alloc");
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	return r;
+}
+
+static void batch_rule(struct batch *bt, struct nftnl_rule *r)
+{
+	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWRULE,
+						 NLM_F_APPEND | NLM_F_CREATE), r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+/* Send the batch and read one answer per message; the first error wins. */
+static int batch_commit(struct nft *n, struct batch *bt)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct nlmsgerr *err;
+	struct nlmsghdr *nlh;
+	int ret = 0, len;
+
+	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
+	mnl_nlmsg_batch_next(bt->b);
+	n->seq = bt->seq;
+	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
+			      mnl_nlmsg_batch_size(bt->b)) < 0)
+		return -errno;
+	while (bt->acks > 0) {
+		len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		if (len < 0)
+			return -errno;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			err = mnl_nlmsg_get_payload(nlh);
+			if (err->error && !ret)
+				ret = err->error;
+			bt->acks--;
+		}
+	}
+	return ret;
+}
+
+static void add_redirect_rules(struct batch *bt, const struct redir *d,
+			       unsigned idx)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	uint32_t want = idx << HONE_MARK_REDIR_SHIFT;
+	struct nftnl_rule *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos); i++) {
+		r = rule_new("nat_out");
+		meta_load(r, NFT_META_MARK, NFT_REG_1);
+		and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_REDIR);
+		cmp(r, NFT_REG_1, NFT_CMP_EQ, &want, sizeof(want));
+		meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
+		cmp_u8(r, NFT_REG_1, d->family == AF_INET ? NFPROTO_IPV4 :
+		       NFPROTO_IPV6);
+		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+		cmp_u8(r, NFT_REG_1, protos[i]);
+		dnat(r, d);
+		batch_rule(bt, r);
+	}
+}
+
+static void add_queue_chain(struct batch *bt, const struct nft *n,
+			    const char *name, uint32_t hook)
+{
+	struct nftnl_rule *r;
+	uint32_t zero = 0;
+
+	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
+
+	r = rule_new(name);
+	ct_load(r, NFT_CT_MARK, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW);
+	cmp(r, NFT_REG_2, NFT_CMP_NEQ, &zero, sizeof(zero));
+	meta_store(r, NFT_META_MARK, NFT_REG_1);
+	verdict(r, NF_ACCEPT);
+	batch_rule(bt, r);
+
+	r = rule_new(name);
+	queue_to(r, n->conf.queue, !n->conf.fail_closed, n->native);
+	batch_rule(bt, r);
+}
+
+static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
+{
+	struct nftnl_rule *r;
+
+	batch_chain(bt, name, "filter", hook, PRIO_ACT);
+
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_FLOW);
+	ct_store(r, NFT_CT_MARK, NFT_REG_1);
+	batch_rule(bt, r);
+
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_DROP);
+	verdict(r, NF_DROP);
+	batch_rule(bt, r);
+
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_REJECT);
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
+	reject(r, NFT_REJECT_TCP_RST, 0);
+	batch_rule(bt, r);
+
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_REJECT);
+	reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
+	batch_rule(bt, r);
+}
+
+static int install(struct nft *n)
+{
+	struct batch *bt;
+	unsigned i;
+	int ret;
+
+	bt = malloc(sizeof(*bt));
+	if (!bt)
+		return -ENOMEM;
+	batch_start(n, bt);
+	/* Create-then-delete takes over a stale table atomically. */
+	batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	batch_table(bt, NFT_MSG_DELTABLE, 0);
+	batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
+	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
+	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
+	add_act_chain(bt, "act_out", NF_INET_LOCAL_OUT);
+	batch_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
+	for (i = 0; i < n->nredir; i++)
+		add_redirect_rules(bt, &n->redir[i], i + 1);
+	ret = batch_commit(n, bt);
+	free(bt);
+	return ret;
+}
+
+int nft_install(struct nft *n, const struct nft_conf *c)
+{
+	int ret;
+
+	n->conf = *c;
+	ret = install(n);
+	if (ret == -ENOENT && n->native) {
+		/* No queue expression (CONFIG_NFT_QUEUE off): xt compat. */
+		n->native = false;
+		ret = install(n);
+	}
+	n->installed = ret == 0;
+	return ret;
+}
+
+int nft_present(struct nft *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct nlmsgerr *err;
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	ssize_t len;
+
+	t = nftnl_table_alloc();
+	if (!t)
+		return -ENOMEM;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
+				    n->seq++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+	if (len < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)buf;
+	if (!mnl_nlmsg_ok(nlh, len))
+		return -EBADMSG;
+	if (nlh->nlmsg_type != NLMSG_ERROR)
+		return 1;
+	err = mnl_nlmsg_get_payload(nlh);
+	return err->error == -ENOENT ? 0 : err->error;
+}
+
+int nft_remove(struct nft *n)
+{
+	struct batch *bt;
+	int ret;
+
+	bt = malloc(sizeof(*bt));
+	if (!bt)
+		return -ENOMEM;
+	batch_start(n, bt);
+	batch_table(bt, NFT_MSG_DELTABLE, 0);
+	ret = batch_commit(n, bt);
+	free(bt);
+	n->installed = false;
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
+		 uint16_t port)
+{
+	struct redir d = { .family = family, .port = htons(port) };
+	struct batch *bt;
+	unsigned i;
+	int ret;
+
+	memcpy(d.addr, addr, family == AF_INET ? 4 : 16);
+	for (i = 0; i < n->nredir; i++)
+		if (!memcmp(&n->redir[i], &d, sizeof(d)))
+			return i + 1;
+	if (n->nredir == HONE_REDIR_MAX)
+		return -ENOSPC;
+	bt = malloc(sizeof(*bt));
+	if (!bt)
+		return -ENOMEM;
+	batch_start(n, bt);
+	add_redirect_rules(bt, &d, n->nredir + 1);
+	ret = batch_commit(n, bt);
+	free(bt);
+	if (ret < 0)
+		return ret;
+	n->redir[n->nredir++] = d;
+	return n->nredir;
+}
+
+bool nft_native_queue(const struct nft *n)
+{
+	return n->native;
+}
+
+int nft_open(struct nft **out)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	struct nft *n;
+	int ret;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->native = true;
+	n->seq = time(NULL);
+	n->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!n->nl) {
+		ret = -errno;
+		goto err_free;
+	}
+	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	/* Never hang on a missing answer. */
+	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVTIMEO,
+		       &tv, sizeof(tv)) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	n->portid = mnl_socket_get_portid(n->nl);
+	*out = n;
+	return 0;
+
+err_close:
+	mnl_socket_close(n->nl);
+err_free:
+	free(n);
+	return ret;
+}
+
+void nft_close(struct nft *n)
+{
+	if (!n)
+		return;
+	mnl_socket_close(n->nl);
+	free(n);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * honefw's own nftables table, "inet hone". Packets leave the queue with a
+ * mark whose top byte is honefw's; the table's later chains act on it:
+ *
+ *	HONE_MARK_FLOW		connection-wide verdict: saved to the ct mark,
+ *				later packets skip the queue
+ *	HONE_MARK_DROP		drop (after saving the ct mark)
+ *	HONE_MARK_REJECT	TCP RST / ICMP port unreachable
+ *	HONE_MARK_REDIR		index of a redirect target (DNAT at output)
+ *
+ * The low 24 bits are the rule's QoS mark; the packet leaves with them.
+ */
+#ifndef HONE_NFT_H
+#define HONE_NFT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HONE_MARK_FLOW		0x80000000U
+#define HONE_MARK_DROP		0x40000000U
+#define HONE_MARK_REJECT	0x20000000U
+#define HONE_MARK_REDIR		0x0f000000U
+#define HONE_MARK_REDIR_SHIFT	24
+#define HONE_MARK_USER		0x00ffffffU
+#define HONE_REDIR_MAX		15
+
+struct nft;
+
+struct nft_conf {
+	uint16_t queue;
+	bool fail_closed;	/* no bypass: dropped while nobody listens */
+};
+
+int nft_open(struct nft **out);
+void nft_close(struct nft *n);
+/* Replace any "inet hone" table (a stale one of a killed honefw too) by a
+ * fresh one, in one atomic batch. */
+int nft_install(struct nft *n, const struct nft_conf *c);
+/* 1 if the table is still there, 0 if someone removed it. */
+int nft_present(struct nft *n);
+int nft_remove(struct nft *n);
+/* True when the kernel has the native queue expression (else xt compat). */
+bool nft_native_queue(const struct nft *n);
+/* The HONE_MARK_REDIR index sending packets to addr:port (network order,
+ * 4 or 16 bytes by family), adding its DNAT rules on first use. */
+int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
+		 uint16_t port);
+
+#endif /* HONE_NFT_H */
