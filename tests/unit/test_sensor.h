@@ -9,17 +9,25 @@
 
 #include "sensor.h"
 
-/* What sock_diag says of a TCP socket, found by its cookie. */
+struct inet_diag_msg;
+
+/* What sock_diag says of a socket. */
 struct diag_sock {
+	uint64_t cookie;
 	uint32_t uid;
-	uint64_t inode;
+	uint64_t inode;		/* 0 once no process holds it */
 };
+/* Every socket of family/proto in states (a TCPF_* mask, ~0 for all);
+ * cb returns MNL_CB_OK to go on. */
+int diag_dump(int family, int proto, uint32_t states,
+	      int (*cb)(const struct inet_diag_msg *m, void *data), void *data);
+uint64_t diag_cookie(const struct inet_diag_msg *m);
+/* A TCP socket by its cookie. */
 int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out);
 
 /* Drain s until pred(s, pid) holds or timeout_ms passes. */
 bool sensor_wait(struct sensor *s, pid_t pid,
 		 bool (*pred)(struct sensor *s, pid_t pid), int timeout_ms);
-bool proc_known(struct sensor *s, pid_t pid);
 bool proc_gone(struct sensor *s, pid_t pid);
 
 /* posix_spawn argv with stdout on a pipe (*out, if out is set). */

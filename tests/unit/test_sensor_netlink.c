@@ -25,7 +25,7 @@ static void teardown(void)
 	sensor_close(s);
 }
 
-TestSuite(sensor_netlink, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(sensor_netlink, .init = setup, .fini = teardown);
 
 static bool exec_seen(struct sensor *s, pid_t pid)
 {

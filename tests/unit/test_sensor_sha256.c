@@ -11,6 +11,8 @@
 #include "sha256.h"
 #include "test_sensor.h"
 
+TestSuite(sha256);
+
 static void hex(const uint8_t d[32], char out[65])
 {
 	int i;
@@ -62,7 +64,7 @@ static bool hashed(struct sensor *s, pid_t pid)
 	return p && p->has_sha256 && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
 }
 
-Test(sha256, sensor_hashes_exe_at_exec, .timeout = 30)
+Test(sha256, sensor_hashes_exe_at_exec)
 {
 	char *sleep_argv[] = { "/bin/sleep", "0.3", NULL };
 	char *sum_argv[] = { "/usr/bin/sha256sum", "/usr/bin/sleep", NULL };

@@ -21,34 +21,27 @@
 
 extern char **environ;
 
-struct diag_ctx {
-	uint64_t cookie;
-	struct diag_sock *out;
-	bool found;
+struct dump_ctx {
+	int (*cb)(const struct inet_diag_msg *m, void *data);
+	void *data;
 };
 
-static int diag_cb(const struct nlmsghdr *nlh, void *data)
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct diag_ctx *ctx = data;
-	uint64_t cookie;
+	struct dump_ctx *ctx = data;
 
-	cookie = m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
-	if (cookie == ctx->cookie) {
-		ctx->out->uid = m->idiag_uid;
-		ctx->out->inode = m->idiag_inode;
-		ctx->found = true;
-	}
-	return MNL_CB_OK;
+	return ctx->cb(mnl_nlmsg_get_payload(nlh), ctx->data);
 }
 
-int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out)
+int diag_dump(int family, int proto, uint32_t states,
+	      int (*cb)(const struct inet_diag_msg *m, void *data), void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct diag_ctx ctx = { cookie, out, false };
+	struct dump_ctx ctx = { cb, data };
 	struct inet_diag_req_v2 *req;
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
+	ssize_t n;
 	int ret;
 
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
@@ -60,30 +53,50 @@ int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out)
 	nlh->nlmsg_seq = 1;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = ~0U;
-	ret = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
-	while (!ret) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
+	req->sdiag_protocol = proto;
+	req->idiag_states = states;
+	ret = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? -errno : 1;
+	while (ret > 0) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0 || (ret = mnl_cb_run(buf, n, 1, 0, dump_cb, &ctx)) < 0)
 			ret = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, n, 1, 0, diag_cb, &ctx);
-		if (ret <= 0)
-			break;
-		ret = 0;
 	}
 	mnl_socket_close(nl);
-	if (ret < 0)
-		return ret;
-	return ctx.found ? 0 : -ENOENT;
+	return ret;
 }
 
-bool proc_known(struct sensor *s, pid_t pid)
+struct find_ctx {
+	uint64_t cookie;
+	struct diag_sock *out;
+	bool found;
+};
+
+static int find_cb(const struct inet_diag_msg *m, void *data)
 {
-	return sensor_proc(s, pid) != NULL;
+	struct find_ctx *ctx = data;
+
+	if (diag_cookie(m) == ctx->cookie) {
+		ctx->out->cookie = ctx->cookie;
+		ctx->out->uid = m->idiag_uid;
+		ctx->out->inode = m->idiag_inode;
+		ctx->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+uint64_t diag_cookie(const struct inet_diag_msg *m)
+{
+	return m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+}
+
+int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out)
+{
+	struct find_ctx ctx = { cookie, out, false };
+	int ret = diag_dump(family, IPPROTO_TCP, ~0U, find_cb, &ctx);
+
+	if (ret)
+		return ret;
+	return ctx.found ? 0 : -ENOENT;
 }
 
 bool proc_gone(struct sensor *s, pid_t pid)
