@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NFQUEUE through libnetfilter_queue's libmnl helpers (notes/nfqueue.md):
+ * the bind, copy range, length and flags go in ONE config message, else
+ * packets are dropped between bind and params even with bypass; recvmmsg
+ * pulls up to BATCH packets per syscall; verdicts are concatenated and sent
+ * in one sendto; an error on this socket is logged, never fatal.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "log.h"
+#include "queue.h"
+
+#define BATCH		32
+#define COPY_RANGE	512	/* headers and the start of L7, for the log */
+#define SLOT_SIZE	(COPY_RANGE + 4096)
+#define MAXLEN		4096
+#define VERDICT_BUF	(64 * 1024)
+#define VERDICT_MAX	128	/* bytes one verdict message may take */
+
+struct queue {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint16_t num;
+	size_t vlen;		/* bytes of verdicts waiting in vbuf */
+	char vbuf[VERDICT_BUF];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	char slots[BATCH][SLOT_SIZE];
+};
+
+static int configure(struct queue *q, bool fail_open)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t flags = NFQA_CFG_F_GSO;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (fail_open)
+		flags |= NFQA_CFG_F_FAIL_OPEN;
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, COPY_RANGE);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, MAXLEN);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	ret = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
+	if (ret < 0)
+		return -errno;
+	ret = mnl_cb_run(buf, ret, 0, q->portid, NULL, NULL);
+	return ret < 0 ? -errno : 0;
+}
+
+int queue_open(uint16_t num, bool fail_open, struct queue **out)
+{
+	int one = 1, rcvbuf = MAXLEN * (COPY_RANGE + 1024), fd, ret;
+	struct queue *q;
+	int i;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->num = num;
+	q->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!q->nl) {
+		ret = -errno;
+		goto err_free;
+	}
+	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	fd = mnl_socket_get_fd(q->nl);
+	/* Overruns are counted by the kernel; recv must not fail on them. */
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one,
+		       sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	ret = configure(q, fail_open);
+	if (ret < 0)
+		goto err_close;
+	for (i = 0; i < BATCH; i++) {
+		q->iov[i].iov_base = q->slots[i];
+		q->iov[i].iov_len = SLOT_SIZE;
+		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	*out = q;
+	return 0;
+
+err_close:
+	mnl_socket_close(q->nl);
+err_free:
+	free(q);
+	return ret;
+}
+
+void queue_close(struct queue *q)
+{
+	if (!q)
+		return;
+	mnl_socket_close(q->nl);
+	free(q);
+}
+
+int queue_fd(const struct queue *q)
+{
+	return mnl_socket_get_fd(q->nl);
+}
+
+uint16_t queue_num(const struct queue *q)
+{
+	return q->num;
+}
+
+static int flush(struct queue *q)
+{
+	ssize_t n;
+
+	if (!q->vlen)
+		return 0;
+	n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
+	q->vlen = 0;
+	return n < 0 ? -errno : 0;
+}
+
+int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
+		  bool has_mark, uint32_t mark)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (q->vlen + VERDICT_MAX > sizeof(q->vbuf)) {
+		ret = flush(q);
+		if (ret < 0)
+			return ret;
+	}
+	nlh = nfq_nlmsg_put(q->vbuf + q->vlen, NFQNL_MSG_VERDICT, q->num);
+	nfq_nlmsg_verdict_put(nlh, id, verdict);
+	if (has_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
+	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+	return 0;
+}
+
+static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
+		  void *ctx)
+{
+	struct nfqnl_msg_packet_hdr *ph;
+	struct nlattr *attr[NFQA_MAX + 1] = { 0 };
+	struct queue_pkt p = { 0 };
+
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+		if (e->error)
+			log_debug("queue %u: verdict refused: %s", q->num,
+				  strerror(-e->error));
+		return;
+	}
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
+	    !attr[NFQA_PAYLOAD])
+		return;
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	p.id = ntohl(ph->packet_id);
+	p.hook = ph->hook;
+	p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+	p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	p.wire_len = attr[NFQA_CAP_LEN] ?
+		ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : p.len;
+	if (attr[NFQA_MARK])
+		p.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	fn(ctx, q, &p);
+}
+
+int queue_read(struct queue *q, queue_fn fn, void *ctx)
+{
+	const struct nlmsghdr *nlh;
+	int n, i, len, total = 0, ret;
+
+	for (;;) {
+		n = recvmmsg(queue_fd(q), q->msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			if (errno == ENOBUFS)
+				continue;
+			ret = -errno;
+			flush(q);
+			return ret;
+		}
+		for (i = 0; i < n; i++) {
+			len = q->msgs[i].msg_len;
+			for (nlh = (void *)q->slots[i]; mnl_nlmsg_ok(nlh, len);
+			     nlh = mnl_nlmsg_next(nlh, &len))
+				parse(q, nlh, fn, ctx);
+		}
+		total += n;
+		/* Let the verdicts out before the next burst. */
+		ret = flush(q);
+		if (ret < 0)
+			return ret;
+		if (n < BATCH)
+			break;
+	}
+	ret = flush(q);
+	return ret < 0 ? ret : total;
+}

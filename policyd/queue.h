@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One NFQUEUE: packets in by recvmmsg, verdicts out in one sendto. */
+#ifndef HONE_QUEUE_H
+#define HONE_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct queue;
+
+struct queue_pkt {
+	uint32_t id;
+	uint8_t hook;		/* NF_INET_LOCAL_IN or NF_INET_LOCAL_OUT */
+	uint32_t mark;		/* the packet's mark when queued */
+	const uint8_t *data;	/* from the IP header */
+	size_t len;		/* bytes in data (at most the copy range) */
+	size_t wire_len;	/* the whole packet's length */
+};
+
+typedef void (*queue_fn)(void *ctx, struct queue *q,
+			 const struct queue_pkt *p);
+
+/* fail_open: accept rather than drop when the queue overflows. */
+int queue_open(uint16_t num, bool fail_open, struct queue **out);
+void queue_close(struct queue *q);
+int queue_fd(const struct queue *q);
+uint16_t queue_num(const struct queue *q);
+/* Read every pending packet without blocking, calling fn for each, then
+ * send the verdicts fn gave. Returns the number of packets or -errno. */
+int queue_read(struct queue *q, queue_fn fn, void *ctx);
+/* verdict is NF_ACCEPT, NF_DROP or NF_QUEUE_NR(n); mark replaces the
+ * packet's whole mark when has_mark. */
+int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
+		  bool has_mark, uint32_t mark);
+
+#endif /* HONE_QUEUE_H */
