@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hone.ko: process, socket and packet events for /dev/hone and /dev/honet.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include "sensor.h"
+
+unsigned int hone_ring_kb = 4096;
+module_param_named(ring_kb, hone_ring_kb, uint, 0644);
+MODULE_PARM_DESC(ring_kb, "size of each reader's ring in KiB (default 4096)");
+
+unsigned short hone_device_mode = 0440;
+module_param_named(device_mode, hone_device_mode, ushort, 0444);
+MODULE_PARM_DESC(device_mode, "mode of /dev/hone and /dev/honet (default 0440)");
+
+static int __init hone_init(void)
+{
+	int ret;
+
+	if (hone_ring_kb < 64 || hone_ring_kb > 1024 * 1024) {
+		pr_err("ring_kb %u: expected 64 to 1048576\n", hone_ring_kb);
+		return -EINVAL;
+	}
+	ret = hone_process_init();
+	if (ret)
+		goto err;
+	ret = hone_socket_init();
+	if (ret)
+		goto err_process;
+	ret = hone_packet_init();
+	if (ret)
+		goto err_socket;
+	ret = hone_device_init();
+	if (ret)
+		goto err_packet;
+	pr_info("Hone %s loaded\n", HONE_VERSION);
+	return 0;
+
+err_packet:
+	hone_packet_exit();
+err_socket:
+	hone_socket_exit();
+err_process:
+	hone_process_exit();
+err:
+	rcu_barrier();
+	return ret;
+}
+
+static void __exit hone_exit(void)
+{
+	hone_device_exit();
+	hone_packet_exit();
+	hone_socket_exit();
+	hone_process_exit();
+	rcu_barrier();
+}
+
+module_init(hone_init);
+module_exit(hone_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Hone: process-attributed packet capture");
+MODULE_AUTHOR("Hone authors");
+MODULE_VERSION(HONE_VERSION);

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packets: netfilter hooks at LOCAL_IN and LOCAL_OUT, last priority (after
+ * every filter chain), IPv4 and IPv6, in every network namespace. Each
+ * packet is attributed by its socket's cookie to the owner recorded at
+ * create/accept time; incoming packets without skb->sk are looked up the
+ * way xt_socket does (established, then listener).
+ */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/ktime.h>
+#include <net/net_namespace.h>
+#include <net/netfilter/nf_socket.h>
+#include <net/sock.h>
+#include <net/request_sock.h>
+#include "sensor.h"
+
+static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	if (state->pf == NFPROTO_IPV4)
+		return nf_sk_lookup_slow_v4(state->net, skb, state->in);
+#if IS_ENABLED(CONFIG_NF_SOCKET_IPV6)
+	return nf_sk_lookup_slow_v6(state->net, skb, state->in);
+#else
+	return NULL;
+#endif
+}
+
+/* A request sock is not owned yet: its listener's owner will accept it. */
+static const struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
+{
+	const struct hone_owner *o = hone_owner_find(cookie);
+
+	if (!o && sk->sk_state == TCP_NEW_SYN_RECV)
+		o = hone_owner_find(hone_sock_cookie(sk_to_full_sk(sk)));
+	return o;
+}
+
+static unsigned int packet_hook(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	struct hone_payload p = { .skb = skb, .skb_len = skb->len };
+	struct sock *sk = skb->sk, *found = NULL;
+	const struct hone_owner *o;
+	struct hone_rec_pkt rec;
+
+	if (!hone_readers_any())
+		return NF_ACCEPT;
+	memset(&rec, 0, sizeof(rec));
+	rec.h.type = HONE_REC_PKT;
+	rec.h.ts = ktime_get_real_ns();
+	rec.len = skb->len;
+	if (state->hook == NF_INET_LOCAL_IN) {
+		rec.dir = HONE_EPB_FLAG_INBOUND;
+		if (sk && !net_eq(sock_net(sk), state->net))
+			sk = NULL;
+		if (!sk)
+			sk = found = packet_lookup(skb, state);
+	} else {
+		rec.dir = HONE_EPB_FLAG_OUTBOUND;
+	}
+	/* Kernel control sockets (RSTs, TIME_WAIT ACKs) stand for nobody. */
+	if (sk && (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+		sk = NULL;
+	if (sk && sk_fullsock(sk) && sk->sk_kern_sock)
+		sk = NULL;
+	if (sk) {
+		rec.cookie = hone_sock_cookie(sk);
+		o = packet_owner(sk, rec.cookie);
+		if (o)
+			hone_owner_get(o, &rec.pid, &rec.tid, (const char **)&p.tail,
+				       &rec.exe_len);
+		p.tail_len = rec.exe_len;
+	}
+	hone_readers_emit(&rec.h, sizeof(rec), &p);
+	if (found)
+		sock_gen_put(found);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops packet_ops[] = {
+	{ .hook = packet_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = packet_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP6_PRI_LAST },
+	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_LAST },
+};
+
+static int __net_init packet_net_init(struct net *net)
+{
+	return nf_register_net_hooks(net, packet_ops, ARRAY_SIZE(packet_ops));
+}
+
+static void __net_exit packet_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, packet_ops, ARRAY_SIZE(packet_ops));
+}
+
+static struct pernet_operations packet_net_ops = {
+	.init = packet_net_init,
+	.exit = packet_net_exit,
+};
+
+int hone_packet_init(void)
+{
+	return register_pernet_subsys(&packet_net_ops);
+}
+
+void hone_packet_exit(void)
+{
+	unregister_pernet_subsys(&packet_net_ops);
+}

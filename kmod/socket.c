@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket events from kprobes: security_socket_post_create (the creator),
+ * security_sock_graft (the acceptor), inet_sock_destruct (final free). The
+ * owner of each socket is kept by socket cookie, so packets find it after
+ * close() and, for TCP, during TIME_WAIT (which keeps the cookie).
+ */
+#include <linux/kprobes.h>
+#include <linux/net.h>
+#include <linux/hashtable.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <linux/sock_diag.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/cred.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#include <net/tcp.h>
+#include "sensor.h"
+
+#define HONE_OWNER_MAX		(1U << 18)
+#define HONE_OWNER_GRACE	(TCP_TIMEWAIT_LEN + 5 * HZ)
+
+struct hone_owner {
+	struct hlist_node node;		/* owners, RCU */
+	struct list_head grave;		/* freed sockets, until the grace ends */
+	struct rcu_head rcu;
+	u64 cookie;
+	unsigned long freed;		/* jiffies */
+	u32 pid, tid;
+	u16 exe_len;
+	char exe[];
+};
+
+static DEFINE_HASHTABLE(owners, 12);
+static LIST_HEAD(owner_graves);
+static DEFINE_SPINLOCK(owner_lock);
+static unsigned int owner_count;
+static void owner_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(owner_reaper, owner_reap);
+
+u64 hone_sock_cookie(struct sock *sk)
+{
+	u32 c[2];
+
+	sock_diag_save_cookie(sk, c);
+	return c[0] | (u64)c[1] << 32;
+}
+
+static struct hone_owner *owner_find(u64 cookie)
+{
+	struct hone_owner *o;
+
+	hash_for_each_possible_rcu(owners, o, node, cookie)
+		if (o->cookie == cookie)
+			return o;
+	return NULL;
+}
+
+/* Under rcu_read_lock. */
+const struct hone_owner *hone_owner_find(u64 cookie)
+{
+	return owner_find(cookie);
+}
+
+void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
+		    const char **exe, u16 *exe_len)
+{
+	*pid = o->pid;
+	*tid = o->tid;
+	*exe = o->exe;
+	*exe_len = o->exe_len;
+}
+
+static void owner_unlink(struct hone_owner *o)
+{
+	hash_del_rcu(&o->node);
+	if (o->freed)
+		list_del(&o->grave);
+	owner_count--;
+	kfree_rcu(o, rcu);
+}
+
+/* Record p as the owner of sk; replace says whether a known owner yields.
+ * Any context: the allocation is atomic (exe is copied under RCU). */
+void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
+{
+	u64 cookie = hone_sock_cookie(sk);
+	struct hone_owner *o, *old;
+	unsigned long flags;
+	const char *exe;
+	u16 len = 0;
+
+	rcu_read_lock();
+	exe = hone_proc_exe(p->tgid, &len);
+	o = kmalloc(struct_size(o, exe, len), GFP_ATOMIC);
+	if (o && len)
+		memcpy(o->exe, exe, len);
+	rcu_read_unlock();
+	if (!o) {
+		atomic64_inc(&hone_conn_lost);
+		return;
+	}
+	o->cookie = cookie;
+	o->freed = 0;
+	o->pid = p->tgid;
+	o->tid = p->pid;
+	o->exe_len = len;
+
+	spin_lock_irqsave(&owner_lock, flags);
+	old = owner_find(cookie);
+	if (old && !replace)
+		goto drop;
+	if (!old && owner_count >= HONE_OWNER_MAX)
+		goto drop;
+	if (old)
+		owner_unlink(old);
+	hash_add_rcu(owners, &o->node, cookie);
+	owner_count++;
+	spin_unlock_irqrestore(&owner_lock, flags);
+	return;
+drop:
+	spin_unlock_irqrestore(&owner_lock, flags);
+	kfree(o);
+}
+
+void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->h.type = HONE_REC_CONN;
+	rec->h.ts = ktime_get_real_ns();
+	rec->event = event;
+	rec->cookie = hone_sock_cookie(sk);
+	rec->family = sk->sk_family;
+	rec->type = sk->sk_type;
+	rec->proto = sk->sk_protocol;
+	rec->uid = from_kuid_munged(&init_user_ns, sk->sk_uid);
+	rec->netns = sock_net(sk)->ns.inum;
+	rec->lport = sk->sk_num;
+	rec->rport = ntohs(sk->sk_dport);
+	if (sk->sk_socket)
+		rec->inode = SOCK_INODE(sk->sk_socket)->i_ino;
+	if (sk->sk_family == AF_INET) {
+		memcpy(rec->laddr, &sk->sk_rcv_saddr, 4);
+		memcpy(rec->raddr, &sk->sk_daddr, 4);
+#if IS_ENABLED(CONFIG_IPV6)
+	} else {
+		memcpy(rec->laddr, &sk->sk_v6_rcv_saddr, 16);
+		memcpy(rec->raddr, &sk->sk_v6_daddr, 16);
+#endif
+	}
+}
+
+static void conn_emit(struct sock *sk, u32 event, u32 pid, u32 tid)
+{
+	static const struct hone_payload none;
+	struct hone_rec_conn rec;
+
+	hone_conn_fill(&rec, sk, event);
+	rec.pid = pid;
+	rec.tid = tid;
+	hone_readers_emit(&rec.h, sizeof(rec), &none);
+}
+
+static bool family_inet(int family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* security_socket_post_create(sock, family, type, protocol, kern) */
+static int kp_create(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct socket *sock = (struct socket *)regs_get_kernel_argument(regs, 0);
+	int family = regs_get_kernel_argument(regs, 1);
+	int kern = regs_get_kernel_argument(regs, 4);
+
+	/* Kernel sockets (TCP's RST senders among them) have no owner. */
+	if (kern || !family_inet(family) || !sock->sk)
+		return 0;
+	hone_owner_add(sock->sk, current, true);
+	conn_emit(sock->sk, HONE_CONN_OPEN, current->tgid, current->pid);
+	return 0;
+}
+
+/* security_sock_graft(sk, parent): accept(), in the acceptor. */
+static int kp_graft(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+
+	if (!family_inet(sk->sk_family))
+		return 0;
+	hone_owner_add(sk, current, true);
+	conn_emit(sk, HONE_CONN_ACCEPT, current->tgid, current->pid);
+	return 0;
+}
+
+/* inet_sock_destruct(sk): any context, the sock is going away. */
+static int kp_destruct(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct hone_owner *o;
+	unsigned long flags;
+	u32 pid = 0, tid = 0;
+
+	if (!cookie)
+		return 0;
+	spin_lock_irqsave(&owner_lock, flags);
+	o = owner_find(cookie);
+	if (o && !o->freed) {
+		pid = o->pid;
+		tid = o->tid;
+		o->freed = jiffies | 1;
+		list_add_tail(&o->grave, &owner_graves);
+	}
+	spin_unlock_irqrestore(&owner_lock, flags);
+	if (pid)
+		conn_emit(sk, HONE_CONN_CLOSE, pid, tid);
+	return 0;
+}
+
+static void owner_reap(struct work_struct *work)
+{
+	struct hone_owner *o, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&owner_lock, flags);
+	list_for_each_entry_safe(o, tmp, &owner_graves, grave) {
+		if (time_before(jiffies, o->freed + HONE_OWNER_GRACE))
+			break;
+		owner_unlink(o);
+	}
+	spin_unlock_irqrestore(&owner_lock, flags);
+	schedule_delayed_work(&owner_reaper, 5 * HZ);
+}
+
+static struct kprobe hone_kprobes[] = {
+	{ .symbol_name = "security_socket_post_create", .pre_handler = kp_create },
+	{ .symbol_name = "security_sock_graft", .pre_handler = kp_graft },
+	{ .symbol_name = "inet_sock_destruct", .pre_handler = kp_destruct },
+};
+
+int hone_socket_init(void)
+{
+	struct kprobe *kps[ARRAY_SIZE(hone_kprobes)];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
+		kps[i] = &hone_kprobes[i];
+	ret = register_kprobes(kps, ARRAY_SIZE(kps));
+	if (ret) {
+		pr_err("kprobes: %d\n", ret);
+		return ret;
+	}
+	schedule_delayed_work(&owner_reaper, 5 * HZ);
+	return 0;
+}
+
+void hone_socket_exit(void)
+{
+	struct kprobe *kps[ARRAY_SIZE(hone_kprobes)];
+	struct hone_owner *o;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	size_t i;
+	int bkt;
+
+	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
+		kps[i] = &hone_kprobes[i];
+	unregister_kprobes(kps, ARRAY_SIZE(kps));
+	cancel_delayed_work_sync(&owner_reaper);
+	spin_lock_irqsave(&owner_lock, flags);
+	hash_for_each_safe(owners, bkt, tmp, o, node)
+		owner_unlink(o);
+	spin_unlock_irqrestore(&owner_lock, flags);
+}
