@@ -7,6 +7,22 @@
  * processes of the socket's uid, those not read since they forked or
  * exec'd first, and every socket inode seen on the way is remembered, so
  * a later miss finds most sockets in the index without reading /proc.
+ *
+ * Limits, measured by tests/unit/test_sensor_shortlived.c:
+ * - A process that exits before its exec is read keeps its parent's
+ *   image (stats.unread counts them).
+ * - A socket is found only while some process holds its descriptor.
+ *   TCP is safe: the SYN waits in the queue, its process in connect()
+ *   (200 of 200 short-lived clients attributed). A UDP datagram does not
+ *   wait: a sender that exits at once takes its socket along, and about
+ *   two thirds of 200 such senders were gone before the lookup.
+ * - A socket passed to another process (SCM_RIGHTS, fork) is attributed
+ *   to whichever holder was read last.
+ * - A miss reads the descriptors of every process (those of the socket's
+ *   uid first) when the socket is not found: at most once a second per
+ *   socket (sensor.c), but a socket no process holds costs that much.
+ * - No close events: a socket's entry leaves the table when the table is
+ *   full (least recently used first).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -499,8 +515,11 @@ static bool holds(const struct pent *e, uint64_t inode)
 	return false;
 }
 
-/* First the processes not read since they forked or exec'd (a socket is
- * most often new in a new process), then those read before. */
+/* The socket's uid is its creator's: first the processes of that uid, then
+ * the others (an accepted socket has its listener's uid, and a daemon may
+ * have changed uid since it listened). Among each, first those not read
+ * since they forked or exec'd (a new socket is most often in a new
+ * process), then those read before. */
 static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
 {
 	struct hnode *h = htab_find(&nl_of(s)->inodes, inode);
@@ -509,10 +528,10 @@ static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
 
 	if (h)
 		return htab_entry(h, struct sockref, node)->owner;
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 4; pass++) {
 		for (e = proctab_recent(s->procs); e; e = e->older) {
-			if (e->p.exited || e->p.view.uid != uid ||
-			    e->scanned != (pass == 1))
+			if (e->p.exited || (e->p.view.uid == uid) != (pass < 2) ||
+			    e->scanned != (pass & 1))
 				continue;
 			if (scan_fds(s, e) || !holds(e, inode))
 				continue;

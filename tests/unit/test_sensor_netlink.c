@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The netlink sensor against this machine's kernel: real processes, real
  * sockets, proc connector and /proc. Needs root (CAP_NET_ADMIN). */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -224,4 +225,61 @@ Test(sensor_netlink, conn_unknown)
 	cr_expect_null(sensor_conn(s, (1ULL << 60) + 1, 0, 0));
 	sensor_stats(s, &st);
 	cr_expect_eq(st.conn_misses, 1);
+}
+
+static bool nobody(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->view.uid == 65534;
+}
+
+/* A daemon listens as root, drops to nobody, accepts. The accepted socket
+ * is nobody's; the listening one stays root's, held by nobody. */
+Test(sensor_netlink, sockets_after_setuid)
+{
+	char *argv[] = { "/usr/bin/python3", "-c",
+		"import os, socket, struct\n"
+		"def cookie(s):\n"
+		"    c = s.getsockopt(socket.SOL_SOCKET, 57, 8)\n"
+		"    print(struct.unpack('Q', c)[0], flush=True)\n"
+		"l = socket.create_server(('127.0.0.1', 0))\n"
+		"print(l.getsockname()[1], flush=True)\n"
+		"cookie(l)\n"
+		"os.setgid(65534); os.setuid(65534)\n"
+		"a, _ = l.accept()\n"
+		"cookie(a)\n"
+		"a.recv(1)\n", NULL };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct diag_sock d, ld;
+	const struct conn *c;
+	uint64_t cookie, lcookie;
+	int out, fd, status;
+	pid_t pid;
+
+	pid = spawn(argv, &out);
+	cr_assert_gt(pid, 0);
+	sin.sin_port = htons(read_number(out));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lcookie = read_number(out);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cookie = read_number(out);
+	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
+	cr_assert_eq(diag_find_cookie(AF_INET, lcookie, &ld), 0);
+	cr_expect_eq(d.uid, 65534, "the acceptor's uid");
+	cr_expect_eq(ld.uid, 0, "the listener's creator's uid");
+	cr_assert(sensor_wait(s, pid, nobody, 2000), "setuid not seen");
+	/* The root socket first: found among the other uids. */
+	c = sensor_conn(s, lcookie, ld.uid, ld.inode);
+	cr_assert_not_null(c, "a root socket held by nobody");
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	cr_expect_eq(c->proc->view.uid, 65534);
+	cr_expect_eq(c->proc->view.gid, 65534);
+	close(fd);
+	waitpid(pid, &status, 0);
+	close(out);
 }
