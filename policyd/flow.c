@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queued packet -> 5-tuple -> socket. sock_diag answers with the socket's
+ * cookie (the sensor's connection id), uid and inode. TCP looks up
+ * established sockets and then listeners, so an incoming SYN finds its
+ * server; UDP finds unconnected sockets too.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netfilter.h>
+#include <linux/sock_diag.h>
+
+#include "flow.h"
+#include "log.h"
+
+#define NSEC		1000000000ULL
+#define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
+#define FLOW_IDLE	(30 * NSEC)
+#define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
+#define FLOW_MAX	65536
+
+struct flows {
+	struct mnl_socket *diag;
+	uint32_t seq;
+	struct htab h;
+};
+
+static int parse_l4(const uint8_t *l4, size_t len, struct rules_pkt *pkt)
+{
+	uint16_t sport, dport;
+
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP &&
+	    pkt->proto != IPPROTO_SCTP && pkt->proto != IPPROTO_UDPLITE)
+		return 0;
+	if (len < 4)
+		return 0;	/* a later fragment: no ports */
+	sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	pkt->lport = pkt->dir == RULES_DIR_OUT ? sport : dport;
+	pkt->rport = pkt->dir == RULES_DIR_OUT ? dport : sport;
+	if (pkt->proto == IPPROTO_TCP && len >= 14)
+		pkt->tcpflags = l4[13];
+	return 0;
+}
+
+static void set_addrs(struct rules_pkt *pkt, const void *src, const void *dst,
+		      size_t alen)
+{
+	memcpy(pkt->local, pkt->dir == RULES_DIR_OUT ? src : dst, alen);
+	memcpy(pkt->remote, pkt->dir == RULES_DIR_OUT ? dst : src, alen);
+}
+
+static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+{
+	const struct ip6_hdr *ip6 = (const void *)data;
+	size_t off = sizeof(*ip6);
+	uint8_t nh;
+
+	if (len < off)
+		return -EINVAL;
+	pkt->length = sizeof(*ip6) + ntohs(ip6->ip6_plen);
+	set_addrs(pkt, &ip6->ip6_src, &ip6->ip6_dst, 16);
+	nh = ip6->ip6_nxt;
+	/* Extension headers before the transport header. */
+	for (;;) {
+		if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+		    nh == IPPROTO_DSTOPTS) {
+			if (off + 2 > len)
+				return -EINVAL;
+			nh = data[off];
+			off += (data[off + 1] + 1) * 8;
+		} else if (nh == IPPROTO_FRAGMENT) {
+			if (off + 8 > len)
+				return -EINVAL;
+			/* Only the first fragment carries ports. */
+			if (ntohs(*(const uint16_t *)(data + off + 2)) & ~7) {
+				pkt->proto = data[off];
+				return 0;
+			}
+			nh = data[off];
+			off += 8;
+		} else {
+			break;
+		}
+	}
+	pkt->proto = nh;
+	return off > len ? -EINVAL : parse_l4(data + off, len - off, pkt);
+}
+
+static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+{
+	const struct iphdr *ip = (const void *)data;
+	size_t hl;
+
+	if (len < sizeof(*ip) || ip->ihl < 5 || ip->ihl * 4U > len)
+		return -EINVAL;
+	hl = ip->ihl * 4U;
+	pkt->proto = ip->protocol;
+	pkt->length = ntohs(ip->tot_len);
+	set_addrs(pkt, &ip->saddr, &ip->daddr, 4);
+	if (ntohs(ip->frag_off) & IP_OFFMASK)
+		return 0;
+	return parse_l4(data + hl, len - hl, pkt);
+}
+
+int flow_parse(const uint8_t *data, size_t len, unsigned hook,
+	       struct rules_pkt *pkt)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	if (len < 1)
+		return -EINVAL;
+	pkt->dir = hook == NF_INET_LOCAL_IN || hook == NF_INET_PRE_ROUTING ?
+		RULES_DIR_IN : RULES_DIR_OUT;
+	switch (data[0] >> 4) {
+	case 4:
+		pkt->family = AF_INET;
+		return parse_ip4(data, len, pkt);
+	case 6:
+		pkt->family = AF_INET6;
+		return parse_ip6(data, len, pkt);
+	}
+	return -EINVAL;
+}
+
+/* The 5-tuple part of pkt, the cache key. */
+static void tuple_of(const struct rules_pkt *pkt, struct rules_pkt *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = pkt->family;
+	t->proto = pkt->proto;
+	memcpy(t->local, pkt->local, sizeof(t->local));
+	memcpy(t->remote, pkt->remote, sizeof(t->remote));
+	t->lport = pkt->lport;
+	t->rport = pkt->rport;
+}
+
+static uint64_t tuple_hash(const struct rules_pkt *t)
+{
+	const uint8_t *p = (const void *)t;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(*t); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Ask sock_diag for the socket of f's tuple. 0, -ENOENT or -errno. */
+static int diag_lookup(struct flows *fl, struct flow *f)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct inet_diag_msg *m;
+	struct inet_diag_req_v2 *req;
+	const struct nlmsgerr *err;
+	struct nlmsghdr *nlh;
+	size_t alen = f->key.family == AF_INET ? 4 : 16;
+	bool udp = f->key.proto != IPPROTO_TCP;
+	uint32_t seq = ++fl->seq;
+	int len;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = f->key.family;
+	req->sdiag_protocol = f->key.proto;
+	req->idiag_states = ~0U;
+	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	/* TCP looks up (src, dst) as (local, remote); UDP, for historical
+	 * reasons, the other way round (udp_dump_one). */
+	memcpy(req->id.idiag_src, udp ? f->key.remote : f->key.local, alen);
+	memcpy(req->id.idiag_dst, udp ? f->key.local : f->key.remote, alen);
+	req->id.idiag_sport = htons(udp ? f->key.rport : f->key.lport);
+	req->id.idiag_dport = htons(udp ? f->key.lport : f->key.rport);
+	if (mnl_socket_sendto(fl->diag, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		len = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
+		if (len < 0)
+			return -errno;
+		for (nlh = (void *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;	/* a late answer */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = mnl_nlmsg_get_payload(nlh);
+				return err->error ? err->error : -ENOENT;
+			}
+			if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+				return -EBADMSG;
+			m = mnl_nlmsg_get_payload(nlh);
+			f->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+				m->id.idiag_cookie[0];
+			f->uid = m->idiag_uid;
+			f->inode = m->idiag_inode;
+			/* A listener, or a socket not accepted yet: ask
+			 * again at the next packet. */
+			f->provisional = !udp && (m->idiag_state == TCP_LISTEN
+						   || !m->idiag_inode);
+			return 0;
+		}
+	}
+}
+
+static bool has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
+		       uint64_t now)
+{
+	struct rules_pkt t;
+	struct hnode *n;
+	struct flow *f;
+	uint64_t h;
+	int ret;
+
+	tuple_of(pkt, &t);
+	h = tuple_hash(&t);
+	n = htab_find(&fl->h, h);
+	f = n ? htab_entry(n, struct flow, node) : NULL;
+	if (f && memcmp(&f->key, &t, sizeof(t))) {
+		htab_remove(&fl->h, n);
+		free(f);
+		f = NULL;
+	}
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return NULL;
+		f->key = t;
+		f->node.key = h;
+		f->checked = now - FLOW_RECHECK;
+		htab_insert(&fl->h, &f->node);
+	}
+	f->used = now;
+	/* Past the handshake the accepted socket replaces the listener. */
+	if (f->provisional && !(pkt->tcpflags & TH_SYN))
+		f->checked = now - FLOW_RECHECK;
+	if (has_ports(t.proto) && now - f->checked >= FLOW_RECHECK) {
+		f->checked = now;
+		ret = diag_lookup(fl, f);
+		f->has_sock = ret == 0;
+		if (ret < 0 && ret != -ENOENT)
+			log_debug("sock_diag: %s", strerror(-ret));
+	}
+	return f;
+}
+
+static void drop_idle(struct flows *fl, uint64_t now, uint64_t idle)
+{
+	struct hnode **pp, *n;
+	struct flow *f;
+	size_t i;
+
+	for (i = 0; i <= fl->h.mask; i++) {
+		for (pp = &fl->h.b[i]; (n = *pp);) {
+			f = htab_entry(n, struct flow, node);
+			if (now - f->used < idle) {
+				pp = &n->next;
+				continue;
+			}
+			*pp = n->next;
+			fl->h.n--;
+			free(f);
+		}
+	}
+}
+
+void flows_expire(struct flows *fl, uint64_t now)
+{
+	drop_idle(fl, now, fl->h.n > FLOW_MAX ? FLOW_IDLE_FULL : FLOW_IDLE);
+}
+
+size_t flows_count(const struct flows *fl)
+{
+	return fl->h.n;
+}
+
+int flows_open(struct flows **out)
+{
+	struct flows *fl;
+	int ret;
+
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return -ENOMEM;
+	ret = htab_init(&fl->h, 1024);
+	if (ret < 0)
+		goto err_free;
+	fl->diag = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (!fl->diag) {
+		ret = -errno;
+		goto err_htab;
+	}
+	if (mnl_socket_bind(fl->diag, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	*out = fl;
+	return 0;
+
+err_close:
+	mnl_socket_close(fl->diag);
+err_htab:
+	htab_free(&fl->h);
+err_free:
+	free(fl);
+	return ret;
+}
+
+void flows_close(struct flows *fl)
+{
+	if (!fl)
+		return;
+	drop_idle(fl, 0, 0);
+	mnl_socket_close(fl->diag);
+	htab_free(&fl->h);
+	free(fl);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A queued packet's flow: its 5-tuple and the socket sock_diag names for
+ * it (cookie, uid, inode), cached per flow so that sock_diag is asked once
+ * per flow and FLOW_RECHECK, not per packet.
+ */
+#ifndef HONE_FLOW_H
+#define HONE_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "htab.h"
+#include "rules.h"
+
+struct flow {
+	struct hnode node;
+	struct rules_pkt key;	/* the 5-tuple part only */
+	bool has_sock;
+	bool provisional;	/* a TCP listener or not accepted yet */
+	uint64_t cookie;
+	uint32_t uid;
+	uint64_t inode;
+	uint64_t packets;	/* queued packets seen, when no connection */
+	uint64_t checked;	/* when sock_diag was last asked (ns) */
+	uint64_t used;
+};
+
+struct flows;
+
+/* Fill pkt from an IP packet queued at hook (NF_INET_LOCAL_IN/OUT): family,
+ * proto, direction, addresses and ports seen from this host, TCP flags and
+ * length. -EINVAL if it is not a whole IPv4/IPv6 header. */
+int flow_parse(const uint8_t *data, size_t len, unsigned hook,
+	       struct rules_pkt *pkt);
+
+int flows_open(struct flows **out);
+void flows_close(struct flows *f);
+/* The flow of pkt, created on first sight; NULL only when out of memory.
+ * now: CLOCK_MONOTONIC ns. */
+struct flow *flows_get(struct flows *f, const struct rules_pkt *pkt,
+		       uint64_t now);
+/* Forget flows idle for a while. */
+void flows_expire(struct flows *f, uint64_t now);
+size_t flows_count(const struct flows *f);
+
+#endif /* HONE_FLOW_H */
