@@ -201,14 +201,18 @@ static int diag_lookup(struct flows *fl, struct flow *f)
 			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 				return -EBADMSG;
 			m = mnl_nlmsg_get_payload(nlh);
-			f->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
-				m->id.idiag_cookie[0];
-			f->uid = m->idiag_uid;
-			f->inode = m->idiag_inode;
 			/* A listener, or a socket not accepted yet: ask
 			 * again at the next packet. */
 			f->provisional = !udp && (m->idiag_state == TCP_LISTEN
 						   || !m->idiag_inode);
+			/* Until accept() the listener's owner stands for
+			 * the socket in its queue. */
+			if (!m->idiag_inode && f->has_sock)
+				return 0;
+			f->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+				m->id.idiag_cookie[0];
+			f->uid = m->idiag_uid;
+			f->inode = m->idiag_inode;
 			return 0;
 		}
 	}
