@@ -42,6 +42,7 @@
 
 #include <hone/hone.h>
 
+#include "log.h"
 #include "sensor_priv.h"
 #include "sha256.h"
 
@@ -565,6 +566,32 @@ static int listen_procs(struct mnl_socket *nl, enum proc_cn_mcast_op op)
 	return 0;
 }
 
+static int connect_procs(struct mnl_socket **out)
+{
+	int rcvbuf = RCVBUF, ret;
+	struct mnl_socket *nl;
+
+	nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, CN_IDX_PROC, MNL_SOCKET_AUTOPID)) {
+		ret = -errno;
+		goto err;
+	}
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	ret = listen_procs(nl, PROC_CN_MCAST_LISTEN);
+	if (ret)
+		goto err;
+	*out = nl;
+	return 0;
+err:
+	mnl_socket_close(nl);
+	return ret;
+}
+
 static void free_digests(struct htab *h)
 {
 	struct hnode *n;
@@ -581,9 +608,9 @@ static void free_digests(struct htab *h)
 
 static int nl_open(struct sensor *s)
 {
-	int rcvbuf = RCVBUF, ret;
 	struct netlink *n;
 	long hz;
+	int ret;
 
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -601,24 +628,14 @@ static int nl_open(struct sensor *s)
 	ret = htab_init(&n->digests, 256);
 	if (ret)
 		goto err_inodes;
-	n->nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!n->nl) {
-		ret = -errno;
-		goto err_digests;
-	}
-	if (mnl_socket_bind(n->nl, CN_IDX_PROC, MNL_SOCKET_AUTOPID)) {
-		ret = -errno;
-		goto err_nl;
-	}
-	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
 	/* Listen first, then read /proc: what happens in between is in
 	 * the events, which a fork already read at start-up skips. */
-	ret = listen_procs(n->nl, PROC_CN_MCAST_LISTEN);
+	ret = connect_procs(&n->nl);
+	if (ret == -ECONNREFUSED)
+		log_warnx("netlink sensor: the proc connector exists only in "
+			  "the initial network namespace");
 	if (ret)
-		goto err_nl;
+		goto err_digests;
 	s->priv = n;
 	s->fd = mnl_socket_get_fd(n->nl);
 	ret = seed(s);
@@ -628,10 +645,9 @@ static int nl_open(struct sensor *s)
 
 err_listen:
 	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
+	mnl_socket_close(n->nl);
 	s->priv = NULL;
 	s->fd = -1;
-err_nl:
-	mnl_socket_close(n->nl);
 err_digests:
 	free_digests(&n->digests);
 err_inodes:
