@@ -12,18 +12,17 @@
 #include "action.h"
 #include "nft.h"
 
-#define HONE_MARK_ALL	(~HONE_MARK_USER)
-
 int action_of(struct nft *n, const struct rules_verdict *v, uint8_t dir,
 	      uint32_t mark, struct action *a)
 {
-	uint32_t m = mark & ~HONE_MARK_ALL;
+	/* honefw owns the top byte; the rest is the packet's QoS mark. */
+	uint32_t m = mark & HONE_MARK_USER;
 	int idx;
 
 	if (v->has_mark)
 		m = (m & ~HONE_MARK_USER) | (v->mark & HONE_MARK_USER);
 	if (!v->per_packet)
-		m |= HONE_MARK_FLOW;
+		m |= nft_flow_bits(n);
 	a->verdict = NF_ACCEPT;
 	switch (v->action) {
 	case RULES_ACCEPT:
@@ -41,7 +40,7 @@ int action_of(struct nft *n, const struct rules_verdict *v, uint8_t dir,
 		break;
 	case RULES_REDIRECT_QUEUE:
 		/* Every packet goes to the other consumer: never offloaded. */
-		m &= ~HONE_MARK_FLOW;
+		m &= ~(HONE_MARK_FLOW | HONE_MARK_GEN);
 		a->verdict = NF_QUEUE_NR(v->queue) | NF_VERDICT_FLAG_QUEUE_BYPASS;
 		break;
 	case RULES_REDIRECT_ADDR:
@@ -52,7 +51,7 @@ int action_of(struct nft *n, const struct rules_verdict *v, uint8_t dir,
 		idx = nft_redirect(n, v->family, v->addr, v->port);
 		if (idx < 0)
 			return idx;
-		m |= (uint32_t)idx << HONE_MARK_REDIR_SHIFT | HONE_MARK_FLOW;
+		m |= (uint32_t)idx << HONE_MARK_REDIR_SHIFT | nft_flow_bits(n);
 		break;
 	default:
 		return -EINVAL;

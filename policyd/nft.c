@@ -3,7 +3,8 @@
  * The "inet hone" table, built with libnftnl and sent as one netlink batch:
  *
  *	chain in/out	filter, input/output, priority -150
- *		ct mark & FLOW: meta mark set ct mark, accept (the fast path)
+ *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark,
+ *			accept (the fast path; a reload flips gen)
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		meta mark & FLOW: ct mark set meta mark
@@ -344,15 +345,15 @@ static void add_redirect_rules(struct batch *bt, const struct redir *d,
 static void add_queue_chain(struct batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
+	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
 	struct nftnl_rule *r;
-	uint32_t zero = 0;
 
 	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
 	r = rule_new(name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
-	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW);
-	cmp(r, NFT_REG_2, NFT_CMP_NEQ, &zero, sizeof(zero));
+	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
+	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
@@ -503,6 +504,11 @@ int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
 		return ret;
 	n->redir[n->nredir++] = d;
 	return n->nredir;
+}
+
+uint32_t nft_flow_bits(const struct nft *n)
+{
+	return HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
 }
 
 bool nft_native_queue(const struct nft *n)

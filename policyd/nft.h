@@ -7,6 +7,9 @@
  *				later packets skip the queue
  *	HONE_MARK_DROP		drop (after saving the ct mark)
  *	HONE_MARK_REJECT	TCP RST / ICMP port unreachable
+ *	HONE_MARK_GEN		the rules generation of a FLOW verdict: a
+ *				reload flips it, so live connections are
+ *				judged again by the new rules
  *	HONE_MARK_REDIR		index of a redirect target (DNAT at output)
  *
  * The low 24 bits are the rule's QoS mark; the packet leaves with them.
@@ -20,6 +23,7 @@
 #define HONE_MARK_FLOW		0x80000000U
 #define HONE_MARK_DROP		0x40000000U
 #define HONE_MARK_REJECT	0x20000000U
+#define HONE_MARK_GEN		0x10000000U
 #define HONE_MARK_REDIR		0x0f000000U
 #define HONE_MARK_REDIR_SHIFT	24
 #define HONE_MARK_USER		0x00ffffffU
@@ -30,6 +34,7 @@ struct nft;
 struct nft_conf {
 	uint16_t queue;
 	bool fail_closed;	/* no bypass: dropped while nobody listens */
+	bool gen;		/* HONE_MARK_GEN of this generation's verdicts */
 };
 
 int nft_open(struct nft **out);
@@ -40,6 +45,8 @@ int nft_install(struct nft *n, const struct nft_conf *c);
 /* 1 if the table is still there, 0 if someone removed it. */
 int nft_present(struct nft *n);
 int nft_remove(struct nft *n);
+/* The bits a connection-wide verdict carries in this generation. */
+uint32_t nft_flow_bits(const struct nft *n);
 /* True when the kernel has the native queue expression (else xt compat). */
 bool nft_native_queue(const struct nft *n);
 /* The HONE_MARK_REDIR index sending packets to addr:port (network order,
