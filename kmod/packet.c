@@ -28,13 +28,18 @@ static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_stat
 #endif
 }
 
-/* A request sock is not owned yet: its listener's owner will accept it. */
+/* A request sock is not owned yet: its listener's owner will accept it.
+ * Its child keeps the cookie, so data that arrives before accept() is
+ * attributed too. */
 static const struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
 {
 	const struct hone_owner *o = hone_owner_find(cookie);
 
-	if (!o && sk->sk_state == TCP_NEW_SYN_RECV)
+	if (!o && sk->sk_state == TCP_NEW_SYN_RECV) {
 		o = hone_owner_find(hone_sock_cookie(sk_to_full_sk(sk)));
+		if (o)
+			hone_owner_inherit(cookie, o);
+	}
 	return o;
 }
 

@@ -126,6 +126,29 @@ drop:
 	kfree(o);
 }
 
+/* A request sock (and the child that keeps its cookie) belongs to its
+ * listener's owner until accept() names the real one. Any context. */
+void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
+{
+	struct hone_owner *o;
+	unsigned long flags;
+
+	o = kmemdup(from, struct_size(from, exe, from->exe_len), GFP_ATOMIC);
+	if (!o)
+		return;
+	o->cookie = cookie;
+	o->freed = 0;
+	spin_lock_irqsave(&owner_lock, flags);
+	if (owner_find(cookie) || owner_count >= HONE_OWNER_MAX) {
+		spin_unlock_irqrestore(&owner_lock, flags);
+		kfree(o);
+		return;
+	}
+	hash_add_rcu(owners, &o->node, cookie);
+	owner_count++;
+	spin_unlock_irqrestore(&owner_lock, flags);
+}
+
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -138,7 +161,7 @@ void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event)
 	rec->proto = sk->sk_protocol;
 	rec->uid = from_kuid_munged(&init_user_ns, sk->sk_uid);
 	rec->netns = sock_net(sk)->ns.inum;
-	rec->lport = sk->sk_num;
+	rec->lport = ntohs(inet_sk(sk)->inet_sport);
 	rec->rport = ntohs(sk->sk_dport);
 	if (sk->sk_socket)
 		rec->inode = SOCK_INODE(sk->sk_socket)->i_ino;
