@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The sensor front: picks a backend, owns the tables, answers lookups. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <hone/hone.h>
 
+#include "exehash.h"
 #include "sensor_priv.h"
 
 #define CONN_MAX	(1U << 18)
@@ -31,6 +34,24 @@ uint64_t sensor_wallclock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
+void sensor_hash_exe(struct sensor *s, struct pent *e)
+{
+	char path[64];
+	int fd;
+
+	if (!s->digests)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/exe", e->p.view.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!exehash_fd(s->digests, fd, e->p.sha256)) {
+		e->p.has_sha256 = true;
+		e->p.view.sha256 = e->p.sha256;
+	}
+	close(fd);
+}
+
 static void release(void *ctx, struct pent *e)
 {
 	struct sensor *s = ctx;
@@ -53,9 +74,14 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
 	s->need_sha256 = need_sha256;
 	s->fd = -1;
+	if (need_sha256) {
+		ret = exehash_init(&s->digests);
+		if (ret)
+			goto err_free;
+	}
 	ret = proctab_init(release, s, &s->procs);
 	if (ret)
-		goto err_free;
+		goto err_digests;
 	ret = conntab_init(s->procs, CONN_MAX, &s->conns);
 	if (ret)
 		goto err_procs;
@@ -69,6 +95,8 @@ err_conns:
 	conntab_free(s->conns);
 err_procs:
 	proctab_free(s->procs);
+err_digests:
+	exehash_free(s->digests);
 err_free:
 	free(s);
 	return ret;
@@ -82,6 +110,7 @@ void sensor_close(struct sensor *s)
 	conntab_free(s->conns);
 	proctab_free(s->procs);
 	s->ops->close(s);
+	exehash_free(s->digests);
 	free(s);
 }
 

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -44,7 +43,6 @@
 
 #include "log.h"
 #include "sensor_priv.h"
-#include "sha256.h"
 
 #define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
 #define ARGV_MAX	32768		/* what is kept of a command line */
@@ -55,21 +53,11 @@ struct sockref {
 	struct pent *owner;
 };
 
-/* A digest computed at some exec, reused while the file is unchanged. */
-struct digest {
-	struct hnode node;	/* by inode */
-	dev_t dev;
-	off_t size;
-	struct timespec mtime;
-	uint8_t sha256[32];
-};
-
 struct netlink {
 	struct mnl_socket *nl;
 	int proc;		/* /proc */
 	uint64_t tick_ns;	/* /proc/PID/stat's unit */
 	struct htab inodes;	/* socket inode -> struct sockref */
-	struct htab digests;	/* exe inode -> struct digest */
 	char argv[ARGV_MAX];
 };
 
@@ -150,60 +138,6 @@ static int read_ids(struct netlink *n, uint32_t pid, uint32_t *uid,
 	return 0;
 }
 
-static bool same_file(const struct digest *d, const struct stat *st)
-{
-	return d->dev == st->st_dev && d->size == st->st_size &&
-	       d->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       d->mtime.tv_nsec == st->st_mtim.tv_nsec;
-}
-
-/* The digest of what the process runs: /proc/PID/exe opens the very file,
- * even one deleted or replaced since. */
-static int hash_exe(struct netlink *n, struct pent *e)
-{
-	struct digest *d;
-	struct hnode *h;
-	struct stat st;
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%u/exe", e->p.view.pid);
-	fd = openat(n->proc, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	h = htab_find(&n->digests, st.st_ino);
-	d = h ? htab_entry(h, struct digest, node) : NULL;
-	if (!d || !same_file(d, &st)) {
-		if (!d) {
-			d = calloc(1, sizeof(*d));
-			if (!d) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			d->node.key = st.st_ino;
-			htab_insert(&n->digests, &d->node);
-		}
-		d->size = -1;	/* invalid until hashed */
-		ret = sha256_fd(fd, d->sha256);
-		if (ret)
-			goto out;
-		d->dev = st.st_dev;
-		d->size = st.st_size;
-		d->mtime = st.st_mtim;
-	}
-	memcpy(e->p.sha256, d->sha256, sizeof(e->p.sha256));
-	e->p.has_sha256 = true;
-	e->p.view.sha256 = e->p.sha256;
-	ret = 0;
-out:
-	close(fd);
-	return ret;
-}
-
 /* What exec changed: exe, argv, ids, digest. -ENOENT if already gone. */
 static int read_image(struct sensor *s, struct pent *e)
 {
@@ -226,8 +160,8 @@ static int read_image(struct sensor *s, struct pent *e)
 	if (ret)
 		return ret;
 	proctab_set_ids(s->procs, e, uid, gid);
-	if (s->need_sha256 && elen >= 0)
-		hash_exe(n, e);
+	if (elen >= 0)
+		sensor_hash_exe(s, e);
 	return 0;
 }
 
@@ -592,20 +526,6 @@ err:
 	return ret;
 }
 
-static void free_digests(struct htab *h)
-{
-	struct hnode *n;
-	size_t i;
-
-	for (i = 0; i <= h->mask; i++) {
-		while ((n = h->b[i])) {
-			htab_remove(h, n);
-			free(htab_entry(n, struct digest, node));
-		}
-	}
-	htab_free(h);
-}
-
 static int nl_open(struct sensor *s)
 {
 	struct netlink *n;
@@ -625,9 +545,6 @@ static int nl_open(struct sensor *s)
 	ret = htab_init(&n->inodes, 4096);
 	if (ret)
 		goto err_proc;
-	ret = htab_init(&n->digests, 256);
-	if (ret)
-		goto err_inodes;
 	/* Listen first, then read /proc: what happens in between is in
 	 * the events, which a fork already read at start-up skips. */
 	ret = connect_procs(&n->nl);
@@ -635,7 +552,7 @@ static int nl_open(struct sensor *s)
 		log_warnx("netlink sensor: the proc connector exists only in "
 			  "the initial network namespace");
 	if (ret)
-		goto err_digests;
+		goto err_inodes;
 	s->priv = n;
 	s->fd = mnl_socket_get_fd(n->nl);
 	ret = seed(s);
@@ -648,8 +565,6 @@ err_listen:
 	mnl_socket_close(n->nl);
 	s->priv = NULL;
 	s->fd = -1;
-err_digests:
-	free_digests(&n->digests);
 err_inodes:
 	htab_free(&n->inodes);
 err_proc:
@@ -667,7 +582,6 @@ static void nl_close(struct sensor *s)
 
 	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
 	mnl_socket_close(n->nl);
-	free_digests(&n->digests);
 	htab_free(&n->inodes);
 	close(n->proc);
 	free(n);

@@ -26,12 +26,16 @@ struct sensor {
 	struct conntab *conns;
 	struct pcapng_writer *log;
 	struct sensor_stats st;
+	struct exehash *digests;	/* when need_sha256 */
 	void *priv;
 };
 
 extern const struct sensor_ops sensor_netlink_ops;
 extern const struct sensor_ops sensor_kmod_ops;
 
+/* With need_sha256: the digest of what the process runs now, through
+ * /proc/PID/exe (the very file, even one replaced since). */
+void sensor_hash_exe(struct sensor *s, struct pent *e);
 /* CLOCK_MONOTONIC, ns: connection ageing. */
 uint64_t sensor_now(void);
 /* Microseconds since the epoch, for the blocks written to the log. */
