@@ -12,6 +12,9 @@
  *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach)
  *	chain nat_out	nat, output, priority -100
  *		meta mark & REDIR == i: dnat to the i-th redirect target
+ *	chain done_in/done_out	filter, same hooks, priority -99
+ *		meta mark set meta mark & USER: the packet goes on with the
+ *		rule's QoS mark only
  *
  * An accept verdict resumes at the next base chain, so the act chains see
  * what the queue decided. This kernel ignores a verdict's ct mark, hence the
@@ -45,6 +48,7 @@
 #define PRIO_QUEUE	(-150)	/* after conntrack, before dstnat */
 #define PRIO_ACT	(-149)
 #define PRIO_NAT	(-100)
+#define PRIO_DONE	(-99)	/* after the DNAT that reads REDIR */
 
 struct redir {
 	uint8_t family;
@@ -392,6 +396,18 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	batch_rule(bt, r);
 }
 
+static void add_done_chain(struct batch *bt, const char *name, uint32_t hook)
+{
+	struct nftnl_rule *r;
+
+	batch_chain(bt, name, "filter", hook, PRIO_DONE);
+	r = rule_new(name);
+	mark_has(r, ~HONE_MARK_USER);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
+	meta_store(r, NFT_META_MARK, NFT_REG_1);
+	batch_rule(bt, r);
+}
+
 static int install(struct nft *n)
 {
 	struct batch *bt;
@@ -411,6 +427,8 @@ static int install(struct nft *n)
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
 	add_act_chain(bt, "act_out", NF_INET_LOCAL_OUT);
 	batch_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
+	add_done_chain(bt, "done_in", NF_INET_LOCAL_IN);
+	add_done_chain(bt, "done_out", NF_INET_LOCAL_OUT);
 	for (i = 0; i < n->nredir; i++)
 		add_redirect_rules(bt, &n->redir[i], i + 1);
 	ret = batch_commit(n, bt);
