@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* honefw's kernel-facing pieces against this machine's kernel, each test in
+ * a private network namespace: the inet hone table, the queue with verdicts
+ * and the ct-mark fast path, sock_diag lookups, packet parsing. Needs root. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "action.h"
+#include "flow.h"
+#include "nft.h"
+#include "queue.h"
+
+static void private_netns(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: needs root");
+	cr_assert_eq(system("ip link set lo up"), 0);
+}
+
+TestSuite(fw, .init = private_netns);
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+Test(fw, table_install_takeover_remove)
+{
+	struct nft_conf c = { .queue = 7 };
+	struct nft *n, *n2;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_expect_eq(nft_present(n), 0);
+	cr_assert_eq(nft_install(n, &c), 0);
+	cr_expect_eq(nft_present(n), 1);
+	/* A second daemon (a restart after kill -9) takes the table over. */
+	cr_assert_eq(nft_open(&n2), 0);
+	c.fail_closed = true;
+	cr_expect_eq(nft_install(n2, &c), 0);
+	cr_expect_eq(system("nft list table inet hone 2>/dev/null | "
+			    "grep -qE 'queue num 7|NFQUEUE'"), 0);
+	cr_expect_eq(nft_remove(n2), 0);
+	cr_expect_eq(nft_present(n), 0);
+	cr_expect_eq(nft_remove(n), 0, "removing twice is fine");
+	nft_close(n2);
+	nft_close(n);
+}
+
+struct seen {
+	int n;
+	struct rules_pkt pkt;
+	uint32_t verdict_mark;
+};
+
+static void accept_flow(void *ctx, struct queue *q, const struct queue_pkt *p)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	cr_expect_eq(flow_parse(p->data, p->len, p->hook, &s->pkt), 0);
+	queue_verdict(q, p->id, NF_ACCEPT, true, s->verdict_mark);
+}
+
+static int udp_pair(int *rx, uint16_t port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	*rx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert(tx >= 0 && *rx >= 0);
+	cr_assert_eq(bind(*rx, (void *)&a, sizeof(a)), 0);
+	cr_assert_eq(connect(tx, (void *)&a, sizeof(a)), 0);
+	return tx;
+}
+
+static int pump(struct queue *q, struct seen *s, int ms)
+{
+	struct pollfd pfd = { .fd = queue_fd(q), .events = POLLIN };
+
+	while (poll(&pfd, 1, ms) > 0)
+		cr_assert_geq(queue_read(q, accept_flow, s), 0);
+	return s->n;
+}
+
+Test(fw, queue_verdict_and_fast_path)
+{
+	struct nft_conf c = { .queue = 3 };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW | 0x42 };
+	char buf[16];
+	struct queue *q;
+	struct nft *n;
+	int rx, tx, i;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(queue_open(3, true, &q), 0);
+	cr_assert_eq(nft_install(n, &c), 0);
+	tx = udp_pair(&rx, 5000);
+	cr_assert_eq(send(tx, "a", 1, 0), 1);
+	pump(q, &s, 200);
+	cr_expect_eq(s.n, 1, "the first datagram is queued");
+	cr_expect_eq(s.pkt.proto, IPPROTO_UDP);
+	cr_expect_eq(s.pkt.dir, RULES_DIR_OUT);
+	cr_expect_eq(s.pkt.rport, 5000);
+	/* The verdict's FLOW bit went to the ct mark: no more queueing. */
+	for (i = 0; i < 10; i++)
+		cr_assert_eq(send(tx, "b", 1, 0), 1);
+	pump(q, &s, 200);
+	cr_expect_eq(s.n, 1, "later datagrams skip the queue");
+	for (i = 0; i < 11; i++)
+		cr_expect_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 1);
+	close(tx);
+	close(rx);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
+Test(fw, fail_closed_drops_without_listener)
+{
+	struct nft_conf c = { .queue = 4, .fail_closed = true };
+	struct nft *n;
+	char buf[4];
+	int rx, tx;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(nft_install(n, &c), 0);
+	tx = udp_pair(&rx, 5001);
+	cr_assert_eq(send(tx, "a", 1, 0), 1);
+	usleep(100000);
+	cr_expect_lt(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	c.fail_closed = false;
+	cr_assert_eq(nft_install(n, &c), 0);
+	cr_assert_eq(send(tx, "a", 1, 0), 1);
+	usleep(100000);
+	cr_expect_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 1,
+		     "failmode open: bypass without listener");
+	close(tx);
+	close(rx);
+	nft_close(n);
+}
+
+Test(fw, sock_diag_finds_tcp_and_udp)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(5002),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct rules_pkt pkt = { .family = AF_INET, .proto = IPPROTO_TCP,
+				 .dir = RULES_DIR_OUT, .rport = 5002 };
+	socklen_t len = sizeof(a);
+	uint64_t cookie;
+	struct flows *fl;
+	struct flow *f;
+	int l, c, u, rx;
+
+	cr_assert_eq(flows_open(&fl), 0);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(bind(l, (void *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(l, 1), 0);
+	cr_assert_eq(connect(c, (void *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(c, (void *)&a, &len), 0);
+	pkt.lport = ntohs(a.sin_port);
+	memset(pkt.local, 0, sizeof(pkt.local));
+	memcpy(pkt.local, &a.sin_addr, 4);
+	memcpy(pkt.remote, &a.sin_addr, 4);
+	len = sizeof(cookie);
+	cr_assert_eq(getsockopt(c, SOL_SOCKET, SO_COOKIE, &cookie, &len), 0);
+	f = flows_get(fl, &pkt, now_ns());
+	cr_assert_not_null(f);
+	cr_expect(f->has_sock);
+	cr_expect_eq(f->cookie, cookie);
+	cr_expect_eq(f->uid, geteuid());
+	cr_expect_neq(f->inode, 0);
+
+	u = udp_pair(&rx, 5003);
+	len = sizeof(a);
+	cr_assert_eq(getsockname(u, (void *)&a, &len), 0);
+	pkt.proto = IPPROTO_UDP;
+	pkt.lport = ntohs(a.sin_port);
+	pkt.rport = 5003;
+	len = sizeof(cookie);
+	cr_assert_eq(getsockopt(u, SOL_SOCKET, SO_COOKIE, &cookie, &len), 0);
+	f = flows_get(fl, &pkt, now_ns());
+	cr_expect(f->has_sock);
+	cr_expect_eq(f->cookie, cookie);
+	cr_expect_eq(flows_count(fl), 2);
+	flows_close(fl);
+	close(u);
+	close(rx);
+	close(c);
+	close(l);
+}
+
+Test(fw, parse_ipv6_tcp_in)
+{
+	uint8_t p[40 + 20] = { 0x60 };
+	struct rules_pkt pkt;
+
+	p[5] = 20;		/* payload length */
+	p[6] = IPPROTO_TCP;
+	p[23] = 1;		/* src ::1 */
+	p[39] = 2;		/* dst ::2 */
+	p[40] = 0x1f;		/* sport 8080 */
+	p[41] = 0x90;
+	p[43] = 80;		/* dport 80 */
+	p[53] = 0x12;		/* SYN|ACK */
+	cr_assert_eq(flow_parse(p, sizeof(p), NF_INET_LOCAL_IN, &pkt), 0);
+	cr_expect_eq(pkt.family, AF_INET6);
+	cr_expect_eq(pkt.dir, RULES_DIR_IN);
+	cr_expect_eq(pkt.lport, 80);
+	cr_expect_eq(pkt.rport, 8080);
+	cr_expect_eq(pkt.local[15], 2);
+	cr_expect_eq(pkt.remote[15], 1);
+	cr_expect_eq(pkt.tcpflags, 0x12);
+	cr_expect_eq(pkt.length, 60);
+	cr_expect_eq(flow_parse(p, 20, NF_INET_LOCAL_IN, &pkt), -EINVAL);
+}
+
+Test(fw, actions_mark_bits)
+{
+	struct rules_verdict v = { .action = RULES_DROP };
+	struct action a;
+	struct nft *n;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(action_of(n, &v, RULES_DIR_OUT, 0, &a), 0);
+	cr_expect_eq(a.verdict, NF_ACCEPT, "a connection-wide drop is the table's");
+	cr_expect_eq(a.mark, HONE_MARK_FLOW | HONE_MARK_DROP);
+	v.per_packet = true;
+	cr_assert_eq(action_of(n, &v, RULES_DIR_OUT, 0, &a), 0);
+	cr_expect_eq(a.verdict, NF_DROP);
+	v = (struct rules_verdict){ .action = RULES_ACCEPT, .has_mark = true,
+				    .mark = 0x42, .per_packet = true };
+	cr_assert_eq(action_of(n, &v, RULES_DIR_OUT, 0x80000001, &a), 0);
+	cr_expect_eq(a.mark, 0x42);
+	v = (struct rules_verdict){ .action = RULES_REDIRECT_QUEUE, .queue = 9 };
+	cr_assert_eq(action_of(n, &v, RULES_DIR_IN, 0, &a), 0);
+	cr_expect_eq(a.verdict, NF_QUEUE_NR(9) | NF_VERDICT_FLAG_QUEUE_BYPASS);
+	cr_expect_eq(a.mark & HONE_MARK_FLOW, 0);
+	nft_close(n);
+}
