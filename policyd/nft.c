@@ -292,21 +292,15 @@ static void batch_rule(struct batch *bt, struct nftnl_rule *r)
 	mnl_nlmsg_batch_next(bt->b);
 }
 
-/* Send the batch and read one answer per message; the first error wins. */
-static int batch_commit(struct nft *n, struct batch *bt)
+/* Read one answer per acknowledged message; the first error wins. */
+static int read_acks(struct nft *n, unsigned acks)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	const struct nlmsgerr *err;
 	struct nlmsghdr *nlh;
 	int ret = 0, len;
 
-	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
-	mnl_nlmsg_batch_next(bt->b);
-	n->seq = bt->seq;
-	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
-			      mnl_nlmsg_batch_size(bt->b)) < 0)
-		return -errno;
-	while (bt->acks > 0) {
+	while (acks > 0) {
 		len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
 		if (len < 0)
 			return -errno;
@@ -317,9 +311,25 @@ static int batch_commit(struct nft *n, struct batch *bt)
 			err = mnl_nlmsg_get_payload(nlh);
 			if (err->error && !ret)
 				ret = err->error;
-			bt->acks--;
+			acks--;
 		}
 	}
+	return ret;
+}
+
+static int batch_commit(struct nft *n, struct batch *bt)
+{
+	int ret;
+
+	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
+	mnl_nlmsg_batch_next(bt->b);
+	n->seq = bt->seq;
+	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
+			      mnl_nlmsg_batch_size(bt->b)) < 0)
+		ret = -errno;
+	else
+		ret = read_acks(n, bt->acks);
+	mnl_nlmsg_batch_stop(bt->b);
 	return ret;
 }
 
