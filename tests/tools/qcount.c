@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qcount QUEUE SECONDS: a second NFQUEUE consumer for the tests (the IDS of
+ * redirect=queue:N). Binds QUEUE, accepts every packet, and after SECONDS
+ * prints how many it saw. Static and library-free: plain netlink.
+ */
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char buf[1 << 17];
+
+static struct nlmsghdr *msg(char *b, uint16_t type, uint16_t queue)
+{
+	struct nlmsghdr *nlh = (void *)b;
+	struct nfgenmsg *g = NLMSG_DATA(nlh);
+
+	memset(b, 0, NLMSG_SPACE(sizeof(*g)));
+	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*g));
+	nlh->nlmsg_type = NFNL_SUBSYS_QUEUE << 8 | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(queue);
+	return nlh;
+}
+
+static void attr(struct nlmsghdr *nlh, uint16_t type, const void *d,
+		 uint16_t len)
+{
+	struct nlattr *a = (void *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, d, len);
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static int send_msg(int fd, struct nlmsghdr *nlh)
+{
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+
+	return sendto(fd, nlh, nlh->nlmsg_len, 0, (void *)&k, sizeof(k));
+}
+
+/* The packet id of a queued packet message, or -1. */
+static long packet_id(struct nlmsghdr *nlh)
+{
+	int len = nlh->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	struct nlattr *a = (void *)((char *)NLMSG_DATA(nlh) +
+				    sizeof(struct nfgenmsg));
+	struct nfqnl_msg_packet_hdr *ph;
+
+	if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET)
+		return -1;
+	for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len),
+	     a = (void *)((char *)a + NLA_ALIGN(a->nla_len))) {
+		if ((a->nla_type & NLA_TYPE_MASK) != NFQA_PACKET_HDR)
+			continue;
+		ph = (void *)((char *)a + NLA_HDRLEN);
+		return ntohl(ph->packet_id);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct nfqnl_msg_config_cmd cmd = { .command = NFQNL_CFG_CMD_BIND };
+	struct nfqnl_msg_config_params params = {
+		.copy_range = htonl(64), .copy_mode = NFQNL_COPY_PACKET,
+	};
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	struct nfqnl_msg_verdict_hdr vh;
+	struct nlmsghdr *nlh;
+	char out[256];
+	unsigned long count = 0;
+	uint16_t queue;
+	time_t end;
+	long id;
+	int fd, len;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: qcount QUEUE SECONDS\n");
+		return 2;
+	}
+	queue = atoi(argv[1]);
+	end = time(NULL) + atoi(argv[2]);
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
+	if (fd < 0 || bind(fd, (void *)&me, sizeof(me)) < 0) {
+		perror("qcount: netlink");
+		return 1;
+	}
+	nlh = msg(out, NFQNL_MSG_CONFIG, queue);
+	attr(nlh, NFQA_CFG_CMD, &cmd, sizeof(cmd));
+	attr(nlh, NFQA_CFG_PARAMS, &params, sizeof(params));
+	if (send_msg(fd, nlh) < 0) {
+		perror("qcount: bind queue");
+		return 1;
+	}
+	fprintf(stderr, "qcount: queue %u bound\n", queue);
+	while (time(NULL) < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		len = recv(fd, buf, sizeof(buf), 0);
+		for (nlh = (void *)buf; NLMSG_OK(nlh, (unsigned)len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			id = packet_id(nlh);
+			if (id < 0)
+				continue;
+			count++;
+			vh.verdict = htonl(NF_ACCEPT);
+			vh.id = htonl(id);
+			attr(msg(out, NFQNL_MSG_VERDICT, queue),
+			     NFQA_VERDICT_HDR, &vh, sizeof(vh));
+			send_msg(fd, (void *)out);
+		}
+	}
+	printf("%lu\n", count);
+	return 0;
+}
