@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by tests/netns/run and examples/demo: two network namespaces joined
+# by veth, an HTTP server in the second, users, and honefw on the first.
+#
+#	    hone-aPID (firewalled)                hone-bPID (servers)
+#	  applications, sinks, honefw ── veth ── python3 -m http.server :8000
+#	  10.99.0.1  fd99::1                      10.99.0.2  fd99::2
+#
+# honefw opens its sensor in the initial namespace (the proc connector lives
+# only there) and then joins hone-aPID with --netns.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HONEFW=${HONEFW:-$ROOT/build/honefw}
+QCOUNT=${QCOUNT:-$ROOT/build/tools/qcount}
+A=hone-a$$
+B=hone-b$$
+T=$(mktemp -d /tmp/hone-netns.XXXXXX)
+SRV4=10.99.0.2
+SRV6=fd99::2
+FW=
+
+[ "$(id -u)" = 0 ] || { echo "$0: needs root" >&2; exit 1; }
+[ -x "$HONEFW" ] || { echo "$0: no $HONEFW (make)" >&2; exit 1; }
+
+cleanup() {
+	[ -n "$FW" ] && kill -9 "$FW" 2>/dev/null
+	ip netns pids "$A" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns pids "$B" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$A" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+a() { ip netns exec "$A" "$@"; }
+# as USER CMD...: CMD in the firewalled namespace as USER.
+as() { local u=$1; shift; ip netns exec "$A" setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
+
+url() { case $1 in *:*) echo "http://[$1]:8000/" ;; *) echo "http://$1:8000/" ;; esac; }
+# fetch USER ADDR [PREFIX...]: does USER's curl get a page (PREFIX: how
+# curl is started, e.g. "timeout 5")?
+fetch() {
+	local u=$1 addr=$2; shift 2
+	[ "$(as "$u" "$@" curl -s -o /dev/null -m 2 -w '%{http_code}' "$(url "$addr")")" = 200 ]
+}
+fails() { ! fetch "$@"; }
+
+fw_start() {
+	: > "$T/fw.log"
+	"$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" "$@" \
+		>> "$T/fw.log" 2>&1 &
+	FW=$!
+	for _ in $(seq 50); do
+		grep -q '^honefw: running' "$T/fw.log" && return 0
+		kill -0 "$FW" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "honefw did not start:"; cat "$T/fw.log"
+	return 1
+}
+
+fw_stop() {
+	[ -n "$FW" ] || return 0
+	kill -TERM "$FW" 2>/dev/null
+	wait "$FW" 2>/dev/null
+	FW=
+}
+
+fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
+
+tables() { a nft list tables 2>/dev/null | grep -c 'table inet hone'; }
+
+netns_setup() {
+	local u
+	for u in hone-alice hone-bob; do
+		id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$u"
+	done
+	chmod 0755 "$T"
+	ip netns add "$A"
+	ip netns add "$B"
+	ip link add va netns "$A" type veth peer name vb netns "$B"
+	ip -n "$A" addr add 10.99.0.1/24 dev va
+	ip -n "$B" addr add $SRV4/24 dev vb
+	ip -n "$A" addr add fd99::1/64 dev va nodad
+	ip -n "$B" addr add $SRV6/64 dev vb nodad
+	ip -n "$A" link set lo up
+	ip -n "$B" link set lo up
+	ip -n "$A" link set va up
+	ip -n "$B" link set vb up
+	ip netns exec "$B" python3 -m http.server -b :: 8000 >/dev/null 2>&1 &
+	for _ in $(seq 50); do
+		ip netns exec "$B" ss -ltn | grep -q ':8000' && return 0
+		sleep 0.1
+	done
+	echo "no http server"; exit 1
+}
+
