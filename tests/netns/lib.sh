@@ -89,6 +89,7 @@ netns_setup() {
 	ip -n "$A" link set va up
 	ip -n "$B" link set vb up
 	ip netns exec "$B" python3 -m http.server -b :: 8000 >/dev/null 2>&1 &
+	disown
 	for _ in $(seq 50); do
 		ip netns exec "$B" ss -ltn | grep -q ':8000' && return 0
 		sleep 0.1
