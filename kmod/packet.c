@@ -15,6 +15,11 @@
 #include <net/netfilter/nf_socket.h>
 #include <net/sock.h>
 #include <net/request_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <linux/tcp.h>
 #include "sensor.h"
 
 static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_state *state)
@@ -23,6 +28,40 @@ static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_stat
 		return nf_sk_lookup_slow_v4(state->net, skb, state->in);
 #if IS_ENABLED(CONFIG_NF_SOCKET_IPV6)
 	return nf_sk_lookup_slow_v6(state->net, skb, state->in);
+#else
+	return NULL;
+#endif
+}
+
+/* Replies the kernel sends itself (ACKs in TIME_WAIT, RSTs) go out through
+ * a per-CPU control socket: find the connection they answer for, if any. */
+static struct sock *packet_reply_sock(struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	struct inet_hashinfo *hash = state->net->ipv4.tcp_death_row.hashinfo;
+	int dif = state->out ? state->out->ifindex : 0;
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	const struct iphdr *ip4 = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct tcphdr _th;
+
+	if (state->pf == NFPROTO_IPV4) {
+		if (ip4->protocol != IPPROTO_TCP)
+			return NULL;
+		th = skb_header_pointer(skb, skb_network_offset(skb) + ip4->ihl * 4,
+					sizeof(_th), &_th);
+		if (!th)
+			return NULL;
+		return __inet_lookup_established(state->net, hash, ip4->daddr, th->dest,
+						 ip4->saddr, ntohs(th->source), dif, 0);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ip6->nexthdr != IPPROTO_TCP)
+		return NULL;
+	th = skb_header_pointer(skb, skb_network_offset(skb) + sizeof(*ip6), sizeof(_th), &_th);
+	if (!th)
+		return NULL;
+	return __inet6_lookup_established(state->net, hash, &ip6->daddr, th->dest,
+					  &ip6->saddr, ntohs(th->source), dif, 0);
 #else
 	return NULL;
 #endif
@@ -66,11 +105,13 @@ static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 	} else {
 		rec.dir = HONE_EPB_FLAG_OUTBOUND;
 	}
-	/* Kernel control sockets (RSTs, TIME_WAIT ACKs) stand for nobody. */
 	if (sk && (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		sk = NULL;
-	if (sk && sk_fullsock(sk) && sk->sk_kern_sock)
-		sk = NULL;
+	if (sk && sk_fullsock(sk) && sk->sk_kern_sock) {
+		if (found)
+			sock_gen_put(found);
+		sk = found = packet_reply_sock(skb, state);
+	}
 	if (sk) {
 		rec.cookie = hone_sock_cookie(sk);
 		o = packet_owner(sk, rec.cookie);
