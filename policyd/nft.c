@@ -9,7 +9,8 @@
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		meta mark & FLOW: ct mark set meta mark
  *		meta mark & DROP: drop
- *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach)
+ *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach),
+ *			but not the reset or ICMP error a reject sent
  *	chain nat_out	nat, output, priority -100
  *		meta mark & REDIR == i: dnat to the i-th redirect target
  *	chain done_in/done_out	filter, same hooks, priority -99
@@ -24,6 +25,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +38,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -143,6 +146,30 @@ static void and_mask(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+}
+
+static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
+{
+	struct nftnl_expr *e = expr_new(r, "bitwise");
+	uint8_t zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+}
+
+/* The TCP flags byte into dreg. */
+static void tcp_flags(struct nftnl_rule *r, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_new(r, "payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 13);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 }
 
 /* Load the packet mark into reg 1 and go on only if (mark & bits) != 0. */
@@ -380,6 +407,7 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 {
 	struct nftnl_rule *r;
+	uint32_t zero = 0;
 
 	batch_chain(bt, name, "filter", hook, PRIO_ACT);
 
@@ -391,6 +419,26 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	r = rule_new(name);
 	mark_has(r, HONE_MARK_DROP);
 	verdict(r, NF_DROP);
+	batch_rule(bt, r);
+
+	/* The reset or ICMP error a reject sends belongs to the rejected
+	 * connection and carries its mark: let it through. */
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_REJECT);
+	ct_load(r, NFT_CT_STATE, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_RELATED));
+	cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
+	verdict(r, NF_ACCEPT);
+	batch_rule(bt, r);
+
+	r = rule_new(name);
+	mark_has(r, HONE_MARK_REJECT);
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
+	tcp_flags(r, NFT_REG_1);
+	and_mask8(r, NFT_REG_1, TH_RST);
+	cmp_u8(r, NFT_REG_1, TH_RST);
+	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
 
 	r = rule_new(name);
