@@ -8,8 +8,19 @@
 #include "sensor.h"
 
 unsigned int hone_ring_kb = 4096;
-module_param_named(ring_kb, hone_ring_kb, uint, 0644);
-MODULE_PARM_DESC(ring_kb, "size of each reader's ring in KiB (default 4096)");
+
+/* A ring must hold the largest packet record. */
+static int ring_kb_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 256, 1024 * 1024);
+}
+
+static const struct kernel_param_ops ring_kb_ops = {
+	.set = ring_kb_set,
+	.get = param_get_uint,
+};
+module_param_cb(ring_kb, &ring_kb_ops, &hone_ring_kb, 0644);
+MODULE_PARM_DESC(ring_kb, "size of each reader's ring in KiB, 256 to 1048576 (default 4096)");
 
 unsigned short hone_device_mode = 0440;
 module_param_named(device_mode, hone_device_mode, ushort, 0444);
@@ -19,10 +30,6 @@ static int __init hone_init(void)
 {
 	int ret;
 
-	if (hone_ring_kb < 64 || hone_ring_kb > 1024 * 1024) {
-		pr_err("ring_kb %u: expected 64 to 1048576\n", hone_ring_kb);
-		return -EINVAL;
-	}
 	ret = hone_process_init();
 	if (ret)
 		goto err;

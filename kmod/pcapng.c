@@ -33,11 +33,20 @@ static void blk_u32(struct blk *b, u32 v)
 	blk_put(b, &v, sizeof(v));
 }
 
-static void blk_ts(struct blk *b, u64 ns)
+/* PCAP-NG time: microseconds, high word first. */
+static void ts_split(u64 ns, u32 v[2])
 {
 	u64 us = div_u64(ns, NSEC_PER_USEC);
-	u32 v[2] = { us >> 32, (u32)us };
 
+	v[0] = us >> 32;
+	v[1] = (u32)us;
+}
+
+static void blk_ts(struct blk *b, u64 ns)
+{
+	u32 v[2];
+
+	ts_split(ns, v);
 	blk_put(b, v, sizeof(v));
 }
 
@@ -234,9 +243,9 @@ static size_t pcapng_record(struct hone_reader *r, const struct hone_rec *rec,
 
 static void opt_ts(struct blk *b, u16 code, u64 ns)
 {
-	u64 us = div_u64(ns, NSEC_PER_USEC);
-	u32 v[2] = { us >> 32, (u32)us };
+	u32 v[2];
 
+	ts_split(ns, v);
 	opt_put(b, code, v, sizeof(v));
 }
 
