@@ -138,7 +138,8 @@ static int read_ids(struct netlink *n, uint32_t pid, uint32_t *uid,
 	return 0;
 }
 
-/* What exec changed: exe, argv, ids, digest. -ENOENT if already gone. */
+/* What exec changed: exe, argv, ids, digest. -ENOENT if it is gone or a
+ * zombie already (or a kernel thread): what was known stays. */
 static int read_image(struct sensor *s, struct pent *e)
 {
 	struct netlink *n = nl_of(s);
@@ -149,19 +150,18 @@ static int read_image(struct sensor *s, struct pent *e)
 
 	snprintf(path, sizeof(path), "%u/exe", pid);
 	elen = readlinkat(n->proc, path, exe, sizeof(exe) - 1);
-	if (elen >= 0)
-		exe[elen] = '\0';
+	if (elen < 0)
+		return -ENOENT;
+	exe[elen] = '\0';
 	len = read_proc(n, pid, "cmdline", n->argv, sizeof(n->argv));
 	ret = read_ids(n, pid, &uid, &gid);
 	if (ret)
 		return ret;
-	ret = proctab_exec(s->procs, e, elen >= 0 ? exe : NULL, n->argv,
-			   len > 0 ? (size_t)len : 0);
+	ret = proctab_exec(s->procs, e, exe, n->argv, len > 0 ? (size_t)len : 0);
 	if (ret)
 		return ret;
 	proctab_set_ids(s->procs, e, uid, gid);
-	if (elen >= 0)
-		sensor_hash_exe(s, e);
+	sensor_hash_exe(s, e);
 	return 0;
 }
 
@@ -179,8 +179,7 @@ static struct pent *learn(struct sensor *s, uint32_t pid)
 	if (!e)
 		return NULL;
 	e->p.view.ppid = ppid;
-	if (read_image(s, e))
-		s->st.unread++;
+	read_image(s, e);
 	return e;
 }
 
@@ -250,17 +249,18 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 static void on_exec_event(struct sensor *s, uint32_t tgid)
 {
 	struct pent *e = proctab_find(s->procs, tgid);
+	int ret;
 
-	if (!e || e->p.exited) {
+	if (e && !e->p.exited) {
+		ret = read_image(s, e);
+	} else {
 		e = learn(s, tgid);
-		if (!e) {
-			s->st.unread++;
-			return;
-		}
-	} else if (read_image(s, e)) {
-		s->st.unread++;
+		ret = e && e->p.exe ? 0 : -ENOENT;
 	}
-	sensor_log_proc(s, e, HONE_PROC_EXEC, 0);
+	if (ret)
+		s->st.unread++;
+	if (e)
+		sensor_log_proc(s, e, HONE_PROC_EXEC, 0);
 }
 
 static void on_ids(struct sensor *s, const struct proc_event *ev)
