@@ -60,20 +60,19 @@ static void release(void *ctx, struct pent *e)
 		s->ops->release(s, e);
 }
 
-int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
+static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
+		       struct sensor **out)
 {
 	struct sensor *s;
 	int ret;
 
-	if (kind == SENSOR_AUTO)
-		kind = access("/dev/hone", R_OK) ? SENSOR_NETLINK : SENSOR_KMOD;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->kind = kind;
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
 	s->need_sha256 = need_sha256;
-	s->fd = -1;
+	s->fd = fd;
 	if (need_sha256) {
 		ret = exehash_init(&s->digests);
 		if (ret)
@@ -112,6 +111,18 @@ void sensor_close(struct sensor *s)
 	s->ops->close(s);
 	exehash_free(s->digests);
 	free(s);
+}
+
+int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
+{
+	if (kind == SENSOR_AUTO)
+		kind = access("/dev/hone", R_OK) ? SENSOR_NETLINK : SENSOR_KMOD;
+	return open_sensor(kind, -1, need_sha256, out);
+}
+
+int sensor_open_fd(int fd, bool need_sha256, struct sensor **out)
+{
+	return open_sensor(SENSOR_KMOD, fd, need_sha256, out);
 }
 
 enum sensor_kind sensor_kind(const struct sensor *s)

@@ -50,6 +50,10 @@ struct sensor;
 
 /* need_sha256: hash executables at exec (rules_need_sha256()). */
 int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out);
+/* The kmod sensor's reader on another Hone PCAP-NG stream: a saved
+ * capture, a non-blocking pipe (tests, replay). Once this succeeds the
+ * sensor owns fd. */
+int sensor_open_fd(int fd, bool need_sha256, struct sensor **out);
 void sensor_close(struct sensor *s);
 enum sensor_kind sensor_kind(const struct sensor *s);
 /* A descriptor to poll for readability; then call sensor_drain(). */
