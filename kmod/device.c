@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/hone (PCAP-NG) and /dev/honet (text): read-only misc devices, one
+ * /dev/hone (PCAP-NG) and /dev/honet (text): read-only devices, one
  * reader per open. A section is the head, the snapshot, then live records;
  * HEIO_RESTART ends it with statistics and one 0-byte read.
  */
-#include <linux/miscdevice.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/version.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
 #include <linux/net.h>
@@ -13,13 +15,13 @@
 #include <net/sock.h>
 #include "sensor.h"
 
-static struct miscdevice hone_misc;
-static struct miscdevice honet_misc;
+/* Minor 0 is /dev/hone (PCAP-NG), minor 1 /dev/honet (text). */
+#define HONE_NDEVS	2
 
 static int hone_open(struct inode *inode, struct file *file)
 {
-	const struct hone_format *fmt = file->private_data == &honet_misc ?
-					&hone_text_format : &hone_pcapng_format;
+	const struct hone_format *fmt = iminor(inode) ? &hone_text_format :
+							&hone_pcapng_format;
 	struct hone_reader *r;
 
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY)
@@ -239,35 +241,91 @@ static const struct file_operations hone_fops = {
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice hone_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+/* The node's mode and group come from the module parameters. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static char *hone_devnode(const struct device *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
+#else
+static char *hone_devnode(struct device *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
+#endif
+{
+	if (mode)
+		*mode = hone_device_mode;
+	if (gid)
+		*gid = KGIDT_INIT(hone_device_gid);
+	return NULL;
+}
+
+static const struct device_type hone_dev_type = {
 	.name = "hone",
-	.fops = &hone_fops,
+	.devnode = hone_devnode,
 };
 
-static struct miscdevice honet_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "honet",
-	.fops = &hone_fops,
-};
+/* The devices are static; nothing to free. */
+static void hone_dev_release(struct device *dev)
+{
+}
 
-int hone_device_init(void)
+static dev_t hone_devt;
+static struct hone_dev {
+	struct cdev cdev;
+	struct device dev;
+} hone_devs[HONE_NDEVS];
+static const char *const hone_dev_names[HONE_NDEVS] = { "hone", "honet" };
+
+static int hone_dev_add(struct hone_dev *d, unsigned int minor)
 {
 	int ret;
 
-	hone_misc.mode = hone_device_mode;
-	honet_misc.mode = hone_device_mode;
-	ret = misc_register(&hone_misc);
+	device_initialize(&d->dev);
+	d->dev.devt = MKDEV(MAJOR(hone_devt), minor);
+	d->dev.type = &hone_dev_type;
+	d->dev.release = hone_dev_release;
+	ret = dev_set_name(&d->dev, "%s", hone_dev_names[minor]);
+	if (ret)
+		goto err;
+	cdev_init(&d->cdev, &hone_fops);
+	d->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&d->cdev, &d->dev);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	put_device(&d->dev);
+	return ret;
+}
+
+static void hone_dev_del(struct hone_dev *d)
+{
+	cdev_device_del(&d->cdev, &d->dev);
+	put_device(&d->dev);
+}
+
+int hone_device_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = alloc_chrdev_region(&hone_devt, 0, HONE_NDEVS, "hone");
 	if (ret)
 		return ret;
-	ret = misc_register(&honet_misc);
-	if (ret)
-		misc_deregister(&hone_misc);
+	for (i = 0; i < HONE_NDEVS; i++) {
+		ret = hone_dev_add(&hone_devs[i], i);
+		if (ret)
+			goto err;
+	}
+	return 0;
+err:
+	while (i--)
+		hone_dev_del(&hone_devs[i]);
+	unregister_chrdev_region(hone_devt, HONE_NDEVS);
 	return ret;
 }
 
 void hone_device_exit(void)
 {
-	misc_deregister(&honet_misc);
-	misc_deregister(&hone_misc);
+	unsigned int i = HONE_NDEVS;
+
+	while (i--)
+		hone_dev_del(&hone_devs[i]);
+	unregister_chrdev_region(hone_devt, HONE_NDEVS);
 }

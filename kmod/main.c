@@ -26,6 +26,10 @@ unsigned short hone_device_mode = 0440;
 module_param_named(device_mode, hone_device_mode, ushort, 0444);
 MODULE_PARM_DESC(device_mode, "mode of /dev/hone and /dev/honet (default 0440)");
 
+unsigned int hone_device_gid;
+module_param_named(device_gid, hone_device_gid, uint, 0444);
+MODULE_PARM_DESC(device_gid, "group of /dev/hone and /dev/honet (default 0)");
+
 static int __init hone_init(void)
 {
 	int ret;

@@ -141,6 +141,7 @@ extern const struct hone_format hone_text_format;
 /* main.c */
 extern unsigned int hone_ring_kb;
 extern unsigned short hone_device_mode;
+extern unsigned int hone_device_gid;
 
 /* ring.c */
 int hone_ring_init(struct hone_ring *ring, u32 size);
