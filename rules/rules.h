@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The rule language: parse /etc/hone/rules.ini (+ rules.d/*.ini), compile
+ * The rule language: parse /etc/hone/rules.ini (+ rules.d/ *.ini), compile
  * it, and match packets against it. Used live by honefw and offline by
  * --check and --replay, so nothing here knows about sockets or /proc: the
  * caller describes the packet and its process.
@@ -86,6 +86,9 @@ struct rules_global {
  * meant), whether it is only a warning, and the message. */
 typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 				bool warning, const char *msg);
+
+/* mark = N: honefw keeps the top byte of the packet mark for itself. */
+#define RULES_MARK_MAX		0x00ffffffu
 
 #define RULES_LOAD_NO_OWNER_CHECK	0x1	/* tests: skip root/mode check */
 

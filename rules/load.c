@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading a rule set: rules.ini and then rules.d/ *.ini in lexical order,
+ * each refused unless root owns it and only root may write it; checks
+ * across files; diagnostics; the rule set's accessors. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rules_priv.h"
+
+#define FILE_MAX	(16u << 20)
+
+void load_say(struct load *ld, const char *file, unsigned line, bool warning,
+	      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!warning && ++ld->errors > RULES_MAX_ERRORS) {
+		if (ld->errors == RULES_MAX_ERRORS + 1 && ld->report)
+			ld->report(ld->ctx, file, line, false,
+				   "too many errors, not reporting the rest");
+		return;
+	}
+	if (!ld->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ld->report(ld->ctx, file, line, warning, msg);
+}
+
+/* The name rules point to, kept for the rule set's lifetime. */
+static const char *file_intern(struct rules *rs, const char *name)
+{
+	char **v = realloc(rs->files, (rs->nfiles + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	rs->files = v;
+	v[rs->nfiles] = strdup(name);
+	return v[rs->nfiles] ? v[rs->nfiles++] : NULL;
+}
+
+/* Like sshd's StrictModes: whoever may write the rules owns the firewall. */
+static bool owner_ok(struct load *ld, const char *name, const struct stat *st)
+{
+	if (st->st_uid != 0) {
+		load_say(ld, name, 0, false, "refused: owned by uid %u, expected "
+			 "root", (unsigned)st->st_uid);
+		return false;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		load_say(ld, name, 0, false, "refused: writable by group or others "
+			 "(mode %04o), expected chmod go-w", st->st_mode & 07777);
+		return false;
+	}
+	return true;
+}
+
+static int load_file(struct load *ld, const char *name, bool main_file,
+		     unsigned flags)
+{
+	const char *file;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t got;
+	size_t len = 0;
+	int fd, ret = 0;
+
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+		return 0;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
+		load_say(ld, name, 0, false, "expected a regular file of at most "
+			 "16 MiB");
+		goto out_close;
+	}
+	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, name, &st))
+		goto out_close;
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (len < (size_t)st.st_size &&
+	       (got = read(fd, buf + len, st.st_size - len)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			load_say(ld, name, 0, false, "cannot read: %s", strerror(errno));
+			goto out_free;
+		}
+		len += got;
+	}
+	file = file_intern(ld->rs, name);
+	ret = file ? parse_buffer(ld, file, main_file, buf, len) : -ENOMEM;
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int ini_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && !fnmatch("*.ini", d->d_name, FNM_PERIOD);
+}
+
+/* Byte order, whatever the locale. */
+static int lexical(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int load_dir(struct load *ld, const char *dir, unsigned flags)
+{
+	struct dirent **ents;
+	struct stat st;
+	char path[4096];
+	int i, n, ret = 0;
+
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, dir, &st))
+		return 0;
+	n = scandir(dir, &ents, ini_filter, lexical);
+	if (n < 0) {
+		load_say(ld, dir, 0, false, "cannot read the directory: %s",
+			 strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ret && snprintf(path, sizeof(path), "%s/%s", dir,
+				     ents[i]->d_name) >= (int)sizeof(path))
+			load_say(ld, dir, 0, false, "expected shorter file names");
+		else if (!ret)
+			ret = load_file(ld, path, false, flags);
+		free(ents[i]);
+	}
+	free(ents);
+	return ret;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct rule *x = *(struct rule *const *)a;
+	const struct rule *y = *(struct rule *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Rule names are how logs and --explain name a rule: unique across files.
+ * Sorting keeps 100,000 rules fast. */
+static int check_names(struct load *ld)
+{
+	struct rules *rs = ld->rs;
+	struct rule **v;
+	size_t i;
+
+	if (rs->n < 2)
+		return 0;
+	v = malloc(rs->n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, rs->rule, rs->n * sizeof(*v));
+	qsort(v, rs->n, sizeof(*v), by_name);
+	for (i = 1; i < rs->n; i++)
+		if (!strcmp(v[i - 1]->name, v[i]->name))
+			load_say(ld, v[i]->file, v[i]->line, false,
+				 "[%s]: expected a new rule name, already used at %s:%u",
+				 v[i]->name, v[i - 1]->file, v[i - 1]->line);
+	free(v);
+	return 0;
+}
+
+/* A rule with nothing but an action takes every packet: what follows it
+ * is dead, which is surely not what its author meant. */
+static void check_reachable(struct load *ld)
+{
+	const uint32_t action_keys = (1u << K_ACTION) | (1u << K_MARK) |
+				     (1u << K_REDIRECT) | (1u << K_LOG);
+	const struct rule *all = NULL;
+	size_t i;
+
+	for (i = 0; i < ld->rs->n; i++) {
+		const struct rule *r = ld->rs->rule[i];
+
+		if (all)
+			load_say(ld, r->file, r->line, true, "[%s] is never reached: "
+				 "[%s] at %s:%u takes every packet", r->name,
+				 all->name, all->file, all->line);
+		else if (!(r->keys & ~action_keys))
+			all = r;
+	}
+}
+
+static int load_finish(struct load *ld, struct rules **out)
+{
+	struct rules *rs = ld->rs;
+	size_t i;
+	int ret;
+
+	ret = check_names(ld);
+	if (!ret)
+		check_reachable(ld);
+	if (!ret && ld->errors)
+		ret = -EINVAL;
+	if (!ret && !ld->unknown_set)
+		rs->g.unknown = rs->g.def;
+	for (i = 0; !ret && i < rs->n; i++) {
+		rs->rule[i]->idx = i;
+		if (rs->rule[i]->log < 0)
+			rs->rule[i]->v.log = rs->g.log;
+		else
+			rs->rule[i]->v.log = rs->rule[i]->log;
+		rs->need_sha256 |= !!rs->rule[i]->nsha256;
+	}
+	if (!ret)
+		ret = index_build(rs);
+	if (ret) {
+		rules_free(rs);
+		return ret;
+	}
+	*out = rs;
+	return 0;
+}
+
+static int load_init(struct load *ld, rules_report_fn report, void *ctx)
+{
+	*ld = (struct load){ .report = report, .ctx = ctx };
+	ld->rs = calloc(1, sizeof(*ld->rs));
+	if (!ld->rs)
+		return -ENOMEM;
+	ld->rs->g = (struct rules_global){
+		.def = RULES_ACCEPT, .failmode = RULES_FAIL_OPEN,
+	};
+	return 0;
+}
+
+int rules_load(const char *path, unsigned flags, rules_report_fn report,
+	       void *ctx, struct rules **out)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct load ld;
+	int ret;
+
+	*out = NULL;
+	ret = load_init(&ld, report, ctx);
+	if (ret)
+		return ret;
+	if (snprintf(dir, sizeof(dir), "%.*s/rules.d",
+		     slash ? (int)(slash - path) : 1, slash ? path : ".") >=
+	    (int)sizeof(dir)) {
+		load_say(&ld, path, 0, false, "expected a shorter path");
+		ret = -ENAMETOOLONG;
+	}
+	if (!ret)
+		ret = load_file(&ld, path, true, flags);
+	if (!ret)
+		ret = load_dir(&ld, dir, flags);
+	if (ret) {
+		rules_free(ld.rs);
+		return ret;
+	}
+	return load_finish(&ld, out);
+}
+
+int rules_load_buffer(const char *name, const char *buf, size_t len,
+		      rules_report_fn report, void *ctx, struct rules **out)
+{
+	const char *file;
+	struct load ld;
+	int ret;
+
+	*out = NULL;
+	ret = load_init(&ld, report, ctx);
+	if (ret)
+		return ret;
+	file = file_intern(ld.rs, name);
+	ret = file ? parse_buffer(&ld, file, true, buf, len) : -ENOMEM;
+	if (ret) {
+		rules_free(ld.rs);
+		return ret;
+	}
+	return load_finish(&ld, out);
+}
+
+void rules_free(struct rules *rs)
+{
+	size_t i;
+
+	if (!rs)
+		return;
+	index_free(&rs->index);
+	for (i = 0; i < rs->n; i++)
+		rule_free(rs->rule[i]);
+	for (i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->files);
+	free(rs->rule);
+	free(rs);
+}
+
+const struct rules_global *rules_global(const struct rules *rs)
+{
+	return &rs->g;
+}
+
+size_t rules_count(const struct rules *rs)
+{
+	return rs->n;
+}
+
+bool rules_need_sha256(const struct rules *rs)
+{
+	return rs->need_sha256;
+}
+
+const char *rule_name(const struct rule *r)
+{
+	return r->name;
+}
+
+const char *rule_file(const struct rule *r)
+{
+	return r->file;
+}
+
+unsigned rule_line(const struct rule *r)
+{
+	return r->line;
+}
+
+const char *rules_action_name(enum rules_action a)
+{
+	switch (a) {
+	case RULES_ACCEPT:
+		return "accept";
+	case RULES_DROP:
+		return "drop";
+	case RULES_REJECT:
+		return "reject";
+	case RULES_REDIRECT_QUEUE:
+	case RULES_REDIRECT_ADDR:
+		return "redirect";
+	}
+	return "?";
+}
