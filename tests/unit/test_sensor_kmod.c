@@ -14,7 +14,11 @@
 
 #include <criterion/criterion.h>
 
-#include "sensor.h"
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "test_sensor.h"
 
 struct cap {
 	uint8_t b[8192];
@@ -306,5 +310,64 @@ Test(sensor_kmod, garbage)
 	sensor_stats(s, &st);
 	cr_expect_eq(st.procs, 0);
 	cr_expect_gt(st.lost, 0);
+	sensor_close(s);
+}
+
+static bool sleep_seen(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
+}
+
+static bool python_seen(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->exe && !strncmp(p->exe, "/usr/bin/python3", 16);
+}
+
+/* With hone.ko loaded (the VM run): the module's own stream. */
+Test(sensor_kmod, live_dev_hone)
+{
+	char *argv[] = { "/bin/sleep", "0.3", NULL };
+	const struct proc *p;
+	const struct conn *c;
+	struct diag_sock d;
+	struct sensor *s;
+	int lfd, afd, out, status;
+	uint64_t cookie;
+	pid_t pid;
+
+	if (access("/dev/hone", R_OK))
+		cr_skip_test("no /dev/hone: hone.ko is not loaded");
+	cr_assert_eq(sensor_open(SENSOR_AUTO, false, &s), 0);
+	cr_assert_eq(sensor_kind(s), SENSOR_KMOD);
+	pid = spawn(argv, NULL);
+	cr_assert(sensor_wait(s, pid, sleep_seen, 3000), "no exec of sleep");
+	p = sensor_proc(s, pid);
+	cr_expect_str_eq(p->cmdline, "/bin/sleep 0.3");
+	cr_expect_eq(p->view.ppid, (uint32_t)getpid());
+	cr_expect_eq(p->view.uid, geteuid());
+	cr_assert_not_null(p->view.parent);
+	cr_expect_eq(p->view.parent->pid, (uint32_t)getpid());
+	waitpid(pid, &status, 0);
+	cr_assert(sensor_wait(s, pid, proc_gone, 3000), "no exit of sleep");
+
+	lfd = tcp_listener();
+	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
+	cr_assert_gt(pid, 0);
+	cr_assert(sensor_wait(s, pid, python_seen, 3000));
+	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
+	sensor_drain(s);
+	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert_not_null(c, "the module told no owner of cookie %llu",
+			   (unsigned long long)cookie);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	cr_expect_eq(c->inode, d.inode);
+	close(afd);
+	waitpid(pid, &status, 0);
+	close(out);
+	close(lfd);
 	sensor_close(s);
 }
