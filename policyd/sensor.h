@@ -62,6 +62,8 @@ int sensor_fd(const struct sensor *s);
  * Returns the number of events or a negative errno. */
 int sensor_drain(struct sensor *s);
 
+/* What sensor_proc() and sensor_conn() return stays valid until the next
+ * sensor_drain(), the only call that frees entries. */
 const struct proc *sensor_proc(struct sensor *s, pid_t pid);
 /* The socket with this cookie. For the netlink sensor, the caller passes
  * what sock_diag said (uid, inode) so the owner can be found on a miss;
