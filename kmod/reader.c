@@ -40,7 +40,6 @@ struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 	mutex_init(&r->read_lock);
 	r->fmt = fmt;
 	r->state = HONE_RS_HEAD;
-	r->fresh = true;
 	r->start_ts = ktime_get_real_ns();
 
 	mutex_lock(&hone_readers_lock);

@@ -113,7 +113,6 @@ struct hone_reader {
 	/* read side, under read_lock */
 	enum hone_reader_state state;
 	bool restart;
-	bool fresh;			/* nothing of the section read yet */
 	u8 *out;			/* one formatted block or line */
 	size_t out_len, out_off;
 	struct hone_rec *scratch;	/* one snapshot record */
