@@ -8,8 +8,8 @@
 struct centry {
 	struct conn c;
 	struct hnode node;
-	struct centry *newer, *older;	/* LRU list */
-	struct centry *cnext, *cprev;	/* closed list, oldest first */
+	struct list link;	/* LRU: most recently used first */
+	struct list clink;	/* closed ones, oldest first */
 	struct pent *owner;
 	uint64_t closed_at;
 	uint64_t retry_at;	/* no owner: when to look again */
@@ -17,8 +17,8 @@ struct centry {
 
 struct conntab {
 	struct htab cookies;
-	struct centry *newest, *oldest;
-	struct centry *cfirst, *clast;
+	struct list lru;
+	struct list closed;
 	struct proctab *procs;
 	size_t max;
 };
@@ -36,48 +36,12 @@ int conntab_init(struct proctab *procs, size_t max, struct conntab **out)
 		free(t);
 		return ret;
 	}
+	list_init(&t->lru);
+	list_init(&t->closed);
 	t->procs = procs;
 	t->max = max;
 	*out = t;
 	return 0;
-}
-
-static void unlink_lru(struct conntab *t, struct centry *e)
-{
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		t->newest = e->older;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		t->oldest = e->newer;
-}
-
-static void link_lru(struct conntab *t, struct centry *e)
-{
-	e->newer = NULL;
-	e->older = t->newest;
-	if (t->newest)
-		t->newest->newer = e;
-	else
-		t->oldest = e;
-	t->newest = e;
-}
-
-static void unlink_closed(struct conntab *t, struct centry *e)
-{
-	if (!e->c.closed)
-		return;
-	if (e->cprev)
-		e->cprev->cnext = e->cnext;
-	else
-		t->cfirst = e->cnext;
-	if (e->cnext)
-		e->cnext->cprev = e->cprev;
-	else
-		t->clast = e->cprev;
-	e->c.closed = false;
 }
 
 static void set_owner(struct conntab *t, struct centry *e, struct pent *owner)
@@ -94,8 +58,8 @@ static void set_owner(struct conntab *t, struct centry *e, struct pent *owner)
 static void destroy(struct conntab *t, struct centry *e)
 {
 	htab_remove(&t->cookies, &e->node);
-	unlink_lru(t, e);
-	unlink_closed(t, e);
+	list_del(&e->link);
+	list_del(&e->clink);
 	set_owner(t, e, NULL);
 	free(e);
 }
@@ -104,8 +68,8 @@ void conntab_free(struct conntab *t)
 {
 	if (!t)
 		return;
-	while (t->newest)
-		destroy(t, t->newest);
+	while (!list_empty(&t->lru))
+		destroy(t, list_entry(t->lru.next, struct centry, link));
 	htab_free(&t->cookies);
 	free(t);
 }
@@ -128,10 +92,8 @@ struct conn *conntab_find(struct conntab *t, uint64_t cookie)
 
 	if (!e)
 		return NULL;
-	if (t->newest != e) {
-		unlink_lru(t, e);
-		link_lru(t, e);
-	}
+	list_del(&e->link);
+	list_add(&t->lru, &e->link);
 	return &e->c;
 }
 
@@ -147,9 +109,11 @@ struct conn *conntab_set(struct conntab *t, uint64_t cookie,
 		e->c.cookie = cookie;
 		e->node.key = cookie;
 		htab_insert(&t->cookies, &e->node);
-		link_lru(t, e);
+		list_add(&t->lru, &e->link);
+		list_init(&e->clink);
 	}
-	unlink_closed(t, e);
+	list_del(&e->clink);
+	e->c.closed = false;
 	set_owner(t, e, owner);
 	e->c.uid = uid;
 	e->c.inode = inode;
@@ -164,21 +128,21 @@ void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now)
 		return;
 	e->c.closed = true;
 	e->closed_at = now;
-	e->cnext = NULL;
-	e->cprev = t->clast;
-	if (t->clast)
-		t->clast->cnext = e;
-	else
-		t->cfirst = e;
-	t->clast = e;
+	list_add_tail(&t->closed, &e->clink);
 }
 
 void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
 {
+	struct centry *e;
+
 	while (t->cookies.n > t->max)
-		destroy(t, t->oldest);
-	while (t->cfirst && t->cfirst->closed_at + grace < now)
-		destroy(t, t->cfirst);
+		destroy(t, list_entry(t->lru.prev, struct centry, link));
+	while (!list_empty(&t->closed)) {
+		e = list_entry(t->closed.next, struct centry, clink);
+		if (e->closed_at + grace >= now)
+			break;
+		destroy(t, e);
+	}
 }
 
 bool conntab_retry(struct conn *c, uint64_t now, uint64_t interval)

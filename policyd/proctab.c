@@ -15,7 +15,7 @@ struct uname {
 struct proctab {
 	struct htab pids;
 	struct htab unames;
-	struct pent *newest, *oldest;
+	struct list recent;
 	size_t count;
 	void (*release)(void *ctx, struct pent *e);
 	void *ctx;
@@ -36,6 +36,7 @@ int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
 	ret = htab_init(&t->unames, 64);
 	if (ret)
 		goto err_pids;
+	list_init(&t->recent);
 	t->release = release;
 	t->ctx = ctx;
 	*out = t;
@@ -48,36 +49,12 @@ err_free:
 	return ret;
 }
 
-static void unlink_recent(struct proctab *t, struct pent *e)
-{
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		t->newest = e->older;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		t->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void link_recent(struct proctab *t, struct pent *e)
-{
-	e->newer = NULL;
-	e->older = t->newest;
-	if (t->newest)
-		t->newest->newer = e;
-	else
-		t->oldest = e;
-	t->newest = e;
-}
-
 void proctab_touch(struct proctab *t, struct pent *e)
 {
-	if (e->p.exited || t->newest == e)
+	if (e->p.exited)
 		return;
-	unlink_recent(t, e);
-	link_recent(t, e);
+	list_del(&e->link);
+	list_add(&t->recent, &e->link);
 }
 
 static void unhash(struct proctab *t, struct pent *e)
@@ -91,7 +68,7 @@ static void unhash(struct proctab *t, struct pent *e)
 static void destroy(struct proctab *t, struct pent *e)
 {
 	unhash(t, e);
-	unlink_recent(t, e);
+	list_del(&e->link);
 	t->release(t->ctx, e);
 	t->count--;
 	free(e->p.exe);
@@ -109,8 +86,8 @@ void proctab_free(struct proctab *t)
 		return;
 	/* Every entry is on the recency list; the caller has freed the
 	 * connections that pointed at them. */
-	while (t->newest)
-		destroy(t, t->newest);
+	while (!list_empty(&t->recent))
+		destroy(t, list_entry(t->recent.next, struct pent, link));
 	for (i = 0; i <= t->unames.mask; i++) {
 		while ((n = t->unames.b[i])) {
 			struct uname *u = htab_entry(n, struct uname, node);
@@ -137,9 +114,16 @@ struct pent *proctab_find(const struct proctab *t, uint32_t pid)
 	return n ? htab_entry(n, struct pent, node) : NULL;
 }
 
+struct pent *proctab_older(const struct proctab *t, const struct pent *e)
+{
+	const struct list *n = e ? e->link.next : t->recent.next;
+
+	return n == &t->recent ? NULL : list_entry(n, struct pent, link);
+}
+
 struct pent *proctab_recent(const struct proctab *t)
 {
-	return t->newest;
+	return proctab_older(t, NULL);
 }
 
 void proctab_get(struct pent *e)
@@ -266,7 +250,7 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 	e->node.key = pid;
 	htab_insert(&t->pids, &e->node);
 	e->hashed = true;
-	link_recent(t, e);
+	list_add(&t->recent, &e->link);
 	t->count++;
 	return e;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "htab.h"
+#include "list.h"
 #include "sensor.h"
 
 struct sockref;
@@ -22,7 +23,7 @@ struct pent {
 	char *argv;		/* NUL-separated, as the log writes it */
 	size_t argvlen;
 	struct hnode node;	/* by pid, while it is the current one */
-	struct pent *newer, *older;	/* recency list of current entries */
+	struct list link;	/* every entry, most recently active first */
 	unsigned refs;		/* live + children + connections */
 	bool hashed;
 	/* Netlink sensor: socket inodes among its fds at the last scan. */
@@ -40,8 +41,10 @@ void proctab_free(struct proctab *t);
 size_t proctab_count(const struct proctab *t);
 
 struct pent *proctab_find(const struct proctab *t, uint32_t pid);
-/* The most recently forked, exec'd or touched entry; then e->older. */
+/* Entries from the most recently forked, exec'd or touched on; NULL at
+ * the end. */
 struct pent *proctab_recent(const struct proctab *t);
+struct pent *proctab_older(const struct proctab *t, const struct pent *e);
 void proctab_touch(struct proctab *t, struct pent *e);
 
 /* A new process, replacing any current one with this pid. With a parent

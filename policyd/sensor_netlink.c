@@ -97,6 +97,17 @@ static ssize_t read_proc(struct netlink *n, uint32_t pid, const char *file,
 	return r < 0 ? r : -ENOENT;
 }
 
+/* The same, as a string. */
+static ssize_t read_text(struct netlink *n, uint32_t pid, const char *file,
+			 char *buf, size_t size)
+{
+	ssize_t len = read_proc(n, pid, file, buf, size - 1);
+
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
 /* ppid and start time (ns since boot) from /proc/PID/stat. */
 static int read_stat(struct netlink *n, uint32_t pid, uint32_t *ppid,
 		     uint64_t *start)
@@ -105,10 +116,9 @@ static int read_stat(struct netlink *n, uint32_t pid, uint32_t *ppid,
 	char buf[1024], *p;
 	ssize_t len;
 
-	len = read_proc(n, pid, "stat", buf, sizeof(buf) - 1);
+	len = read_text(n, pid, "stat", buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	buf[len] = '\0';
 	/* comm may hold anything, even ") ": skip to the last paren. */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u"
@@ -126,10 +136,9 @@ static int read_ids(struct netlink *n, uint32_t pid, uint32_t *uid,
 	char buf[4096], *u, *g;
 	ssize_t len;
 
-	len = read_proc(n, pid, "status", buf, sizeof(buf) - 1);
+	len = read_text(n, pid, "status", buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	buf[len] = '\0';
 	u = strstr(buf, "\nUid:");
 	g = strstr(buf, "\nGid:");
 	if (!u || !g || sscanf(u + 5, "%*u %u", uid) != 1 ||
@@ -208,7 +217,7 @@ static int seed(struct sensor *s)
 		learn(s, pid);
 	}
 	closedir(d);
-	for (e = proctab_recent(s->procs); e; e = e->older) {
+	for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e)) {
 		parent = proctab_find(s->procs, e->p.view.ppid);
 		if (parent)
 			proctab_adopt(e, parent);
@@ -464,7 +473,7 @@ static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
 	if (h)
 		return htab_entry(h, struct sockref, node)->owner;
 	for (pass = 0; pass < 4; pass++) {
-		for (e = proctab_recent(s->procs); e; e = e->older) {
+		for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e)) {
 			if (e->p.exited || (e->p.view.uid == uid) != (pass < 2) ||
 			    e->scanned != (pass & 1))
 				continue;
