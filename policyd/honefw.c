@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "honefw.h"
 #include "log.h"
@@ -10,29 +12,89 @@
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: honefw [-c FILE] --check\n");
+		"usage: honefw [-dv] [-c FILE] [--dry-run] "
+		"[--sensor auto|kmod|netlink]\n"
+		"              [--queue N] [--log FILE] [--netns NAME]\n"
+		"       honefw [-c FILE] --check\n");
 	exit(status);
+}
+
+static enum sensor_kind sensor_of(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return SENSOR_AUTO;
+	if (!strcmp(s, "kmod"))
+		return SENSOR_KMOD;
+	if (!strcmp(s, "netlink"))
+		return SENSOR_NETLINK;
+	fprintf(stderr, "honefw: --sensor %s: expected auto, kmod or netlink\n",
+		s);
+	usage(2);
+}
+
+static int queue_of(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end && n >= 0 && n <= 65535)
+		return n;
+	fprintf(stderr, "honefw: --queue %s: expected a number 0-65535\n", s);
+	usage(2);
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_NETNS };
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "check",	no_argument,		NULL, 'n' },
+		{ "dry-run",	no_argument,		NULL, OPT_DRY },
+		{ "sensor",	required_argument,	NULL, OPT_SENSOR },
+		{ "queue",	required_argument,	NULL, OPT_QUEUE },
+		{ "log",	required_argument,	NULL, OPT_LOG },
+		{ "netns",	required_argument,	NULL, OPT_NETNS },
+		{ "foreground",	no_argument,		NULL, 'd' },
+		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *config = HONEFW_RULES;
+	struct honefw_opts o = {
+		.config = HONEFW_RULES,
+		.sensor = SENSOR_AUTO,
+		.queue = -1,
+	};
 	int check = 0, ch;
 
 	log_init("honefw", 0, 0);
-	while ((ch = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:ndvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			config = optarg;
+			o.config = optarg;
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case OPT_DRY:
+			o.dry_run = true;
+			break;
+		case OPT_SENSOR:
+			o.sensor = sensor_of(optarg);
+			break;
+		case OPT_QUEUE:
+			o.queue = queue_of(optarg);
+			break;
+		case OPT_LOG:
+			o.log = optarg;
+			break;
+		case OPT_NETNS:
+			o.netns = optarg;
+			break;
+		case 'd':
+			o.foreground = true;
+			break;
+		case 'v':
+			o.verbose++;
 			break;
 		case 'h':
 			usage(0);
@@ -40,7 +102,12 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind != argc || !check)
+	if (optind != argc)
 		usage(2);
-	return check_main(config);
+	if (check)
+		return check_main(o.config);
+	log_init("honefw", !o.foreground, o.verbose);
+	if (!o.foreground && daemon(1, 0) < 0)
+		fatal("daemon");
+	return daemon_main(&o);
 }

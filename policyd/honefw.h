@@ -2,9 +2,26 @@
 #ifndef HONE_HONEFW_H
 #define HONE_HONEFW_H
 
+#include <stdbool.h>
+
+#include "sensor.h"
+
 #define HONEFW_RULES	"/etc/hone/rules.ini"
+
+struct honefw_opts {
+	const char *config;
+	bool dry_run;
+	enum sensor_kind sensor;
+	int queue;		/* -1: [global] queue */
+	const char *log;	/* PCAP-NG verdict log, or NULL */
+	const char *netns;	/* join /run/netns/NAME after opening the sensor */
+	bool foreground;
+	int verbose;
+};
 
 /* check.c: honefw --check; returns the exit status. */
 int check_main(const char *path);
+/* daemon.c: the firewall; returns the exit status. */
+int daemon_main(const struct honefw_opts *o);
 
 #endif /* HONE_HONEFW_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * honefw's main loop: poll the sensor, the queue and a signalfd. The sensor
+ * is drained before every batch of packets, so a socket's creation is known
+ * before its first packet is judged. SIGHUP reloads the rules (a bad file
+ * keeps the old ones), SIGTERM/SIGINT remove the table and exit. Once a
+ * second the table is checked: if someone removed it, it comes back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/netfilter.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "flow.h"
+#include "honefw.h"
+#include "log.h"
+#include "nft.h"
+#include "queue.h"
+#include "rules.h"
+#include "sensor.h"
+#include "vlog.h"
+
+#define NSEC		1000000000ULL
+#define TICK_MS		1000
+
+struct daemon {
+	const struct honefw_opts *o;
+	struct rules *rs;
+	struct sensor *sensor;
+	struct flows *flows;
+	struct nft *nft;
+	struct queue *q;
+	struct vlog *log;
+	int sigfd;
+	bool gen;		/* flipped by every reload (nft.h) */
+	uint64_t now;
+	uint64_t judged, errors;
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+static void report(void *ctx, const char *file, unsigned line, bool warning,
+		   const char *msg)
+{
+	(void)ctx;
+	if (line)
+		log_warnx("%s:%u: %s%s", file, line, warning ? "warning: " : "",
+			  msg);
+	else
+		log_warnx("%s: %s%s", file, warning ? "warning: " : "", msg);
+}
+
+static int load_rules(const char *path, struct rules **out)
+{
+	int ret = rules_load(path, 0, report, NULL, out);
+
+	if (ret < 0)
+		log_warnx("%s: not loaded: %s", path, ret == -EINVAL ?
+			  "errors above" : strerror(-ret));
+	return ret;
+}
+
+static struct nft_conf nft_conf_of(const struct daemon *d)
+{
+	const struct rules_global *g = rules_global(d->rs);
+
+	return (struct nft_conf){
+		.queue = queue_num(d->q),
+		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
+		.gen = d->gen,
+	};
+}
+
+static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
+{
+	struct daemon *d = ctx;
+	struct rules_verdict v;
+	struct rules_pkt pkt;
+	struct action a = { .verdict = NF_ACCEPT };
+	const struct proc *proc = NULL;
+	struct conn *conn = NULL;
+	struct flow *f;
+	int ret;
+
+	if (flow_parse(p->data, p->len, p->hook, &pkt) < 0) {
+		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
+		return;
+	}
+	f = flows_get(d->flows, &pkt, d->now);
+	if (f && f->has_sock)
+		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
+	if (conn)
+		proc = conn->proc;
+	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
+	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
+	d->judged++;
+	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
+	if (ret < 0) {
+		d->errors++;
+		log_warnx("action %s: %s", rules_action_name(v.action),
+			  strerror(-ret));
+		a = (struct action){ .verdict = NF_ACCEPT };
+	}
+	vlog_packet(d->log, &(struct vlog_entry){
+		.data = p->data, .len = p->len, .wire_len = p->wire_len,
+		.pkt = &pkt, .conn = conn, .proc = proc, .v = &v,
+		.mark = a.has_mark ? a.mark : p->mark,
+		.dry_run = d->o->dry_run,
+	});
+	if (d->o->dry_run)
+		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
+	else
+		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
+}
+
+static void reload(struct daemon *d)
+{
+	struct nft_conf c;
+	struct rules *rs;
+	int ret;
+
+	if (load_rules(d->o->config, &rs) < 0) {
+		log_warnx("reload failed: keeping the rules in force");
+		return;
+	}
+	rules_free(d->rs);
+	d->rs = rs;
+	d->gen = !d->gen;
+	c = nft_conf_of(d);
+	/* New rules judge live connections again; the queue stays. */
+	ret = nft_install(d->nft, &c);
+	if (ret < 0)
+		log_warnx("nftables: %s", strerror(-ret));
+	log_info("reloaded %s: %zu rules", d->o->config, rules_count(rs));
+}
+
+static void tick(struct daemon *d)
+{
+	struct nft_conf c;
+	int ret;
+
+	flows_expire(d->flows, d->now);
+	ret = nft_present(d->nft);
+	if (ret != 0)
+		return;
+	log_warnx("table inet hone was removed: installing it again");
+	c = nft_conf_of(d);
+	ret = nft_install(d->nft, &c);
+	if (ret < 0)
+		log_warnx("nftables: %s", strerror(-ret));
+}
+
+/* 1 to go on, 0 to stop. */
+static int on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: removing table inet hone",
+				 si.ssi_signo);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int loop(struct daemon *d)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = d->sigfd, .events = POLLIN },
+		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
+		{ .fd = queue_fd(d->q), .events = POLLIN },
+	};
+	uint64_t last = monotonic_ns();
+	int ret;
+
+	for (;;) {
+		ret = poll(pfd, 3, TICK_MS);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		d->now = monotonic_ns();
+		if (pfd[0].revents && !on_signal(d))
+			return 0;
+		if (pfd[1].revents || pfd[2].revents) {
+			ret = sensor_drain(d->sensor);
+			if (ret < 0)
+				log_warnx("sensor: %s", strerror(-ret));
+		}
+		if (pfd[2].revents) {
+			ret = queue_read(d->q, judge, d);
+			if (ret < 0)
+				log_warnx("queue: %s", strerror(-ret));
+		}
+		if (d->now - last >= TICK_MS * 1000000ULL) {
+			last = d->now;
+			tick(d);
+		}
+	}
+}
+
+static int join_netns(const char *name)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Keep CAP_NET_ADMIN (nftables, the queue) and what reading other users'
+ * /proc entries needs; drop every other capability for good. */
+static int drop_privileges(void)
+{
+	static const int keep[] = {
+		CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+	};
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+	int cap;
+	size_t i;
+
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (keep[i] == cap)
+				break;
+		if (i < sizeof(keep) / sizeof(keep[0]))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	}
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
+		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
+	}
+	if (syscall(SYS_capset, &h, data) < 0)
+		return -errno;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+static int open_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void shut(struct daemon *d)
+{
+	vlog_close(d->log);
+	queue_close(d->q);
+	nft_close(d->nft);
+	flows_close(d->flows);
+	sensor_close(d->sensor);
+	rules_free(d->rs);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+}
+
+int daemon_main(const struct honefw_opts *o)
+{
+	struct daemon d = { .o = o, .sigfd = -1 };
+	const struct rules_global *g;
+	struct nft_conf c;
+	int ret;
+
+	if (load_rules(o->config, &d.rs) < 0)
+		return 1;
+	g = rules_global(d.rs);
+	d.sigfd = open_signals();
+	if (d.sigfd < 0)
+		fatal("signalfd");
+	/* The proc connector only speaks in the initial network namespace:
+	 * open the sensor before joining another one. */
+	ret = sensor_open(o->sensor, rules_need_sha256(d.rs), &d.sensor);
+	if (ret < 0)
+		fatalx("sensor: %s", strerror(-ret));
+	if (o->netns && (ret = join_netns(o->netns)) < 0)
+		fatalx("netns %s: %s", o->netns, strerror(-ret));
+	if ((ret = flows_open(&d.flows)) < 0)
+		fatalx("sock_diag: %s", strerror(-ret));
+	if ((ret = nft_open(&d.nft)) < 0)
+		fatalx("nftables: %s", strerror(-ret));
+	/* Bind the queue before the table sends packets to it. */
+	ret = queue_open(o->queue >= 0 ? o->queue : g->queue,
+			 g->failmode == RULES_FAIL_OPEN, &d.q);
+	if (ret < 0)
+		fatalx("queue %d: %s%s", o->queue >= 0 ? o->queue : g->queue,
+		       strerror(-ret), ret == -EBUSY ?
+		       " (another honefw is running?)" : "");
+	if ((ret = vlog_open(o->log, &d.log)) < 0)
+		fatalx("%s: %s", o->log, strerror(-ret));
+	c = nft_conf_of(&d);
+	if ((ret = nft_install(d.nft, &c)) < 0)
+		fatalx("nftables: installing table inet hone: %s",
+		       strerror(-ret));
+	if ((ret = drop_privileges()) < 0)
+		fatalx("dropping privileges: %s", strerror(-ret));
+	log_info("running: %zu rules, queue %u (%s), failmode %s, sensor %s%s",
+		 rules_count(d.rs), queue_num(d.q), nft_native_queue(d.nft) ?
+		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?
+		 "open" : "closed", sensor_kind(d.sensor) == SENSOR_KMOD ?
+		 "kmod" : "netlink", o->dry_run ? ", dry run" : "");
+	ret = loop(&d);
+	if (ret < 0)
+		log_warnx("main loop: %s", strerror(-ret));
+	if (nft_remove(d.nft) < 0)
+		log_warnx("removing table inet hone failed");
+	shut(&d);
+	return ret < 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verdict log: one text line per decision that is not a plain accept
+ * (log.h: stderr or syslog) and, with --log FILE, a PCAP-NG file with the
+ * sensor's process and connection blocks and one Enhanced Packet Block per
+ * judged packet, its comment naming verdict, rule, process and user.
+ */
+#ifndef HONE_VLOG_H
+#define HONE_VLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "sensor.h"
+
+struct vlog;
+
+/* One judged packet, as the log tells it. */
+struct vlog_entry {
+	const uint8_t *data;	/* from the IP header */
+	size_t len, wire_len;
+	const struct rules_pkt *pkt;
+	const struct conn *conn;	/* NULL: no socket or owner known */
+	const struct proc *proc;
+	const struct rules_verdict *v;
+	uint32_t mark;		/* the mark the packet left with */
+	bool dry_run;		/* v is what would have been done */
+};
+
+/* path NULL: text lines only. */
+int vlog_open(const char *path, struct vlog **out);
+void vlog_close(struct vlog *l);
+void vlog_packet(struct vlog *l, const struct vlog_entry *e);
+
+#endif /* HONE_VLOG_H */
