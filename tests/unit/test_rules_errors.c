@@ -23,7 +23,8 @@ static const struct bad {
 	{ OK "[r\xc3\xa9gle]\naction = drop\n", 4, "expected a rule name" },
 	{ OK "[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n"
 	  "action = drop\n", 4, "expected a rule name of 1-64" },
-	{ OK "[ok]\naction = drop\n", 4, "[ok]: expected a new rule name, already used at t.ini:1" },
+	{ OK "[ok]\naction = drop\n", 4,
+	  "[ok]: expected a new rule name, already used at t.ini:1" },
 	{ "[global]\n[global]\n", 2, "expected [global] only once" },
 	{ OK "just words\n", 4, "expected key = value, [rule-name] or a # comment" },
 	{ OK "exe: /bin/sh\n", 4, "expected key = value" },
@@ -102,7 +103,8 @@ static const struct bad {
 	{ "[a]\naction = redirect\nredirect = 127.0.0.1\n", 3, "expected queue:N" },
 	{ "[a]\naction = redirect\nredirect = 127.0.0.1:0\n", 3, "a port 1-65535" },
 	{ "[a]\naction = redirect\nredirect = 127.0.0.1:99999\n", 3, "a port 1-65535" },
-	{ "[a]\naction = redirect\nredirect = ::1:53\n", 3, "expected queue:N, IPV4:PORT or [IPV6]:PORT" },
+	{ "[a]\naction = redirect\nredirect = ::1:53\n", 3,
+	  "expected queue:N, IPV4:PORT or [IPV6]:PORT" },
 	{ "[a]\naction = redirect\nredirect = [127.0.0.1]:53\n", 3, "[IPV6]:PORT" },
 	{ "[a]\naction = redirect\nredirect = [::1:53\n", 3, "[IPV6]:PORT" },
 	{ "[a]\naction = accept\nlog = on\n", 3, "expected yes or no" },
@@ -182,7 +184,8 @@ Test(rules_errors, warnings_never_match)
 		const char *text;
 		const char *msg;
 	} w[] = {
-		{ "[a]\nproto = icmp\nrport = 80\naction = drop\n", "protocols that have no ports" },
+		{ "[a]\nproto = icmp\nrport = 80\naction = drop\n",
+		  "protocols that have no ports" },
 		{ "[a]\nproto = udp\ntcpflags = syn\naction = drop\n", "tcpflags without tcp" },
 		{ "[a]\ntcpflags = syn !syn\naction = drop\n", "both required and excluded" },
 		{ "[a]\nremote = 10.0.0.0/8\nlocal = ::1\naction = drop\n", "different address" },
