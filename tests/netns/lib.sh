@@ -24,6 +24,7 @@ FW=
 [ -x "$HONEFW" ] || { echo "$0: no $HONEFW (make)" >&2; exit 1; }
 
 cleanup() {
+	exec 2>/dev/null	# no "Killed" notices for our background jobs
 	[ -n "$FW" ] && kill -9 "$FW" 2>/dev/null
 	ip netns pids "$A" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns pids "$B" 2>/dev/null | xargs -r kill -9 2>/dev/null
