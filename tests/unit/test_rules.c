@@ -3,6 +3,7 @@
  * pedigree patterns, IPv6, per-packet verdicts and the unknown policy. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -460,4 +461,41 @@ Test(rules, many_sections_bounded)
 	cr_assert_null(load_text(text, &d));
 	cr_assert(strstr(d.text, "too many errors"), "%.300s", d.text);
 	free(text);
+}
+
+struct worker {
+	const struct rules *rs;
+	unsigned wrong;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct rules_pkt p = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_OUT);
+	struct rules_verdict v;
+	unsigned i;
+
+	for (i = 0; i < 200000; i++) {
+		p.nth = 1 + i % 5;
+		w->wrong += strcmp(decide(w->rs, &p, &curl, &v), p.nth <= 3 ? "first" : "curl");
+	}
+	return NULL;
+}
+
+Test(rules, concurrent_matching)
+{
+	struct rules *rs = must_load("[first]\npedigree = /usr/bin/curl < ** < /usr/sbin/sshd\n"
+				     "nth = 1-3\naction = drop\n"
+				     "[curl]\nexe = /usr/bin/c*\naction = accept\n");
+	struct worker w[4] = { { rs, 0 }, { rs, 0 }, { rs, 0 }, { rs, 0 } };
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(w[i].wrong, 0);
+	}
+	rules_free(rs);
 }
