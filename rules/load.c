@@ -185,23 +185,23 @@ static int check_names(struct load *ld)
 }
 
 /* A rule with nothing but an action takes every packet: what follows it
- * is dead, which is surely not what its author meant. */
+ * is dead, which is surely not what its author meant. Said once. */
 static void check_reachable(struct load *ld)
 {
 	const uint32_t action_keys = (1u << K_ACTION) | (1u << K_MARK) |
 				     (1u << K_REDIRECT) | (1u << K_LOG);
-	const struct rule *all = NULL;
+	const struct rule *r, *all;
 	size_t i;
 
-	for (i = 0; i < ld->rs->n; i++) {
-		const struct rule *r = ld->rs->rule[i];
-
-		if (all)
-			load_say(ld, r->file, r->line, true, "[%s] is never reached: "
-				 "[%s] at %s:%u takes every packet", r->name,
-				 all->name, all->file, all->line);
-		else if (!(r->keys & ~action_keys))
-			all = r;
+	for (i = 0; i + 1 < ld->rs->n; i++) {
+		all = ld->rs->rule[i];
+		if (all->keys & ~action_keys)
+			continue;
+		r = ld->rs->rule[i + 1];
+		load_say(ld, r->file, r->line, true, "the rules from [%s] on (%zu) are "
+			 "never reached: [%s] at %s:%u takes every packet",
+			 r->name, ld->rs->n - i - 1, all->name, all->file, all->line);
+		return;
 	}
 }
 

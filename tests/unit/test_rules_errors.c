@@ -190,8 +190,10 @@ Test(rules_errors, warnings_never_match)
 		{ "[a]\ntcpflags = syn !syn\naction = drop\n", "both required and excluded" },
 		{ "[a]\nremote = 10.0.0.0/8\nlocal = ::1\naction = drop\n", "different address" },
 		{ "[a]\nproto = icmp\nremote = ::/0\naction = drop\n", "icmp with IPv6" },
-		{ "[all]\naction = drop\n[b]\nexe = /bin/sh\naction = accept\n",
-		  "[b] is never reached: [all] at t.ini:1 takes every packet" },
+		{ "[all]\naction = drop\n[b]\nexe = /bin/sh\naction = accept\n"
+		  "[c]\naction = drop\n",
+		  "t.ini:3: warning: the rules from [b] on (2) are never reached: [all] at "
+		  "t.ini:1 takes every packet" },
 	};
 	struct diag d;
 	struct rules *rs;
