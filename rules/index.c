@@ -172,6 +172,31 @@ void index_free(struct index *ix)
 	free(ix->rest);
 }
 
+/* An earlier rule with only exe (and action keys) that takes every
+ * executable r names: r is never reached. Cheap, with the exe buckets. */
+const struct rule *index_shadow(const struct rules *rs, const struct rule *r)
+{
+	const uint32_t exe_only = (1u << K_EXE) | KEYS_ACTION;
+	const struct rule *by = NULL, *a;
+	const struct bucket *b;
+	size_t i, j;
+
+	if (!exe_indexable(r))
+		return NULL;
+	for (i = 0; i < r->exe.n; i++) {
+		b = table_find(&rs->index.exe, r->exe.v[i], 0);
+		for (j = 0, a = NULL; b && b->idx && j < b->n && b->idx[j] < r->idx; j++)
+			if (!(rs->rule[b->idx[j]]->keys & ~exe_only)) {
+				a = rs->rule[b->idx[j]];
+				break;
+			}
+		if (!a)
+			return NULL;
+		by = by && by->idx > a->idx ? by : a;
+	}
+	return by;
+}
+
 static void candidates_of(const struct table *t, const char *exe,
 			  uint32_t port, const uint32_t **list, size_t *n)
 {

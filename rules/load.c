@@ -188,14 +188,12 @@ static int check_names(struct load *ld)
  * is dead, which is surely not what its author meant. Said once. */
 static void check_reachable(struct load *ld)
 {
-	const uint32_t action_keys = (1u << K_ACTION) | (1u << K_MARK) |
-				     (1u << K_REDIRECT) | (1u << K_LOG);
 	const struct rule *r, *all;
 	size_t i;
 
 	for (i = 0; i + 1 < ld->rs->n; i++) {
 		all = ld->rs->rule[i];
-		if (all->keys & ~action_keys)
+		if (all->keys & ~KEYS_ACTION)
 			continue;
 		r = ld->rs->rule[i + 1];
 		load_say(ld, r->file, r->line, true, "the rules from [%s] on (%zu) are "
@@ -228,6 +226,14 @@ static int load_finish(struct load *ld, struct rules **out)
 	}
 	if (!ret)
 		ret = index_build(rs);
+	for (i = 0; !ret && i < rs->n; i++) {
+		const struct rule *r = rs->rule[i], *by = index_shadow(rs, r);
+
+		if (by)
+			load_say(ld, r->file, r->line, true, "[%s] is never reached: "
+				 "[%s] at %s:%u takes every packet of its executables",
+				 r->name, by->name, by->file, by->line);
+	}
 	if (ret) {
 		rules_free(rs);
 		return ret;

@@ -52,6 +52,8 @@ enum rule_key {
 };
 
 #define KEYS_WHO	((1u << (K_PEDIGREE + 1)) - 1)
+#define KEYS_ACTION	((1u << K_ACTION) | (1u << K_MARK) | (1u << K_REDIRECT) | \
+			 (1u << K_LOG))
 #define KEYS_PACKET	((1u << K_DIRECTION) | (1u << K_TCPFLAGS) | \
 			 (1u << K_LENGTH) | (1u << K_NTH))
 
@@ -148,6 +150,7 @@ void rule_free(struct rule *r);
 /* index.c */
 int index_build(struct rules *rs);
 void index_free(struct index *ix);
+const struct rule *index_shadow(const struct rules *rs, const struct rule *r);
 void index_candidates(const struct index *ix, const char *exe,
 		      const struct rules_pkt *pkt, const uint32_t *lists[4],
 		      size_t counts[4]);

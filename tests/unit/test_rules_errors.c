@@ -194,6 +194,10 @@ Test(rules_errors, warnings_never_match)
 		  "[c]\naction = drop\n",
 		  "t.ini:3: warning: the rules from [b] on (2) are never reached: [all] at "
 		  "t.ini:1 takes every packet" },
+		{ "[c]\nexe = /bin/sh /bin/ls\naction = drop\n[d]\nexe = /bin/ls\n"
+		  "action = accept\n[e]\nexe = /bin/ls /bin/x\naction = accept\n",
+		  "t.ini:4: warning: [d] is never reached: [c] at t.ini:1 takes every packet "
+		  "of its executables" },
 	};
 	struct diag d;
 	struct rules *rs;
