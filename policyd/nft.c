@@ -87,37 +87,24 @@ static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
 	return e;
 }
 
-static void meta_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+/* A meta or ct expression: key loaded into a register or set from one. */
+static void keyed(struct nftnl_rule *r, const char *name, uint16_t key_attr,
+		  uint32_t key, uint16_t reg_attr, uint32_t reg)
 {
-	struct nftnl_expr *e = expr_new(r, "meta");
+	struct nftnl_expr *e = expr_new(r, name);
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	nftnl_expr_set_u32(e, key_attr, key);
+	nftnl_expr_set_u32(e, reg_attr, reg);
 }
 
-static void meta_store(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
-{
-	struct nftnl_expr *e = expr_new(r, "meta");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, sreg);
-}
-
-static void ct_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr_new(r, "ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
-}
-
-static void ct_store(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
-{
-	struct nftnl_expr *e = expr_new(r, "ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, sreg);
-}
+#define meta_load(r, key, reg) \
+	keyed(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_DREG, reg)
+#define meta_store(r, key, reg) \
+	keyed(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_SREG, reg)
+#define ct_load(r, key, reg) \
+	keyed(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG, reg)
+#define ct_store(r, key, reg) \
+	keyed(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG, reg)
 
 static void cmp(struct nftnl_rule *r, uint32_t reg, uint32_t op,
 		const void *data, uint32_t len)
@@ -134,30 +121,30 @@ static void cmp_u8(struct nftnl_rule *r, uint32_t reg, uint8_t v)
 	cmp(r, reg, NFT_CMP_EQ, &v, sizeof(v));
 }
 
-/* dreg = sreg & mask, in host order as meta and ct load marks. */
-static void and_mask(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
-		     uint32_t mask)
+/* dreg = sreg & mask over len bytes (1 or 4, host order as meta and ct
+ * load them). */
+static void and_bytes(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
+		      const void *mask, uint32_t len)
 {
 	struct nftnl_expr *e = expr_new(r, "bitwise");
 	uint32_t zero = 0;
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, sreg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, dreg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+}
+
+static void and_mask(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
+		     uint32_t mask)
+{
+	and_bytes(r, sreg, dreg, &mask, sizeof(mask));
 }
 
 static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
 {
-	struct nftnl_expr *e = expr_new(r, "bitwise");
-	uint8_t zero = 0;
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	and_bytes(r, reg, reg, &mask, sizeof(mask));
 }
 
 /* The TCP flags byte into dreg. */
