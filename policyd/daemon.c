@@ -124,6 +124,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		.pkt = &pkt, .conn = conn, .proc = proc, .v = &v,
 		.mark = a.has_mark ? a.mark : p->mark,
 		.dry_run = d->o->dry_run,
+		.repeat = f && !flow_news(f, &v, d->now),
 	});
 	if (d->o->dry_run)
 		queue_verdict(q, p->id, NF_ACCEPT, false, 0);

@@ -27,6 +27,8 @@
 #define FLOW_IDLE	(30 * NSEC)
 #define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
 #define FLOW_MAX	65536
+#define FLOW_RETELL	(10 * NSEC)	/* a per-packet drop flood: a line
+					 * per flow every 10 s */
 
 struct flows {
 	struct mnl_socket *diag;
@@ -262,6 +264,17 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 			log_debug("sock_diag: %s", strerror(-ret));
 	}
 	return f;
+}
+
+bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now)
+{
+	if (f->told && f->told_rule == v->rule && f->told_action == v->action &&
+	    now - f->told < FLOW_RETELL)
+		return false;
+	f->told_rule = v->rule;
+	f->told_action = v->action;
+	f->told = now;
+	return true;
 }
 
 static void drop_idle(struct flows *fl, uint64_t now, uint64_t idle)

@@ -25,6 +25,10 @@ struct flow {
 	uint64_t packets;	/* queued packets seen, when no connection */
 	uint64_t checked;	/* when sock_diag was last asked (ns) */
 	uint64_t used;
+	/* The decision last told in the text log, and when. */
+	const struct rule *told_rule;
+	uint8_t told_action;
+	uint64_t told;
 };
 
 struct flows;
@@ -41,6 +45,9 @@ void flows_close(struct flows *f);
  * now: CLOCK_MONOTONIC ns. */
 struct flow *flows_get(struct flows *f, const struct rules_pkt *pkt,
 		       uint64_t now);
+/* True if v is worth a text line for f: another decision than the last one
+ * told, or the same one FLOW_RETELL later. Records it. */
+bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now);
 /* Forget flows idle for a while. */
 void flows_expire(struct flows *f, uint64_t now);
 size_t flows_count(const struct flows *f);

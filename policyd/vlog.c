@@ -68,7 +68,7 @@ void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 	(void)l;
 	/* The text line does not depend on log=: it is the audit trail of
 	 * everything that is not a plain accept. */
-	if (e->v->action == RULES_ACCEPT && !e->v->has_mark)
+	if ((e->v->action == RULES_ACCEPT && !e->v->has_mark) || e->repeat)
 		return;
 	describe(e, what, sizeof(what));
 	text_line(e, what);

@@ -27,6 +27,7 @@ struct vlog_entry {
 	const struct rules_verdict *v;
 	uint32_t mark;		/* the mark the packet left with */
 	bool dry_run;		/* v is what would have been done */
+	bool repeat;		/* its flow was told of just now: no text line */
 };
 
 /* path NULL: text lines only. */
