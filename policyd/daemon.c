@@ -215,6 +215,7 @@ static int loop(struct daemon *d)
 			ret = queue_read(d->q, judge, d);
 			if (ret < 0)
 				log_warnx("queue: %s", strerror(-ret));
+			vlog_flush(d->log);
 		}
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;

@@ -4,13 +4,16 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "nft.h"
+#include "vfile.h"
 #include "vlog.h"
 
 struct vlog {
-	int unused;
+	struct vfile *file;	/* NULL: text lines only */
+	uint64_t errors;
 };
 
 static const char *proto_name(uint8_t proto, char *buf, size_t len)
@@ -34,14 +37,16 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
 
+	const char *dry = e->dry_run ? " dry-run=yes" : "";
+
 	if (!p) {
-		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-",
-			 rules_action_name(e->v->action), rule_of(e->v));
+		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-%s",
+			 rules_action_name(e->v->action), rule_of(e->v), dry);
 		return;
 	}
-	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s user=%s",
+	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s user=%s%s",
 		 rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
-		 p->exe ? p->exe : "?", p->user ? p->user : "?");
+		 p->exe ? p->exe : "?", p->user ? p->user : "?", dry);
 }
 
 static void text_line(const struct vlog_entry *e, const char *what)
@@ -63,29 +68,52 @@ static void text_line(const struct vlog_entry *e, const char *what)
 
 void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 {
+	bool text = !(e->v->action == RULES_ACCEPT && !e->v->has_mark) &&
+		!e->repeat;
 	char what[512];
+	int ret;
 
-	(void)l;
-	/* The text line does not depend on log=: it is the audit trail of
-	 * everything that is not a plain accept. */
-	if ((e->v->action == RULES_ACCEPT && !e->v->has_mark) || e->repeat)
+	if (!text && !(l->file && e->v->log))
 		return;
 	describe(e, what, sizeof(what));
-	text_line(e, what);
+	/* The text line does not depend on log=: it is the audit trail of
+	 * everything that is not a plain accept. */
+	if (text)
+		text_line(e, what);
+	if (!l->file || !e->v->log)
+		return;
+	ret = vfile_packet(l->file, e, what);
+	if (ret < 0 && !l->errors++)
+		log_warnx("verdict log: %s (said once)", strerror(-ret));
+}
+
+void vlog_flush(struct vlog *l)
+{
+	int ret;
+
+	if (l->file && (ret = vfile_flush(l->file)) < 0 && !l->errors++)
+		log_warnx("verdict log: %s (said once)", strerror(-ret));
 }
 
 int vlog_open(const char *path, struct vlog **out)
 {
 	struct vlog *l = calloc(1, sizeof(*l));
+	int ret;
 
-	(void)path;
 	if (!l)
 		return -ENOMEM;
+	if (path && (ret = vfile_open(path, &l->file)) < 0) {
+		free(l);
+		return ret;
+	}
 	*out = l;
 	return 0;
 }
 
 void vlog_close(struct vlog *l)
 {
+	if (!l)
+		return;
+	vfile_close(l->file);
 	free(l);
 }

@@ -34,5 +34,7 @@ struct vlog_entry {
 int vlog_open(const char *path, struct vlog **out);
 void vlog_close(struct vlog *l);
 void vlog_packet(struct vlog *l, const struct vlog_entry *e);
+/* Write the buffered blocks (after each batch, and once a second). */
+void vlog_flush(struct vlog *l);
 
 #endif /* HONE_VLOG_H */

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The verdict log's PCAP-NG file (include/hone/hone.h, DESIGN "PCAP-NG as
+ * written by Hone"): Section Header, one raw-IP interface, then Hone process
+ * and connection blocks the first time a process or socket shows up, and an
+ * Enhanced Packet Block per logged packet. Blocks are built whole in a
+ * buffer and written whole, so a killed honefw leaves no torn block.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hone/hone.h>
+
+#include "htab.h"
+#include "nft.h"
+#include "proctab.h"
+#include "vfile.h"
+
+#define OUT_SIZE	(64 * 1024)
+#define BLOCK_SIZE	4096	/* our blocks: at most a snaplen and options */
+#define SNAPLEN		512	/* queue.c's copy range */
+
+struct seen {
+	struct hnode node;	/* pid or cookie */
+	uint64_t stamp;		/* process start time */
+};
+
+struct vfile {
+	int fd;
+	size_t len;
+	struct htab procs, conns;
+	uint8_t out[OUT_SIZE];
+};
+
+struct blk {
+	uint8_t b[BLOCK_SIZE];
+	size_t len;
+	bool full;
+};
+
+static void put(struct blk *k, const void *d, size_t n)
+{
+	if (k->len + n > sizeof(k->b) - 4) {
+		k->full = true;
+		return;
+	}
+	memcpy(k->b + k->len, d, n);
+	k->len += n;
+}
+
+static void put32(struct blk *k, uint32_t v)
+{
+	put(k, &v, sizeof(v));
+}
+
+static void pad(struct blk *k)
+{
+	static const uint8_t zero[4];
+
+	put(k, zero, -k->len & 3);
+}
+
+static void opt(struct blk *k, uint16_t code, const void *d, size_t n)
+{
+	uint16_t h[2] = { code, n };
+
+	if (n > 0xffff)
+		return;
+	put(k, h, sizeof(h));
+	put(k, d, n);
+	pad(k);
+}
+
+static void opt_str(struct blk *k, uint16_t code, const char *s)
+{
+	if (s)
+		opt(k, code, s, strlen(s));
+}
+
+static void opt32(struct blk *k, uint16_t code, uint32_t v)
+{
+	opt(k, code, &v, sizeof(v));
+}
+
+static void opt64(struct blk *k, uint16_t code, uint64_t v)
+{
+	opt(k, code, &v, sizeof(v));
+}
+
+static void begin(struct blk *k, uint32_t type)
+{
+	k->len = 0;
+	k->full = false;
+	put32(k, type);
+	put32(k, 0);	/* total length, set by finish() */
+}
+
+static void put_ts(struct blk *k)
+{
+	struct timespec ts;
+	uint64_t us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	put32(k, us >> 32);
+	put32(k, (uint32_t)us);
+}
+
+int vfile_flush(struct vfile *f)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < f->len) {
+		n = write(f->fd, f->out + off, f->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			f->len = 0;
+			return -errno;
+		}
+		off += n;
+	}
+	f->len = 0;
+	return 0;
+}
+
+/* End the options, fill in the lengths, queue the block whole. */
+static int finish(struct vfile *f, struct blk *k)
+{
+	uint32_t total;
+	int ret;
+
+	opt(k, HONE_OPT_ENDOFOPT, NULL, 0);
+	if (k->full)
+		return -EMSGSIZE;
+	total = k->len + 4;
+	memcpy(k->b + 4, &total, 4);
+	memcpy(k->b + k->len, &total, 4);
+	if (f->len + total > sizeof(f->out)) {
+		ret = vfile_flush(f);
+		if (ret < 0)
+			return ret;
+	}
+	memcpy(f->out + f->len, k->b, total);
+	f->len += total;
+	return 0;
+}
+
+static int write_headers(struct vfile *f)
+{
+	const uint64_t section_len = UINT64_MAX;	/* -1: unknown */
+	struct blk k;
+	struct utsname u;
+	int ret;
+
+	begin(&k, HONE_BT_SHB);
+	put32(&k, HONE_BYTE_ORDER_MAGIC);
+	put32(&k, 1);		/* version 1.0 */
+	put(&k, &section_len, sizeof(section_len));
+	if (uname(&u) == 0) {
+		char os[sizeof(u.sysname) + sizeof(u.release) + 2];
+
+		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+		opt_str(&k, HONE_SHB_OS, os);
+	}
+	opt_str(&k, HONE_SHB_USERAPPL, "Hone " HONE_VERSION " honefw");
+	ret = finish(f, &k);
+	if (ret < 0)
+		return ret;
+
+	begin(&k, HONE_BT_IDB);
+	put32(&k, HONE_LINKTYPE_RAW);	/* u16 link type, u16 reserved */
+	put32(&k, SNAPLEN);
+	opt_str(&k, HONE_IF_NAME, "honefw");
+	opt_str(&k, HONE_IF_DESCRIPTION, "packets judged by honefw");
+	return finish(f, &k);
+}
+
+/* True the first time key (with stamp) is seen. */
+static bool first_sight(struct htab *h, uint64_t key, uint64_t stamp)
+{
+	struct hnode *n = htab_find(h, key);
+	struct seen *s;
+
+	if (n) {
+		s = htab_entry(n, struct seen, node);
+		if (s->stamp == stamp)
+			return false;
+		s->stamp = stamp;
+		return true;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return true;	/* written again later: harmless */
+	s->node.key = key;
+	s->stamp = stamp;
+	htab_insert(h, &s->node);
+	return true;
+}
+
+/* A process block, after its ancestors' (the pedigree reads top-down). */
+static int write_proc(struct vfile *f, const struct proc *p)
+{
+	const struct pent *e = proc_pent(p);
+	struct blk k;
+	int ret;
+
+	if (!first_sight(&f->procs, p->view.pid, p->start))
+		return 0;
+	if (p->view.parent) {
+		ret = write_proc(f, htab_entry(p->view.parent, struct proc,
+					       view));
+		if (ret < 0)
+			return ret;
+	}
+	begin(&k, HONE_BT_PROCESS);
+	put32(&k, p->view.pid);
+	put_ts(&k);
+	opt_str(&k, HONE_PROC_PATH, p->exe);
+	if (e->argv)
+		opt(&k, HONE_PROC_ARGV, e->argv, e->argvlen);
+	opt32(&k, HONE_PROC_PPID, p->view.ppid);
+	opt32(&k, HONE_PROC_UID, p->view.uid);
+	opt32(&k, HONE_PROC_GID, p->view.gid);
+	opt64(&k, HONE_PROC_START, p->start);
+	return finish(f, &k);
+}
+
+static void opt_endpoint(struct blk *k, uint16_t code, uint8_t family,
+			 const uint8_t *addr, uint16_t port)
+{
+	uint8_t v[20] = { 0 };
+
+	memcpy(v, &port, 2);
+	memcpy(v + 4, addr, family == AF_INET ? 4 : 16);
+	opt(k, code, v, family == AF_INET ? 8 : 20);
+}
+
+static int write_conn(struct vfile *f, const struct conn *c,
+		      const struct rules_pkt *pkt)
+{
+	struct blk k;
+
+	if (!first_sight(&f->conns, c->cookie, c->pid))
+		return 0;
+	begin(&k, HONE_BT_CONNECTION);
+	put32(&k, (uint32_t)c->cookie);
+	put32(&k, c->pid);
+	put_ts(&k);
+	opt64(&k, HONE_CONN_COOKIE, c->cookie);
+	opt32(&k, HONE_CONN_FAMILY, pkt->family);
+	opt32(&k, HONE_CONN_PROTO, pkt->proto);
+	opt_endpoint(&k, HONE_CONN_LOCAL, pkt->family, pkt->local, pkt->lport);
+	opt_endpoint(&k, HONE_CONN_REMOTE, pkt->family, pkt->remote,
+		     pkt->rport);
+	opt32(&k, HONE_CONN_UID, c->uid);
+	opt64(&k, HONE_CONN_INODE, c->inode);
+	return finish(f, &k);
+}
+
+static uint32_t hone_verdict(enum rules_action a)
+{
+	switch (a) {
+	case RULES_ACCEPT:
+		return HONE_VERDICT_ACCEPT;
+	case RULES_DROP:
+		return HONE_VERDICT_DROP;
+	case RULES_REJECT:
+		return HONE_VERDICT_REJECT;
+	default:
+		return HONE_VERDICT_REDIRECT;
+	}
+}
+
+int vfile_packet(struct vfile *f, const struct vlog_entry *e,
+		 const char *comment)
+{
+	size_t cap = e->len < SNAPLEN ? e->len : SNAPLEN;
+	const struct rules_verdict *v = e->v;
+	struct blk k;
+	int ret;
+
+	if (e->proc && (ret = write_proc(f, e->proc)) < 0)
+		return ret;
+	if (e->conn && (ret = write_conn(f, e->conn, e->pkt)) < 0)
+		return ret;
+	begin(&k, HONE_BT_EPB);
+	put32(&k, 0);		/* interface */
+	put_ts(&k);
+	put32(&k, cap);
+	put32(&k, e->wire_len);
+	put(&k, e->data, cap);
+	pad(&k);
+	opt32(&k, HONE_EPB_FLAGS, e->pkt->dir == RULES_DIR_IN ?
+	      HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND);
+	if (e->conn) {
+		opt32(&k, HONE_EPB_CONN, (uint32_t)e->conn->cookie);
+		opt64(&k, HONE_EPB_COOKIE, e->conn->cookie);
+	}
+	if (e->proc)
+		opt32(&k, HONE_EPB_PID, e->proc->view.pid);
+	opt32(&k, HONE_EPB_VERDICT, hone_verdict(v->action));
+	opt32(&k, HONE_EPB_MARK, e->mark & HONE_MARK_USER);
+	opt_str(&k, HONE_EPB_RULE, v->rule ? rule_name(v->rule) : "default");
+	opt64(&k, HONE_EPB_NTH, e->pkt->nth);
+	opt_str(&k, HONE_OPT_COMMENT, comment);
+	return finish(f, &k);
+}
+
+int vfile_open(const char *path, struct vfile **out)
+{
+	struct vfile *f;
+	int ret;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (f->fd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = htab_init(&f->procs, 256);
+	if (ret < 0)
+		goto err_close;
+	ret = htab_init(&f->conns, 256);
+	if (ret < 0)
+		goto err_procs;
+	ret = write_headers(f);
+	if (ret < 0 || (ret = vfile_flush(f)) < 0)
+		goto err_conns;
+	*out = f;
+	return 0;
+
+err_conns:
+	htab_free(&f->conns);
+err_procs:
+	htab_free(&f->procs);
+err_close:
+	close(f->fd);
+err_free:
+	free(f);
+	return ret;
+}
+
+static void free_seen(struct htab *h)
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; i <= h->mask; i++)
+		for (n = h->b[i]; n; n = next) {
+			next = n->next;
+			free(htab_entry(n, struct seen, node));
+		}
+	htab_free(h);
+}
+
+void vfile_close(struct vfile *f)
+{
+	if (!f)
+		return;
+	vfile_flush(f);
+	free_seen(&f->conns);
+	free_seen(&f->procs);
+	close(f->fd);
+	free(f);
+}
