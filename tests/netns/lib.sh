@@ -89,8 +89,8 @@ netns_setup() {
 	ip -n "$B" link set lo up
 	ip -n "$A" link set va up
 	ip -n "$B" link set vb up
-	ip netns exec "$B" python3 -m http.server -b :: 8000 >/dev/null 2>&1 &
-	disown
+	# In a subshell: not our child, so no "Killed" notice at the end.
+	(ip netns exec "$B" python3 -m http.server -b :: 8000 >/dev/null 2>&1 &)
 	for _ in $(seq 50); do
 		ip netns exec "$B" ss -ltn | grep -q ':8000' && return 0
 		sleep 0.1
