@@ -47,6 +47,8 @@ struct blk {
 
 static void put(struct blk *k, const void *d, size_t n)
 {
+	if (!n)
+		return;
 	if (k->len + n > sizeof(k->b) - 4) {
 		k->full = true;
 		return;

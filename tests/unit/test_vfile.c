@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The verdict log's PCAP-NG file: block chain, lengths, EPB options. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <hone/hone.h>
+
+#include "nft.h"
+#include "vfile.h"
+
+static uint32_t u32at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The option code's value in an EPB's options, or NULL. */
+static const uint8_t *epb_opt(const uint8_t *b, uint16_t code, uint16_t *len)
+{
+	uint32_t total = u32at(b + 4), caplen = u32at(b + 20);
+	size_t off = 28 + ((caplen + 3) & ~3U);
+	uint16_t h[2];
+
+	while (off + 4 <= total - 4) {
+		memcpy(h, b + off, 4);
+		if (h[0] == HONE_OPT_ENDOFOPT)
+			break;
+		if (h[0] == code) {
+			*len = h[1];
+			return b + off + 4;
+		}
+		off += 4 + ((h[1] + 3U) & ~3U);
+	}
+	return NULL;
+}
+
+Test(vfile, blocks_chain_and_epb_options)
+{
+	char path[] = "/tmp/hone-vfile-XXXXXX";
+	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 17 };
+	struct rules_pkt pkt = { .family = AF_INET, .proto = 17,
+				 .dir = RULES_DIR_OUT, .nth = 3 };
+	struct rules_verdict v = { .action = RULES_DROP };
+	struct vlog_entry e = { .data = ip, .len = sizeof(ip),
+				.wire_len = 1500, .pkt = &pkt, .v = &v,
+				.mark = HONE_MARK_FLOW | 0x42 };
+	uint8_t buf[4096], *b;
+	const uint8_t *o;
+	struct vfile *f;
+	uint16_t len;
+	size_t n, off;
+	uint32_t types[3];
+	int fd, i = 0;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(vfile_open(path, &f), 0);
+	cr_assert_eq(vfile_packet(f, &e, "verdict=drop rule=default"), 0);
+	vfile_close(f);
+	fd = open(path, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	unlink(path);
+	for (off = 0; off + 12 <= n && i < 3; off += u32at(buf + off + 4)) {
+		b = buf + off;
+		cr_assert_eq(u32at(b + 4) % 4, 0, "blocks are 4-byte aligned");
+		cr_assert_eq(u32at(b + 4), u32at(b + u32at(b + 4) - 4),
+			     "trailing length repeats the leading one");
+		types[i++] = u32at(b);
+	}
+	cr_assert_eq(off, n, "the file is whole blocks");
+	cr_expect_eq(types[0], HONE_BT_SHB);
+	cr_expect_eq(u32at(buf + 8), HONE_BYTE_ORDER_MAGIC);
+	cr_expect_eq(types[1], HONE_BT_IDB);
+	cr_expect_eq(types[2], HONE_BT_EPB);
+	b = buf + u32at(buf + 4);
+	b += u32at(b + 4);
+	cr_expect_eq(u32at(b + 20), sizeof(ip), "captured length");
+	cr_expect_eq(u32at(b + 24), 1500, "original length");
+	o = epb_opt(b, HONE_EPB_VERDICT, &len);
+	cr_assert_not_null(o);
+	cr_expect_eq(u32at(o), HONE_VERDICT_DROP);
+	o = epb_opt(b, HONE_EPB_MARK, &len);
+	cr_assert_not_null(o);
+	cr_expect_eq(u32at(o), 0x42, "honefw's own mark bits stay out");
+	o = epb_opt(b, HONE_OPT_COMMENT, &len);
+	cr_assert_not_null(o);
+	cr_expect_eq(len, strlen("verdict=drop rule=default"));
+	cr_expect_eq(memcmp(o, "verdict=drop", 12), 0);
+	o = epb_opt(b, HONE_EPB_FLAGS, &len);
+	cr_assert_not_null(o);
+	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
+}
