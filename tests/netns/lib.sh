@@ -12,6 +12,8 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HONEFW=${HONEFW:-$ROOT/build/honefw}
+# e.g. "--sensor kmod" where hone.ko is loaded (the VM run)
+HONEFW_ARGS=${HONEFW_ARGS:-}
 QCOUNT=${QCOUNT:-$ROOT/build/tools/qcount}
 A=hone-a$$
 B=hone-b$$
@@ -49,7 +51,9 @@ fails() { ! fetch "$@"; }
 
 fw_start() {
 	: > "$T/fw.log"
-	"$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" "$@" \
+	# shellcheck disable=SC2086
+	"$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
+		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!
 	for _ in $(seq 50); do
