@@ -150,6 +150,12 @@ static void reload(struct daemon *d)
 	ret = nft_install(d->nft, &c);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
+	ret = queue_set_fail_open(d->q, !c.fail_closed);
+	if (ret < 0)
+		log_warnx("queue %u: %s", queue_num(d->q), strerror(-ret));
+	if (rules_global(rs)->queue != queue_num(d->q) && d->o->queue < 0)
+		log_warnx("[global] queue %u takes effect at restart; still %u",
+			  rules_global(rs)->queue, queue_num(d->q));
 	log_info("reloaded %s: %zu rules", d->o->config, rules_count(rs));
 }
 

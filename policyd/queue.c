@@ -39,7 +39,8 @@ struct queue {
 	char slots[BATCH][SLOT_SIZE];
 };
 
-static int configure(struct queue *q, bool fail_open)
+/* bind: the first time; later only the flags change (a rebind is EBUSY). */
+static int configure(struct queue *q, bool fail_open, bool bind)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t flags = NFQA_CFG_F_GSO;
@@ -50,7 +51,8 @@ static int configure(struct queue *q, bool fail_open)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	if (bind)
+		nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, COPY_RANGE);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, MAXLEN);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
@@ -93,7 +95,7 @@ int queue_open(uint16_t num, bool fail_open, struct queue **out)
 		ret = -errno;
 		goto err_close;
 	}
-	ret = configure(q, fail_open);
+	ret = configure(q, fail_open, true);
 	if (ret < 0)
 		goto err_close;
 	for (i = 0; i < BATCH; i++) {
@@ -118,6 +120,11 @@ void queue_close(struct queue *q)
 		return;
 	mnl_socket_close(q->nl);
 	free(q);
+}
+
+int queue_set_fail_open(struct queue *q, bool fail_open)
+{
+	return configure(q, fail_open, false);
 }
 
 int queue_fd(const struct queue *q)

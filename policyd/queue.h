@@ -24,6 +24,8 @@ typedef void (*queue_fn)(void *ctx, struct queue *q,
 /* fail_open: accept rather than drop when the queue overflows. */
 int queue_open(uint16_t num, bool fail_open, struct queue **out);
 void queue_close(struct queue *q);
+/* A reload that changes the failmode. */
+int queue_set_fail_open(struct queue *q, bool fail_open);
 int queue_fd(const struct queue *q);
 uint16_t queue_num(const struct queue *q);
 /* Read every pending packet without blocking, calling fn for each, then
