@@ -351,6 +351,11 @@ int daemon_main(const struct honefw_opts *o)
 		log_warnx("main loop: %s", strerror(-ret));
 	if (nft_remove(d.nft) < 0)
 		log_warnx("removing table inet hone failed");
+	/* Nothing is queued any more: answer what still waits, which closing
+	 * the queue would drop. */
+	d.now = monotonic_ns();
+	queue_read(d.q, judge, &d);
+	vlog_flush(d.log);
 	shut(&d);
 	return ret < 0;
 }
