@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <poll.h>
@@ -356,6 +357,8 @@ int daemon_main(const struct honefw_opts *o)
 	d.now = monotonic_ns();
 	queue_read(d.q, judge, &d);
 	vlog_flush(d.log);
+	log_info("judged %" PRIu64 " packets (%" PRIu64 " action errors), "
+		 "%zu flows cached", d.judged, d.errors, flows_count(d.flows));
 	shut(&d);
 	return ret < 0;
 }
