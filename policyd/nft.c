@@ -5,6 +5,7 @@
  *	chain in/out	filter, input/output, priority -150
  *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark,
  *			accept (the fast path; a reload flips gen)
+ *		icmpv6 type 130-143 (ND, MLD): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		meta mark & FLOW: ct mark set meta mark
@@ -147,14 +148,14 @@ static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
 	and_bytes(r, reg, reg, &mask, sizeof(mask));
 }
 
-/* The TCP flags byte into dreg. */
-static void tcp_flags(struct nftnl_rule *r, uint32_t dreg)
+/* The transport header's byte at off into dreg. */
+static void payload_u8(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_new(r, "payload");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
 			   NFT_PAYLOAD_TRANSPORT_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 13);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 }
@@ -374,6 +375,7 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
 	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
+	const uint8_t icmp6_min = 130, icmp6_max = 143;
 	struct nftnl_rule *r;
 
 	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
@@ -383,6 +385,17 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
+	verdict(r, NF_ACCEPT);
+	batch_rule(bt, r);
+
+	/* IPv6's own plumbing (MLD 130-132 and 143, ND 133-137) belongs to
+	 * no application: never queued, so no rule can break IPv6. */
+	r = rule_new(name);
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IPPROTO_ICMPV6);
+	payload_u8(r, 0, NFT_REG_1);
+	cmp(r, NFT_REG_1, NFT_CMP_GTE, &icmp6_min, 1);
+	cmp(r, NFT_REG_1, NFT_CMP_LTE, &icmp6_max, 1);
 	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
 
@@ -422,7 +435,7 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	mark_has(r, HONE_MARK_REJECT);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
-	tcp_flags(r, NFT_REG_1);
+	payload_u8(r, 13, NFT_REG_1);	/* TCP flags */
 	and_mask8(r, NFT_REG_1, TH_RST);
 	cmp_u8(r, NFT_REG_1, TH_RST);
 	verdict(r, NF_ACCEPT);
