@@ -67,18 +67,46 @@ static struct sock *packet_reply_sock(struct sk_buff *skb, const struct nf_hook_
 #endif
 }
 
-/* A request sock is not owned yet: its listener's owner will accept it.
- * Its child keeps the cookie, so data that arrives before accept() is
- * attributed too. */
+/* The listener a connection came through, found by its local address. */
+static struct sock *packet_listener(struct sock *sk)
+{
+	struct inet_hashinfo *hash = sock_net(sk)->ipv4.tcp_death_row.hashinfo;
+	struct sock *l = NULL;
+
+	if (sk->sk_family == AF_INET)
+		l = __inet_lookup_listener(sock_net(sk), hash, NULL, 0, sk->sk_daddr,
+					   sk->sk_dport, sk->sk_rcv_saddr, sk->sk_num,
+					   sk->sk_bound_dev_if, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		l = inet6_lookup_listener(sock_net(sk), hash, NULL, 0, &sk->sk_v6_daddr,
+					  sk->sk_dport, &sk->sk_v6_rcv_saddr, sk->sk_num,
+					  sk->sk_bound_dev_if, 0);
+#endif
+	return IS_ERR(l) ? NULL : l;
+}
+
+/* A connection not accepted yet belongs to its listener's owner, who will
+ * accept it: a request sock (its listener is known), or a child made
+ * straight from a SYN cookie (found by address). The child keeps the
+ * cookie, so the owner is recorded for it until accept() names the real
+ * one. */
 static const struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
 {
 	const struct hone_owner *o = hone_owner_find(cookie);
+	struct sock *l = NULL;
 
-	if (!o && sk->sk_state == TCP_NEW_SYN_RECV) {
-		o = hone_owner_find(hone_sock_cookie(sk_to_full_sk(sk)));
-		if (o)
-			hone_owner_inherit(cookie, o);
-	}
+	if (o)
+		return o;
+	if (sk->sk_state == TCP_NEW_SYN_RECV)
+		l = sk_to_full_sk(sk);
+	else if (sk_fullsock(sk) && sk->sk_protocol == IPPROTO_TCP && !sk->sk_socket &&
+		 sk->sk_state != TCP_LISTEN)
+		l = packet_listener(sk);
+	if (l)
+		o = hone_owner_find(hone_sock_cookie(l));
+	if (o)
+		hone_owner_inherit(cookie, o);
 	return o;
 }
 
