@@ -47,7 +47,7 @@ struct daemon {
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	uint64_t now;
-	uint64_t judged, errors;
+	uint64_t judged, unknown, errors;
 };
 
 static uint64_t monotonic_ns(void)
@@ -110,6 +110,8 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
 	if (conn)
 		proc = conn->proc;
+	if (!proc)
+		d->unknown++;
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
 	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
 	d->judged++;
@@ -357,8 +359,9 @@ int daemon_main(const struct honefw_opts *o)
 	d.now = monotonic_ns();
 	queue_read(d.q, judge, &d);
 	vlog_flush(d.log);
-	log_info("judged %" PRIu64 " packets (%" PRIu64 " action errors), "
-		 "%zu flows cached", d.judged, d.errors, flows_count(d.flows));
+	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "
+		 "known process; %" PRIu64 " action errors", d.judged,
+		 d.unknown, d.errors);
 	shut(&d);
 	return ret < 0;
 }
