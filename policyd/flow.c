@@ -21,6 +21,7 @@
 
 #include "flow.h"
 #include "log.h"
+#include "nlsock.h"
 
 #define NSEC		1000000000ULL
 #define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
@@ -318,20 +319,12 @@ int flows_open(struct flows **out)
 	ret = htab_init(&fl->h, 1024);
 	if (ret < 0)
 		goto err_free;
-	fl->diag = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!fl->diag) {
-		ret = -errno;
+	ret = nlsock_open(NETLINK_SOCK_DIAG, &fl->diag);
+	if (ret < 0)
 		goto err_htab;
-	}
-	if (mnl_socket_bind(fl->diag, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto err_close;
-	}
 	*out = fl;
 	return 0;
 
-err_close:
-	mnl_socket_close(fl->diag);
 err_htab:
 	htab_free(&fl->h);
 err_free:

@@ -45,6 +45,7 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "log.h"
+#include "nlsock.h"
 #include "nft.h"
 
 #define TABLE		"hone"
@@ -603,15 +604,9 @@ int nft_open(struct nft **out)
 		return -ENOMEM;
 	n->native = true;
 	n->seq = time(NULL);
-	n->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!n->nl) {
-		ret = -errno;
+	ret = nlsock_open(NETLINK_NETFILTER, &n->nl);
+	if (ret < 0)
 		goto err_free;
-	}
-	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto err_close;
-	}
 	/* Never hang on a missing answer. */
 	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVTIMEO,
 		       &tv, sizeof(tv)) < 0) {

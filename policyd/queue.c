@@ -19,6 +19,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "log.h"
+#include "nlsock.h"
 #include "queue.h"
 
 #define BATCH		32
@@ -76,15 +77,9 @@ int queue_open(uint16_t num, bool fail_open, struct queue **out)
 	if (!q)
 		return -ENOMEM;
 	q->num = num;
-	q->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!q->nl) {
-		ret = -errno;
+	ret = nlsock_open(NETLINK_NETFILTER, &q->nl);
+	if (ret < 0)
 		goto err_free;
-	}
-	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto err_close;
-	}
 	q->portid = mnl_socket_get_portid(q->nl);
 	fd = mnl_socket_get_fd(q->nl);
 	/* Overruns are counted by the kernel; recv must not fail on them. */

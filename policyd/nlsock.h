@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HONE_NLSOCK_H
+#define HONE_NLSOCK_H
+
+struct mnl_socket;
+
+/* A netlink socket of bus (NETLINK_*), bound to an automatic port id.
+ * Returns a negative errno on failure. */
+int nlsock_open(int bus, struct mnl_socket **out);
+
+#endif /* HONE_NLSOCK_H */
