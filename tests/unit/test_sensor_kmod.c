@@ -333,7 +333,6 @@ Test(sensor_kmod, live_dev_hone)
 	char *argv[] = { "/bin/sleep", "0.3", NULL };
 	const struct proc *p;
 	const struct conn *c;
-	struct diag_sock d;
 	struct sensor *s;
 	int lfd, afd, out, status;
 	uint64_t cookie;
@@ -343,6 +342,8 @@ Test(sensor_kmod, live_dev_hone)
 		cr_skip_test("no /dev/hone: hone.ko is not loaded");
 	cr_assert_eq(sensor_open(SENSOR_AUTO, false, &s), 0);
 	cr_assert_eq(sensor_kind(s), SENSOR_KMOD);
+	/* The first read starts the section: header and snapshot. */
+	sensor_drain(s);
 	pid = spawn(argv, NULL);
 	cr_assert(sensor_wait(s, pid, sleep_seen, 3000), "no exec of sleep");
 	p = sensor_proc(s, pid);
@@ -358,13 +359,14 @@ Test(sensor_kmod, live_dev_hone)
 	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
 	cr_assert_gt(pid, 0);
 	cr_assert(sensor_wait(s, pid, python_seen, 3000));
-	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
 	sensor_drain(s);
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	/* The module said who: no uid or inode from sock_diag needed. */
+	c = sensor_conn(s, cookie, 0, 0);
 	cr_assert_not_null(c, "the module told no owner of cookie %llu",
 			   (unsigned long long)cookie);
 	cr_expect_eq(c->pid, (uint32_t)pid);
-	cr_expect_eq(c->inode, d.inode);
+	cr_expect_eq(c->uid, geteuid());
+	cr_expect_neq(c->inode, 0);
 	close(afd);
 	waitpid(pid, &status, 0);
 	close(out);
