@@ -7,8 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <hone/hone.h>
-
 #include "exehash.h"
 #include "sensor_priv.h"
 
@@ -24,14 +22,6 @@ uint64_t sensor_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-uint64_t sensor_wallclock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
 void sensor_hash_exe(struct sensor *s, struct pent *e)
@@ -175,15 +165,7 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 	owner = s->ops->owner(s, uid, inode);
 	if (!owner)
 		return NULL;
-	c = conntab_set(s->conns, cookie, owner, uid, inode);
-	if (c)
-		sensor_log_conn(s, c, HONE_CONN_OPEN, 0);
-	return c;
-}
-
-void sensor_set_log(struct sensor *s, struct pcapng_writer *w)
-{
-	s->log = w;
+	return conntab_set(s->conns, cookie, owner, uid, inode);
 }
 
 void sensor_stats(const struct sensor *s, struct sensor_stats *st)
@@ -191,16 +173,4 @@ void sensor_stats(const struct sensor *s, struct sensor_stats *st)
 	*st = s->st;
 	st->procs = proctab_count(s->procs);
 	st->conns = conntab_count(s->conns);
-}
-
-void sensor_log_proc(struct sensor *s, const struct pent *e, uint32_t event,
-		     uint64_t ts_us)
-{
-	(void)s; (void)e; (void)event; (void)ts_us;
-}
-
-void sensor_log_conn(struct sensor *s, const struct conn *c, uint32_t event,
-		     uint64_t ts_us)
-{
-	(void)s; (void)c; (void)event; (void)ts_us;
 }

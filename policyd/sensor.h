@@ -14,8 +14,6 @@
 
 #include "rules.h"
 
-struct pcapng_writer;
-
 enum sensor_kind {
 	SENSOR_AUTO,	/* kmod if /dev/hone exists, else netlink */
 	SENSOR_KMOD,
@@ -70,10 +68,6 @@ const struct proc *sensor_proc(struct sensor *s, pid_t pid);
  * hone.ko has already told the owner. NULL when no owner is known. */
 struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 			 uint64_t inode);
-
-/* Write process and connection blocks for what is known into a verdict
- * log, so the log stands on its own (may be NULL to skip). */
-void sensor_set_log(struct sensor *s, struct pcapng_writer *w);
 
 /* Counters for --stats and the tests. */
 struct sensor_stats {

@@ -153,7 +153,6 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 	case HONE_PROC_EXIT:
 		if (!e)
 			return;
-		sensor_log_proc(s, e, kp->event, 0);
 		proctab_exit(s->procs, e);
 		return;
 	default:
@@ -165,34 +164,24 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 	}
 	if (kp->has_ids)
 		proctab_set_ids(s->procs, e, kp->uid, kp->gid);
-	sensor_log_proc(s, e, kp->event, 0);
 }
 
 static void on_conn(struct sensor *s, const struct kconn *kc)
 {
 	struct pent *owner;
-	struct conn *c;
 
 	s->st.events++;
 	switch (kc->event) {
 	case HONE_CONN_OPEN:
 	case HONE_CONN_ACCEPT:
 		owner = current(s, kc->pid, 0);
-		if (!owner)
-			return;	/* a kernel socket, or its process is unknown */
-		c = conntab_set(s->conns, kc->cookie, owner, kc->uid, kc->inode);
-		if (!c) {
+		/* No owner: a kernel socket, or its process is unknown. */
+		if (owner && !conntab_set(s->conns, kc->cookie, owner, kc->uid,
+					  kc->inode))
 			s->st.lost++;
-			return;
-		}
-		sensor_log_conn(s, c, kc->event, 0);
 		break;
 	case HONE_CONN_CLOSE:
-		c = conntab_find(s->conns, kc->cookie);
-		if (!c || c->closed)
-			return;
 		conntab_close(s->conns, kc->cookie, sensor_now());
-		sensor_log_conn(s, c, kc->event, 0);
 		break;
 	}
 }

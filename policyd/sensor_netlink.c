@@ -39,8 +39,6 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
-#include <hone/hone.h>
-
 #include "log.h"
 #include "sensor_priv.h"
 
@@ -241,18 +239,12 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 	if (old && !old->p.exited && start && old->p.start == start)
 		return;		/* already read at start-up */
 	parent = proctab_find(s->procs, ptgid);
-	if (parent) {
-		e = proctab_new(s->procs, pid, start, parent);
-		/* Its fds are the parent's: no scan needed until it execs
-		 * or gets sockets of its own. */
-	} else {
-		e = learn(s, pid);
-	}
+	/* A known parent's image is the child's until it execs. */
+	e = parent ? proctab_new(s->procs, pid, start, parent) : learn(s, pid);
 	if (!e) {
 		s->st.lost++;
 		return;
 	}
-	sensor_log_proc(s, e, HONE_PROC_FORK, 0);
 }
 
 static void on_exec_event(struct sensor *s, uint32_t tgid)
@@ -268,8 +260,6 @@ static void on_exec_event(struct sensor *s, uint32_t tgid)
 	}
 	if (ret)
 		s->st.unread++;
-	if (e)
-		sensor_log_proc(s, e, HONE_PROC_EXEC, 0);
 }
 
 static void on_ids(struct sensor *s, const struct proc_event *ev)
@@ -293,7 +283,6 @@ static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
 
 	if (pid != tgid || !e || e->p.exited)
 		return;
-	sensor_log_proc(s, e, HONE_PROC_EXIT, 0);
 	proctab_exit(s->procs, e);
 }
 

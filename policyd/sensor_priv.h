@@ -24,7 +24,6 @@ struct sensor {
 	int fd;
 	struct proctab *procs;
 	struct conntab *conns;
-	struct pcapng_writer *log;
 	struct sensor_stats st;
 	struct exehash *digests;	/* when need_sha256 */
 	void *priv;
@@ -38,13 +37,5 @@ extern const struct sensor_ops sensor_kmod_ops;
 void sensor_hash_exe(struct sensor *s, struct pent *e);
 /* CLOCK_MONOTONIC, ns: connection ageing. */
 uint64_t sensor_now(void);
-/* Microseconds since the epoch, for the blocks written to the log. */
-uint64_t sensor_wallclock_us(void);
-/* Tell the log (if any) what was learned: enum hone_proc_event and
- * enum hone_conn_event; ts_us 0 means now. */
-void sensor_log_proc(struct sensor *s, const struct pent *e, uint32_t event,
-		     uint64_t ts_us);
-void sensor_log_conn(struct sensor *s, const struct conn *c, uint32_t event,
-		     uint64_t ts_us);
 
 #endif /* HONE_SENSOR_PRIV_H */
