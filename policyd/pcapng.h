@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Streaming PCAP-NG reader: feed it any split of a stream (a file, or the
+ * chunks read(2) returns from /dev/hone), take whole, checked blocks back.
+ * Blocks point into the reader's buffer and stay valid until the next
+ * pcapng_feed() or pcapng_next(). Nothing is allocated after pcapng_init().
+ */
+#ifndef HONE_PCAPNG_H
+#define HONE_PCAPNG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pcapng_reader {
+	uint8_t *buf;
+	size_t cap;		/* 2 * max block */
+	size_t start, end;	/* unread bytes are buf[start..end) */
+	uint64_t base;		/* stream offset of buf[0] */
+	uint32_t max;		/* largest block accepted */
+	bool swap;		/* section is in the other byte order */
+	bool section;		/* an SHB was seen */
+	bool idb;		/* an IDB was seen in this section */
+	bool failed;		/* errors stick: the framing is lost */
+	char err[160];
+};
+
+struct pcapng_block {
+	uint32_t type;		/* HONE_BT_* or anything else (unknown) */
+	uint64_t offset;	/* of the block in the stream */
+	bool swap;
+	bool known;		/* type's fixed part and options were checked */
+	const uint8_t *body;	/* after type and length */
+	size_t len;		/* body length, trailing length excluded */
+	size_t opts;		/* options start at body + opts; == len if none */
+};
+
+struct pcapng_opt {
+	uint16_t code;
+	uint16_t len;
+	const uint8_t *val;
+};
+
+/* max_block: the largest block accepted, 0 for HONE_BLOCK_MAX. */
+int pcapng_init(struct pcapng_reader *r, uint32_t max_block);
+void pcapng_free(struct pcapng_reader *r);
+/* Append bytes; returns how many fit (fewer than len when the buffer holds
+ * an unread block: call pcapng_next() first). */
+size_t pcapng_feed(struct pcapng_reader *r, const void *data, size_t len);
+/* 0 and *b filled; -EAGAIN: feed more; -EBADMSG: malformed, -EPROTO:
+ * out of order (see pcapng_error()). Errors are sticky. */
+int pcapng_next(struct pcapng_reader *r, struct pcapng_block *b);
+/* At end of stream: 0 if it ended on a block boundary, -ENODATA if it
+ * ended inside a block. */
+int pcapng_finish(struct pcapng_reader *r);
+/* "offset N: what was wrong" after an error. */
+const char *pcapng_error(const struct pcapng_reader *r);
+
+/* Fields, in the block's section byte order; off is from b->body and the
+ * caller keeps it within b->len (pcapng_next() checked the fixed parts). */
+uint16_t pcapng_u16(const struct pcapng_block *b, size_t off);
+uint32_t pcapng_u32(const struct pcapng_block *b, size_t off);
+uint64_t pcapng_u64(const struct pcapng_block *b, size_t off);
+/* Walk the options of a known block: *cur starts at 0. Returns 1 with *o
+ * filled, 0 at the end (opt_endofopt or the end of the block). The list
+ * was checked by pcapng_next(), so nothing here can run past the block. */
+int pcapng_opt_next(const struct pcapng_block *b, size_t *cur,
+		    struct pcapng_opt *o);
+/* Option value as a number, in the section's byte order. */
+uint32_t pcapng_opt_u32(const struct pcapng_block *b, const struct pcapng_opt *o);
+uint64_t pcapng_opt_u64(const struct pcapng_block *b, const struct pcapng_opt *o);
+
+#endif /* HONE_PCAPNG_H */
