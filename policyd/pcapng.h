@@ -20,7 +20,7 @@ struct pcapng_reader {
 	uint32_t max;		/* largest block accepted */
 	bool swap;		/* section is in the other byte order */
 	bool section;		/* an SHB was seen */
-	bool idb;		/* an IDB was seen in this section */
+	uint32_t nidb;		/* IDBs in this section */
 	bool failed;		/* errors stick: the framing is lost */
 	char err[160];
 };
