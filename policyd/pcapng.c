@@ -283,3 +283,73 @@ uint64_t pcapng_opt_u64(const struct pcapng_block *b, const struct pcapng_opt *o
 	memcpy(&v, o->val, 8);
 	return b->swap ? bswap_64(v) : v;
 }
+
+void pcapng_begin(struct pcapng_builder *w, uint32_t type)
+{
+	static const uint32_t len_placeholder;
+
+	w->start = w->len;
+	w->opts = false;
+	w->overflow = false;
+	pcapng_put32(w, type);
+	pcapng_put(w, &len_placeholder, 4);
+}
+
+void pcapng_put(struct pcapng_builder *w, const void *data, size_t len)
+{
+	static const uint8_t zero[4];
+	size_t pad = PAD4(len) - len;
+
+	if (w->overflow || w->cap - w->len < len + pad) {
+		w->overflow = true;
+		return;
+	}
+	if (len)
+		memcpy(w->buf + w->len, data, len);
+	memcpy(w->buf + w->len + len, zero, pad);
+	w->len += len + pad;
+}
+
+void pcapng_put32(struct pcapng_builder *w, uint32_t v)
+{
+	pcapng_put(w, &v, 4);
+}
+
+void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,
+		size_t len)
+{
+	uint16_t hdr[2] = { code, len > 65535 ? 65532 : len };
+
+	pcapng_put(w, hdr, 4);
+	pcapng_put(w, val, hdr[1]);
+	w->opts = true;
+}
+
+void pcapng_opt32(struct pcapng_builder *w, uint16_t code, uint32_t v)
+{
+	pcapng_opt(w, code, &v, 4);
+}
+
+void pcapng_opt64(struct pcapng_builder *w, uint16_t code, uint64_t v)
+{
+	pcapng_opt(w, code, &v, 8);
+}
+
+int pcapng_end(struct pcapng_builder *w)
+{
+	uint32_t total;
+
+	if (w->opts)
+		pcapng_put32(w, HONE_OPT_ENDOFOPT);
+	pcapng_put32(w, 0);
+	total = w->len - w->start;
+	if (w->overflow || total > HONE_BLOCK_MAX) {
+		int err = w->overflow ? -ENOSPC : -E2BIG;
+
+		w->len = w->start;
+		return err;
+	}
+	memcpy(w->buf + w->start + 4, &total, 4);
+	memcpy(w->buf + w->len - 4, &total, 4);
+	return total;
+}

@@ -70,4 +70,31 @@ int pcapng_opt_next(const struct pcapng_block *b, size_t *cur,
 uint32_t pcapng_opt_u32(const struct pcapng_block *b, const struct pcapng_opt *o);
 uint64_t pcapng_opt_u64(const struct pcapng_block *b, const struct pcapng_opt *o);
 
+/*
+ * Block builder, native byte order, into a caller's buffer: begin, the
+ * fixed fields with pcapng_put(), options, then pcapng_end() which adds
+ * opt_endofopt (if any option was added) and both lengths. Overflow is
+ * remembered and reported once, by pcapng_end().
+ */
+struct pcapng_builder {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	size_t start;		/* of the open block */
+	bool opts;		/* an option was added */
+	bool overflow;
+};
+
+void pcapng_begin(struct pcapng_builder *w, uint32_t type);
+void pcapng_put(struct pcapng_builder *w, const void *data, size_t len);
+void pcapng_put32(struct pcapng_builder *w, uint32_t v);
+/* len over 65535 is cut to 65532 (a whole, aligned option). */
+void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,
+		size_t len);
+void pcapng_opt32(struct pcapng_builder *w, uint16_t code, uint32_t v);
+void pcapng_opt64(struct pcapng_builder *w, uint16_t code, uint64_t v);
+/* Bytes of the finished block, or -ENOSPC (buffer) / -E2BIG (over
+ * HONE_BLOCK_MAX); on error the block is dropped from the buffer. */
+int pcapng_end(struct pcapng_builder *w);
+
 #endif /* HONE_PCAPNG_H */
