@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest tests (sourced). Tests run as root in the VM, with
+# the host's programs; $HONE_SRCDIR is the repository (read-only).
+HONE_KO=$HONE_SRCDIR/build/kmod/$(uname -r)/hone.ko
+T=$(mktemp -d /tmp/vmtest.XXXXXX)
+
+vmtest() { echo "VMTEST $1 $2 ${*:3}"; }
+# check NAME CMD...: PASS if CMD succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then vmtest "$name" PASS; else vmtest "$name" FAIL "$*"; fi
+}
+
+hone_loaded() { [ -d /sys/module/hone ]; }
+hone_load() {
+	local d
+	for d in $(modinfo -F depends "$HONE_KO" | tr , ' '); do
+		modprobe "$d" || return 1
+	done
+	insmod "$HONE_KO" || return 1
+	udev_wait /dev/hone && udev_wait /dev/honet
+}
+hone_unload() { rmmod hone; }
+# devtmpfs creates the nodes asynchronously.
+udev_wait() {
+	local i
+	for i in $(seq 50); do [ -c "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# Two namespaces on a veth pair: hone-a 10.9.0.1/fd09::1, hone-b 10.9.0.2/fd09::2.
+netns_up() {
+	ip netns add hone-a && ip netns add hone-b &&
+	ip link add va netns hone-a type veth peer name vb netns hone-b &&
+	ip -n hone-a addr add 10.9.0.1/24 dev va && ip -n hone-b addr add 10.9.0.2/24 dev vb &&
+	ip -n hone-a addr add fd09::1/64 dev va nodad &&
+	ip -n hone-b addr add fd09::2/64 dev vb nodad &&
+	ip -n hone-a link set va up && ip -n hone-b link set vb up &&
+	ip -n hone-a link set lo up && ip -n hone-b link set lo up
+}
+netns_down() { ip netns del hone-a 2>/dev/null; ip netns del hone-b 2>/dev/null; }
+
+# wait_port NS PORT: until something listens on PORT in NS.
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cleanup() {
+	kill $(jobs -p) 2>/dev/null
+	wait 2>/dev/null
+	netns_down
+	rm -rf "$T"
+}
+trap cleanup EXIT
