@@ -68,8 +68,8 @@ static void process(struct pcapng_builder *w)
 
 static void connection(struct pcapng_builder *w)
 {
-	uint32_t local[5] = { 12345, htonl(0x0a000001) };
-	uint32_t remote[5] = { 53, htonl(0x0a000002) };
+	uint32_t local[5] = { 60000, htonl(0x0a000001) };
+	uint32_t remote[5] = { 60001, htonl(0x0a000002) };
 
 	pcapng_begin(w, HONE_BT_CONNECTION);
 	pcapng_put32(w, TEST_PCAPNG_CONN);
@@ -100,13 +100,13 @@ static uint16_t fold(uint32_t s)
 	return ~s;
 }
 
-/* 10.0.0.1:12345 -> 10.0.0.2:53, UDP, 5 bytes. */
+/* 10.0.0.1:60000 -> 10.0.0.2:60001, UDP, 5 bytes (ports no dissector claims). */
 static size_t udp4(uint8_t *p)
 {
 	static const uint8_t pkt[] = {
 		0x45, 0, 0, 33, 0x12, 0x34, 0x40, 0, 64, 17, 0, 0,
 		10, 0, 0, 1, 10, 0, 0, 2,
-		0x30, 0x39, 0, 53, 0, 13, 0, 0, 'h', 'e', 'l', 'l', 'o',
+		0xea, 0x60, 0xea, 0x61, 0, 13, 0, 0, 'h', 'e', 'l', 'l', 'o',
 	};
 	uint16_t c;
 
