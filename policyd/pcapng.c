@@ -325,6 +325,54 @@ void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,
 	w->opts = true;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t utf8_len(const uint8_t *p, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] < 0xe0)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] < 0xf0)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] < 0xf5)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void pcapng_opt_utf8(struct pcapng_builder *w, uint16_t code, const char *s,
+		     size_t len)
+{
+	size_t at = w->len + 4, i, n;
+
+	pcapng_opt(w, code, s, len);
+	if (w->overflow)
+		return;
+	len = len > 65535 ? 65532 : len;
+	for (i = 0; i < len; i += n) {
+		n = utf8_len(w->buf + at + i, len - i);
+		if (!n) {
+			w->buf[at + i] = '?';
+			n = 1;
+		}
+	}
+}
+
 void pcapng_opt32(struct pcapng_builder *w, uint16_t code, uint32_t v)
 {
 	pcapng_opt(w, code, &v, 4);

@@ -91,6 +91,10 @@ void pcapng_put32(struct pcapng_builder *w, uint32_t v);
 /* len over 65535 is cut to 65532 (a whole, aligned option). */
 void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,
 		size_t len);
+/* A string option (comment, path, rule): each byte that is not part of
+ * valid UTF-8 becomes '?', so stock readers accept it. */
+void pcapng_opt_utf8(struct pcapng_builder *w, uint16_t code, const char *s,
+		     size_t len);
 void pcapng_opt32(struct pcapng_builder *w, uint16_t code, uint32_t v);
 void pcapng_opt64(struct pcapng_builder *w, uint16_t code, uint64_t v);
 /* Bytes of the finished block, or -ENOSPC (buffer) / -E2BIG (over

@@ -437,3 +437,26 @@ Test(pcapng, feed_bounded)
 	pcapng_free(&r);
 	cr_assert_eq(pcapng_init(&r, 13), -EINVAL);
 }
+
+Test(pcapng, utf8_comment)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "pid=1 exe=/usr/bin/caf\xc3\xa9", "pid=1 exe=/usr/bin/caf\xc3\xa9" },
+		{ "a\xff" "b\xc3", "a?b?" },
+		{ "\xc0\xaf\xed\xa0\x80", "?????" },
+		{ "\xf0\x9f\x98\x80\xf4\x90\x80\x80", "\xf0\x9f\x98\x80????" },
+		{ "\xe2\x82", "??" },
+	};
+	static uint8_t buf[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pcapng_builder w = { .buf = buf, .cap = sizeof(buf) };
+		size_t n = strlen(cases[i].in);
+
+		pcapng_opt_utf8(&w, HONE_OPT_COMMENT, cases[i].in, n);
+		cr_assert_eq(w.len, 4 + ((n + 3) & ~3UL));
+		cr_assert_eq(memcmp(buf + 4, cases[i].out, n), 0, "case %zu", i);
+	}
+}

@@ -149,7 +149,7 @@ static void packet(struct pcapng_builder *w, unsigned nth)
 	pcapng_put32(w, len);
 	pcapng_put32(w, len);
 	pcapng_put(w, pkt, len);
-	pcapng_opt(w, HONE_OPT_COMMENT, comment, strlen(comment));
+	pcapng_opt_utf8(w, HONE_OPT_COMMENT, comment, strlen(comment));
 	pcapng_opt32(w, HONE_EPB_FLAGS, nth ? HONE_EPB_FLAG_INBOUND :
 		     HONE_EPB_FLAG_OUTBOUND);
 	pcapng_opt(w, HONE_EPB_PID_TID, pidtid, 8);
