@@ -251,6 +251,15 @@ const char *pcapng_error(const struct pcapng_reader *r)
 	return r->err;
 }
 
+void pcapng_resync(struct pcapng_reader *r)
+{
+	r->base += r->end;
+	r->start = r->end = 0;
+	r->section = false;
+	r->failed = false;
+	r->err[0] = '\0';
+}
+
 int pcapng_opt_next(const struct pcapng_block *b, size_t *cur,
 		    struct pcapng_opt *o)
 {

@@ -55,6 +55,9 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_block *b);
 int pcapng_finish(struct pcapng_reader *r);
 /* "offset N: what was wrong" after an error. */
 const char *pcapng_error(const struct pcapng_reader *r);
+/* After an error: drop the unread bytes and the error, and expect a new
+ * section (a live stream starts one again). Offsets keep counting. */
+void pcapng_resync(struct pcapng_reader *r);
 
 /* Fields, in the block's section byte order; off is from b->body and the
  * caller keeps it within b->len (pcapng_next() checked the fixed parts). */

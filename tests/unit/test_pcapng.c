@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The PCAP-NG reader and builder: round trip, damage, byte order, splits. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -316,6 +317,39 @@ Test(pcapng, damage)
 	damaged(block_at(2) - 4, 40, -EBADMSG, "trailing block length");
 	/* The stream does not start with a section header. */
 	damaged(0, HONE_BT_IDB, -EPROTO, "before any section header");
+}
+
+/* After an error, resync drops what is buffered: the next block must
+ * start a section, and error offsets still count the whole stream. */
+Test(pcapng, resync_at_next_section)
+{
+	static uint8_t buf[8192], junk[16];
+	size_t len = test_pcapng_capture(buf, sizeof(buf)), idb = block_at(1);
+	struct pcapng_reader r;
+	struct pcapng_block b;
+	char want[64];
+	unsigned n = 0;
+
+	memset(junk, 0x41, sizeof(junk));
+	cr_assert_eq(pcapng_init(&r, 0), 0);
+	pcapng_feed(&r, buf, len);
+	while (pcapng_next(&r, &b) == 0)
+		;
+	pcapng_feed(&r, junk, sizeof(junk));
+	cr_assert_eq(pcapng_next(&r, &b), -EBADMSG);
+	pcapng_resync(&r);
+	cr_assert_eq(pcapng_error(&r)[0], '\0');
+	pcapng_feed(&r, buf + idb, len - idb);
+	cr_assert_eq(pcapng_next(&r, &b), -EPROTO);
+	snprintf(want, sizeof(want), "offset %zu: ", len + sizeof(junk));
+	cr_assert(strstr(pcapng_error(&r), want), "%s", pcapng_error(&r));
+	pcapng_resync(&r);
+	pcapng_feed(&r, buf, len);
+	while (pcapng_next(&r, &b) == 0)
+		n++;
+	cr_assert_eq(n, sizeof(all_types) / 4);
+	cr_assert_eq(pcapng_finish(&r), 0);
+	pcapng_free(&r);
 }
 
 /* Well framed, but too short for the fixed part of its type. */
