@@ -20,6 +20,7 @@
 
 #include "htab.h"
 #include "nft.h"
+#include "pcapng.h"
 #include "proctab.h"
 #include "vfile.h"
 
@@ -34,85 +35,35 @@ struct seen {
 
 struct vfile {
 	int fd;
-	size_t len;
 	struct htab procs, conns;
+	struct pcapng_builder w;	/* over out; w.len bytes are queued */
 	uint8_t out[OUT_SIZE];
 };
 
-struct blk {
-	uint8_t b[BLOCK_SIZE];
-	size_t len;
-	bool full;
-};
-
-static void put(struct blk *k, const void *d, size_t n)
+/* Blocks are built in place after what is queued; finish() keeps
+ * BLOCK_SIZE free for the next one. */
+static struct pcapng_builder *begin(struct vfile *f, uint32_t type)
 {
-	if (!n)
-		return;
-	if (k->len + n > sizeof(k->b) - 4) {
-		k->full = true;
-		return;
-	}
-	memcpy(k->b + k->len, d, n);
-	k->len += n;
+	f->w.cap = f->w.len + BLOCK_SIZE;
+	pcapng_begin(&f->w, type);
+	return &f->w;
 }
 
-static void put32(struct blk *k, uint32_t v)
-{
-	put(k, &v, sizeof(v));
-}
-
-static void pad(struct blk *k)
-{
-	static const uint8_t zero[4];
-
-	put(k, zero, -k->len & 3);
-}
-
-static void opt(struct blk *k, uint16_t code, const void *d, size_t n)
-{
-	uint16_t h[2] = { code, n };
-
-	if (n > 0xffff)
-		return;
-	put(k, h, sizeof(h));
-	put(k, d, n);
-	pad(k);
-}
-
-static void opt_str(struct blk *k, uint16_t code, const char *s)
+static void opt_str(struct pcapng_builder *w, uint16_t code, const char *s)
 {
 	if (s)
-		opt(k, code, s, strlen(s));
+		pcapng_opt_utf8(w, code, s, strlen(s));
 }
 
-static void opt32(struct blk *k, uint16_t code, uint32_t v)
-{
-	opt(k, code, &v, sizeof(v));
-}
-
-static void opt64(struct blk *k, uint16_t code, uint64_t v)
-{
-	opt(k, code, &v, sizeof(v));
-}
-
-static void begin(struct blk *k, uint32_t type)
-{
-	k->len = 0;
-	k->full = false;
-	put32(k, type);
-	put32(k, 0);	/* total length, set by finish() */
-}
-
-static void put_ts(struct blk *k)
+static void put_ts(struct pcapng_builder *w)
 {
 	struct timespec ts;
 	uint64_t us;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	us = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	put32(k, us >> 32);
-	put32(k, (uint32_t)us);
+	pcapng_put32(w, us >> 32);
+	pcapng_put32(w, (uint32_t)us);
 }
 
 int vfile_flush(struct vfile *f)
@@ -120,70 +71,63 @@ int vfile_flush(struct vfile *f)
 	size_t off = 0;
 	ssize_t n;
 
-	while (off < f->len) {
-		n = write(f->fd, f->out + off, f->len - off);
+	while (off < f->w.len) {
+		n = write(f->fd, f->out + off, f->w.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			f->len = 0;
+			f->w.len = 0;
 			return -errno;
 		}
 		off += n;
 	}
-	f->len = 0;
+	f->w.len = 0;
 	return 0;
 }
 
-/* End the options, fill in the lengths, queue the block whole. */
-static int finish(struct vfile *f, struct blk *k)
+/* End the options, fill in the lengths, leave the block queued. */
+static int finish(struct vfile *f)
 {
-	uint32_t total;
-	int ret;
+	int ret = pcapng_end(&f->w);
 
-	opt(k, HONE_OPT_ENDOFOPT, NULL, 0);
-	if (k->full)
+	/* Over BLOCK_SIZE: the block is too big, not the disk full. */
+	if (ret == -ENOSPC)
 		return -EMSGSIZE;
-	total = k->len + 4;
-	memcpy(k->b + 4, &total, 4);
-	memcpy(k->b + k->len, &total, 4);
-	if (f->len + total > sizeof(f->out)) {
-		ret = vfile_flush(f);
-		if (ret < 0)
-			return ret;
-	}
-	memcpy(f->out + f->len, k->b, total);
-	f->len += total;
+	if (ret < 0)
+		return ret;
+	if (sizeof(f->out) - f->w.len < BLOCK_SIZE)
+		return vfile_flush(f);
 	return 0;
 }
 
 static int write_headers(struct vfile *f)
 {
 	const uint64_t section_len = UINT64_MAX;	/* -1: unknown */
-	struct blk k;
+	struct pcapng_builder *w;
 	struct utsname u;
 	int ret;
 
-	begin(&k, HONE_BT_SHB);
-	put32(&k, HONE_BYTE_ORDER_MAGIC);
-	put32(&k, 1);		/* version 1.0 */
-	put(&k, &section_len, sizeof(section_len));
+	w = begin(f, HONE_BT_SHB);
+	pcapng_put32(w, HONE_BYTE_ORDER_MAGIC);
+	pcapng_put32(w, 1);		/* version 1.0 */
+	pcapng_put(w, &section_len, sizeof(section_len));
 	if (uname(&u) == 0) {
 		char os[sizeof(u.sysname) + sizeof(u.release) + 2];
 
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-		opt_str(&k, HONE_SHB_OS, os);
+		opt_str(w, HONE_SHB_OS, os);
 	}
-	opt_str(&k, HONE_SHB_USERAPPL, "Hone " HONE_VERSION " honefw");
-	ret = finish(f, &k);
+	opt_str(w, HONE_SHB_USERAPPL, "Hone " HONE_VERSION " honefw");
+	ret = finish(f);
 	if (ret < 0)
 		return ret;
 
-	begin(&k, HONE_BT_IDB);
-	put32(&k, HONE_LINKTYPE_RAW);	/* u16 link type, u16 reserved */
-	put32(&k, SNAPLEN);
-	opt_str(&k, HONE_IF_NAME, "honefw");
-	opt_str(&k, HONE_IF_DESCRIPTION, "packets judged by honefw");
-	return finish(f, &k);
+	w = begin(f, HONE_BT_IDB);
+	pcapng_put32(w, HONE_LINKTYPE_RAW);	/* u16 link type, u16 reserved */
+	pcapng_put32(w, SNAPLEN);
+	opt_str(w, HONE_IF_NAME, "honefw");
+	opt_str(w, HONE_IF_DESCRIPTION, "packets judged by honefw");
+	return finish(f);
 }
 
 /* True the first time key (with stamp) is seen. */
@@ -212,7 +156,7 @@ static bool first_sight(struct htab *h, uint64_t key, uint64_t stamp)
 static int write_proc(struct vfile *f, const struct proc *p)
 {
 	const struct pent *e = proc_pent(p);
-	struct blk k;
+	struct pcapng_builder *w;
 	int ret;
 
 	if (!first_sight(&f->procs, p->view.pid, p->start))
@@ -223,49 +167,49 @@ static int write_proc(struct vfile *f, const struct proc *p)
 		if (ret < 0)
 			return ret;
 	}
-	begin(&k, HONE_BT_PROCESS);
-	put32(&k, p->view.pid);
-	put_ts(&k);
-	opt_str(&k, HONE_PROC_PATH, p->exe);
+	w = begin(f, HONE_BT_PROCESS);
+	pcapng_put32(w, p->view.pid);
+	put_ts(w);
+	opt_str(w, HONE_PROC_PATH, p->exe);
 	if (e->argv)
-		opt(&k, HONE_PROC_ARGV, e->argv, e->argvlen);
-	opt32(&k, HONE_PROC_PPID, p->view.ppid);
-	opt32(&k, HONE_PROC_UID, p->view.uid);
-	opt32(&k, HONE_PROC_GID, p->view.gid);
-	opt64(&k, HONE_PROC_START, p->start);
-	return finish(f, &k);
+		pcapng_opt(w, HONE_PROC_ARGV, e->argv, e->argvlen);
+	pcapng_opt32(w, HONE_PROC_PPID, p->view.ppid);
+	pcapng_opt32(w, HONE_PROC_UID, p->view.uid);
+	pcapng_opt32(w, HONE_PROC_GID, p->view.gid);
+	pcapng_opt64(w, HONE_PROC_START, p->start);
+	return finish(f);
 }
 
-static void opt_endpoint(struct blk *k, uint16_t code, uint8_t family,
-			 const uint8_t *addr, uint16_t port)
+static void opt_endpoint(struct pcapng_builder *w, uint16_t code,
+			 uint8_t family, const uint8_t *addr, uint16_t port)
 {
 	uint8_t v[20] = { 0 };
 
 	memcpy(v, &port, 2);
 	memcpy(v + 4, addr, family == AF_INET ? 4 : 16);
-	opt(k, code, v, family == AF_INET ? 8 : 20);
+	pcapng_opt(w, code, v, family == AF_INET ? 8 : 20);
 }
 
 static int write_conn(struct vfile *f, const struct conn *c,
 		      const struct rules_pkt *pkt)
 {
-	struct blk k;
+	struct pcapng_builder *w;
 
 	if (!first_sight(&f->conns, c->cookie, c->pid))
 		return 0;
-	begin(&k, HONE_BT_CONNECTION);
-	put32(&k, (uint32_t)c->cookie);
-	put32(&k, c->pid);
-	put_ts(&k);
-	opt64(&k, HONE_CONN_COOKIE, c->cookie);
-	opt32(&k, HONE_CONN_FAMILY, pkt->family);
-	opt32(&k, HONE_CONN_PROTO, pkt->proto);
-	opt_endpoint(&k, HONE_CONN_LOCAL, pkt->family, pkt->local, pkt->lport);
-	opt_endpoint(&k, HONE_CONN_REMOTE, pkt->family, pkt->remote,
+	w = begin(f, HONE_BT_CONNECTION);
+	pcapng_put32(w, (uint32_t)c->cookie);
+	pcapng_put32(w, c->pid);
+	put_ts(w);
+	pcapng_opt64(w, HONE_CONN_COOKIE, c->cookie);
+	pcapng_opt32(w, HONE_CONN_FAMILY, pkt->family);
+	pcapng_opt32(w, HONE_CONN_PROTO, pkt->proto);
+	opt_endpoint(w, HONE_CONN_LOCAL, pkt->family, pkt->local, pkt->lport);
+	opt_endpoint(w, HONE_CONN_REMOTE, pkt->family, pkt->remote,
 		     pkt->rport);
-	opt32(&k, HONE_CONN_UID, c->uid);
-	opt64(&k, HONE_CONN_INODE, c->inode);
-	return finish(f, &k);
+	pcapng_opt32(w, HONE_CONN_UID, c->uid);
+	pcapng_opt64(w, HONE_CONN_INODE, c->inode);
+	return finish(f);
 }
 
 static uint32_t hone_verdict(enum rules_action a)
@@ -287,34 +231,33 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 {
 	size_t cap = e->len < SNAPLEN ? e->len : SNAPLEN;
 	const struct rules_verdict *v = e->v;
-	struct blk k;
+	struct pcapng_builder *w;
 	int ret;
 
 	if (e->proc && (ret = write_proc(f, e->proc)) < 0)
 		return ret;
 	if (e->conn && (ret = write_conn(f, e->conn, e->pkt)) < 0)
 		return ret;
-	begin(&k, HONE_BT_EPB);
-	put32(&k, 0);		/* interface */
-	put_ts(&k);
-	put32(&k, cap);
-	put32(&k, e->wire_len);
-	put(&k, e->data, cap);
-	pad(&k);
-	opt32(&k, HONE_EPB_FLAGS, e->pkt->dir == RULES_DIR_IN ?
-	      HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND);
+	w = begin(f, HONE_BT_EPB);
+	pcapng_put32(w, 0);		/* interface */
+	put_ts(w);
+	pcapng_put32(w, cap);
+	pcapng_put32(w, e->wire_len);
+	pcapng_put(w, e->data, cap);
+	pcapng_opt32(w, HONE_EPB_FLAGS, e->pkt->dir == RULES_DIR_IN ?
+		     HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND);
 	if (e->conn) {
-		opt32(&k, HONE_EPB_CONN, (uint32_t)e->conn->cookie);
-		opt64(&k, HONE_EPB_COOKIE, e->conn->cookie);
+		pcapng_opt32(w, HONE_EPB_CONN, (uint32_t)e->conn->cookie);
+		pcapng_opt64(w, HONE_EPB_COOKIE, e->conn->cookie);
 	}
 	if (e->proc)
-		opt32(&k, HONE_EPB_PID, e->proc->view.pid);
-	opt32(&k, HONE_EPB_VERDICT, hone_verdict(v->action));
-	opt32(&k, HONE_EPB_MARK, e->mark & HONE_MARK_USER);
-	opt_str(&k, HONE_EPB_RULE, v->rule ? rule_name(v->rule) : "default");
-	opt64(&k, HONE_EPB_NTH, e->pkt->nth);
-	opt_str(&k, HONE_OPT_COMMENT, comment);
-	return finish(f, &k);
+		pcapng_opt32(w, HONE_EPB_PID, e->proc->view.pid);
+	pcapng_opt32(w, HONE_EPB_VERDICT, hone_verdict(v->action));
+	pcapng_opt32(w, HONE_EPB_MARK, e->mark & HONE_MARK_USER);
+	opt_str(w, HONE_EPB_RULE, v->rule ? rule_name(v->rule) : "default");
+	pcapng_opt64(w, HONE_EPB_NTH, e->pkt->nth);
+	opt_str(w, HONE_OPT_COMMENT, comment);
+	return finish(f);
 }
 
 int vfile_open(const char *path, struct vfile **out)
@@ -330,6 +273,7 @@ int vfile_open(const char *path, struct vfile **out)
 		ret = -errno;
 		goto err_free;
 	}
+	f->w.buf = f->out;
 	ret = htab_init(&f->procs, 256);
 	if (ret < 0)
 		goto err_close;

@@ -63,7 +63,7 @@ Test(vfile, blocks_chain_and_epb_options)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	cr_assert_eq(vfile_open(path, &f), 0);
-	cr_assert_eq(vfile_packet(f, &e, "verdict=drop rule=default"), 0);
+	cr_assert_eq(vfile_packet(f, &e, "verdict=drop exe=/caf\xe9"), 0);
 	vfile_close(f);
 	fd = open(path, 0);
 	n = read(fd, buf, sizeof(buf));
@@ -93,8 +93,9 @@ Test(vfile, blocks_chain_and_epb_options)
 	cr_expect_eq(u32at(o), 0x42, "honefw's own mark bits stay out");
 	o = epb_opt(b, HONE_OPT_COMMENT, &len);
 	cr_assert_not_null(o);
-	cr_expect_eq(len, strlen("verdict=drop rule=default"));
-	cr_expect_eq(memcmp(o, "verdict=drop", 12), 0);
+	cr_expect_eq(len, strlen("verdict=drop exe=/caf?"));
+	cr_expect_eq(memcmp(o, "verdict=drop exe=/caf?", len), 0,
+		     "stock readers get valid UTF-8");
 	o = epb_opt(b, HONE_EPB_FLAGS, &len);
 	cr_assert_not_null(o);
 	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
