@@ -17,6 +17,8 @@
 
 #include <hone/hone.h>
 
+#include "log.h"
+#include "pcapng.h"
 #include "sensor_priv.h"
 
 /* What a process block says. */
@@ -39,10 +41,9 @@ struct kconn {
 };
 
 struct kmod {
-	uint8_t buf[2 * HONE_BLOCK_MAX];	/* bytes not parsed yet */
-	size_t len;
-	bool swap;		/* this section is in the other byte order */
-	bool section;		/* a Section Header was read */
+	struct pcapng_reader r;
+	bool lost_sync;		/* an error was said: quiet until a section */
+	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
 	/* Processes whose parent was not known yet (the snapshot is in no
 	 * particular order): linked at the end of a drain. Held, for a few
@@ -188,82 +189,21 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
 
 /* ---- the stream --------------------------------------------------------
  *
- * Blocks as hone.h draws them; byte order from each Section Header. What
- * Hone does not need (packets, unknown blocks and options) is skipped.
+ * Blocks as hone.h draws them, framed and checked by pcapng.c. What Hone
+ * does not need (packets, unknown blocks and options) is skipped.
  */
 
-static uint32_t rd32(const struct kmod *k, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return k->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint16_t rd16(const struct kmod *k, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return k->swap ? __builtin_bswap16(v) : v;
-}
-
-static uint64_t rd64(const struct kmod *k, const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return k->swap ? __builtin_bswap64(v) : v;
-}
-
-struct opt {
-	uint16_t code, len;
-	const uint8_t *val;
-};
-
-/* The next option at *p (< end); false at the end of the list. Bad
- * lengths end the list: the block's fixed part is still used. */
-static bool next_opt(const struct kmod *k, const uint8_t **p,
-		     const uint8_t *end, struct opt *o)
-{
-	if (end - *p < 4)
-		return false;
-	o->code = rd16(k, *p);
-	o->len = rd16(k, *p + 2);
-	o->val = *p + 4;
-	if (o->code == HONE_OPT_ENDOFOPT || o->len > end - o->val)
-		return false;
-	*p = o->val + ((o->len + 3U) & ~3U);
-	if (*p > end)
-		*p = end;
-	return true;
-}
-
-static uint32_t opt32(const struct kmod *k, const struct opt *o)
-{
-	return o->len >= 4 ? rd32(k, o->val) : 0;
-}
-
-static uint64_t opt64(const struct kmod *k, const struct opt *o)
-{
-	return o->len >= 8 ? rd64(k, o->val) : 0;
-}
-
-static void process_block(struct sensor *s, const uint8_t *b, size_t len)
+static void process_block(struct sensor *s, const struct pcapng_block *b)
 {
 	struct kmod *k = km_of(s);
-	const uint8_t *p = b + 12, *end = b + len;
-	struct kproc kp = { .event = HONE_PROC_EXEC };
-	size_t plen = 0;
-	struct opt o;
+	struct kproc kp = { .pid = pcapng_u32(b, 0), .event = HONE_PROC_EXEC };
+	struct pcapng_opt o;
+	size_t cur = 0, plen = 0;
 
-	if (len < 12)
-		return;
-	kp.pid = rd32(k, b);
-	while (next_opt(k, &p, end, &o)) {
+	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
 		case HONE_PROC_EVENT:
-			kp.event = opt32(k, &o);
+			kp.event = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_PROC_PATH:
 			/* Repeated pieces are one path (the 2013 spec). */
@@ -279,51 +219,50 @@ static void process_block(struct sensor *s, const uint8_t *b, size_t len)
 			kp.argvlen = o.len;
 			break;
 		case HONE_PROC_PPID:
-			kp.ppid = opt32(k, &o);
+			kp.ppid = pcapng_opt_u32(b, &o);
 			kp.has_ppid = true;
 			break;
 		case HONE_PROC_UID:
-			kp.uid = opt32(k, &o);
+			kp.uid = pcapng_opt_u32(b, &o);
 			kp.has_ids = true;
 			break;
 		case HONE_PROC_GID:
-			kp.gid = opt32(k, &o);
+			kp.gid = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_PROC_START:
-			kp.start = opt64(k, &o);
+			kp.start = pcapng_opt_u64(b, &o);
 			break;
 		case HONE_PROC_PPID_START:
-			kp.ppid_start = opt64(k, &o);
+			kp.ppid_start = pcapng_opt_u64(b, &o);
 			break;
 		}
 	}
 	on_proc(s, &kp);
 }
 
-static void connection_block(struct sensor *s, const uint8_t *b, size_t len)
+static void connection_block(struct sensor *s, const struct pcapng_block *b)
 {
-	struct kmod *k = km_of(s);
-	const uint8_t *p = b + 16, *end = b + len;
-	struct kconn kc = { .event = HONE_CONN_OPEN };
-	struct opt o;
+	struct kconn kc = {
+		.cookie = pcapng_u32(b, 0),	/* the 2013 32-bit id, unless... */
+		.pid = pcapng_u32(b, 4),
+		.event = HONE_CONN_OPEN,
+	};
+	struct pcapng_opt o;
+	size_t cur = 0;
 
-	if (len < 16)
-		return;
-	kc.cookie = rd32(k, b);		/* the 2013 32-bit id, unless... */
-	kc.pid = rd32(k, b + 4);
-	while (next_opt(k, &p, end, &o)) {
+	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
 		case HONE_CONN_EVENT:
-			kc.event = opt32(k, &o);
+			kc.event = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_COOKIE:
-			kc.cookie = opt64(k, &o);	/* ...the whole cookie */
+			kc.cookie = pcapng_opt_u64(b, &o);	/* ...the whole cookie */
 			break;
 		case HONE_CONN_UID:
-			kc.uid = opt32(k, &o);
+			kc.uid = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_INODE:
-			kc.inode = opt64(k, &o);
+			kc.inode = pcapng_opt_u64(b, &o);
 			break;
 		}
 	}
@@ -331,97 +270,83 @@ static void connection_block(struct sensor *s, const uint8_t *b, size_t len)
 }
 
 /* The module's counters of lost events, as the statistics block says. */
-static void statistics_block(struct sensor *s, const uint8_t *b, size_t len)
+static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 {
-	struct kmod *k = km_of(s);
-	const uint8_t *p = b + 12, *end = b + len;
+	struct pcapng_opt o;
 	uint64_t lost = 0;
-	struct opt o;
+	size_t cur = 0;
 
-	if (len < 12)
-		return;
-	while (next_opt(k, &p, end, &o)) {
+	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
 		case HONE_ISB_PROC_DROP:
 		case HONE_ISB_PROC_RDROP:
 		case HONE_ISB_CONN_DROP:
 		case HONE_ISB_CONN_RDROP:
-			lost += opt64(k, &o);
+			lost += pcapng_opt_u64(b, &o);
 			break;
 		}
 	}
 	s->st.lost = lost;
 }
 
-/* One whole block: type, length, body, length. */
-static void dispatch(struct sensor *s, uint32_t type, const uint8_t *body,
-		     size_t len)
+static void dispatch(struct sensor *s, const struct pcapng_block *b)
 {
-	switch (type) {
+	switch (b->type) {
+	case HONE_BT_SHB:
+		km_of(s)->lost_sync = false;
+		break;
 	case HONE_BT_PROCESS:
-		process_block(s, body, len);
+		process_block(s, b);
 		break;
 	case HONE_BT_CONNECTION:
-		connection_block(s, body, len);
+		connection_block(s, b);
 		break;
 	case HONE_BT_ISB:
-		statistics_block(s, body, len);
+		statistics_block(s, b);
 		break;
 	}
 }
 
-/* Parse the whole blocks in the buffer; keep a partial one. -EBADMSG if
- * the stream is not Hone's PCAP-NG. */
-static int parse(struct sensor *s)
+/* Not Hone's PCAP-NG: say where, once, and skip to the next section (the
+ * module starts one after HEIO_RESTART); until then, every stretch that
+ * is skipped only counts as lost. */
+static int stream_error(struct sensor *s, int err)
 {
 	struct kmod *k = km_of(s);
-	size_t off = 0, total;
-	uint32_t type, magic;
-	int ret = 0;
 
-	while (k->len - off >= HONE_BLOCK_MIN) {
-		const uint8_t *b = k->buf + off;
+	s->st.lost++;
+	if (k->lost_sync)
+		err = 0;
+	else
+		log_warnx("hone.ko sensor: %s; skipping to the next section",
+			  pcapng_error(&k->r));
+	k->lost_sync = true;
+	pcapng_resync(&k->r);
+	return err;
+}
 
-		memcpy(&type, b, 4);
-		if (type == HONE_BT_SHB) {
-			if (k->len - off < 12 + 4)
-				break;
-			memcpy(&magic, b + 8, 4);
-			if (magic != HONE_BYTE_ORDER_MAGIC &&
-			    magic != __builtin_bswap32(HONE_BYTE_ORDER_MAGIC)) {
-				ret = -EBADMSG;
-				break;
-			}
-			k->swap = magic != HONE_BYTE_ORDER_MAGIC;
-			k->section = true;
-		} else if (!k->section) {
-			ret = -EBADMSG;
-			break;
-		}
-		type = rd32(k, b);
-		total = rd32(k, b + 4);
-		if (total < HONE_BLOCK_MIN || total % 4 || total > HONE_BLOCK_MAX) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (k->len - off < total)
-			break;
-		if (rd32(k, b + total - 4) != total) {
-			ret = -EBADMSG;
-			break;
-		}
-		dispatch(s, type, b + 8, total - 12);
-		off += total;
+/* The whole blocks of the n bytes read; a partial one waits for the next
+ * read, unless n is 0: the end of a section or of the file, which must
+ * not cut a block. */
+static int parse(struct sensor *s, const uint8_t *p, size_t n)
+{
+	struct kmod *k = km_of(s);
+	int err = n ? -EAGAIN : pcapng_finish(&k->r);
+	struct pcapng_block b;
+	size_t fed;
+
+	while (err == -EAGAIN && n) {
+		/* The reader may take part of p; once pcapng_next() has
+		 * taken the whole blocks, the largest one fits. */
+		fed = pcapng_feed(&k->r, p, n);
+		p += fed;
+		n -= fed;
+		while (!(err = pcapng_next(&k->r, &b)))
+			dispatch(s, &b);
 	}
-	if (ret) {
-		/* Resynchronise at the next Section Header: the module
-		 * starts one after HEIO_RESTART. */
-		k->section = false;
-		off = k->len;
-	}
-	memmove(k->buf, k->buf + off, k->len - off);
-	k->len -= off;
-	return ret;
+	if (!err || err == -EAGAIN)
+		return 0;
+	return stream_error(s, err);
 }
 
 /* What one drain reads at most: a flood of events cannot keep the verdict
@@ -436,24 +361,27 @@ static int kmod_drain(struct sensor *s)
 	struct hone_stats hs;
 	size_t got;
 	ssize_t n;
-	int ret = 0;
+	int err, ret = 0;
 
 	for (got = 0; got < DRAIN_MAX; got += n) {
 		/* Never wait, even on a device that would block a read. */
 		if (poll(&pfd, 1, 0) != 1)
 			break;
-		n = read(s->fd, k->buf + k->len, sizeof(k->buf) - k->len);
+		n = read(s->fd, k->chunk, DRAIN_MAX - got < sizeof(k->chunk) ?
+			 DRAIN_MAX - got : sizeof(k->chunk));
 		if (n < 0 && errno == EINTR) {
 			n = 0;
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN)
 			ret = -errno;
-		if (n <= 0)
+		if (n < 0)
 			break;
-		k->len += n;
-		if (parse(s))
-			s->st.lost++;	/* a stretch of the stream skipped */
+		err = parse(s, k->chunk, n);
+		if (err)
+			ret = err;
+		if (!n)
+			break;
 	}
 	if (s->st.events != before)
 		adopt_orphans(s);
@@ -466,19 +394,29 @@ static int kmod_drain(struct sensor *s)
 static int kmod_open(struct sensor *s)
 {
 	struct kmod *k;
+	int ret;
 
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
+	ret = pcapng_init(&k->r, 0);
+	if (ret)
+		goto err_free;
 	if (s->fd < 0) {
 		s->fd = open("/dev/hone", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (s->fd < 0) {
-			free(k);
-			return -errno;
+			ret = -errno;
+			goto err_reader;
 		}
 	}
 	s->priv = k;
 	return 0;
+
+err_reader:
+	pcapng_free(&k->r);
+err_free:
+	free(k);
+	return ret;
 }
 
 static void kmod_close(struct sensor *s)
@@ -487,6 +425,7 @@ static void kmod_close(struct sensor *s)
 
 	/* The tables, freed first, took the orphans with them. */
 	free(k->orphans);
+	pcapng_free(&k->r);
 	free(k);
 	close(s->fd);
 }

@@ -4,6 +4,7 @@
  * it (snapshot, fork, exec, connection, exit, pid reuse, statistics), fed
  * from a file and from a pipe in small pieces, in both byte orders.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,10 +307,54 @@ Test(sensor_kmod, garbage)
 	memset(c.b, 0x41, 64);
 	c.len = 64;
 	s = from_file(&c);
-	sensor_drain(s);
+	cr_expect_eq(sensor_drain(s), -EPROTO);
 	sensor_stats(s, &st);
 	cr_expect_eq(st.procs, 0);
 	cr_expect_gt(st.lost, 0);
+	sensor_close(s);
+}
+
+/* A capture cut inside a block: what came before is kept, the cut said. */
+Test(sensor_kmod, cut_short)
+{
+	struct cap c = { 0 };
+	struct sensor *s;
+
+	capture(&c, false);
+	c.len -= 4;
+	s = from_file(&c);
+	cr_expect_eq(sensor_drain(s), -ENODATA);
+	check_part_one(s);
+	sensor_close(s);
+}
+
+/* A damaged block is said once; what follows is skipped (and counted)
+ * until the next section, which is read as usual. */
+Test(sensor_kmod, damage_then_next_section)
+{
+	struct cap one = { 0 }, two = { .swap = true };
+	static const uint8_t junk[16] = { 0x41, 0x41, 0x41, 0x41, 0x41, 0x41 };
+	struct sensor_stats st;
+	struct sensor *s;
+	int p[2];
+
+	capture(&one, false);
+	capture(&two, true);
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, &s), 0);
+	cr_assert_eq(write(p[1], one.b, one.len), (ssize_t)one.len);
+	cr_assert_gt(sensor_drain(s), 0);
+	check_part_one(s);
+	cr_assert_eq(write(p[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	cr_expect_eq(sensor_drain(s), -EBADMSG);
+	cr_assert_eq(write(p[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	cr_expect_eq(sensor_drain(s), 0, "said once");
+	sensor_stats(s, &st);
+	cr_expect_eq(st.lost, 2);
+	cr_assert_eq(write(p[1], two.b, two.len), (ssize_t)two.len);
+	cr_assert_gt(sensor_drain(s), 0);
+	check_part_two(s);
+	close(p[1]);
 	sensor_close(s);
 }
 
