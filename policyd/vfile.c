@@ -24,8 +24,10 @@
 #include "proctab.h"
 #include "vfile.h"
 
-#define OUT_SIZE	(64 * 1024)
-#define BLOCK_SIZE	4096	/* our blocks: at most a snaplen and options */
+#define OUT_SIZE	(256 * 1024)
+/* The largest block: a process's path and an argv option (pcapng_opt cuts
+ * it at 64 KiB), or a packet's snaplen, with small options. */
+#define BLOCK_SIZE	(72 * 1024)
 #define SNAPLEN		512	/* queue.c's copy range */
 
 struct seen {

@@ -11,6 +11,7 @@
 #include <hone/hone.h>
 
 #include "nft.h"
+#include "proctab.h"
 #include "vfile.h"
 
 static uint32_t u32at(const uint8_t *p)
@@ -99,4 +100,50 @@ Test(vfile, blocks_chain_and_epb_options)
 	o = epb_opt(b, HONE_EPB_FLAGS, &len);
 	cr_assert_not_null(o);
 	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
+}
+
+static void noop_release(void *ctx, struct pent *e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+Test(vfile, long_argv_keeps_its_process_block)
+{
+	char path[] = "/tmp/hone-vfile-XXXXXX";
+	static char argv[20000], buf[64 * 1024];
+	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 17 };
+	struct rules_pkt pkt = { .family = AF_INET, .proto = 17 };
+	struct rules_verdict v = { .action = RULES_ACCEPT };
+	struct vlog_entry e = { .data = ip, .len = sizeof(ip), .wire_len = 20,
+				.pkt = &pkt, .v = &v };
+	struct proctab *pt;
+	struct pent *p;
+	struct vfile *f;
+	size_t off;
+	ssize_t n;
+	int fd;
+
+	memset(argv, 'x', sizeof(argv));
+	cr_assert_eq(proctab_init(noop_release, NULL, &pt), 0);
+	p = proctab_new(pt, 42, 1, NULL);
+	cr_assert_not_null(p);
+	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", argv, sizeof(argv)), 0);
+	e.proc = &p->p;
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(vfile_open(path, &f), 0);
+	cr_assert_eq(vfile_packet(f, &e, "verdict=accept"), 0);
+	vfile_close(f);
+	proctab_free(pt);
+	fd = open(path, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	unlink(path);
+	for (off = 0; off + 12 <= (size_t)n; off += u32at((uint8_t *)buf + off + 4))
+		if (u32at((uint8_t *)buf + off) == HONE_BT_PROCESS)
+			break;
+	cr_assert_lt(off + 12, (size_t)n, "a process block was written");
+	cr_expect_gt(u32at((uint8_t *)buf + off + 4), sizeof(argv), "with the whole argv");
 }
