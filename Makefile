@@ -73,15 +73,16 @@ $(B)/tools/%: tests/tools/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
 # --- kernel module ---------------------------------------------------------
-# Built in build/kmod/KVER so that several kernels do not clobber each other.
-kmod: kmod/hone.ko
+# Built in build/kmod/KVER so that several kernels do not clobber each other;
+# kmod/hone.ko is a copy of the last one asked for.
+kmod: $(KBUILD_OUT)/hone.ko
+	cp $< kmod/hone.ko
 
-kmod/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/hone.h
+$(KBUILD_OUT)/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/hone.h
 	@[ -n "$(KDIR)" ] || { echo "no kernel headers for '$(KVER)': make deps" >&2; exit 1; }
-	@mkdir -p $(KBUILD_OUT)
-	cp kmod/*.c kmod/*.h kmod/Kbuild $(KBUILD_OUT)/ 2>/dev/null || cp kmod/*.c kmod/Kbuild $(KBUILD_OUT)/
-	$(MAKE) -C $(KDIR) M=$(KBUILD_OUT) HONE_INCLUDE=$(CURDIR)/include W=1 modules
-	cp $(KBUILD_OUT)/hone.ko $@
+	@mkdir -p $(@D)
+	cp -p kmod/*.c kmod/*.h kmod/Kbuild $(@D)/
+	$(MAKE) -C $(KDIR) M=$(@D) HONE_INCLUDE=$(CURDIR)/include W=1 modules
 
 # --- tests -----------------------------------------------------------------
 check: need-deps
