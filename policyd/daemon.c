@@ -108,6 +108,8 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	f = flows_get(d->flows, &pkt, d->now);
 	if (f && f->has_sock)
 		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
+	if (!conn)
+		conn = sensor_conn_sent(d->sensor, &pkt);
 	if (conn)
 		proc = conn->proc;
 	if (!proc)

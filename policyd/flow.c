@@ -134,9 +134,12 @@ int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	return -EINVAL;
 }
 
-/* The 5-tuple part of pkt, the cache key. */
-static void tuple_of(const struct rules_pkt *pkt, struct rules_pkt *t)
+uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
 {
+	const uint8_t *p = (const void *)t;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	size_t i;
+
 	memset(t, 0, sizeof(*t));
 	t->family = pkt->family;
 	t->proto = pkt->proto;
@@ -144,14 +147,6 @@ static void tuple_of(const struct rules_pkt *pkt, struct rules_pkt *t)
 	memcpy(t->remote, pkt->remote, sizeof(t->remote));
 	t->lport = pkt->lport;
 	t->rport = pkt->rport;
-}
-
-static uint64_t tuple_hash(const struct rules_pkt *t)
-{
-	const uint8_t *p = (const void *)t;
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-	size_t i;
-
 	for (i = 0; i < sizeof(*t); i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h;
@@ -235,8 +230,7 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 	uint64_t h;
 	int ret;
 
-	tuple_of(pkt, &t);
-	h = tuple_hash(&t);
+	h = flow_tuple(pkt, &t);
 	n = htab_find(&fl->h, h);
 	f = n ? htab_entry(n, struct flow, node) : NULL;
 	if (f && memcmp(&f->key, &t, sizeof(t))) {

@@ -39,6 +39,9 @@ struct flows;
 int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	       struct rules_pkt *pkt);
 
+/* The 5-tuple part of pkt into t (the rest zeroed); returns its hash. */
+uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t);
+
 int flows_open(struct flows **out);
 void flows_close(struct flows *f);
 /* The flow of pkt, created on first sight; NULL only when out of memory.

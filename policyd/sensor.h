@@ -68,6 +68,10 @@ const struct proc *sensor_proc(struct sensor *s, pid_t pid);
  * hone.ko has already told the owner. NULL when no owner is known. */
 struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 			 uint64_t inode);
+/* hone.ko only: the socket of an outbound packet, by the 5-tuple of a
+ * packet the module saw leave; for when sock_diag no longer knows it.
+ * NULL for the netlink sensor or when none is known. May drain. */
+struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt);
 
 /* Counters for --stats and the tests. */
 struct sensor_stats {

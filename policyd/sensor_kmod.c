@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include <hone/hone.h>
+#include <linux/netfilter.h>
 
+#include "flow.h"
 #include "log.h"
 #include "pcapng.h"
 #include "sensor_priv.h"
@@ -40,8 +42,21 @@ struct kconn {
 	uint64_t inode;
 };
 
+/* Outbound packets hone.ko saw, by 5-tuple: the socket each came from.
+ * The module sees them before honefw's queue, so a packet whose socket is
+ * gone by the time it is judged (a process that sent one datagram and
+ * exited) still names its owner. Direct-mapped: a newer flow takes an
+ * older one's slot. */
+#define SENT_SLOTS	4096U
+
+struct sent {
+	struct rules_pkt key;	/* the 5-tuple part */
+	uint64_t cookie;	/* 0: empty */
+};
+
 struct kmod {
 	struct pcapng_reader r;
+	struct sent sent[SENT_SLOTS];
 	bool lost_sync;		/* an error was said: quiet until a section */
 	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
@@ -289,6 +304,55 @@ static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 	s->st.lost = lost;
 }
 
+/* An EPB: interface, timestamp (2), captured and original length, data. */
+#define EPB_DATA	20
+
+static void packet_block(struct sensor *s, const struct pcapng_block *b)
+{
+	uint32_t flags = 0, caplen = pcapng_u32(b, 12);
+	struct rules_pkt pkt, t;
+	struct pcapng_opt o;
+	uint64_t cookie = 0;
+	size_t cur = 0;
+	struct sent *e;
+
+	while (pcapng_opt_next(b, &cur, &o)) {
+		if (o.code == HONE_EPB_FLAGS)
+			flags = pcapng_opt_u32(b, &o);
+		else if (o.code == HONE_EPB_COOKIE)
+			cookie = pcapng_opt_u64(b, &o);
+	}
+	if ((flags & 3) != HONE_EPB_FLAG_OUTBOUND || !cookie ||
+	    flow_parse(b->body + EPB_DATA, caplen, NF_INET_LOCAL_OUT, &pkt) < 0)
+		return;
+	e = &km_of(s)->sent[flow_tuple(&pkt, &t) % SENT_SLOTS];
+	e->key = t;
+	e->cookie = cookie;
+}
+
+static struct conn *sent_conn(struct sensor *s, const struct rules_pkt *pkt)
+{
+	struct rules_pkt t;
+	struct sent *e = &km_of(s)->sent[flow_tuple(pkt, &t) % SENT_SLOTS];
+
+	if (!e->cookie || memcmp(&e->key, &t, sizeof(t)))
+		return NULL;
+	return sensor_conn(s, e->cookie, 0, 0);
+}
+
+struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)
+{
+	struct conn *c;
+
+	if (s->ops != &sensor_kmod_ops || pkt->dir != RULES_DIR_OUT)
+		return NULL;
+	c = sent_conn(s, pkt);
+	/* Queued after the last drain: its block was written before. */
+	if (!c && sensor_drain(s) > 0)
+		c = sent_conn(s, pkt);
+	return c;
+}
+
 static void dispatch(struct sensor *s, const struct pcapng_block *b)
 {
 	switch (b->type) {
@@ -303,6 +367,10 @@ static void dispatch(struct sensor *s, const struct pcapng_block *b)
 		break;
 	case HONE_BT_ISB:
 		statistics_block(s, b);
+		break;
+	case HONE_BT_EPB:
+		if (b->known)
+			packet_block(s, b);
 		break;
 	}
 }

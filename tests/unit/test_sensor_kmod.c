@@ -298,6 +298,53 @@ Test(sensor_kmod, pipe_in_pieces)
 }
 
 /* Not a Hone stream: said, and nothing is learnt. */
+/* A datagram that left before its sender exited and closed the socket:
+ * hone.ko's packet block still names the socket by the packet's 5-tuple. */
+Test(sensor_kmod, sent_packet_names_its_socket)
+{
+	static const uint8_t udp[28] = {
+		0x45, 0, 0, 28, 0, 0, 0, 0, 64, IPPROTO_UDP, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0x9c, 0x40, 0, 53, 0, 8, 0, 0,		/* 40000 -> 53 */
+	};
+	struct rules_pkt pkt = {
+		.family = AF_INET, .proto = IPPROTO_UDP, .dir = RULES_DIR_OUT,
+		.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
+		.lport = 40000, .rport = 53,
+	};
+	struct cap c = { 0 };
+	struct sensor *s;
+	struct conn *cn;
+
+	section(&c);
+	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
+	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
+	begin(&c, HONE_BT_EPB);
+	put32(&c, 0);
+	put64(&c, 0);
+	put32(&c, sizeof(udp));
+	put32(&c, sizeof(udp));
+	put(&c, udp, sizeof(udp));
+	opt32(&c, HONE_EPB_FLAGS, HONE_EPB_FLAG_OUTBOUND);
+	opt64(&c, HONE_EPB_COOKIE, COOKIE);
+	end(&c);
+	proc(&c, HONE_PROC_EXIT, 500, 1, 50, NULL, NULL, 0, 1000);
+	conn(&c, HONE_CONN_CLOSE, COOKIE, 500, 1000, 0);
+	s = from_file(&c);
+	cr_assert_gt(sensor_drain(s), 0);
+	cn = sensor_conn_sent(s, &pkt);
+	cr_assert_not_null(cn);
+	cr_expect_eq(cn->cookie, COOKIE);
+	cr_assert_not_null(cn->proc);
+	cr_expect_str_eq(cn->proc->exe, "/usr/bin/dig");
+	pkt.rport = 54;
+	cr_expect_null(sensor_conn_sent(s, &pkt), "another flow");
+	pkt.rport = 53;
+	pkt.dir = RULES_DIR_IN;
+	cr_expect_null(sensor_conn_sent(s, &pkt), "only what left");
+	sensor_close(s);
+}
+
 Test(sensor_kmod, garbage)
 {
 	struct cap c = { 0 };
