@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packets: netfilter hooks at LOCAL_IN and LOCAL_OUT, last priority (after
- * every filter chain), IPv4 and IPv6, in every network namespace. Each
+ * Packets: netfilter hooks at LOCAL_IN after every filter chain (what a
+ * process receives) and at LOCAL_OUT before any (what it sends: honefw
+ * queues packets after this hook, so the sender is told before a packet
+ * is judged, even one whose socket is gone by then), IPv4 and IPv6, in
+ * every network namespace. Each
  * packet is attributed by its socket's cookie to the owner recorded at
  * create/accept time; incoming packets without skb->sk are looked up the
  * way xt_socket does (established, then listener).
@@ -158,11 +161,11 @@ static const struct nf_hook_ops packet_ops[] = {
 	{ .hook = packet_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP_PRI_LAST },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP_PRI_LAST },
+	  .priority = NF_IP_PRI_RAW - 1 },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP6_PRI_LAST },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP6_PRI_LAST },
+	  .priority = NF_IP6_PRI_RAW - 1 },
 };
 
 static int __net_init packet_net_init(struct net *net)
