@@ -37,7 +37,8 @@ static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_stat
 }
 
 /* Replies the kernel sends itself (ACKs in TIME_WAIT, RSTs) go out through
- * a per-CPU control socket: find the connection they answer for, if any. */
+ * a per-CPU control socket (IPv4) or with no socket at all (IPv6): find the
+ * connection they answer for, if any. */
 static struct sock *packet_reply_sock(struct sk_buff *skb, const struct nf_hook_state *state)
 {
 	struct inet_hashinfo *hash = state->net->ipv4.tcp_death_row.hashinfo;
@@ -138,7 +139,7 @@ static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 	}
 	if (sk && (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		sk = NULL;
-	if (sk && sk_fullsock(sk) && sk->sk_kern_sock) {
+	if (sk ? sk_fullsock(sk) && sk->sk_kern_sock : rec.dir == HONE_EPB_FLAG_OUTBOUND) {
 		if (found)
 			sock_gen_put(found);
 		sk = found = packet_reply_sock(skb, state);

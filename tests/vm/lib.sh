@@ -51,6 +51,51 @@ wait_port() {
 	return 1
 }
 
+# wait_for FILE [LINES]: until FILE exists (and has LINES lines).
+wait_for() {
+	local i
+	for i in $(seq 200); do
+		[ -e "$1" ] && [ "$(wc -l < "$1")" -ge "${2:-0}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pkt_owners SOCKETS TEXT: the packets in TEXT (lines as /dev/honet writes
+# them) from or to a local address in SOCKETS (lines of sockets.py) must
+# carry their socket's cookie and pid: a connected socket's by both
+# addresses, else an unconnected one's by its local address. An accepted
+# socket's first packet is its SYN, which belongs to the listener. Prints
+# "PROTO ok/n" per protocol; the wrong packets go to stderr.
+pkt_owners() {
+	awk '
+	NR == FNR {
+		k = $2 " " $5 " " $6
+		own[k] = $4 " " $3; kind[k] = $1; mine[$5] = 1
+		if ($1 == "listen") lst[$2 " " $5] = $4 " " $3
+		if ($1 == "listen" || $1 == "udp") unc[$2 " " $5] = $4 " " $3
+		next
+	}
+	$2 == "PAKT" && ($7 in mine || $9 in mine) {
+		p = $6
+		if ($3 == "O") { k = p " " $7 " " $9; u = p " " $7 }
+		else { k = p " " $9 " " $7; u = p " " $9 }
+		want = "none"
+		if (k in own) {
+			want = own[k]
+			if (kind[k] == "accept" && !(k in seen))
+				want = lst[p " " ($3 == "I" ? $9 : $7)]
+			seen[k] = 1
+		} else if (u in unc) {
+			want = unc[u]
+		}
+		n[p]++
+		if ($4 " " $5 == want) ok[p]++
+		else if (bad++ < 5) print "wrong owner (want " want "): " $0 > "/dev/stderr"
+	}
+	END { for (p in n) printf "%s %d/%d\n", p, ok[p], n[p] }' "$1" "$2" | sort
+}
+
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
 	wait 2>/dev/null

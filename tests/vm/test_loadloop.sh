@@ -19,7 +19,8 @@ once() {
 	rmmod hone 2>/dev/null && busy=1
 	kill $r1 $r2; wait $r1 $r2 2>/dev/null
 	[ $busy = 0 ] || { echo "rmmod succeeded with readers open"; return 1; }
-	[ "$(cat /sys/module/hone/refcnt)" = 0 ] || { echo "refcnt $(cat /sys/module/hone/refcnt)"; return 1; }
+	[ "$(cat /sys/module/hone/refcnt)" = 0 ] ||
+		{ echo "refcnt $(cat /sys/module/hone/refcnt)"; return 1; }
 	hone_unload
 }
 # The first round warms the slab caches and the module loader.

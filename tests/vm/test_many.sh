@@ -23,7 +23,8 @@ r=$(awk 'NR == FNR { pid[$1] = 1; next }
 	$2 == "PAKT" && (($3 == "O" && index($7, "10.9.0.1:") == 1 && index($9, ":7000")) ||
 			 ($3 == "I" && index($9, "10.9.0.1:") == 1 && index($7, ":7000"))) {
 		n++
-		if ($5 in pid) { ok++; seen[$5] = 1 } else if (bad++ < 3) print "wrong: " $0 > "/dev/stderr"
+		if ($5 in pid) { ok++; seen[$5] = 1 } else if (bad++ < 3)
+			print "wrong: " $0 > "/dev/stderr"
 	}
 	END { s = 0; for (p in seen) s++
 	      printf "%d of %d packets, %d of %d processes\n", ok, n, s, length(pid) }' \

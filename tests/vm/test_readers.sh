@@ -9,8 +9,9 @@ wait_port hone-b 5201 && wait_port hone-b 8080 || vmtest readers FAIL "servers"
 
 # iperf3 -J's sender bits per second over 2 s.
 bps() {
-	ip netns exec hone-a iperf3 -c 10.9.0.2 -p 5201 -t 2 -J |
-		python3 -c 'import json, sys; print(int(json.load(sys.stdin)["end"]["sum_sent"]["bits_per_second"]))'
+	ip netns exec hone-a iperf3 -c 10.9.0.2 -p 5201 -t 2 -J | python3 -c '
+import json, sys
+print(int(json.load(sys.stdin)["end"]["sum_sent"]["bits_per_second"]))'
 }
 base=$(bps)
 ip netns exec hone-b iperf3 -s -1 -p 5201 > /dev/null 2>&1 &
@@ -22,7 +23,8 @@ stalled=$(bps)
 READERS=
 for i in 1 2 3 4; do cat /dev/honet > "$T/r$i" & READERS="$READERS $!"; done
 sleep 0.5
-ip netns exec hone-a sh -c 'echo $$ > '"$T/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
+ip netns exec hone-a sh -c \
+	'echo $$ > '"$T/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
 sleep 1
 touch "$T/go"
 wait $STALL
@@ -36,9 +38,11 @@ ratio=$(python3 -c "print(f'{$stalled / $base:.2f}')")
 check "readers: throughput with a stalled reader / without = $ratio ($stalled / $base bit/s)" \
 	python3 -c "import sys; sys.exit($stalled < $base / 2)"
 echo "stalled reader: $(cat "$T/stall")"
-check "readers: the stalled reader counts dropped packets" grep -q -E 'packets_dropped=[1-9]' "$T/stall"
+check "readers: the stalled reader counts dropped packets" \
+	grep -q -E 'packets_dropped=[1-9]' "$T/stall"
 for i in 1 2 3 4; do
-	grep -E " (EXEC|EXIT|SOCK [OC]) $CURL |PAKT . [0-9a-f]+ $CURL " "$T/r$i" | cut -d' ' -f2- > "$T/c$i"
+	grep -E " (EXEC|EXIT|SOCK [OC]) $CURL |PAKT . [0-9a-f]+ $CURL " "$T/r$i" |
+		cut -d' ' -f2- > "$T/c$i"
 done
 n=$(wc -l < "$T/c1")
 check "readers: 4 readers see the same $n events of curl" \

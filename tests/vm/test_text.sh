@@ -11,11 +11,14 @@ R2=$!
 ip netns exec hone-b python3 -m http.server 8080 --bind :: > /dev/null 2>&1 &
 SRV=$!
 wait_port hone-b 8080 || vmtest text FAIL "server did not listen"
-ip netns exec hone-a sh -c 'echo $$ > '"$T/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
+ip netns exec hone-a sh -c \
+	'echo $$ > '"$T/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
 check "text: curl fetched" test $? = 0
-ip netns exec hone-a sh -c 'echo $$ > '"$T/curl6.pid"'; exec curl -s -o /dev/null http://[fd09::2]:8080/'
+ip netns exec hone-a sh -c \
+	'echo $$ > '"$T/curl6.pid"'; exec curl -s -o /dev/null http://[fd09::2]:8080/'
 check "text: curl over IPv6 fetched" test $? = 0
-ip netns exec hone-a sh -c 'echo $$ > '"$T/ping.pid"'; exec busybox ping -c 2 -i 0.2 -q 10.9.0.2' >/dev/null
+ip netns exec hone-a sh -c \
+	'echo $$ > '"$T/ping.pid"'; exec busybox ping -c 2 -i 0.2 -q 10.9.0.2' >/dev/null
 check "text: ping answered" test $? = 0
 sleep 1
 kill $R1 $R2
@@ -25,15 +28,18 @@ CURL=$(cat "$T/curl.pid") CURL6=$(cat "$T/curl6.pid") PING=$(cat "$T/ping.pid")
 PY=$SRV
 
 check "text: HEAD first" awk 'NR == 1 { exit !($2 == "HEAD") }' "$T/text"
+ARGS="curl -s -o /dev/null http://10.9.0.2:8080/"
 check "text: EXEC of curl with path and argv" \
-	grep -q -E "^[0-9.]+ EXEC $CURL [0-9]+ 0 0 \"/usr/bin/curl\" curl -s -o /dev/null http://10.9.0.2:8080/\$" \
-	"$T/text"
+	grep -q -E "^[0-9.]+ EXEC $CURL [0-9]+ 0 0 \"/usr/bin/curl\" $ARGS\$" "$T/text"
 check "text: EXIT of curl" grep -q -E "^[0-9.]+ EXIT $CURL [0-9]+ 0 0 0 \"/usr/bin/curl\"" "$T/text"
 check "text: EXIT of ping" grep -q -E "^[0-9.]+ EXIT $PING " "$T/text"
-check "text: SOCK O of curl's TCPv4 socket" grep -q -E "^[0-9.]+ SOCK O $CURL [0-9a-f]{16} TCPv4 " "$T/text"
-check "text: SOCK O of curl's TCPv6 socket" grep -q -E "^[0-9.]+ SOCK O $CURL6 [0-9a-f]{16} TCPv6 " "$T/text"
+check "text: SOCK O of curl's TCPv4 socket" \
+	grep -q -E "^[0-9.]+ SOCK O $CURL [0-9a-f]{16} TCPv4 " "$T/text"
+check "text: SOCK O of curl's TCPv6 socket" \
+	grep -q -E "^[0-9.]+ SOCK O $CURL6 [0-9a-f]{16} TCPv6 " "$T/text"
 check "text: SOCK A by the server" grep -q -E "^[0-9.]+ SOCK A $PY [0-9a-f]{16} TCPv6 " "$T/text"
-check "text: SOCK C of curl's socket" grep -q -E "^[0-9.]+ SOCK C $CURL [0-9a-f]{16} TCPv4 " "$T/text"
+check "text: SOCK C of curl's socket" \
+	grep -q -E "^[0-9.]+ SOCK C $CURL [0-9a-f]{16} TCPv4 " "$T/text"
 
 # Every packet to or from port 8080: the client side belongs to curl, the
 # server side to python3 (both directions, both namespaces).
@@ -47,8 +53,10 @@ attr() {
 	}
 	END { printf "%d/%d\n", ok, n; exit !(n >= 10 && ok == n) }' "$T/text"
 }
-r=$(attr "$CURL" 10.9.0.1: 10.9.0.2:8080); vmtest "text: curl's packets attributed $r" $([ $? = 0 ] && echo PASS || echo FAIL)
-r=$(attr "$CURL6" '[fd09::1]:' '[fd09::2]:8080'); vmtest "text: curl IPv6 packets attributed $r" $([ $? = 0 ] && echo PASS || echo FAIL)
+r=$(attr "$CURL" 10.9.0.1: 10.9.0.2:8080)
+vmtest "text: curl's packets attributed $r" $([ $? = 0 ] && echo PASS || echo FAIL)
+r=$(attr "$CURL6" '[fd09::1]:' '[fd09::2]:8080')
+vmtest "text: curl IPv6 packets attributed $r" $([ $? = 0 ] && echo PASS || echo FAIL)
 n=$(awk -v p="$PING" '$2 == "PAKT" && $6 == "ICMPv4" && $3 == "O" && $5 == p' "$T/text" | wc -l)
 check "text: ping's echo requests carry its pid ($n)" test "$n" -ge 2
 

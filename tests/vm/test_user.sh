@@ -17,5 +17,6 @@ check "user: EXEC of sleep as 65534:65534" \
 check "user: EXIT of nobody's sleep" grep -q -E "^[0-9.]+ EXIT $U [0-9]+ 65534 65534 0 " "$T/text"
 check "user: FORK of the child with its parent's pid" \
 	grep -q -E "^[0-9.]+ FORK $C $P 0 0 " "$T/text"
-check "user: EXEC of the child, ppid $P" grep -q -E "^[0-9.]+ EXEC $C $P 0 0 \"$SLEEP\" sleep 0\\.1\$" "$T/text"
+check "user: EXEC of the child, ppid $P" \
+	grep -q -E "^[0-9.]+ EXEC $C $P 0 0 \"$SLEEP\" sleep 0\\.1\$" "$T/text"
 check "user: EXIT of the parent" grep -q -E "^[0-9.]+ EXIT $P " "$T/text"

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+# Connection events, as /dev/honet and /dev/hone give them, of sockets whose
+# program reports its pid and each socket's SO_COOKIE (tests/vm/sockets.py):
+# TCP connect, listen and accept, a UDP datagram each way, over IPv4 and
+# IPv6, and a TCP and a UDP socket that never send. Each socket has its
+# open (or accept) and close event with that pid, cookie and protocol, and
+# its addresses at close; every packet of the exchanges carries its
+# socket's cookie and pid, in both namespaces, down to the ACK the kernel
+# sends for the server's TIME_WAIT socket.
+. "$HONE_SRCDIR/tests/vm/lib.sh"
+V=$HONE_SRCDIR/tests/vm
+netns_up || { vmtest conn FAIL "netns"; exit; }
+# No router solicitations: after the start, only the test's own packets
+# (the statistics at the end count them).
+ip netns exec hone-a sysctl -qw net.ipv6.conf.va.router_solicitations=0
+ip netns exec hone-b sysctl -qw net.ipv6.conf.vb.router_solicitations=0
+python3 "$V/capture.py" "$T/go" "/dev/honet,$T/text" "/dev/hone,$T/cap" &
+R=$!
+wait_for "$T/cap.ready" || vmtest conn FAIL "readers did not open"
+ip netns exec hone-b python3 "$V/sockets.py" server 10.9.0.2 fd09::2 7001 > "$T/server" &
+SRV=$!
+wait_for "$T/server" 4 || vmtest conn FAIL "server did not listen"
+ip netns exec hone-a python3 "$V/sockets.py" client 10.9.0.2 fd09::2 7001 > "$T/client"
+check "conn: client talked TCP and UDP over IPv4 and IPv6" test $? = 0
+ip netns exec hone-a python3 "$V/sockets.py" idle 10.9.0.1 > "$T/idle"
+check "conn: idle sockets made" test $? = 0
+wait $SRV
+check "conn: server answered each" test $? = 0
+# UDP sockets and TCP listeners are freed after an RCU grace period.
+sleep 0.5
+touch "$T/go"
+wait $R
+cat "$T/server" "$T/client" "$T/idle" > "$T/socks"
+cat "$T/socks"
+check "conn: 12 sockets reported" test "$(wc -l < "$T/socks")" = 12
+python3 "$V/hone_pcapng.py" text "$T/cap" > "$T/cap.txt"
+check "conn(hone): the capture is well formed" test $? = 0
+
+# sock_events SOCKETS FILE: for each socket, its open event (accepted: its
+# accept event, with the addresses) and its close event with the addresses,
+# as "PASS|FAIL description".
+sock_events() {
+	awk 'NR == FNR { s[NR] = $0; next }
+	$2 == "SOCK" { k = $3 " " $4 " " $5 " " $6; ev[k] = 1; ev[k " " $7 " " $9] = 1 }
+	END {
+		for (i = 1; i in s; i++) {
+			split(s[i], f, " ")
+			k = f[3] " " f[4] " " f[2]
+			a = " " f[5] " " f[6]
+			e = f[1] == "accept" ? "A" : "O"
+			ok = ((e " " k (e == "A" ? a : "")) in ev) && (("C " k a) in ev)
+			printf "%s %s %s %s of %s: %s and C, %s -> %s\n", ok ? "PASS" : "FAIL",
+				f[1], f[2], f[4], f[3], e, f[5], f[6]
+		}
+	}' "$1" "$2"
+}
+for dev in honet hone; do
+	f=$T/text
+	[ $dev = hone ] && f=$T/cap.txt
+	sock_events "$T/socks" "$f" > "$T/events"
+	while read -r res what; do vmtest "conn($dev): $what" "$res"; done < "$T/events"
+	r=$(pkt_owners "$T/socks" "$f")
+	for p in TCPv4 TCPv6 UDPv4 UDPv6; do
+		n=$(echo "$r" | awk -v p=$p '$1 == p { print $2 }')
+		n=${n:-0/0}
+		# TCP: at least handshake, data, answer and FINs; UDP: 2 datagrams.
+		case $p in TCP*) min=10 max=100 ;; *) min=4 max=4 ;; esac
+		check "conn($dev): $p packets carry their socket's cookie and pid ($n)" \
+			test "${n%/*}" = "${n#*/}" -a "${n#*/}" -ge $min -a "${n#*/}" -le $max
+	done
+done
+
+# PCAP-NG only: the block's connection id is the cookie's low 32 bits.
+check "conn(hone): every connection id is the low 32 bits of its cookie" \
+	awk '$2 == "SOCK" { n++; if ("id=" substr($5, 9) != $10) exit 1 } END { exit !(n >= 22) }' \
+	"$T/cap.txt"
+# HEIO_RESTART ends the text section with TAIL, counting what was read;
+# the next read starts a new one.
+n=$(grep -c ' PAKT ' "$T/text")
+check "conn(honet): TAIL after HEIO_RESTART counts the $n packets read" \
+	awk -v n="$n" 'END { exit !($2 == "TAIL" && $3 == "packets" && $4 == n && $5 == 0) }' \
+	"$T/text"
+check "conn(honet): a new section starts with HEAD" \
+	awk 'NR == 1 { exit !($2 == "HEAD") }' "$T/text.next"
+cp "$T/text" "$T/cap.txt" "$T/socks" /tmp/out/ 2>/dev/null
+true
