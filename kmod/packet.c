@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packets: netfilter hooks at LOCAL_IN after every filter chain (what a
- * process receives) and at LOCAL_OUT before any (what it sends: honefw
- * queues packets after this hook, so the sender is told before a packet
- * is judged, even one whose socket is gone by then), IPv4 and IPv6, in
- * every network namespace. Each
- * packet is attributed by its socket's cookie to the owner recorded at
- * create/accept time; incoming packets without skb->sk are looked up the
- * way xt_socket does (established, then listener).
+ * Packets: netfilter hooks, IPv4 and IPv6, in every network namespace: at
+ * LOCAL_IN after every filter chain (what a process receives), at LOCAL_OUT
+ * before any (what it sends; honefw queues packets after this hook, so it
+ * learns the sender before it judges a packet, even one whose socket is
+ * gone by then). Each packet is attributed by its socket's cookie to the
+ * owner recorded at create/accept time; incoming packets without skb->sk
+ * are looked up the way xt_socket does (established, then listener).
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
