@@ -42,9 +42,31 @@ static const uint8_t *epb_opt(const uint8_t *b, uint16_t code, uint16_t *len)
 	return NULL;
 }
 
-Test(vfile, blocks_chain_and_epb_options)
+/* The verdict log of one packet, read back into buf. */
+static size_t log_one(const struct vlog_entry *e, const char *comment,
+		      void *buf, size_t size)
 {
 	char path[] = "/tmp/hone-vfile-XXXXXX";
+	struct vfile *f;
+	ssize_t n;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(vfile_open(path, &f), 0);
+	cr_assert_eq(vfile_packet(f, e, comment), 0);
+	vfile_close(f);
+	fd = open(path, 0);
+	n = read(fd, buf, size);
+	close(fd);
+	unlink(path);
+	cr_assert_gt(n, 0);
+	return n;
+}
+
+Test(vfile, blocks_chain_and_epb_options)
+{
 	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 17 };
 	struct rules_pkt pkt = { .family = AF_INET, .proto = 17,
 				 .dir = RULES_DIR_OUT, .nth = 3 };
@@ -54,22 +76,12 @@ Test(vfile, blocks_chain_and_epb_options)
 				.mark = HONE_MARK_FLOW | 0x42 };
 	uint8_t buf[4096], *b;
 	const uint8_t *o;
-	struct vfile *f;
 	uint16_t len;
 	size_t n, off;
 	uint32_t types[3];
-	int fd, i = 0;
+	int i = 0;
 
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(vfile_open(path, &f), 0);
-	cr_assert_eq(vfile_packet(f, &e, "verdict=drop exe=/caf\xe9"), 0);
-	vfile_close(f);
-	fd = open(path, 0);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	unlink(path);
+	n = log_one(&e, "verdict=drop exe=/caf\xe9", buf, sizeof(buf));
 	for (off = 0; off + 12 <= n && i < 3; off += u32at(buf + off + 4)) {
 		b = buf + off;
 		cr_assert_eq(u32at(b + 4) % 4, 0, "blocks are 4-byte aligned");
@@ -110,8 +122,8 @@ static void noop_release(void *ctx, struct pent *e)
 
 Test(vfile, long_argv_keeps_its_process_block)
 {
-	char path[] = "/tmp/hone-vfile-XXXXXX";
-	static char argv[20000], buf[64 * 1024];
+	static char argv[20000];
+	static uint8_t buf[64 * 1024];
 	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 17 };
 	struct rules_pkt pkt = { .family = AF_INET, .proto = 17 };
 	struct rules_verdict v = { .action = RULES_ACCEPT };
@@ -119,10 +131,7 @@ Test(vfile, long_argv_keeps_its_process_block)
 				.pkt = &pkt, .v = &v };
 	struct proctab *pt;
 	struct pent *p;
-	struct vfile *f;
-	size_t off;
-	ssize_t n;
-	int fd;
+	size_t n, off;
 
 	memset(argv, 'x', sizeof(argv));
 	cr_assert_eq(proctab_init(noop_release, NULL, &pt), 0);
@@ -130,20 +139,11 @@ Test(vfile, long_argv_keeps_its_process_block)
 	cr_assert_not_null(p);
 	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", argv, sizeof(argv)), 0);
 	e.proc = &p->p;
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(vfile_open(path, &f), 0);
-	cr_assert_eq(vfile_packet(f, &e, "verdict=accept"), 0);
-	vfile_close(f);
+	n = log_one(&e, "verdict=accept", buf, sizeof(buf));
 	proctab_free(pt);
-	fd = open(path, 0);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	unlink(path);
-	for (off = 0; off + 12 <= (size_t)n; off += u32at((uint8_t *)buf + off + 4))
-		if (u32at((uint8_t *)buf + off) == HONE_BT_PROCESS)
+	for (off = 0; off + 12 <= n; off += u32at(buf + off + 4))
+		if (u32at(buf + off) == HONE_BT_PROCESS)
 			break;
-	cr_assert_lt(off + 12, (size_t)n, "a process block was written");
-	cr_expect_gt(u32at((uint8_t *)buf + off + 4), sizeof(argv), "with the whole argv");
+	cr_assert_lt(off + 12, n, "a process block was written");
+	cr_expect_gt(u32at(buf + off + 4), sizeof(argv), "with the whole argv");
 }
