@@ -204,8 +204,9 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
 
 /* ---- the stream --------------------------------------------------------
  *
- * Blocks as hone.h draws them, framed and checked by pcapng.c. What Hone
- * does not need (packets, unknown blocks and options) is skipped.
+ * Blocks as hone.h draws them, framed and checked by pcapng.c. Packets
+ * are read for the socket of each outbound one; unknown blocks and
+ * options are skipped.
  */
 
 static void process_block(struct sensor *s, const struct pcapng_block *b)
