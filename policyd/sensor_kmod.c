@@ -307,6 +307,9 @@ static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 
 /* An EPB: interface, timestamp (2), captured and original length, data. */
 #define EPB_DATA	20
+/* Enough of a packet for flow_parse(): IP header, options or extension
+ * headers, ports. */
+#define KMOD_SNAPLEN	128
 
 static void packet_block(struct sensor *s, const struct pcapng_block *b)
 {
@@ -477,10 +480,19 @@ static int kmod_open(struct sensor *s)
 			ret = -errno;
 			goto err_reader;
 		}
+		/* Addresses and ports, not payloads: what the module copies
+		 * for honefw per packet. */
+		if (ioctl(s->fd, HEIO_SET_SNAPLEN, KMOD_SNAPLEN) < 0) {
+			ret = -errno;
+			goto err_fd;
+		}
 	}
 	s->priv = k;
 	return 0;
 
+err_fd:
+	close(s->fd);
+	s->fd = -1;
 err_reader:
 	pcapng_free(&k->r);
 err_free:
