@@ -85,8 +85,9 @@ $(KBUILD_OUT)/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/ho
 	$(MAKE) -C $(KDIR) M=$(@D) HONE_INCLUDE=$(CURDIR)/include W=1 modules
 
 # --- tests -----------------------------------------------------------------
+JOBS		?= $(shell nproc)
 check: need-deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all $(B)/unit $(B)/unit-asan $(FUZZERS)
 	$(MAKE) check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-netns
