@@ -127,7 +127,9 @@ drop:
 }
 
 /* A request sock (and the child that keeps its cookie) belongs to its
- * listener's owner until accept() names the real one. Any context. */
+ * listener's owner until accept() names the real one. The entry is reaped
+ * like a freed socket's, so requests never accepted do not pile up; a
+ * child still waiting after that inherits again. Any context. */
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
 {
 	struct hone_owner *o;
@@ -137,7 +139,7 @@ void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
 	if (!o)
 		return;
 	o->cookie = cookie;
-	o->freed = 0;
+	o->freed = jiffies | 1;
 	spin_lock_irqsave(&owner_lock, flags);
 	if (owner_find(cookie) || owner_count >= HONE_OWNER_MAX) {
 		spin_unlock_irqrestore(&owner_lock, flags);
@@ -145,6 +147,7 @@ void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
 		return;
 	}
 	hash_add_rcu(owners, &o->node, cookie);
+	list_add_tail(&o->grave, &owner_graves);
 	owner_count++;
 	spin_unlock_irqrestore(&owner_lock, flags);
 }
