@@ -10,3 +10,5 @@ awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST honefw: " $0 " PASS"; next }
      { print }' "$T/out"
 grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
 	vmtest "honefw: tests/netns/run" FAIL "exit $rc: $(tail -1 "$T/out")"
+check "honefw: with hone.ko and the native nft queue" \
+	grep -q '^honefw: running: .*(nft queue).* sensor kmod' "$T/out"
