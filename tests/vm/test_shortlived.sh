@@ -40,7 +40,11 @@ share() {
 k=$(share kmod)
 n=$(share netlink)
 echo "short-lived clients ($N TCP, $N UDP), packets attributed: hone.ko $k; netlink $n"
+# A UDP client that draws an earlier one's source port rides that flow,
+# which conntrack already knows and honefw already judged: a few of the N
+# datagrams may not be queued at all. Every one judged must be attributed.
 check "shortlived: hone.ko attributes every packet of $N+$N short-lived clients ($k)" \
-	sh -c "echo '$k' | awk -F '[ /]' '{ exit !(\$2 == \$3 && \$5 == \$6 && \$3 >= $N && \$6 >= $N) }'"
+	sh -c "echo '$k' | awk -F '[ /]' '{
+		exit !(\$2 == \$3 && \$5 == \$6 && \$3 >= $N && \$6 >= $N * 9 / 10) }'"
 check "shortlived: the netlink sensor attributes their TCP packets ($n)" \
 	sh -c "echo '$n' | awk -F '[ /]' '{ exit !(\$2 == \$3 && \$3 >= $N) }'"
