@@ -137,6 +137,17 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
 }
 
+/* Every packet of the batch was reported by hone.ko before it was queued:
+ * read those reports (and any event) before judging. */
+static void drain(void *ctx)
+{
+	struct daemon *d = ctx;
+	int ret = sensor_drain(d->sensor);
+
+	if (ret < 0)
+		log_warnx("sensor: %s", strerror(-ret));
+}
+
 static void reload(struct daemon *d)
 {
 	struct nft_conf c;
@@ -217,13 +228,10 @@ static int loop(struct daemon *d)
 		d->now = monotonic_ns();
 		if (pfd[0].revents && !on_signal(d))
 			return 0;
-		if (pfd[1].revents || pfd[2].revents) {
-			ret = sensor_drain(d->sensor);
-			if (ret < 0)
-				log_warnx("sensor: %s", strerror(-ret));
-		}
+		if (pfd[1].revents && !pfd[2].revents)
+			drain(d);
 		if (pfd[2].revents) {
-			ret = queue_read(d->q, judge, d);
+			ret = queue_read(d->q, drain, judge, d);
 			if (ret < 0)
 				log_warnx("queue: %s", strerror(-ret));
 			vlog_flush(d->log);
@@ -359,7 +367,7 @@ int daemon_main(const struct honefw_opts *o)
 	/* Nothing is queued any more: answer what still waits, which closing
 	 * the queue would drop. */
 	d.now = monotonic_ns();
-	queue_read(d.q, judge, &d);
+	queue_read(d.q, drain, judge, &d);
 	vlog_flush(d.log);
 	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "
 		 "known process; %" PRIu64 " action errors", d.judged,

@@ -192,7 +192,7 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 	fn(ctx, q, &p);
 }
 
-int queue_read(struct queue *q, queue_fn fn, void *ctx)
+int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx)
 {
 	const struct nlmsghdr *nlh;
 	int n, i, len, total = 0, ret;
@@ -208,6 +208,8 @@ int queue_read(struct queue *q, queue_fn fn, void *ctx)
 			flush(q);
 			return ret;
 		}
+		if (batch && n > 0)
+			batch(ctx);
 		for (i = 0; i < n; i++) {
 			len = q->msgs[i].msg_len;
 			for (nlh = (void *)q->slots[i]; mnl_nlmsg_ok(nlh, len);

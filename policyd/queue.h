@@ -20,6 +20,8 @@ struct queue_pkt {
 
 typedef void (*queue_fn)(void *ctx, struct queue *q,
 			 const struct queue_pkt *p);
+/* What to do before the packets of one received batch are judged. */
+typedef void (*queue_batch_fn)(void *ctx);
 
 /* fail_open: accept rather than drop when the queue overflows. */
 int queue_open(uint16_t num, bool fail_open, struct queue **out);
@@ -28,9 +30,10 @@ void queue_close(struct queue *q);
 int queue_set_fail_open(struct queue *q, bool fail_open);
 int queue_fd(const struct queue *q);
 uint16_t queue_num(const struct queue *q);
-/* Read every pending packet without blocking, calling fn for each, then
- * send the verdicts fn gave. Returns the number of packets or -errno. */
-int queue_read(struct queue *q, queue_fn fn, void *ctx);
+/* Read every pending packet without blocking, calling batch (if set) as
+ * each batch arrives and fn for each packet, then send the verdicts fn
+ * gave. Returns the number of packets or -errno. */
+int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx);
 /* verdict is NF_ACCEPT, NF_DROP or NF_QUEUE_NR(n); mark replaces the
  * packet's whole mark when has_mark. */
 int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,

@@ -168,6 +168,16 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 	return conntab_set(s->conns, cookie, owner, uid, inode);
 }
 
+struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)
+{
+	uint64_t cookie;
+
+	if (!s->ops->sent || pkt->dir != RULES_DIR_OUT)
+		return NULL;
+	cookie = s->ops->sent(s, pkt);
+	return cookie ? sensor_conn(s, cookie, 0, 0) : NULL;
+}
+
 void sensor_stats(const struct sensor *s, struct sensor_stats *st)
 {
 	*st = s->st;

@@ -69,8 +69,9 @@ const struct proc *sensor_proc(struct sensor *s, pid_t pid);
 struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 			 uint64_t inode);
 /* hone.ko only: the socket of an outbound packet, by the 5-tuple of a
- * packet the module saw leave; for when sock_diag no longer knows it.
- * NULL for the netlink sensor or when none is known. May drain. */
+ * packet the module saw leave (read by the last drain); for when
+ * sock_diag no longer knows it. NULL for the netlink sensor or when none
+ * is known. */
 struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt);
 
 /* Counters for --stats and the tests. */

@@ -334,27 +334,12 @@ static void packet_block(struct sensor *s, const struct pcapng_block *b)
 	e->cookie = cookie;
 }
 
-static struct conn *sent_conn(struct sensor *s, const struct rules_pkt *pkt)
+static uint64_t kmod_sent(struct sensor *s, const struct rules_pkt *pkt)
 {
 	struct rules_pkt t;
-	struct sent *e = &km_of(s)->sent[flow_tuple(pkt, &t) % SENT_SLOTS];
+	const struct sent *e = &km_of(s)->sent[flow_tuple(pkt, &t) % SENT_SLOTS];
 
-	if (!e->cookie || memcmp(&e->key, &t, sizeof(t)))
-		return NULL;
-	return sensor_conn(s, e->cookie, 0, 0);
-}
-
-struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)
-{
-	struct conn *c;
-
-	if (s->ops != &sensor_kmod_ops || pkt->dir != RULES_DIR_OUT)
-		return NULL;
-	c = sent_conn(s, pkt);
-	/* Queued after the last drain: its block was written before. */
-	if (!c && sensor_drain(s) > 0)
-		c = sent_conn(s, pkt);
-	return c;
+	return memcmp(&e->key, &t, sizeof(t)) ? 0 : e->cookie;
 }
 
 static void dispatch(struct sensor *s, const struct pcapng_block *b)
@@ -515,4 +500,5 @@ const struct sensor_ops sensor_kmod_ops = {
 	.open = kmod_open,
 	.close = kmod_close,
 	.drain = kmod_drain,
+	.sent = kmod_sent,
 };

@@ -13,6 +13,9 @@ struct sensor_ops {
 	int (*drain)(struct sensor *s);
 	/* Netlink only: find who holds socket inode (of that uid). */
 	struct pent *(*owner)(struct sensor *s, uint32_t uid, uint64_t inode);
+	/* hone.ko only: the cookie of the socket an outbound packet with
+	 * pkt's 5-tuple left from, 0 if none was seen. */
+	uint64_t (*sent)(struct sensor *s, const struct rules_pkt *pkt);
 	/* Netlink only: a process entry is about to be freed. */
 	void (*release)(struct sensor *s, struct pent *e);
 };

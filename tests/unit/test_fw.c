@@ -95,7 +95,7 @@ static int pump(struct queue *q, struct seen *s, int ms)
 	struct pollfd pfd = { .fd = queue_fd(q), .events = POLLIN };
 
 	while (poll(&pfd, 1, ms) > 0)
-		cr_assert_geq(queue_read(q, accept_flow, s), 0);
+		cr_assert_geq(queue_read(q, NULL, accept_flow, s), 0);
 	return s->n;
 }
 
