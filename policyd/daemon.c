@@ -47,7 +47,9 @@ struct daemon {
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	uint64_t now;
-	uint64_t judged, unknown, errors;
+	uint64_t judged, unknown, errors, unparsable;
+	uint64_t told_unparsable;	/* when last said; a flood is a line
+					 * a second */
 };
 
 static uint64_t monotonic_ns(void)
@@ -90,6 +92,32 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 	};
 }
 
+/* The answer when honefw cannot judge: what failmode says of its absence. */
+static uint32_t fail_verdict(const struct daemon *d)
+{
+	return rules_global(d->rs)->failmode == RULES_FAIL_CLOSED ?
+		NF_DROP : NF_ACCEPT;
+}
+
+/* A packet honefw cannot parse has no owner and no rule can name it: the
+ * rules' default decides, for this packet alone. */
+static void judge_unparsable(struct daemon *d, struct queue *q,
+			     const struct queue_pkt *p)
+{
+	enum rules_action def = rules_global(d->rs)->def;
+
+	d->unparsable++;
+	if (d->now - d->told_unparsable >= NSEC) {
+		d->told_unparsable = d->now;
+		log_warnx("%sunparsable packet %s, %zu bytes (%" PRIu64 " so "
+			  "far): default %s", d->o->dry_run ? "dry-run: " : "",
+			  p->hook == NF_INET_LOCAL_IN ? "in" : "out", p->len,
+			  d->unparsable, rules_action_name(def));
+	}
+	queue_verdict(q, p->id, def == RULES_ACCEPT || d->o->dry_run ?
+		      NF_ACCEPT : NF_DROP, false, 0);
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
@@ -102,7 +130,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	int ret;
 
 	if (flow_parse(p->data, p->len, p->hook, &pkt) < 0) {
-		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
+		judge_unparsable(d, q, p);
 		return;
 	}
 	f = flows_get(d->flows, &pkt, d->now);
@@ -120,9 +148,9 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
 	if (ret < 0) {
 		d->errors++;
-		log_warnx("action %s: %s", rules_action_name(v.action),
-			  strerror(-ret));
-		a = (struct action){ .verdict = NF_ACCEPT };
+		log_warnx("action %s: %s: failmode answers",
+			  rules_action_name(v.action), strerror(-ret));
+		a = (struct action){ .verdict = fail_verdict(d) };
 	}
 	vlog_packet(d->log, &(struct vlog_entry){
 		.data = p->data, .len = p->len, .wire_len = p->wire_len,
@@ -370,8 +398,8 @@ int daemon_main(const struct honefw_opts *o)
 	queue_read(d.q, drain, judge, &d);
 	vlog_flush(d.log);
 	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "
-		 "known process; %" PRIu64 " action errors", d.judged,
-		 d.unknown, d.errors);
+		 "known process; %" PRIu64 " unparsable; %" PRIu64 " action "
+		 "errors", d.judged, d.unknown, d.unparsable, d.errors);
 	shut(&d);
 	return ret < 0;
 }

@@ -33,7 +33,7 @@
 
 struct flows {
 	struct mnl_socket *diag;
-	uint32_t seq;
+	uint32_t portid, seq;
 	struct htab h;
 };
 
@@ -104,7 +104,8 @@ static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 	const struct iphdr *ip = (const void *)data;
 	size_t hl;
 
-	if (len < sizeof(*ip) || ip->ihl < 5 || ip->ihl * 4U > len)
+	if (len < sizeof(*ip) || ip->ihl < 5 || ip->ihl * 4U > len ||
+	    ntohs(ip->tot_len) < ip->ihl * 4U)
 		return -EINVAL;
 	hl = ip->ihl * 4U;
 	pkt->proto = ip->protocol;
@@ -163,6 +164,7 @@ static int diag_lookup(struct flows *fl, struct flow *f)
 	size_t alen = f->key.family == AF_INET ? 4 : 16;
 	bool udp = f->key.proto != IPPROTO_TCP;
 	uint32_t seq = ++fl->seq;
+	ssize_t got;
 	int len;
 
 	nlh = mnl_nlmsg_put_header(buf);
@@ -184,14 +186,18 @@ static int diag_lookup(struct flows *fl, struct flow *f)
 	if (mnl_socket_sendto(fl->diag, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		len = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
-		if (len < 0)
+		got = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
+		if (got < 0)
 			return -errno;
+		len = (int)got;
 		for (nlh = (void *)buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;	/* a late answer */
+			/* A late answer, or not the kernel's to us. */
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != fl->portid)
+				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+					return -EBADMSG;
 				err = mnl_nlmsg_get_payload(nlh);
 				return err->error ? err->error : -ENOENT;
 			}
@@ -316,6 +322,7 @@ int flows_open(struct flows **out)
 	ret = nlsock_open(NETLINK_SOCK_DIAG, &fl->diag);
 	if (ret < 0)
 		goto err_htab;
+	fl->portid = mnl_socket_get_portid(fl->diag);
 	*out = fl;
 	return 0;
 
