@@ -8,7 +8,7 @@
  *		icmpv6 type 130-143 (ND, MLD): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
- *		meta mark & FLOW: ct mark set meta mark
+ *		meta mark & FLOW, ct state not related: ct mark set meta mark
  *		meta mark & DROP: drop
  *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach),
  *			but not the reset or ICMP error a reject sent
@@ -44,7 +44,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 
-#include "log.h"
 #include "nlsock.h"
 #include "nft.h"
 
@@ -74,17 +73,32 @@ struct nft {
 
 struct batch {
 	struct mnl_nlmsg_batch *b;
-	uint32_t seq;
+	uint32_t first, seq;	/* the batch's sequence numbers */
 	unsigned acks;		/* messages that will be acknowledged */
 	char buf[BATCH_SIZE];
 };
 
+/*
+ * Builders run on the packet path too (a first redirect), where honefw
+ * must never exit: a failed allocation is latched here, the builders skip
+ * what they cannot build, and batch_commit() refuses the batch. honefw is
+ * single-threaded.
+ */
+static int build_err;
+
+static void *built(void *obj)
+{
+	if (!obj)
+		build_err = -ENOMEM;
+	return obj;
+}
+
 static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
+	struct nftnl_expr *e;
 
-	if (!e)
-		fatal("nftnl_expr_alloc %s", name);
+	if (!r || !(e = built(nftnl_expr_alloc(name))))
+		return NULL;
 	nftnl_rule_add_expr(r, e);
 	return e;
 }
@@ -95,6 +109,8 @@ static void keyed(struct nftnl_rule *r, const char *name, uint16_t key_attr,
 {
 	struct nftnl_expr *e = expr_new(r, name);
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, key_attr, key);
 	nftnl_expr_set_u32(e, reg_attr, reg);
 }
@@ -113,6 +129,8 @@ static void cmp(struct nftnl_rule *r, uint32_t reg, uint32_t op,
 {
 	struct nftnl_expr *e = expr_new(r, "cmp");
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, reg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
@@ -131,6 +149,8 @@ static void and_bytes(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 	struct nftnl_expr *e = expr_new(r, "bitwise");
 	uint32_t zero = 0;
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, sreg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, dreg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
@@ -154,6 +174,8 @@ static void payload_u8(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_new(r, "payload");
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
 			   NFT_PAYLOAD_TRANSPORT_HEADER);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
@@ -175,6 +197,8 @@ static void verdict(struct nftnl_rule *r, int v)
 {
 	struct nftnl_expr *e = expr_new(r, "immediate");
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, v);
 }
@@ -184,6 +208,8 @@ static void immediate(struct nftnl_rule *r, uint32_t dreg, const void *data,
 {
 	struct nftnl_expr *e = expr_new(r, "immediate");
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
 	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
 }
@@ -195,7 +221,8 @@ static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
 	struct nftnl_expr *e;
 
 	if (native) {
-		e = expr_new(r, "queue");
+		if (!(e = expr_new(r, "queue")))
+			return;
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
@@ -203,13 +230,15 @@ static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
 		return;
 	}
 	/* libnftnl keeps (and frees) the target's info. */
-	info = calloc(1, sizeof(*info));
-	if (!info)
-		fatal("calloc");
+	if (!(info = built(calloc(1, sizeof(*info)))))
+		return;
 	info->queuenum = num;
 	info->queues_total = 1;
 	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
-	e = expr_new(r, "target");
+	if (!(e = expr_new(r, "target"))) {
+		free(info);
+		return;
+	}
 	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
 	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, sizeof(*info));
@@ -219,6 +248,8 @@ static void reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
 {
 	struct nftnl_expr *e = expr_new(r, "reject");
 
+	if (!e)
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
 	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
 }
@@ -229,7 +260,8 @@ static void dnat(struct nftnl_rule *r, const struct redir *d)
 
 	immediate(r, NFT_REG_1, d->addr, d->family == AF_INET ? 4 : 16);
 	immediate(r, NFT_REG_2, &d->port, sizeof(d->port));
-	e = expr_new(r, "nat");
+	if (!(e = expr_new(r, "nat")))
+		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
 			   d->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
@@ -240,8 +272,9 @@ static void dnat(struct nftnl_rule *r, const struct redir *d)
 static void batch_start(struct nft *n, struct batch *bt)
 {
 	bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof(bt->buf));
-	bt->seq = n->seq;
+	bt->first = bt->seq = n->seq;
 	bt->acks = 0;
+	build_err = 0;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
 	mnl_nlmsg_batch_next(bt->b);
 }
@@ -259,10 +292,10 @@ static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type,
 
 static void batch_table(struct batch *bt, uint16_t type, uint16_t flags)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t = built(nftnl_table_alloc());
 
 	if (!t)
-		fatal("nftnl_table_alloc");
+		return;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
 	nftnl_table_nlmsg_build_payload(batch_msg(bt, type, flags), t);
 	nftnl_table_free(t);
@@ -272,10 +305,10 @@ static void batch_table(struct batch *bt, uint16_t type, uint16_t flags)
 static void batch_chain(struct batch *bt, const char *name, const char *type,
 			uint32_t hook, int32_t prio)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c = built(nftnl_chain_alloc());
 
 	if (!c)
-		fatal("nftnl_chain_alloc");
+		return;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
@@ -290,10 +323,10 @@ static void batch_chain(struct batch *bt, const char *name, const char *type,
 
 static struct nftnl_rule *rule_new(const char *chain)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_rule *r = built(nftnl_rule_alloc());
 
 	if (!r)
-		fatal("nftnl_rule_alloc");
+		return NULL;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
@@ -302,28 +335,45 @@ static struct nftnl_rule *rule_new(const char *chain)
 
 static void batch_rule(struct batch *bt, struct nftnl_rule *r)
 {
+	if (!r)
+		return;
 	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWRULE,
 						 NLM_F_APPEND | NLM_F_CREATE), r);
 	nftnl_rule_free(r);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
+/* An answer to us, to one of the messages [first, last): late answers to
+ * an earlier batch (one that timed out) are not this batch's. */
+static bool ours(const struct nft *n, const struct nlmsghdr *nlh,
+		 uint32_t first, uint32_t last)
+{
+	return (nlh->nlmsg_pid == 0 || nlh->nlmsg_pid == n->portid) &&
+	       nlh->nlmsg_seq - first < last - first;
+}
+
 /* Read one answer per acknowledged message; the first error wins. */
-static int read_acks(struct nft *n, unsigned acks)
+static int read_acks(struct nft *n, const struct batch *bt)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	const struct nlmsgerr *err;
 	struct nlmsghdr *nlh;
+	unsigned acks = bt->acks;
+	ssize_t got;
 	int ret = 0, len;
 
 	while (acks > 0) {
-		len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (len < 0)
+		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		if (got < 0)
 			return -errno;
+		len = (int)got;
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR)
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    !ours(n, nlh, bt->first, bt->seq))
 				continue;
+			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+				return -EBADMSG;
 			err = mnl_nlmsg_get_payload(nlh);
 			if (err->error && !ret)
 				ret = err->error;
@@ -340,11 +390,13 @@ static int batch_commit(struct nft *n, struct batch *bt)
 	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
 	mnl_nlmsg_batch_next(bt->b);
 	n->seq = bt->seq;
-	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
-			      mnl_nlmsg_batch_size(bt->b)) < 0)
+	if (build_err)
+		ret = build_err;
+	else if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
+				   mnl_nlmsg_batch_size(bt->b)) < 0)
 		ret = -errno;
 	else
-		ret = read_acks(n, bt->acks);
+		ret = read_acks(n, bt);
 	mnl_nlmsg_batch_stop(bt->b);
 	return ret;
 }
@@ -412,8 +464,14 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 
 	batch_chain(bt, name, "filter", hook, PRIO_ACT);
 
+	/* A related packet (an ICMP error, from anyone) shares its
+	 * connection's conntrack entry: its verdict must not become the
+	 * connection's. */
 	r = rule_new(name);
 	mark_has(r, HONE_MARK_FLOW);
+	ct_load(r, NFT_CT_STATE, NFT_REG_3);
+	and_mask(r, NFT_REG_3, NFT_REG_3, NF_CT_STATE_BIT(IP_CT_RELATED));
+	cmp(r, NFT_REG_3, NFT_CMP_EQ, &zero, sizeof(zero));
 	ct_store(r, NFT_CT_MARK, NFT_REG_1);
 	batch_rule(bt, r);
 
@@ -516,28 +574,37 @@ int nft_present(struct nft *n)
 	const struct nlmsgerr *err;
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
-	ssize_t len;
+	uint32_t seq = n->seq++;
+	ssize_t got;
+	int len;
 
 	t = nftnl_table_alloc();
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
-				    n->seq++);
+				    seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-	if (len < 0)
-		return -errno;
-	nlh = (struct nlmsghdr *)buf;
-	if (!mnl_nlmsg_ok(nlh, len))
-		return -EBADMSG;
-	if (nlh->nlmsg_type != NLMSG_ERROR)
-		return 1;
-	err = mnl_nlmsg_get_payload(nlh);
-	return err->error == -ENOENT ? 0 : err->error;
+	for (;;) {
+		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		if (got < 0)
+			return -errno;
+		len = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (!ours(n, nlh, seq, seq + 1))
+				continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				return 1;
+			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+				return -EBADMSG;
+			err = mnl_nlmsg_get_payload(nlh);
+			return err->error == -ENOENT ? 0 : err->error;
+		}
+	}
 }
 
 int nft_remove(struct nft *n)

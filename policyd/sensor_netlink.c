@@ -321,11 +321,13 @@ static int nl_drain(struct sensor *s)
 	const struct cn_msg *cn;
 	struct proc_event ev;
 	uint64_t before = s->st.events;
-	ssize_t len;
+	ssize_t got;
+	int len;
 
 	for (;;) {
-		len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (len < 0) {
+		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		len = (int)got;
+		if (got < 0) {
 			if (errno == EAGAIN)
 				break;
 			if (errno == EINTR)
@@ -339,8 +341,10 @@ static int nl_drain(struct sensor *s)
 			return -errno;
 		}
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
-			if (nlh->nlmsg_type != NLMSG_DONE ||
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			/* Only the kernel speaks on the proc connector. */
+			if (nlh->nlmsg_pid != 0 ||
+			    nlh->nlmsg_type != NLMSG_DONE ||
 			    mnl_nlmsg_get_payload_len(nlh) <
 			    sizeof(*cn) + sizeof(struct proc_event))
 				continue;
