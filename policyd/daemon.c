@@ -186,6 +186,12 @@ static void reload(struct daemon *d)
 		log_warnx("reload failed: keeping the rules in force");
 		return;
 	}
+	if (rules_need_sha256(rs) && (ret = sensor_hash_sha256(d->sensor))) {
+		log_warnx("reload failed: sha256 rules but no digests: %s",
+			  strerror(-ret));
+		rules_free(rs);
+		return;
+	}
 	rules_free(d->rs);
 	d->rs = rs;
 	d->gen = !d->gen;

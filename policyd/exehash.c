@@ -13,7 +13,7 @@ struct digest {
 	struct hnode node;	/* by inode */
 	dev_t dev;
 	off_t size;
-	struct timespec mtime;
+	struct timespec mtime, ctime;
 	uint8_t sha256[32];
 };
 
@@ -55,11 +55,18 @@ void exehash_free(struct exehash *h)
 	free(h);
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* The file's owner can set size and mtime back (touch -r) after a write,
+ * but not its ctime: every write and every utimensat() moves it. */
 static bool same_file(const struct digest *d, const struct stat *st)
 {
 	return d->dev == st->st_dev && d->size == st->st_size &&
-	       d->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       d->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	       same_time(&d->mtime, &st->st_mtim) &&
+	       same_time(&d->ctime, &st->st_ctim);
 }
 
 int exehash_fd(struct exehash *h, int fd, uint8_t out[32])
@@ -89,6 +96,7 @@ int exehash_fd(struct exehash *h, int fd, uint8_t out[32])
 		d->dev = st.st_dev;
 		d->size = st.st_size;
 		d->mtime = st.st_mtim;
+		d->ctime = st.st_ctim;
 	}
 	memcpy(out, d->sha256, 32);
 	return 0;

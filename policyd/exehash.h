@@ -11,7 +11,7 @@ struct exehash;
 int exehash_init(struct exehash **out);
 void exehash_free(struct exehash *h);
 /* The digest of the file open at fd; cached while its device, inode,
- * size and mtime stay the same. */
+ * size, mtime and ctime stay the same. */
 int exehash_fd(struct exehash *h, int fd, uint8_t out[32]);
 
 #endif /* HONE_EXEHASH_H */

@@ -61,31 +61,27 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 		return -ENOMEM;
 	s->kind = kind;
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
-	s->need_sha256 = need_sha256;
 	s->fd = fd;
-	if (need_sha256) {
-		ret = exehash_init(&s->digests);
-		if (ret)
-			goto err_free;
-	}
 	ret = proctab_init(release, s, &s->procs);
 	if (ret)
-		goto err_digests;
+		goto err_free;
 	ret = conntab_init(s->procs, CONN_MAX, &s->conns);
 	if (ret)
 		goto err_procs;
 	ret = s->ops->open(s);
 	if (ret)
 		goto err_conns;
+	if (need_sha256 && (ret = sensor_hash_sha256(s)))
+		goto err_ops;
 	*out = s;
 	return 0;
 
+err_ops:
+	s->ops->close(s);
 err_conns:
 	conntab_free(s->conns);
 err_procs:
 	proctab_free(s->procs);
-err_digests:
-	exehash_free(s->digests);
 err_free:
 	free(s);
 	return ret;
@@ -113,6 +109,23 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
 int sensor_open_fd(int fd, bool need_sha256, struct sensor **out)
 {
 	return open_sensor(SENSOR_KMOD, fd, need_sha256, out);
+}
+
+int sensor_hash_sha256(struct sensor *s)
+{
+	struct pent *e;
+	int ret;
+
+	if (s->digests)
+		return 0;
+	ret = exehash_init(&s->digests);
+	if (ret)
+		return ret;
+	/* What runs already was exec'd while nothing was hashed. */
+	for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e))
+		if (!e->p.exited)
+			sensor_hash_exe(s, e);
+	return 0;
 }
 
 enum sensor_kind sensor_kind(const struct sensor *s)

@@ -53,6 +53,9 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out);
  * sensor owns fd. */
 int sensor_open_fd(int fd, bool need_sha256, struct sensor **out);
 void sensor_close(struct sensor *s);
+/* Hash executables from now on (a reload brought sha256 rules), starting
+ * with those of the processes that run already. */
+int sensor_hash_sha256(struct sensor *s);
 enum sensor_kind sensor_kind(const struct sensor *s);
 /* A descriptor to poll for readability; then call sensor_drain(). */
 int sensor_fd(const struct sensor *s);

@@ -23,12 +23,11 @@ struct sensor_ops {
 struct sensor {
 	enum sensor_kind kind;
 	const struct sensor_ops *ops;
-	bool need_sha256;
 	int fd;
 	struct proctab *procs;
 	struct conntab *conns;
 	struct sensor_stats st;
-	struct exehash *digests;	/* when need_sha256 */
+	struct exehash *digests;	/* while rules need sha256 */
 	void *priv;
 };
 

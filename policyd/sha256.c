@@ -105,16 +105,19 @@ int sha256_fd(int fd, uint8_t out[32])
 {
 	struct sha256 c;
 	uint8_t buf[65536];
+	off_t off = 0;
 	ssize_t n;
 
 	sha256_init(&c);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+	/* From the start, wherever the descriptor was left. */
+	while ((n = pread(fd, buf, sizeof(buf), off)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		sha256_update(&c, buf, n);
+		off += n;
 	}
 	sha256_final(&c, out);
 	return 0;

@@ -2,12 +2,15 @@
 /* SHA-256 against FIPS 180-4's vectors, and the sensor's digest of a real
  * executable against sha256sum(1). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "exehash.h"
 #include "sha256.h"
 #include "test_sensor.h"
 
@@ -85,6 +88,69 @@ Test(sha256, sensor_hashes_exe_at_exec)
 	p = sensor_proc(s, pid);
 	hex(p->sha256, got);
 	cr_expect_str_eq(got, want);
+	cr_expect_eq(p->view.sha256, p->sha256);
+	waitpid(pid, &status, 0);
+	sensor_close(s);
+}
+
+/* The owner of a file rewrites it in place at the same size and sets its
+ * mtime back: the digest must be the new content's. */
+Test(sha256, rewrite_with_mtime_restored_is_rehashed)
+{
+	char path[] = "/tmp/hone-exehash.XXXXXX";
+	struct timespec times[2];
+	struct exehash *h;
+	uint8_t d1[32], d2[32], want[32];
+	struct sha256 c;
+	struct stat st;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(pwrite(fd, "allowed!", 8, 0), 8);
+	cr_assert_eq(exehash_init(&h), 0);
+	cr_assert_eq(exehash_fd(h, fd, d1), 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	usleep(20000);		/* ctime has the kernel's tick resolution */
+	cr_assert_eq(pwrite(fd, "evilware", 8, 0), 8);
+	cr_assert_eq(futimens(fd, times), 0);
+	cr_assert_eq(exehash_fd(h, fd, d2), 0);
+	sha256_init(&c);
+	sha256_update(&c, "evilware", 8);
+	sha256_final(&c, want);
+	cr_expect(memcmp(d1, d2, 32), "the old digest was returned");
+	cr_expect_arr_eq(d2, want, 32);
+	exehash_free(h);
+	close(fd);
+}
+
+static bool execd(struct sensor *s, pid_t pid)
+{
+	const struct proc *p = sensor_proc(s, pid);
+
+	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
+}
+
+/* A reload that brings sha256 rules hashes what already runs. */
+Test(sha256, hashing_switched_on_later_hashes_running_processes)
+{
+	char *sleep_argv[] = { "/bin/sleep", "1", NULL };
+	const struct proc *p;
+	struct sensor *s;
+	int status;
+	pid_t pid;
+
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &s), 0);
+	pid = spawn(sleep_argv, NULL);
+	cr_assert(sensor_wait(s, pid, execd, 2000));
+	p = sensor_proc(s, pid);
+	cr_assert_not(p->has_sha256);
+	cr_assert_eq(sensor_hash_sha256(s), 0);
+	p = sensor_proc(s, pid);
+	cr_expect(p->has_sha256);
 	cr_expect_eq(p->view.sha256, p->sha256);
 	waitpid(pid, &status, 0);
 	sensor_close(s);
