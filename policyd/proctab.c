@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "proctab.h"
 
@@ -229,6 +230,9 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		}
 		e->p.view = parent->p.view;
 		e->p.user = parent->p.user;
+		e->p.foreign = parent->p.foreign;
+		e->p.exe_dev = parent->p.exe_dev;
+		e->p.exe_ino = parent->p.exe_ino;
 		memcpy(e->p.sha256, parent->p.sha256, sizeof(e->p.sha256));
 		e->p.has_sha256 = parent->p.has_sha256;
 		e->p.view.ppid = parent->p.view.pid;
@@ -236,7 +240,7 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		proctab_get(parent);
 	}
 	e->p.view.pid = pid;
-	e->p.view.exe = e->p.exe;
+	e->p.view.exe = e->p.foreign ? NULL : e->p.exe;
 	e->p.view.cmdline = e->p.cmdline;
 	e->p.view.sha256 = e->p.has_sha256 ? e->p.sha256 : NULL;
 	e->p.start = start;
@@ -264,13 +268,30 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 	child->p.view.ppid = parent->p.view.pid;
 }
 
+/* Identity is the file: a bind mount in a mount namespace of the process's
+ * own, a chroot, a file replaced since exec all make a path say what does
+ * not run. The claim holds only if, here in honefw's (the host's) mount
+ * namespace, the path leads to the very file. */
+static bool claim_holds(const char *exe, const struct exe_file *f)
+{
+	struct stat st;
+
+	return f && !stat(exe, &st) && (uint64_t)st.st_dev == f->dev &&
+	       (uint64_t)st.st_ino == f->ino;
+}
+
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
-		 const char *argv, size_t len)
+		 const struct exe_file *file, const char *argv, size_t len)
 {
 	int ret = set_strings(e, exe, argv, len);
 
 	if (ret)
 		return ret;
+	e->p.exe_dev = file ? file->dev : 0;
+	e->p.exe_ino = file ? file->ino : 0;
+	e->p.foreign = exe && !claim_holds(exe, file);
+	if (e->p.foreign)
+		e->p.view.exe = NULL;
 	e->p.has_sha256 = false;
 	e->p.view.sha256 = NULL;
 	e->scanned = false;

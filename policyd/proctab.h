@@ -53,9 +53,10 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 			 struct pent *parent);
 /* At start-up, /proc is read before parents are known: link them after. */
 void proctab_adopt(struct pent *child, struct pent *parent);
-/* What exec tells: argv NUL-separated (len bytes); exe may be NULL. */
+/* What exec tells: argv NUL-separated (len bytes); exe may be NULL, file
+ * is what runs (NULL if unknown: then exe is foreign). */
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
-		 const char *argv, size_t len);
+		 const struct exe_file *file, const char *argv, size_t len);
 void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
 		     uint32_t gid);
 void proctab_exit(struct proctab *t, struct pent *e);

@@ -25,12 +25,23 @@ enum sensor_kind {
 struct proc {
 	struct rules_proc view;
 	uint64_t start;		/* start time, ns since boot; 0 if unknown */
+	/* The path the process claims (as its mount namespace and root show
+	 * it). Unless it names the very file that runs in honefw's own mount
+	 * namespace, it is foreign: logged as a claim, view.exe is NULL and no
+	 * path key matches. */
 	char *exe;
+	bool foreign;
+	uint64_t exe_dev, exe_ino;	/* the file that runs; 0 if unknown */
 	char *cmdline;
 	char *user;		/* name of uid, for logs; NULL if none */
 	uint8_t sha256[32];
 	bool has_sha256;
 	bool exited;
+};
+
+/* An executable as the kernel knows it (stat(2)'s encoding). */
+struct exe_file {
+	uint64_t dev, ino;
 };
 
 /* One socket, keyed by its cookie. */

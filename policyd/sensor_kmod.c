@@ -30,10 +30,17 @@ struct kproc {
 	const char *path;		/* NULL: not given */
 	const char *argv;		/* NUL-separated */
 	size_t argvlen;
-	bool has_ppid, has_ids;
+	bool has_ppid, has_ids, has_dev, has_ino;
 	uint32_t ppid, uid, gid;
 	uint64_t ppid_start;		/* 0: not given */
+	struct exe_file file;
 };
+
+/* What runs, if the block said: without it the path is only a claim. */
+static const struct exe_file *kproc_file(const struct kproc *kp)
+{
+	return kp->has_dev && kp->has_ino ? &kp->file : NULL;
+}
 
 /* What a connection block says. */
 struct kconn {
@@ -153,15 +160,16 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 		e = new_proc(s, kp);
 		/* Without its parent, the block tells what it runs. */
 		if (e && !e->p.view.parent && kp->path &&
-		    proctab_exec(s->procs, e, kp->path, kp->argv, kp->argvlen))
+		    proctab_exec(s->procs, e, kp->path, kproc_file(kp),
+				 kp->argv, kp->argvlen))
 			e = NULL;
 		break;
 	case HONE_PROC_EXEC:
 	case HONE_PROC_KTHREAD:
 		if (!e)
 			e = new_proc(s, kp);
-		if (e && proctab_exec(s->procs, e, kp->path, kp->argv,
-				      kp->argvlen))
+		if (e && proctab_exec(s->procs, e, kp->path, kproc_file(kp),
+				      kp->argv, kp->argvlen))
 			e = NULL;
 		if (e && kp->path)
 			sensor_hash_exe(s, e);
@@ -250,6 +258,14 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 			break;
 		case HONE_PROC_PPID_START:
 			kp.ppid_start = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_PROC_EXE_DEV:
+			kp.file.dev = pcapng_opt_u64(b, &o);
+			kp.has_dev = true;
+			break;
+		case HONE_PROC_EXE_INO:
+			kp.file.ino = pcapng_opt_u64(b, &o);
+			kp.has_ino = true;
 			break;
 		}
 	}

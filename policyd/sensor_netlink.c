@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -153,19 +154,24 @@ static int read_image(struct sensor *s, struct pent *e)
 	struct netlink *n = nl_of(s);
 	uint32_t pid = e->p.view.pid, uid, gid;
 	char exe[PATH_MAX + 1], path[64];
+	struct exe_file file;
+	struct stat st;
 	ssize_t len, elen;
 	int ret;
 
 	snprintf(path, sizeof(path), "%u/exe", pid);
 	elen = readlinkat(n->proc, path, exe, sizeof(exe) - 1);
-	if (elen < 0)
+	/* The link is the path; following it reaches the file itself. */
+	if (elen < 0 || fstatat(n->proc, path, &st, 0) < 0)
 		return -ENOENT;
 	exe[elen] = '\0';
+	file = (struct exe_file){ .dev = st.st_dev, .ino = st.st_ino };
 	len = read_proc(n, pid, "cmdline", n->argv, sizeof(n->argv));
 	ret = read_ids(n, pid, &uid, &gid);
 	if (ret)
 		return ret;
-	ret = proctab_exec(s->procs, e, exe, n->argv, len > 0 ? (size_t)len : 0);
+	ret = proctab_exec(s->procs, e, exe, &file, n->argv,
+			   len > 0 ? (size_t)len : 0);
 	if (ret)
 		return ret;
 	proctab_set_ids(s->procs, e, uid, gid);

@@ -179,6 +179,10 @@ static int write_proc(struct vfile *f, const struct proc *p)
 	pcapng_opt32(w, HONE_PROC_UID, p->view.uid);
 	pcapng_opt32(w, HONE_PROC_GID, p->view.gid);
 	pcapng_opt64(w, HONE_PROC_START, p->start);
+	if (p->exe_ino) {
+		pcapng_opt64(w, HONE_PROC_EXE_DEV, p->exe_dev);
+		pcapng_opt64(w, HONE_PROC_EXE_INO, p->exe_ino);
+	}
 	return finish(f);
 }
 

@@ -44,9 +44,10 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 			 rules_action_name(e->v->action), rule_of(e->v), dry);
 		return;
 	}
-	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s user=%s%s",
+	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s%s",
 		 rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
-		 p->exe ? p->exe : "?", p->user ? p->user : "?", dry);
+		 p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
+		 p->user ? p->user : "?", dry);
 }
 
 static void text_line(const struct vlog_entry *e, const char *what)

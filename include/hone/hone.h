@@ -117,6 +117,10 @@
 #define HONE_PROC_RUID		261	/* u32: real uid */
 #define HONE_PROC_RGID		262	/* u32: real gid */
 #define HONE_PROC_PPID_START	263	/* u64: the parent's start time */
+#define HONE_PROC_EXE_DEV	264	/* u64: the executable's device, as
+					 * stat(2)'s st_dev encodes it */
+#define HONE_PROC_EXE_INO	265	/* u64: the executable's inode */
+#define HONE_PROC_MNTNS		266	/* u32: mount namespace inode */
 
 enum hone_proc_event {
 	HONE_PROC_EXEC		= 0,

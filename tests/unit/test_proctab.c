@@ -3,6 +3,8 @@
  * and entries kept exactly as long as something holds them. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -35,22 +37,36 @@ static void teardown(void)
 
 TestSuite(proctab, .init = setup, .fini = teardown);
 
+/* The file at path here, as the kernel would report it running. */
+static struct exe_file file_of(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	return (struct exe_file){ .dev = st.st_dev, .ino = st.st_ino };
+}
+
 static struct pent *exec(uint32_t pid, uint64_t start, struct pent *parent,
 			 const char *exe)
 {
 	struct pent *e = proctab_new(pt, pid, start, parent);
+	struct exe_file f;
 	char argv[64];
 	size_t len;
 
 	cr_assert_not_null(e);
+	if (!access(exe, F_OK))
+		f = file_of(exe);
 	len = snprintf(argv, sizeof(argv), "%s%c-x%c", exe, 0, 0);
-	cr_assert_eq(proctab_exec(pt, e, exe, argv, len), 0);
+	cr_assert_eq(proctab_exec(pt, e, exe, access(exe, F_OK) ? NULL : &f,
+				  argv, len), 0);
 	return e;
 }
 
 Test(proctab, fork_copies_then_exec_replaces)
 {
 	struct pent *sh = exec(10, 1, NULL, "/bin/sh"), *child;
+	struct exe_file curl;
 
 	proctab_set_ids(pt, sh, 1000, 100);
 	child = proctab_new(pt, 11, 2, sh);
@@ -62,13 +78,45 @@ Test(proctab, fork_copies_then_exec_replaces)
 	cr_expect_eq(child->p.view.ppid, 10);
 	cr_expect_eq(child->p.view.parent, &sh->p.view);
 	cr_expect_eq(child->argvlen, sizeof("/bin/sh\0-x"));
-	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl", "curl\0a b", 8), 0);
+	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl",
+				  &(struct exe_file){ 0 }, "curl\0a b", 8), 0);
+	cr_expect(child->p.foreign, "no such file runs at that path");
+	cr_expect_null(child->p.view.exe);
+	curl = file_of("/usr/bin/curl");
+	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl", &curl,
+				  "curl\0a b", 8), 0);
+	cr_expect_not(child->p.foreign);
 	cr_expect_str_eq(child->p.view.exe, "/usr/bin/curl");
 	cr_expect_str_eq(child->p.view.cmdline, "curl a b");
 	cr_expect_eq(child->argvlen, 9, "argv gets its NUL");
 	cr_expect_str_eq(sh->p.exe, "/bin/sh");
 	cr_expect_eq(proctab_find(pt, 11), child);
 	cr_expect_eq(proctab_count(pt), 2);
+}
+
+/* What a bind mount in a private mount namespace shows: the path of one
+ * program, the file of another. The claim is kept for the logs, matches
+ * no path key, and a child forked from it inherits that. */
+Test(proctab, path_of_another_file_is_foreign)
+{
+	struct exe_file sleep = file_of("/usr/bin/sleep");
+	struct pent *e = proctab_new(pt, 20, 1, NULL), *child;
+
+	cr_assert_not_null(e);
+	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/curl", &sleep, "curl", 4), 0);
+	cr_expect(e->p.foreign);
+	cr_expect_str_eq(e->p.exe, "/usr/bin/curl");
+	cr_expect_null(e->p.view.exe);
+	cr_expect_eq(e->p.exe_ino, sleep.ino);
+	child = proctab_new(pt, 21, 2, e);
+	cr_assert_not_null(child);
+	cr_expect(child->p.foreign);
+	cr_expect_null(child->p.view.exe);
+	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/curl", NULL, "curl", 4), 0);
+	cr_expect(e->p.foreign, "nothing known of the file: only a claim");
+	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/sleep", &sleep, "s", 1), 0);
+	cr_expect_not(e->p.foreign);
+	cr_expect_str_eq(e->p.view.exe, "/usr/bin/sleep");
 }
 
 /* An exited parent stays for its children's pedigree, then goes with

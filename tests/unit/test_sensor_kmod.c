@@ -17,8 +17,10 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "htab.h"
 #include "test_sensor.h"
 
 struct cap {
@@ -116,6 +118,8 @@ static void proc(struct cap *c, uint32_t event, uint32_t pid, uint32_t ppid,
 		 uint64_t start, const char *path, const char *argv,
 		 size_t argvlen, uint32_t uid)
 {
+	struct stat st;
+
 	begin(c, HONE_BT_PROCESS);
 	put32(c, pid);
 	put64(c, 0);
@@ -129,7 +133,18 @@ static void proc(struct cap *c, uint32_t event, uint32_t pid, uint32_t ppid,
 	opt32(c, HONE_PROC_UID, uid);
 	opt32(c, HONE_PROC_GID, uid + 1);
 	opt64(c, HONE_PROC_START, start);
+	/* What hone.ko reports of the file that runs: here, this host's. */
+	if (path && !stat(path, &st)) {
+		opt64(c, HONE_PROC_EXE_DEV, st.st_dev);
+		opt64(c, HONE_PROC_EXE_INO, st.st_ino);
+	}
 	end(c);
+}
+
+/* The path a pedigree member claims, verified or not. */
+static const char *claim(const struct rules_proc *v)
+{
+	return htab_entry(v, struct proc, view)->exe;
 }
 
 static void conn(struct cap *c, uint32_t event, uint64_t cookie, uint32_t pid,
@@ -198,9 +213,12 @@ static void check_part_one(struct sensor *s)
 	cr_expect_eq(curl->start, 40);
 	/* The pedigree, although the snapshot listed children first. */
 	cr_assert_not_null(curl->view.parent);
-	cr_expect_str_eq(curl->view.parent->exe, "/bin/bash");
+	cr_expect_str_eq(claim(curl->view.parent), "/bin/bash");
 	cr_assert_not_null(curl->view.parent->parent);
-	cr_expect_str_eq(curl->view.parent->parent->exe, "/usr/sbin/sshd");
+	cr_expect_str_eq(claim(curl->view.parent->parent), "/usr/sbin/sshd");
+	/* The file that runs is this host's curl: the path holds. */
+	cr_expect_str_eq(curl->view.exe, "/usr/bin/curl");
+	cr_expect_not(curl->foreign);
 	cr_assert_not_null(curl->view.parent->parent->parent);
 	cr_expect_eq(curl->view.parent->parent->parent->pid, 1);
 	cr_expect_null(curl->view.parent->parent->parent->parent);
@@ -248,6 +266,41 @@ static struct sensor *from_file(struct cap *c)
 	cr_assert_eq(sensor_open_fd(fd, false, &s), 0);
 	cr_expect_eq(sensor_kind(s), SENSOR_KMOD);
 	return s;
+}
+
+/* hone.ko names the file that runs; a path that leads elsewhere here (a
+ * bind mount in the process's own mount namespace) is only a claim. */
+Test(sensor_kmod, path_of_another_file_is_foreign)
+{
+	struct cap c = { 0 };
+	struct sensor *s;
+	const struct proc *p;
+	struct stat st;
+
+	cr_assert_eq(stat("/usr/bin/sleep", &st), 0);
+	section(&c);
+	begin(&c, HONE_BT_PROCESS);
+	put32(&c, 500);
+	put64(&c, 0);
+	opt(&c, HONE_PROC_PATH, "/usr/bin/curl", 13);
+	opt32(&c, HONE_PROC_PPID, 1);
+	opt64(&c, HONE_PROC_START, 50);
+	opt64(&c, HONE_PROC_EXE_DEV, st.st_dev);
+	opt64(&c, HONE_PROC_EXE_INO, st.st_ino);
+	end(&c);
+	proc(&c, HONE_PROC_EXEC, 501, 1, 51, "/usr/bin/curl", "curl", 4, 0);
+	s = from_file(&c);
+	cr_assert_gt(sensor_drain(s), 0);
+	p = sensor_proc(s, 500);
+	cr_assert_not_null(p);
+	cr_expect(p->foreign);
+	cr_expect_str_eq(p->exe, "/usr/bin/curl");
+	cr_expect_null(p->view.exe);
+	p = sensor_proc(s, 501);
+	cr_assert_not_null(p);
+	cr_expect_not(p->foreign);
+	cr_expect_str_eq(p->view.exe, "/usr/bin/curl");
+	sensor_close(s);
 }
 
 static void whole(bool swap)

@@ -137,7 +137,8 @@ Test(vfile, long_argv_keeps_its_process_block)
 	cr_assert_eq(proctab_init(noop_release, NULL, &pt), 0);
 	p = proctab_new(pt, 42, 1, NULL);
 	cr_assert_not_null(p);
-	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", argv, sizeof(argv)), 0);
+	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", NULL, argv,
+				  sizeof(argv)), 0);
 	e.proc = &p->p;
 	n = log_one(&e, "verdict=accept", buf, sizeof(buf));
 	proctab_free(pt);
