@@ -28,6 +28,7 @@
 #include "honefw.h"
 #include "log.h"
 #include "nft.h"
+#include "offload.h"
 #include "queue.h"
 #include "rules.h"
 #include "sensor.h"
@@ -41,6 +42,7 @@ struct daemon {
 	struct rules *rs;
 	struct sensor *sensor;
 	struct flows *flows;
+	struct offloads *off;
 	struct nft *nft;
 	struct queue *q;
 	struct vlog *log;
@@ -118,6 +120,17 @@ static void judge_unparsable(struct daemon *d, struct queue *q,
 		      NF_ACCEPT : NF_DROP, false, 0);
 }
 
+/* A connection-wide verdict is tied to the socket it was given for: none
+ * known (or closed already: a late packet), a listener's stand-in, or no
+ * room to remember it, and the verdict holds for this packet only. */
+static bool offload(struct daemon *d, const struct flow *f,
+		    const struct conn *conn, const struct rules_pkt *pkt)
+{
+	if (!conn || conn->closed || !f || f->provisional)
+		return false;
+	return offload_add(d->off, conn->cookie, pkt) == 0;
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
@@ -136,6 +149,13 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	f = flows_get(d->flows, &pkt, d->now);
 	if (f && f->has_sock)
 		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
+	/* The socket the flow named is gone: another may send on its
+	 * 5-tuple now, and must not pass for it. */
+	if (conn && conn->closed) {
+		flow_recheck(d->flows, f, d->now);
+		conn = f->has_sock ? sensor_conn(d->sensor, f->cookie, f->uid,
+						 f->inode) : NULL;
+	}
 	if (!conn)
 		conn = sensor_conn_sent(d->sensor, &pkt);
 	if (conn)
@@ -152,6 +172,9 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 			  rules_action_name(v.action), strerror(-ret));
 		a = (struct action){ .verdict = fail_verdict(d) };
 	}
+	if ((a.mark & HONE_MARK_FLOW) && !d->o->dry_run &&
+	    !offload(d, f, conn, &pkt))
+		a.mark &= ~(HONE_MARK_FLOW | HONE_MARK_GEN);
 	vlog_packet(d->log, &(struct vlog_entry){
 		.data = p->data, .len = p->len, .wire_len = p->wire_len,
 		.pkt = &pkt, .conn = conn, .proc = proc, .v = &v,
@@ -165,6 +188,13 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
 }
 
+static void socket_gone(void *ctx, uint64_t cookie)
+{
+	struct daemon *d = ctx;
+
+	sensor_conn_gone(d->sensor, cookie);
+}
+
 /* Every packet of the batch was reported by hone.ko before it was queued:
  * read those reports (and any event) before judging. */
 static void drain(void *ctx)
@@ -174,6 +204,10 @@ static void drain(void *ctx)
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
+	/* Sockets gone end their flows' verdicts before more are judged. */
+	ret = offloads_drain(d->off, socket_gone, d);
+	if (ret < 0)
+		log_warnx("socket destroy notices: %s", strerror(-ret));
 }
 
 static void reload(struct daemon *d)
@@ -247,24 +281,25 @@ static int on_signal(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
+		{ .fd = offloads_fd(d->off), .events = POLLIN },
 		{ .fd = queue_fd(d->q), .events = POLLIN },
 	};
 	uint64_t last = monotonic_ns();
 	int ret;
 
 	for (;;) {
-		ret = poll(pfd, 3, TICK_MS);
+		ret = poll(pfd, 4, TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
 		if (pfd[0].revents && !on_signal(d))
 			return 0;
-		if (pfd[1].revents && !pfd[2].revents)
+		if ((pfd[1].revents || pfd[2].revents) && !pfd[3].revents)
 			drain(d);
-		if (pfd[2].revents) {
+		if (pfd[3].revents) {
 			ret = queue_read(d->q, drain, judge, d);
 			if (ret < 0)
 				log_warnx("queue: %s", strerror(-ret));
@@ -342,6 +377,7 @@ static void shut(struct daemon *d)
 	vlog_close(d->log);
 	queue_close(d->q);
 	nft_close(d->nft);
+	offloads_close(d->off);
 	flows_close(d->flows);
 	sensor_close(d->sensor);
 	rules_free(d->rs);
@@ -371,6 +407,9 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = flows_open(&d.flows)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
+	if ((ret = offloads_open(&d.off)) < 0)
+		fatalx("sock_diag destroy groups, ctnetlink: %s",
+		       strerror(-ret));
 	if ((ret = nft_open(&d.nft)) < 0)
 		fatalx("nftables: %s", strerror(-ret));
 	/* Bind the queue before the table sends packets to it. */

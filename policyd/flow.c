@@ -234,7 +234,6 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 	struct hnode *n;
 	struct flow *f;
 	uint64_t h;
-	int ret;
 
 	h = flow_tuple(pkt, &t);
 	n = htab_find(&fl->h, h);
@@ -257,14 +256,22 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 	/* Past the handshake the accepted socket replaces the listener. */
 	if (f->provisional && !(pkt->tcpflags & TH_SYN))
 		f->checked = now - FLOW_RECHECK;
-	if (has_ports(t.proto) && now - f->checked >= FLOW_RECHECK) {
-		f->checked = now;
-		ret = diag_lookup(fl, f);
-		f->has_sock = ret == 0;
-		if (ret < 0 && ret != -ENOENT)
-			log_debug("sock_diag: %s", strerror(-ret));
-	}
+	if (now - f->checked >= FLOW_RECHECK)
+		flow_recheck(fl, f, now);
 	return f;
+}
+
+void flow_recheck(struct flows *fl, struct flow *f, uint64_t now)
+{
+	int ret;
+
+	if (!has_ports(f->key.proto))
+		return;
+	f->checked = now;
+	ret = diag_lookup(fl, f);
+	f->has_sock = ret == 0;
+	if (ret < 0 && ret != -ENOENT)
+		log_debug("sock_diag: %s", strerror(-ret));
 }
 
 bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now)

@@ -48,6 +48,9 @@ void flows_close(struct flows *f);
  * now: CLOCK_MONOTONIC ns. */
 struct flow *flows_get(struct flows *f, const struct rules_pkt *pkt,
 		       uint64_t now);
+/* Ask sock_diag again now: the socket the flow named is gone, and another
+ * may hold its 5-tuple. */
+void flow_recheck(struct flows *f, struct flow *fl, uint64_t now);
 /* True if v is worth a text line for f: another decision than the last one
  * told, or the same one FLOW_RETELL later. Records it. */
 bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now);

@@ -78,6 +78,16 @@ struct hnode *htab_find(const struct htab *h, uint64_t key)
 	return NULL;
 }
 
+struct hnode *htab_find_next(const struct hnode *n)
+{
+	struct hnode *m;
+
+	for (m = n->next; m; m = m->next)
+		if (m->key == n->key)
+			return m;
+	return NULL;
+}
+
 void htab_remove(struct htab *h, struct hnode *n)
 {
 	struct hnode **p;

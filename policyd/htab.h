@@ -28,6 +28,8 @@ void htab_free(struct htab *h);
 /* Inserts even if the key exists; htab_find then returns the newest. */
 void htab_insert(struct htab *h, struct hnode *n);
 struct hnode *htab_find(const struct htab *h, uint64_t key);
+/* The next older entry with n's key, or NULL. */
+struct hnode *htab_find_next(const struct hnode *n);
 void htab_remove(struct htab *h, struct hnode *n);
 
 #endif /* HONE_HTAB_H */

@@ -181,6 +181,11 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 	return conntab_set(s->conns, cookie, owner, uid, inode);
 }
 
+void sensor_conn_gone(struct sensor *s, uint64_t cookie)
+{
+	conntab_close(s->conns, cookie, sensor_now());
+}
+
 struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)
 {
 	uint64_t cookie;

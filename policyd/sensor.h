@@ -82,6 +82,9 @@ const struct proc *sensor_proc(struct sensor *s, pid_t pid);
  * hone.ko has already told the owner. NULL when no owner is known. */
 struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 			 uint64_t inode);
+/* sock_diag says the socket is destroyed (the netlink sensor has no close
+ * event of its own). */
+void sensor_conn_gone(struct sensor *s, uint64_t cookie);
 /* hone.ko only: the socket of an outbound packet, by the 5-tuple of a
  * packet the module saw leave (read by the last drain); for when
  * sock_diag no longer knows it. NULL for the netlink sensor or when none

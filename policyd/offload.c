@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Offloaded flows by socket cookie, the sock_diag destroy groups that say
+ * when a socket is gone, and the ctnetlink deletes that end its flows'
+ * verdicts. Both sockets are non-blocking: nothing here waits on the
+ * verdict path. Deletes are not acknowledged; errors the kernel sends back
+ * are read (and counted) at the next drain.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/sock_diag.h>
+
+#include "flow.h"
+#include "htab.h"
+#include "nlsock.h"
+#include "offload.h"
+
+/* As many as a default conntrack table holds. */
+#define OFFLOAD_MAX	(1U << 18)
+
+struct off {
+	struct hnode node;	/* by socket cookie; several per cookie */
+	struct rules_pkt key;	/* the 5-tuple */
+};
+
+struct offloads {
+	struct mnl_socket *ct;		/* ctnetlink */
+	struct mnl_socket *gone;	/* sock_diag destroy groups */
+	uint32_t ct_portid, seq;
+	struct htab h;
+	struct offload_stats st;
+};
+
+static struct off *first(const struct offloads *o, uint64_t cookie)
+{
+	struct hnode *n = htab_find(&o->h, cookie);
+
+	return n ? htab_entry(n, struct off, node) : NULL;
+}
+
+static struct off *next(const struct off *f)
+{
+	struct hnode *n = htab_find_next(&f->node);
+
+	return n ? htab_entry(n, struct off, node) : NULL;
+}
+
+int offload_add(struct offloads *o, uint64_t cookie,
+		const struct rules_pkt *pkt)
+{
+	struct rules_pkt t;
+	struct off *f;
+
+	flow_tuple(pkt, &t);
+	for (f = first(o, cookie); f; f = next(f))
+		if (!memcmp(&f->key, &t, sizeof(t)))
+			return 0;
+	if (o->h.n >= OFFLOAD_MAX) {
+		o->st.full++;
+		return -ENOSPC;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->key = t;
+	f->node.key = cookie;
+	htab_insert(&o->h, &f->node);
+	return 0;
+}
+
+static void put_addr(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
+		     uint8_t family, const uint8_t *addr)
+{
+	if (family == AF_INET)
+		mnl_attr_put(nlh, v4, 4, addr);
+	else
+		mnl_attr_put(nlh, v6, 16, addr);
+}
+
+/* Delete the conntrack entry of t: looked up by either direction's tuple,
+ * so local -> remote finds it whoever opened the connection. */
+static void ct_delete(struct offloads *o, const struct rules_pkt *t)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *tuple, *nest;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++o->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = t->family;
+	nfg->version = NFNETLINK_V0;
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	put_addr(nlh, CTA_IP_V4_SRC, CTA_IP_V6_SRC, t->family, t->local);
+	put_addr(nlh, CTA_IP_V4_DST, CTA_IP_V6_DST, t->family, t->remote);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->lport));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->rport));
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, tuple);
+	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0)
+		o->st.errors++;
+	else
+		o->st.ended++;
+}
+
+void offload_end(struct offloads *o, uint64_t cookie)
+{
+	struct off *f;
+
+	while ((f = first(o, cookie))) {
+		ct_delete(o, &f->key);
+		htab_remove(&o->h, &f->node);
+		free(f);
+	}
+}
+
+/* What the kernel said of earlier deletes: only refusals are errors (the
+ * entry may have expired on its own). */
+static void read_ct_errors(struct offloads *o)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct nlmsgerr *err;
+	struct nlmsghdr *nlh;
+	ssize_t got;
+	int len;
+
+	while ((got = recv(mnl_socket_get_fd(o->ct), buf, sizeof(buf),
+			   MSG_DONTWAIT)) > 0) {
+		len = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_pid != o->ct_portid ||
+			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+				continue;
+			err = mnl_nlmsg_get_payload(nlh);
+			if (err->error && err->error != -ENOENT)
+				o->st.errors++;
+		}
+	}
+}
+
+int offloads_drain(struct offloads *o,
+		   void (*gone)(void *ctx, uint64_t cookie), void *ctx)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct inet_diag_msg *m;
+	struct nlmsghdr *nlh;
+	uint64_t cookie;
+	int len, n = 0;
+	ssize_t got;
+
+	read_ct_errors(o);
+	for (;;) {
+		got = recv(mnl_socket_get_fd(o->gone), buf, sizeof(buf),
+			   MSG_DONTWAIT);
+		if (got < 0 && errno == EINTR)
+			continue;
+		/* ENOBUFS: notices were lost. The flows stay offloaded until
+		 * their conntrack entries expire; nothing else is known. */
+		if (got < 0 && errno == ENOBUFS) {
+			o->st.errors++;
+			continue;
+		}
+		if (got <= 0)
+			break;
+		len = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			/* Only the kernel broadcasts to these groups. */
+			if (nlh->nlmsg_pid != 0 ||
+			    nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+				continue;
+			m = mnl_nlmsg_get_payload(nlh);
+			cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+				 m->id.idiag_cookie[0];
+			offload_end(o, cookie);
+			gone(ctx, cookie);
+			n++;
+		}
+	}
+	return n;
+}
+
+int offloads_fd(const struct offloads *o)
+{
+	return mnl_socket_get_fd(o->gone);
+}
+
+void offloads_stats(const struct offloads *o, struct offload_stats *st)
+{
+	*st = o->st;
+	st->flows = o->h.n;
+}
+
+static int open_gone(struct mnl_socket **out)
+{
+	static const unsigned groups = 1U << (SKNLGRP_INET_TCP_DESTROY - 1) |
+		1U << (SKNLGRP_INET_UDP_DESTROY - 1) |
+		1U << (SKNLGRP_INET6_TCP_DESTROY - 1) |
+		1U << (SKNLGRP_INET6_UDP_DESTROY - 1);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_SOCK_DIAG,
+						 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		mnl_socket_close(nl);
+		return ret;
+	}
+	*out = nl;
+	return 0;
+}
+
+int offloads_open(struct offloads **out)
+{
+	struct offloads *o;
+	int ret;
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	ret = htab_init(&o->h, 1024);
+	if (ret)
+		goto err_free;
+	ret = nlsock_open(NETLINK_NETFILTER, &o->ct);
+	if (ret)
+		goto err_htab;
+	o->ct_portid = mnl_socket_get_portid(o->ct);
+	ret = open_gone(&o->gone);
+	if (ret)
+		goto err_ct;
+	*out = o;
+	return 0;
+
+err_ct:
+	mnl_socket_close(o->ct);
+err_htab:
+	htab_free(&o->h);
+err_free:
+	free(o);
+	return ret;
+}
+
+void offloads_close(struct offloads *o)
+{
+	struct hnode *n;
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i <= o->h.mask; i++) {
+		while ((n = o->h.b[i])) {
+			htab_remove(&o->h, n);
+			free(htab_entry(n, struct off, node));
+		}
+	}
+	htab_free(&o->h);
+	mnl_socket_close(o->gone);
+	mnl_socket_close(o->ct);
+	free(o);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A connection-wide verdict lives in the conntrack mark (nft.h), and it
+ * lasts only as long as the socket it was given for: honefw remembers the
+ * flows it offloaded per socket cookie, and when sock_diag reports that
+ * socket destroyed, deletes their conntrack entries (ctnetlink). The next
+ * packet on that 5-tuple, from whatever socket, is queued and judged.
+ */
+#ifndef HONE_OFFLOAD_H
+#define HONE_OFFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+struct offloads;
+
+struct offload_stats {
+	uint64_t flows;		/* offloaded flows remembered now */
+	uint64_t ended;		/* conntrack entries deleted */
+	uint64_t full;		/* verdicts kept per packet: table full */
+	uint64_t errors;	/* deletes the kernel refused (not ENOENT) */
+};
+
+/* In the network namespace whose sockets and conntrack table are judged. */
+int offloads_open(struct offloads **out);
+void offloads_close(struct offloads *o);
+/* Readable when sockets were destroyed: then call offloads_drain(). */
+int offloads_fd(const struct offloads *o);
+/* pkt's flow gets a connection-wide verdict for the socket cookie. 0, or
+ * -ENOSPC/-ENOMEM: then the verdict must stay per packet. */
+int offload_add(struct offloads *o, uint64_t cookie,
+		const struct rules_pkt *pkt);
+/* The socket is gone: delete its flows' conntrack entries. */
+void offload_end(struct offloads *o, uint64_t cookie);
+/* Read every pending destroy notice without blocking, end those sockets'
+ * offloads and tell gone(ctx, cookie). Returns how many sockets, or a
+ * negative errno. */
+int offloads_drain(struct offloads *o,
+		   void (*gone)(void *ctx, uint64_t cookie), void *ctx);
+void offloads_stats(const struct offloads *o, struct offload_stats *st);
+
+#endif /* HONE_OFFLOAD_H */
