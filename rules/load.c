@@ -65,6 +65,23 @@ static bool owner_ok(struct load *ld, const char *name, const struct stat *st)
 	return true;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	}
+	return "of another type";
+}
+
 static int load_file(struct load *ld, const char *name, bool main_file,
 		     unsigned flags)
 {
@@ -75,14 +92,24 @@ static int load_file(struct load *ld, const char *name, bool main_file,
 	size_t len = 0;
 	int fd, ret = 0;
 
-	fd = open(name, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO opens at once, where it would wait for a
+	 * writer, and is refused below instead of blocking the daemon. */
+	fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
 		return 0;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
-		load_say(ld, name, 0, false, "expected a regular file of at most "
-			 "16 MiB");
+	if (fstat(fd, &st) < 0) {
+		load_say(ld, name, 0, false, "cannot stat: %s", strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		load_say(ld, name, 0, false, "refused: not a regular file (%s), "
+			 "expected a regular file", file_kind(st.st_mode));
+		goto out_close;
+	}
+	if (st.st_size > FILE_MAX) {
+		load_say(ld, name, 0, false, "expected a file of at most 16 MiB");
 		goto out_close;
 	}
 	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, name, &st))

@@ -363,16 +363,6 @@ Test(rules, first_match_in_file_order)
 	rules_free(rs);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
-	cr_assert_eq(chmod(path, 0644), 0);
-}
-
 Test(rules, files_then_rules_d_in_lexical_order)
 {
 	char dir[] = "/tmp/hone-rules-XXXXXX", path[256], sub[256];
@@ -433,8 +423,7 @@ Test(rules, files_then_rules_d_in_lexical_order)
 	cr_assert_eq(rules_load(path, 0, diag_report, &d, &rs), -EINVAL);
 	cr_assert(strstr(d.text, "30-c.ini:0: cannot open: No such file"), "%s", d.text);
 	cr_assert_eq(unlink(sub), 0);
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	cr_assert_eq(system(path), 0);
+	remove_tree(dir);
 }
 
 Test(rules, many_sections_bounded)
