@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading a rule set: rules.ini and then rules.d/ *.ini in lexical order,
- * each refused unless root owns it and only root may write it; checks
- * across files; diagnostics; the rule set's accessors. */
+ * each refused unless it is a regular file that root owns and only root
+ * may write, in directories only root may change; checks across files;
+ * diagnostics; the rule set's accessors. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,88 @@ static bool owner_ok(struct load *ld, const char *name, const struct stat *st)
 	return true;
 }
 
+/* And whoever may rename entries of a directory above them may swap in
+ * rules of their own: each directory from / down must be root's and
+ * writable by root only. A root-owned directory with the sticky bit (/tmp)
+ * will do, since there nobody but root may rename or unlink root's
+ * entries. dir is the first len bytes of path, "/" when len is 0. */
+static bool dir_ok(struct load *ld, const char *name, const char *path,
+		   size_t len, const struct stat *st)
+{
+	int n = len ? (int)len : 1;
+
+	if (st->st_uid != 0) {
+		load_say(ld, name, 0, false, "refused: directory %.*s is owned by uid "
+			 "%u (mode %04o), expected root", n, path,
+			 (unsigned)st->st_uid, st->st_mode & 07777);
+		return false;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+		load_say(ld, name, 0, false, "refused: directory %.*s is writable by "
+			 "group or others (mode %04o), expected chmod go-w or the "
+			 "sticky bit", n, path, st->st_mode & 07777);
+		return false;
+	}
+	return true;
+}
+
+/* From dfd, which it closes, to the component at comp (up to '/' or the
+ * end). O_NOFOLLOW: the walk goes where realpath() said or nowhere. */
+static int step(int dfd, char *comp, int flags)
+{
+	char *slash = strchr(comp, '/');
+	int fd, err;
+
+	if (slash)
+		*slash = '\0';
+	fd = openat(dfd, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+	err = errno;
+	if (slash)
+		*slash = '/';
+	close(dfd);
+	errno = err;
+	return fd;
+}
+
+/* Opens name with flags, going down from / one component of its realpath
+ * at a time, and with check every directory on the way: the directories
+ * checked are the ones passed through, and one swapped for a symlink
+ * since realpath() fails the open. Returns the fd, or -1 once said. */
+static int open_strict(struct load *ld, const char *name, int flags,
+		       bool check)
+{
+	char *real, *comp, *slash;
+	struct stat st;
+	int fd = -1, dfd;
+
+	real = realpath(name, NULL);
+	if (!real) {
+		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (comp = real + 1; dfd >= 0; comp = slash + 1) {
+		if (fstat(dfd, &st) < 0)
+			break;
+		if (check && !dir_ok(ld, name, real, comp - 1 - real, &st))
+			goto out_close;
+		slash = strchr(comp, '/');
+		if (!slash) {
+			fd = step(dfd, comp, flags);
+			dfd = -1;
+			break;
+		}
+		dfd = step(dfd, comp, O_PATH | O_DIRECTORY);
+	}
+	if (fd < 0)
+		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+out_close:
+	if (dfd >= 0)
+		close(dfd);
+	free(real);
+	return fd;
+}
+
 static const char *file_kind(mode_t mode)
 {
 	switch (mode & S_IFMT) {
@@ -94,11 +177,10 @@ static int load_file(struct load *ld, const char *name, bool main_file,
 
 	/* O_NONBLOCK: a FIFO opens at once, where it would wait for a
 	 * writer, and is refused below instead of blocking the daemon. */
-	fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+	fd = open_strict(ld, name, O_RDONLY | O_NONBLOCK,
+			 !(flags & RULES_LOAD_NO_OWNER_CHECK));
+	if (fd < 0)
 		return 0;
-	}
 	if (fstat(fd, &st) < 0) {
 		load_say(ld, name, 0, false, "cannot stat: %s", strerror(errno));
 		goto out_close;
@@ -151,20 +233,29 @@ static int lexical(const struct dirent **a, const struct dirent **b)
 
 static int load_dir(struct load *ld, const char *dir, unsigned flags)
 {
+	bool check = !(flags & RULES_LOAD_NO_OWNER_CHECK);
 	struct dirent **ents;
 	struct stat st;
 	char path[4096];
-	int i, n, ret = 0;
+	int fd, i, n, ret = 0;
 
 	if (stat(dir, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, dir, &st))
+	fd = open_strict(ld, dir, O_RDONLY | O_DIRECTORY, check);
+	if (fd < 0)
 		return 0;
-	n = scandir(dir, &ents, ini_filter, lexical);
+	if (fstat(fd, &st) < 0) {
+		load_say(ld, dir, 0, false, "cannot stat: %s", strerror(errno));
+		goto out_close;
+	}
+	/* no sticky bit here: whoever may add a file adds rules */
+	if (check && !owner_ok(ld, dir, &st))
+		goto out_close;
+	n = scandirat(fd, ".", &ents, ini_filter, lexical);
 	if (n < 0) {
 		load_say(ld, dir, 0, false, "cannot read the directory: %s",
 			 strerror(errno));
-		return 0;
+		goto out_close;
 	}
 	for (i = 0; i < n; i++) {
 		if (!ret && snprintf(path, sizeof(path), "%s/%s", dir,
@@ -175,6 +266,8 @@ static int load_dir(struct load *ld, const char *dir, unsigned flags)
 		free(ents[i]);
 	}
 	free(ents);
+out_close:
+	close(fd);
 	return ret;
 }
 
