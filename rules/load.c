@@ -334,7 +334,7 @@ static int load_finish(struct load *ld, struct rules **out)
 		check_reachable(ld);
 	if (!ret && ld->errors)
 		ret = -EINVAL;
-	if (!ret && !ld->unknown_set)
+	if (!ret && !ld->global_line[G_UNKNOWN])
 		rs->g.unknown = rs->g.def;
 	for (i = 0; !ret && i < rs->n; i++) {
 		rs->rule[i]->idx = i;

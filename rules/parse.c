@@ -206,9 +206,8 @@ static int on_key(void *user, const char *section, const char *key,
 	if (p->skip)
 		return 1;
 	if (p->in_global) {
-		ret = key_global(&p->ld->rs->g, key, val, &why);
-		if (!ret && !strcmp(key, "unknown"))
-			p->ld->unknown_set = true;
+		ret = key_global(&p->ld->rs->g, p->ld->global_line, key, val,
+				 p->line, &why);
 	} else if (p->cur) {
 		ret = key_rule(p->cur, key, val, p->line, &why);
 	} else {

@@ -107,13 +107,16 @@ struct rules {
 	struct index index;
 };
 
+enum global_key { G_DEFAULT, G_UNKNOWN, G_FAILMODE, G_QUEUE, G_LOG, G__COUNT };
+
 /* One load: where diagnostics go, what the files have said so far. */
 struct load {
 	struct rules *rs;
 	rules_report_fn report;
 	void *ctx;
 	unsigned errors;
-	bool global_seen, unknown_set;
+	bool global_seen;
+	unsigned global_line[G__COUNT];	/* 0: the key was not given */
 };
 
 /* load.c */
@@ -142,8 +145,8 @@ bool value_is_glob(const char *s);
 /* key.c: one key of a rule or of [global]. */
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	     const char **why);
-int key_global(struct rules_global *g, const char *key, const char *val,
-	       const char **why);
+int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
+	       const char *key, const char *val, unsigned line, const char **why);
 int rule_finish(struct rule *r, enum rule_key *blame, const char **why);
 void rule_free(struct rule *r);
 

@@ -44,6 +44,16 @@ static const struct bad {
 	{ "[global]\nqueue = 65536\n", 2, "expected a queue number 0-65535" },
 	{ "[global]\nqueue = -1\n", 2, "expected a queue number" },
 	{ "[global]\nlog = true\n", 2, "expected yes or no" },
+	/* a key twice is an error, not the last one winning */
+	{ "[global]\ndefault = drop\nqueue = 1\ndefault = accept\n", 4,
+	  "t.ini:4: 'default' given twice: expected each key at most once in [global]" },
+	{ "[global]\nunknown = drop\nunknown = drop\n", 3, "t.ini:3: 'unknown' given twice" },
+	{ "[global]\nlog = no\nfailmode = open\nqueue = 2\nlog = yes\n", 5,
+	  "t.ini:5: 'log' given twice" },
+	{ "[global]\nqueue = 1\nqueue = 1\n", 3, "t.ini:3: 'queue' given twice" },
+	{ "[global]\nfailmode = open\nfailmode = closed\n", 3, "'failmode' given twice" },
+	{ OK "exe = /usr/bin/wget\n", 4, "t.ini:4: 'exe' given twice: expected each key "
+	  "at most once in a rule (write a list instead)" },
 	/* who */
 	{ "[a]\nexe = curl\naction = drop\n", 2, "expected an absolute path or glob" },
 	{ "[a]\nexe =\naction = drop\n", 2, "expected at least one value" },
