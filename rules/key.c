@@ -393,6 +393,12 @@ static int global_unknown(struct rules_global *g, const char *val,
 	return verdict_of(val, &g->unknown, why);
 }
 
+static int global_kernel(struct rules_global *g, const char *val,
+			 const char **why)
+{
+	return verdict_of(val, &g->kernel, why);
+}
+
 static int global_failmode(struct rules_global *g, const char *val,
 			   const char **why)
 {
@@ -430,6 +436,7 @@ static const struct {
 } globals[G__COUNT] = {
 	[G_DEFAULT] = { "default", global_default },
 	[G_UNKNOWN] = { "unknown", global_unknown },
+	[G_KERNEL] = { "kernel", global_kernel },
 	[G_FAILMODE] = { "failmode", global_failmode },
 	[G_QUEUE] = { "queue", global_queue },
 	[G_LOG] = { "log", global_log },
@@ -445,7 +452,7 @@ int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
 			break;
 	if (i == G__COUNT) {
 		*why = "unknown key in [global]: expected default, unknown, "
-		       "failmode, queue or log";
+		       "kernel, failmode, queue or log";
 		return -ENOENT;
 	}
 	/* the last one winning would hide the first from whoever reads it */

@@ -323,6 +323,26 @@ static void check_reachable(struct load *ld)
 	}
 }
 
+/* The defaults: unknown is default's, kernel is unknown's, so that a file
+ * written before either existed means what it meant. And what an
+ * allowlist most likely did not mean. */
+static void check_global(struct load *ld)
+{
+	struct rules_global *g = &ld->rs->g;
+
+	if (!ld->global_line[G_UNKNOWN])
+		g->unknown = g->def;
+	if (!ld->global_line[G_KERNEL])
+		g->kernel = g->unknown;
+	if (g->def == RULES_DROP && ld->global_line[G_UNKNOWN] &&
+	    g->unknown == RULES_ACCEPT)
+		load_say(ld, ld->global_file, ld->global_line[G_UNKNOWN], true,
+			 "unknown = accept lets through every packet whose process "
+			 "is not known, e.g. of a process that exits right after "
+			 "sending: an allowlist is open to them (kernel = accept "
+			 "passes the kernel's own packets)");
+}
+
 static int load_finish(struct load *ld, struct rules **out)
 {
 	struct rules *rs = ld->rs;
@@ -334,8 +354,7 @@ static int load_finish(struct load *ld, struct rules **out)
 		check_reachable(ld);
 	if (!ret && ld->errors)
 		ret = -EINVAL;
-	if (!ret && !ld->global_line[G_UNKNOWN])
-		rs->g.unknown = rs->g.def;
+	check_global(ld);
 	for (i = 0; !ret && i < rs->n; i++) {
 		rs->rule[i]->idx = i;
 		if (rs->rule[i]->log < 0)

@@ -111,6 +111,8 @@ static int section_open(struct parser *p, const char *s)
 				 "expected [global] only once");
 		else
 			p->in_global = true;
+		if (p->in_global)
+			p->ld->global_file = p->file;
 		p->skip = !p->in_global;
 		p->ld->global_seen = true;
 		return 0;

@@ -107,7 +107,9 @@ struct rules {
 	struct index index;
 };
 
-enum global_key { G_DEFAULT, G_UNKNOWN, G_FAILMODE, G_QUEUE, G_LOG, G__COUNT };
+enum global_key {
+	G_DEFAULT, G_UNKNOWN, G_KERNEL, G_FAILMODE, G_QUEUE, G_LOG, G__COUNT
+};
 
 /* One load: where diagnostics go, what the files have said so far. */
 struct load {
@@ -116,6 +118,7 @@ struct load {
 	void *ctx;
 	unsigned errors;
 	bool global_seen;
+	const char *global_file;	/* where [global] is */
 	unsigned global_line[G__COUNT];	/* 0: the key was not given */
 };
 

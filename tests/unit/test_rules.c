@@ -48,6 +48,7 @@ Test(rules, global_defaults)
 
 	cr_assert_eq(g->def, RULES_ACCEPT);
 	cr_assert_eq(g->unknown, RULES_ACCEPT);
+	cr_assert_eq(g->kernel, RULES_ACCEPT);
 	cr_assert_eq(g->failmode, RULES_FAIL_OPEN);
 	cr_assert_eq(g->queue, 0);
 	cr_assert_not(g->log);
@@ -336,6 +337,78 @@ Test(rules, unknown_packets)
 	cr_assert_str_eq(decide(rs, &tcp, &other, &v), "-");
 	cr_assert_eq(v.action, RULES_ACCEPT, "a known process gets default");
 	rules_free(rs);
+}
+
+/* Each of the three fallbacks, told apart by giving them different verdicts
+ * in turn: default for a known process, unknown for a socket whose process
+ * is not known, kernel for a packet with no socket at all. */
+Test(rules, kernel_packets)
+{
+	static const struct {
+		const char *text;
+		enum rules_action def, unknown, kernel;
+	} c[] = {
+		{ "[global]\ndefault = accept\nunknown = drop\nkernel = accept\n",
+		  RULES_ACCEPT, RULES_DROP, RULES_ACCEPT },
+		{ "[global]\nkernel = drop\ndefault = drop\nunknown = accept\n",
+		  RULES_DROP, RULES_ACCEPT, RULES_DROP },
+		{ "[global]\nkernel = drop\n", RULES_ACCEPT, RULES_ACCEPT, RULES_DROP },
+	};
+	struct rules_pkt p = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_IN);
+	struct rules_pkt icmp = pkt_of("10.0.0.1", IPPROTO_ICMP, 0, RULES_DIR_IN);
+	struct rules_verdict v;
+	struct rules *rs;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		rs = must_load(c[i].text);
+		cr_assert_eq(rules_global(rs)->kernel, c[i].kernel, "case %zu", i);
+		p.nosock = false;
+		cr_assert_null(rules_match(rs, &p, &curl, &v));
+		cr_assert_eq(v.action, c[i].def, "case %zu: default", i);
+		cr_assert_null(rules_match(rs, &p, NULL, &v));
+		cr_assert_eq(v.action, c[i].unknown, "case %zu: unknown", i);
+		p.nosock = true;
+		cr_assert_null(rules_match(rs, &p, NULL, &v));
+		cr_assert_eq(v.action, c[i].kernel, "case %zu: kernel", i);
+		rules_free(rs);
+	}
+	/* rules without who-keys come first, as for unknown */
+	rs = must_load("[global]\nkernel = drop\n[icmp]\nproto = icmp\naction = accept\n");
+	icmp.nosock = true;
+	cr_assert_str_eq(decide(rs, &icmp, NULL, &v), "icmp");
+	cr_assert_eq(v.action, RULES_ACCEPT);
+	rules_free(rs);
+}
+
+/* kernel is unknown's, which is default's: files written before either
+ * existed keep their meaning. */
+Test(rules, kernel_defaults_to_unknown)
+{
+	static const struct {
+		const char *text;
+		enum rules_action unknown, kernel;
+	} c[] = {
+		{ "# nothing\n", RULES_ACCEPT, RULES_ACCEPT },
+		{ "[global]\ndefault = drop\n", RULES_DROP, RULES_DROP },
+		{ "[global]\nunknown = drop\n", RULES_DROP, RULES_DROP },
+		{ "[global]\ndefault = drop\nunknown = accept\n", RULES_ACCEPT, RULES_ACCEPT },
+		{ "[global]\ndefault = accept\nunknown = drop\n", RULES_DROP, RULES_DROP },
+	};
+	struct rules_pkt p = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_IN);
+	struct rules_verdict v;
+	struct rules *rs;
+	size_t i;
+
+	p.nosock = true;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		rs = must_load(c[i].text);
+		cr_assert_eq(rules_global(rs)->unknown, c[i].unknown, "case %zu", i);
+		cr_assert_eq(rules_global(rs)->kernel, c[i].kernel, "case %zu", i);
+		rules_match(rs, &p, NULL, &v);
+		cr_assert_eq(v.action, c[i].kernel, "case %zu", i);
+		rules_free(rs);
+	}
 }
 
 Test(rules, first_match_in_file_order)
