@@ -82,7 +82,7 @@ static int key_pedigree(struct rule *r, const char *val, const char **why)
 		     end[-1] == '\t'); end--)
 			;
 		*end = '\0';
-		*why = "a chain like /usr/bin/curl < /bin/bash < ** < /usr/sbin/sshd "
+		*why = "a chain like /usr/bin/curl < /usr/bin/bash < ** < /usr/sbin/sshd "
 		       "(paths or globs, * for one process, ** for any number)";
 		if (!*tok || strpbrk(tok, " \t,"))
 			return -EINVAL;
@@ -101,7 +101,7 @@ static int key_pedigree(struct rule *r, const char *val, const char **why)
 	}
 	if (!r->pedigree.n || val[strlen(val) - 1] == '<' || val[0] == '<' ||
 	    strstr(val, "<<")) {
-		*why = "a chain like /usr/bin/curl < /bin/bash < ** < /usr/sbin/sshd";
+		*why = "a chain like /usr/bin/curl < /usr/bin/bash < ** < /usr/sbin/sshd";
 		return -EINVAL;
 	}
 	return 0;
