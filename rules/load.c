@@ -415,6 +415,8 @@ int rules_load(const char *path, unsigned flags, rules_report_fn report,
 		ret = load_file(&ld, path, true, flags);
 	if (!ret)
 		ret = load_dir(&ld, dir, flags);
+	if (!ret)
+		ret = paths_resolve(&ld);
 	if (ret) {
 		rules_free(ld.rs);
 		return ret;

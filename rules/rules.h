@@ -96,10 +96,13 @@ typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 
 /* Load path and then <dir of path>/rules.d/ *.ini. On any error nothing is
  * returned: a negative errno (-EINVAL for bad content), every error given
- * to report. */
+ * to report. Paths of exe, parent, ancestor and pedigree are resolved as
+ * the kernel reports them (/bin/sh: /usr/bin/dash), each change or
+ * missing path a warning. */
 int rules_load(const char *path, unsigned flags, rules_report_fn report,
 	       void *ctx, struct rules **out);
-/* Parse one in-memory file, named name in diagnostics (tests, fuzzing). */
+/* Parse one in-memory file, named name in diagnostics (tests, fuzzing).
+ * Its paths are taken as written: it need not be this host's. */
 int rules_load_buffer(const char *name, const char *buf, size_t len,
 		      rules_report_fn report, void *ctx, struct rules **out);
 void rules_free(struct rules *rs);

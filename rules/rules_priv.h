@@ -8,6 +8,7 @@
 #define RULES_MAX_ERRORS	50	/* then one "too many errors" */
 #define RULES_PEDIGREE_MAX	16	/* elements of one pedigree chain */
 #define RULES_DEPTH_MAX		64	/* ancestors looked at, against loops */
+#define GLOB_CHARS		"*?[\\"	/* what makes a path a glob */
 
 struct range {
 	uint64_t lo, hi;
@@ -144,6 +145,9 @@ int value_sha256(const char *tok, void *out, const char **why);
 int value_user(const char *tok, void *out, const char **why);
 int value_group(const char *tok, void *out, const char **why);
 bool value_is_glob(const char *s);
+
+/* path.c */
+int paths_resolve(struct load *ld);
 
 /* key.c: one key of a rule or of [global]. */
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,

@@ -448,7 +448,7 @@ Test(rules, files_then_rules_d_in_lexical_order)
 	snprintf(path, sizeof(path), "%s/rules.ini", dir);
 	snprintf(sub, sizeof(sub), "%s/rules.d", dir);
 	cr_assert_eq(mkdir(sub, 0755), 0);
-	write_file(path, "[global]\ndefault = drop\n[main]\nexe = /bin/bash\naction = accept\n");
+	write_file(path, "[global]\ndefault = drop\n[main]\nexe = /usr/sbin/sshd\naction = accept\n");
 	snprintf(sub, sizeof(sub), "%s/rules.d/20-b.ini", dir);
 	write_file(sub, "[b]\nexe = /usr/bin/curl\naction = reject\n");
 	snprintf(sub, sizeof(sub), "%s/rules.d/10-a.ini", dir);
@@ -460,7 +460,7 @@ Test(rules, files_then_rules_d_in_lexical_order)
 	cr_assert_eq(rules_count(rs), 3);
 	cr_assert_str_eq(decide(rs, &p, &curl, &v), "a", "10-a.ini before 20-b.ini");
 	cr_assert_str_eq(rule_file(v.rule), sub);
-	cr_assert_str_eq(decide(rs, &p, &bash, &v), "main");
+	cr_assert_str_eq(decide(rs, &p, &sshd, &v), "main");
 	rules_free(rs);
 
 	/* a name twice across files, and [global] in rules.d */

@@ -144,3 +144,98 @@ Test(rules_load, rules_d_only_roots)
 	cr_assert_str_eq(d.text, want);
 	remove_tree(dir);
 }
+
+/* Skips unless the host has merged /usr, as Debian 12 has. */
+static void need_merged_usr(void)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat("/bin", &st) < 0 || !S_ISLNK(st.st_mode))
+		cr_skip_test("/bin is not a symlink here: no merged /usr to resolve");
+	real = realpath("/bin/bash", NULL);
+	if (!real || strcmp(real, "/usr/bin/bash")) {
+		free(real);
+		cr_skip_test("/bin/bash is not /usr/bin/bash here");
+	}
+	free(real);
+}
+
+Test(rules_load, bin_paths_resolved_to_usr)
+{
+	char dir[64], path[256], want[2048], *sh;
+	struct rules_proc p = { .exe = "/usr/bin/bash" }, lit = { .exe = "/bin/bash" };
+	struct rules_pkt pkt = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_OUT);
+	struct rules_verdict v;
+	struct rules *rs;
+	struct diag d;
+
+	need_merged_usr();
+	/* /bin/sh is a symlink to dash on Debian: what the kernel reports */
+	sh = realpath("/bin/sh", NULL);
+	cr_assert_not_null(sh);
+	cr_assert_eq(strncmp(sh, "/usr/bin/", 9), 0, "%s", sh);
+	tmp_dir(dir);
+	write_file(in_dir(path, dir, "rules.ini"),
+		   "[bash]\nexe = /bin/bash\naction = accept\n"
+		   "[tools]\nparent = /bin/*\naction = drop\n"
+		   "[sh]\npedigree = /bin/sh < ** < * < /usr/bin/bash\naction = reject\n"
+		   "[anc]\nancestor = /bin/../bin/bash /usr/bin/bash\naction = drop\n");
+	rs = load_path(path, 0, &d);
+	cr_assert_not_null(rs, "warnings do not refuse: %s", d.text);
+	snprintf(want, sizeof(want),
+		 "%1$s:2: warning: /bin/bash resolved to /usr/bin/bash\n"
+		 "%1$s:5: warning: /bin/* resolved to /usr/bin/*\n"
+		 "%1$s:8: warning: /bin/sh resolved to %2$s\n"
+		 "%1$s:11: warning: /bin/../bin/bash resolved to /usr/bin/bash\n",
+		 path, sh);
+	cr_assert_str_eq(d.text, want);
+	cr_assert_str_eq(decide(rs, &pkt, &p, &v), "bash");
+	cr_assert_str_eq(decide(rs, &pkt, &lit, &v), "-", "/bin/bash is no more");
+	p = (struct rules_proc){ .exe = "/usr/bin/env",
+				 .parent = &(struct rules_proc){ .exe = "/usr/bin/x" } };
+	cr_assert_str_eq(decide(rs, &pkt, &p, &v), "tools");
+	p = (struct rules_proc){ .exe = sh, .parent = &(struct rules_proc){
+		.exe = "/opt/y", .parent = &(struct rules_proc){
+			.exe = "/usr/bin/bash" } } };
+	cr_assert_str_eq(decide(rs, &pkt, &p, &v), "sh");
+	rules_free(rs);
+
+	/* from memory: as written, this need not be the host's */
+	rs = load_text("[bash]\nexe = /bin/bash\naction = accept\n", &d);
+	cr_assert_str_eq(d.text, "");
+	cr_assert_str_eq(decide(rs, &pkt, &lit, &v), "bash");
+	rules_free(rs);
+	free(sh);
+	remove_tree(dir);
+}
+
+Test(rules_load, missing_paths_warn_and_stay)
+{
+	char dir[64], path[256], here[256], text[1024], want[2048];
+	struct rules_proc p = { .exe = "/opt/hone-no-such/x" };
+	struct rules_pkt pkt = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_OUT);
+	struct rules_verdict v;
+	struct rules *rs;
+	struct diag d;
+
+	tmp_dir(dir);
+	/* a path that is its own realpath: nothing to say */
+	write_file(in_dir(here, dir, "tool"), "");
+	snprintf(text, sizeof(text),
+		 "[here]\nexe = %s %s/*\naction = accept\n"
+		 "[gone]\nexe = /opt/hone-no-such/x\naction = drop\n"
+		 "[gone-dir]\nancestor = /opt/hone-no-such/*/y\naction = drop\n"
+		 "[wild]\npedigree = * < ** < /*\naction = drop\n", here, dir);
+	write_file(in_dir(path, dir, "rules.ini"), text);
+	rs = load_path(path, 0, &d);
+	cr_assert_not_null(rs, "warnings do not refuse: %s", d.text);
+	snprintf(want, sizeof(want),
+		 "%1$s:5: warning: /opt/hone-no-such/x does not exist\n"
+		 "%1$s:8: warning: /opt/hone-no-such does not exist (the directory of "
+		 "/opt/hone-no-such/*/y)\n", path);
+	cr_assert_str_eq(d.text, want);
+	cr_assert_str_eq(decide(rs, &pkt, &p, &v), "gone", "kept as written");
+	rules_free(rs);
+	remove_tree(dir);
+}
