@@ -110,9 +110,9 @@ static int step(int dfd, char *comp, int flags)
 }
 
 /* Opens name with flags, going down from / one component of its realpath
- * at a time, and with check every directory on the way: the directories
- * checked are the ones passed through, and one swapped for a symlink
- * since realpath() fails the open. Returns the fd, or -1 once said. */
+ * at a time and, if check, checking each directory on the way: those
+ * checked are those passed through, and one swapped for a symlink since
+ * realpath() fails the open. Returns the fd, or -1 once said. */
 static int open_strict(struct load *ld, const char *name, int flags,
 		       bool check)
 {

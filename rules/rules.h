@@ -92,7 +92,8 @@ typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 /* mark = N: honefw keeps the top byte of the packet mark for itself. */
 #define RULES_MARK_MAX		0x00ffffffu
 
-#define RULES_LOAD_NO_OWNER_CHECK	0x1	/* tests: skip root/mode check */
+/* tests: skip the owner and mode checks of the files and directories */
+#define RULES_LOAD_NO_OWNER_CHECK	0x1
 
 /* Load path and then <dir of path>/rules.d/ *.ini. On any error nothing is
  * returned: a negative errno (-EINVAL for bad content), every error given
