@@ -82,7 +82,7 @@ static int key_pedigree(struct rule *r, const char *val, const char **why)
 		     end[-1] == '\t'); end--)
 			;
 		*end = '\0';
-		*why = "a chain like /usr/bin/curl < /bin/bash < ** < /usr/sbin/sshd "
+		*why = "a chain like /usr/bin/curl < /usr/bin/bash < ** < /usr/sbin/sshd "
 		       "(paths or globs, * for one process, ** for any number)";
 		if (!*tok || strpbrk(tok, " \t,"))
 			return -EINVAL;
@@ -101,7 +101,7 @@ static int key_pedigree(struct rule *r, const char *val, const char **why)
 	}
 	if (!r->pedigree.n || val[strlen(val) - 1] == '<' || val[0] == '<' ||
 	    strstr(val, "<<")) {
-		*why = "a chain like /usr/bin/curl < /bin/bash < ** < /usr/sbin/sshd";
+		*why = "a chain like /usr/bin/curl < /usr/bin/bash < ** < /usr/sbin/sshd";
 		return -EINVAL;
 	}
 	return 0;
@@ -369,44 +369,99 @@ int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	return keys[i].fn(r, val, why);
 }
 
-int key_global(struct rules_global *g, const char *key, const char *val,
-	       const char **why)
+static int verdict_of(const char *val, enum rules_action *out, const char **why)
 {
-	struct rule tmp = { 0 };
-	uint64_t q;
-	int ret;
+	*why = "accept or drop";
+	if (!strcmp(val, "accept"))
+		*out = RULES_ACCEPT;
+	else if (!strcmp(val, "drop"))
+		*out = RULES_DROP;
+	else
+		return -EINVAL;
+	return 0;
+}
 
-	if (!strcmp(key, "default") || !strcmp(key, "unknown")) {
-		ret = key_action(&tmp, val, why);
-		*why = "accept or drop";
-		if (ret < 0 || (tmp.v.action != RULES_ACCEPT &&
-				tmp.v.action != RULES_DROP))
-			return -EINVAL;
-		*(!strcmp(key, "default") ? &g->def : &g->unknown) = tmp.v.action;
-		return 0;
+static int global_default(struct rules_global *g, const char *val,
+			  const char **why)
+{
+	return verdict_of(val, &g->def, why);
+}
+
+static int global_unknown(struct rules_global *g, const char *val,
+			  const char **why)
+{
+	return verdict_of(val, &g->unknown, why);
+}
+
+static int global_kernel(struct rules_global *g, const char *val,
+			 const char **why)
+{
+	return verdict_of(val, &g->kernel, why);
+}
+
+static int global_failmode(struct rules_global *g, const char *val,
+			   const char **why)
+{
+	*why = "open or closed";
+	if (!strcmp(val, "open"))
+		g->failmode = RULES_FAIL_OPEN;
+	else if (!strcmp(val, "closed"))
+		g->failmode = RULES_FAIL_CLOSED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int global_queue(struct rules_global *g, const char *val,
+			const char **why)
+{
+	uint64_t q;
+
+	*why = "a queue number 0-65535";
+	if (value_u64(val, 65535, &q) < 0)
+		return -EINVAL;
+	g->queue = q;
+	return 0;
+}
+
+static int global_log(struct rules_global *g, const char *val,
+		      const char **why)
+{
+	return yes_no(val, &g->log, why);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct rules_global *g, const char *val, const char **why);
+} globals[G__COUNT] = {
+	[G_DEFAULT] = { "default", global_default },
+	[G_UNKNOWN] = { "unknown", global_unknown },
+	[G_KERNEL] = { "kernel", global_kernel },
+	[G_FAILMODE] = { "failmode", global_failmode },
+	[G_QUEUE] = { "queue", global_queue },
+	[G_LOG] = { "log", global_log },
+};
+
+int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
+	       const char *key, const char *val, unsigned line, const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < G__COUNT; i++)
+		if (!strcmp(key, globals[i].name))
+			break;
+	if (i == G__COUNT) {
+		*why = "unknown key in [global]: expected default, unknown, "
+		       "kernel, failmode, queue or log";
+		return -ENOENT;
 	}
-	if (!strcmp(key, "failmode")) {
-		*why = "open or closed";
-		if (!strcmp(val, "open"))
-			g->failmode = RULES_FAIL_OPEN;
-		else if (!strcmp(val, "closed"))
-			g->failmode = RULES_FAIL_CLOSED;
-		else
-			return -EINVAL;
-		return 0;
+	/* the last one winning would hide the first from whoever reads it */
+	if (keyline[i]) {
+		*why = "each key at most once in [global]";
+		return -EEXIST;
 	}
-	if (!strcmp(key, "queue")) {
-		*why = "a queue number 0-65535";
-		if (value_u64(val, 65535, &q) < 0)
-			return -EINVAL;
-		g->queue = q;
-		return 0;
-	}
-	if (!strcmp(key, "log"))
-		return yes_no(val, &g->log, why);
-	*why = "unknown key in [global]: expected default, unknown, failmode, "
-	       "queue or log";
-	return -ENOENT;
+	keyline[i] = line;
+	return globals[i].fn(g, val, why);
 }
 
 /* Checks that need the whole rule. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading a rule set: rules.ini and then rules.d/ *.ini in lexical order,
- * each refused unless root owns it and only root may write it; checks
- * across files; diagnostics; the rule set's accessors. */
+ * each refused unless it is a regular file that root owns and only root
+ * may write, in directories only root may change; checks across files;
+ * diagnostics; the rule set's accessors. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,105 @@ static bool owner_ok(struct load *ld, const char *name, const struct stat *st)
 	return true;
 }
 
+/* And whoever may rename entries of a directory above them may swap in
+ * rules of their own: each directory from / down must be root's and
+ * writable by root only. A root-owned directory with the sticky bit (/tmp)
+ * will do, since there nobody but root may rename or unlink root's
+ * entries. dir is the first len bytes of path, "/" when len is 0. */
+static bool dir_ok(struct load *ld, const char *name, const char *path,
+		   size_t len, const struct stat *st)
+{
+	int n = len ? (int)len : 1;
+
+	if (st->st_uid != 0) {
+		load_say(ld, name, 0, false, "refused: directory %.*s is owned by uid "
+			 "%u (mode %04o), expected root", n, path,
+			 (unsigned)st->st_uid, st->st_mode & 07777);
+		return false;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+		load_say(ld, name, 0, false, "refused: directory %.*s is writable by "
+			 "group or others (mode %04o), expected chmod go-w or the "
+			 "sticky bit", n, path, st->st_mode & 07777);
+		return false;
+	}
+	return true;
+}
+
+/* From dfd, which it closes, to the component at comp (up to '/' or the
+ * end). O_NOFOLLOW: the walk goes where realpath() said or nowhere. */
+static int step(int dfd, char *comp, int flags)
+{
+	char *slash = strchr(comp, '/');
+	int fd, err;
+
+	if (slash)
+		*slash = '\0';
+	fd = openat(dfd, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+	err = errno;
+	if (slash)
+		*slash = '/';
+	close(dfd);
+	errno = err;
+	return fd;
+}
+
+/* Opens name with flags, going down from / one component of its realpath
+ * at a time and, if check, checking each directory on the way: those
+ * checked are those passed through, and one swapped for a symlink since
+ * realpath() fails the open. Returns the fd, or -1 once said. */
+static int open_strict(struct load *ld, const char *name, int flags,
+		       bool check)
+{
+	char *real, *comp, *slash;
+	struct stat st;
+	int fd = -1, dfd;
+
+	real = realpath(name, NULL);
+	if (!real) {
+		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (comp = real + 1; dfd >= 0; comp = slash + 1) {
+		if (fstat(dfd, &st) < 0)
+			break;
+		if (check && !dir_ok(ld, name, real, comp - 1 - real, &st))
+			goto out_close;
+		slash = strchr(comp, '/');
+		if (!slash) {
+			fd = step(dfd, comp, flags);
+			dfd = -1;
+			break;
+		}
+		dfd = step(dfd, comp, O_PATH | O_DIRECTORY);
+	}
+	if (fd < 0)
+		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+out_close:
+	if (dfd >= 0)
+		close(dfd);
+	free(real);
+	return fd;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	}
+	return "of another type";
+}
+
 static int load_file(struct load *ld, const char *name, bool main_file,
 		     unsigned flags)
 {
@@ -75,14 +175,23 @@ static int load_file(struct load *ld, const char *name, bool main_file,
 	size_t len = 0;
 	int fd, ret = 0;
 
-	fd = open(name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
+	/* O_NONBLOCK: a FIFO opens at once, where it would wait for a
+	 * writer, and is refused below instead of blocking the daemon. */
+	fd = open_strict(ld, name, O_RDONLY | O_NONBLOCK,
+			 !(flags & RULES_LOAD_NO_OWNER_CHECK));
+	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) < 0) {
+		load_say(ld, name, 0, false, "cannot stat: %s", strerror(errno));
+		goto out_close;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
-		load_say(ld, name, 0, false, "expected a regular file of at most "
-			 "16 MiB");
+	if (!S_ISREG(st.st_mode)) {
+		load_say(ld, name, 0, false, "refused: not a regular file (%s), "
+			 "expected a regular file", file_kind(st.st_mode));
+		goto out_close;
+	}
+	if (st.st_size > FILE_MAX) {
+		load_say(ld, name, 0, false, "expected a file of at most 16 MiB");
 		goto out_close;
 	}
 	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, name, &st))
@@ -124,20 +233,29 @@ static int lexical(const struct dirent **a, const struct dirent **b)
 
 static int load_dir(struct load *ld, const char *dir, unsigned flags)
 {
+	bool check = !(flags & RULES_LOAD_NO_OWNER_CHECK);
 	struct dirent **ents;
 	struct stat st;
 	char path[4096];
-	int i, n, ret = 0;
+	int fd, i, n, ret = 0;
 
 	if (stat(dir, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, dir, &st))
+	fd = open_strict(ld, dir, O_RDONLY | O_DIRECTORY, check);
+	if (fd < 0)
 		return 0;
-	n = scandir(dir, &ents, ini_filter, lexical);
+	if (fstat(fd, &st) < 0) {
+		load_say(ld, dir, 0, false, "cannot stat: %s", strerror(errno));
+		goto out_close;
+	}
+	/* no sticky bit here: whoever may add a file adds rules */
+	if (check && !owner_ok(ld, dir, &st))
+		goto out_close;
+	n = scandirat(fd, ".", &ents, ini_filter, lexical);
 	if (n < 0) {
 		load_say(ld, dir, 0, false, "cannot read the directory: %s",
 			 strerror(errno));
-		return 0;
+		goto out_close;
 	}
 	for (i = 0; i < n; i++) {
 		if (!ret && snprintf(path, sizeof(path), "%s/%s", dir,
@@ -148,6 +266,8 @@ static int load_dir(struct load *ld, const char *dir, unsigned flags)
 		free(ents[i]);
 	}
 	free(ents);
+out_close:
+	close(fd);
 	return ret;
 }
 
@@ -203,6 +323,26 @@ static void check_reachable(struct load *ld)
 	}
 }
 
+/* The defaults: unknown is default's, kernel is unknown's, so that a file
+ * written before either existed means what it meant. And what an
+ * allowlist most likely did not mean. */
+static void check_global(struct load *ld)
+{
+	struct rules_global *g = &ld->rs->g;
+
+	if (!ld->global_line[G_UNKNOWN])
+		g->unknown = g->def;
+	if (!ld->global_line[G_KERNEL])
+		g->kernel = g->unknown;
+	if (g->def == RULES_DROP && ld->global_line[G_UNKNOWN] &&
+	    g->unknown == RULES_ACCEPT)
+		load_say(ld, ld->global_file, ld->global_line[G_UNKNOWN], true,
+			 "unknown = accept lets through every packet whose process "
+			 "is not known, e.g. of a process that exits right after "
+			 "sending: an allowlist is open to them (kernel = accept "
+			 "passes the kernel's own packets)");
+}
+
 static int load_finish(struct load *ld, struct rules **out)
 {
 	struct rules *rs = ld->rs;
@@ -214,8 +354,7 @@ static int load_finish(struct load *ld, struct rules **out)
 		check_reachable(ld);
 	if (!ret && ld->errors)
 		ret = -EINVAL;
-	if (!ret && !ld->unknown_set)
-		rs->g.unknown = rs->g.def;
+	check_global(ld);
 	for (i = 0; !ret && i < rs->n; i++) {
 		rs->rule[i]->idx = i;
 		if (rs->rule[i]->log < 0)
@@ -276,6 +415,8 @@ int rules_load(const char *path, unsigned flags, rules_report_fn report,
 		ret = load_file(&ld, path, true, flags);
 	if (!ret)
 		ret = load_dir(&ld, dir, flags);
+	if (!ret)
+		ret = paths_resolve(&ld);
 	if (ret) {
 		rules_free(ld.rs);
 		return ret;

@@ -202,7 +202,8 @@ const struct rule *rules_match(const struct rules *rs,
 		return r;
 	}
 	*v = (struct rules_verdict){
-		.action = proc ? rs->g.def : rs->g.unknown,
+		.action = proc ? rs->g.def :
+			  pkt->nosock ? rs->g.kernel : rs->g.unknown,
 		.log = rs->g.log,
 		.per_packet = per_packet,
 	};

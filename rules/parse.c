@@ -111,6 +111,8 @@ static int section_open(struct parser *p, const char *s)
 				 "expected [global] only once");
 		else
 			p->in_global = true;
+		if (p->in_global)
+			p->ld->global_file = p->file;
 		p->skip = !p->in_global;
 		p->ld->global_seen = true;
 		return 0;
@@ -206,9 +208,8 @@ static int on_key(void *user, const char *section, const char *key,
 	if (p->skip)
 		return 1;
 	if (p->in_global) {
-		ret = key_global(&p->ld->rs->g, key, val, &why);
-		if (!ret && !strcmp(key, "unknown"))
-			p->ld->unknown_set = true;
+		ret = key_global(&p->ld->rs->g, p->ld->global_line, key, val,
+				 p->line, &why);
 	} else if (p->cur) {
 		ret = key_rule(p->cur, key, val, p->line, &why);
 	} else {

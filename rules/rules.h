@@ -44,6 +44,7 @@ struct rules_pkt {
 	uint16_t lport, rport;	/* host order; ICMP: 0 */
 	uint32_t length;	/* IP packet length */
 	uint64_t nth;		/* index in its connection, from 1 */
+	bool nosock;		/* the packet has no socket: the kernel's own */
 };
 
 /* A process and, through parent, its pedigree. Every string may be NULL
@@ -71,15 +72,16 @@ struct rules_verdict {
 	 * another verdict, so the verdict cannot be stored for the whole
 	 * connection. */
 	bool per_packet;
-	const struct rule *rule;	/* NULL: [global] default/unknown */
+	const struct rule *rule;	/* NULL: [global] default/unknown/kernel */
 };
 
 struct rules_global {
 	enum rules_action def;		/* default: accept|drop */
-	enum rules_action unknown;	/* packets with no process */
+	enum rules_action unknown;	/* a socket whose process is not known */
 	enum rules_failmode failmode;
 	uint16_t queue;			/* NFQUEUE number honefw uses */
 	bool log;
+	enum rules_action kernel;	/* no socket: RSTs, ICMP errors, ... */
 };
 
 /* Receives every diagnostic: file and line (0 when the whole file is
@@ -90,14 +92,18 @@ typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 /* mark = N: honefw keeps the top byte of the packet mark for itself. */
 #define RULES_MARK_MAX		0x00ffffffu
 
-#define RULES_LOAD_NO_OWNER_CHECK	0x1	/* tests: skip root/mode check */
+/* tests: skip the owner and mode checks of the files and directories */
+#define RULES_LOAD_NO_OWNER_CHECK	0x1
 
 /* Load path and then <dir of path>/rules.d/ *.ini. On any error nothing is
  * returned: a negative errno (-EINVAL for bad content), every error given
- * to report. */
+ * to report. Paths of exe, parent, ancestor and pedigree are resolved as
+ * the kernel reports them (/bin/sh: /usr/bin/dash), each change or
+ * missing path a warning. */
 int rules_load(const char *path, unsigned flags, rules_report_fn report,
 	       void *ctx, struct rules **out);
-/* Parse one in-memory file, named name in diagnostics (tests, fuzzing). */
+/* Parse one in-memory file, named name in diagnostics (tests, fuzzing).
+ * Its paths are taken as written: it need not be this host's. */
 int rules_load_buffer(const char *name, const char *buf, size_t len,
 		      rules_report_fn report, void *ctx, struct rules **out);
 void rules_free(struct rules *rs);
@@ -107,8 +113,10 @@ size_t rules_count(const struct rules *rs);
 /* True if some rule uses sha256 (the caller need not hash otherwise). */
 bool rules_need_sha256(const struct rules *rs);
 
-/* Judge a packet. proc is NULL for packets without a process (the unknown
- * policy). Fills v and returns v->rule. Safe to call concurrently. */
+/* Judge a packet. proc is NULL for packets without a known process: no
+ * rule with who-keys matches them, and the fallback is kernel for those
+ * with pkt->nosock, unknown for the others. Fills v and returns v->rule.
+ * Safe to call concurrently. */
 const struct rule *rules_match(const struct rules *rs,
 			       const struct rules_pkt *pkt,
 			       const struct rules_proc *proc,

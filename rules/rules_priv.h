@@ -8,6 +8,7 @@
 #define RULES_MAX_ERRORS	50	/* then one "too many errors" */
 #define RULES_PEDIGREE_MAX	16	/* elements of one pedigree chain */
 #define RULES_DEPTH_MAX		64	/* ancestors looked at, against loops */
+#define GLOB_CHARS		"*?[\\"	/* what makes a path a glob */
 
 struct range {
 	uint64_t lo, hi;
@@ -107,13 +108,19 @@ struct rules {
 	struct index index;
 };
 
+enum global_key {
+	G_DEFAULT, G_UNKNOWN, G_KERNEL, G_FAILMODE, G_QUEUE, G_LOG, G__COUNT
+};
+
 /* One load: where diagnostics go, what the files have said so far. */
 struct load {
 	struct rules *rs;
 	rules_report_fn report;
 	void *ctx;
 	unsigned errors;
-	bool global_seen, unknown_set;
+	bool global_seen;
+	const char *global_file;	/* where [global] is */
+	unsigned global_line[G__COUNT];	/* 0: the key was not given */
 };
 
 /* load.c */
@@ -139,11 +146,14 @@ int value_user(const char *tok, void *out, const char **why);
 int value_group(const char *tok, void *out, const char **why);
 bool value_is_glob(const char *s);
 
+/* path.c */
+int paths_resolve(struct load *ld);
+
 /* key.c: one key of a rule or of [global]. */
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	     const char **why);
-int key_global(struct rules_global *g, const char *key, const char *val,
-	       const char **why);
+int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
+	       const char *key, const char *val, unsigned line, const char **why);
 int rule_finish(struct rule *r, enum rule_key *blame, const char **why);
 void rule_free(struct rule *r);
 

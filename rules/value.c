@@ -164,7 +164,7 @@ int value_net(const char *tok, void *out, const char **why)
 
 bool value_is_glob(const char *s)
 {
-	return strpbrk(s, "*?[\\") != NULL;
+	return strpbrk(s, GLOB_CHARS) != NULL;
 }
 
 /* An absolute path or glob: exe, parent, ancestor. */

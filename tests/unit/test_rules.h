@@ -6,7 +6,11 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
 
 #include "rules.h"
 
@@ -35,6 +39,41 @@ static inline struct rules *load_text(const char *text, struct diag *d)
 
 	memset(d, 0, sizeof(*d));
 	rules_load_buffer("t.ini", text, strlen(text), diag_report, d, &rs);
+	return rs;
+}
+
+/* Rules files on disk: name under dir, root's and mode 0644. */
+static inline const char *in_dir(char buf[256], const char *dir, const char *name)
+{
+	cr_assert_lt(snprintf(buf, 256, "%s/%s", dir, name), 256);
+	return buf;
+}
+
+static inline void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0644), 0);
+}
+
+static inline void remove_tree(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static inline struct rules *load_path(const char *path, unsigned flags,
+				      struct diag *d)
+{
+	struct rules *rs = NULL;
+
+	memset(d, 0, sizeof(*d));
+	rules_load(path, flags, diag_report, d, &rs);
 	return rs;
 }
 

@@ -36,14 +36,27 @@ static const struct bad {
 	{ OK "colour = blue\n", 4, "'colour': unknown key: expected exe, sha256" },
 	{ OK "action = drop\n", 4, "'action' given twice" },
 	{ "[a]\nexe = /bin/sh\n", 1, "[a]: expected an action" },
-	{ "[global]\ncolour = blue\n", 2, "unknown key in [global]" },
+	{ "[global]\ncolour = blue\n", 2, "unknown key in [global]: expected default, "
+	  "unknown, kernel, failmode, queue or log" },
 	{ "[global]\ndefault = reject\n", 2, "default = 'reject': expected accept or drop" },
 	{ "[global]\ndefault = Accept\n", 2, "expected accept or drop" },
 	{ "[global]\nunknown = maybe\n", 2, "unknown = 'maybe': expected accept or drop" },
+	{ "[global]\nkernel = reject\n", 2, "kernel = 'reject': expected accept or drop" },
+	{ "[global]\nkernel = drop\nkernel = drop\n", 3, "t.ini:3: 'kernel' given twice" },
 	{ "[global]\nfailmode = shut\n", 2, "expected open or closed" },
 	{ "[global]\nqueue = 65536\n", 2, "expected a queue number 0-65535" },
 	{ "[global]\nqueue = -1\n", 2, "expected a queue number" },
 	{ "[global]\nlog = true\n", 2, "expected yes or no" },
+	/* a key twice is an error, not the last one winning */
+	{ "[global]\ndefault = drop\nqueue = 1\ndefault = accept\n", 4,
+	  "t.ini:4: 'default' given twice: expected each key at most once in [global]" },
+	{ "[global]\nunknown = drop\nunknown = drop\n", 3, "t.ini:3: 'unknown' given twice" },
+	{ "[global]\nlog = no\nfailmode = open\nqueue = 2\nlog = yes\n", 5,
+	  "t.ini:5: 'log' given twice" },
+	{ "[global]\nqueue = 1\nqueue = 1\n", 3, "t.ini:3: 'queue' given twice" },
+	{ "[global]\nfailmode = open\nfailmode = closed\n", 3, "'failmode' given twice" },
+	{ OK "exe = /usr/bin/wget\n", 4, "t.ini:4: 'exe' given twice: expected each key "
+	  "at most once in a rule (write a list instead)" },
 	/* who */
 	{ "[a]\nexe = curl\naction = drop\n", 2, "expected an absolute path or glob" },
 	{ "[a]\nexe =\naction = drop\n", 2, "expected at least one value" },
@@ -208,6 +221,36 @@ Test(rules_errors, warnings_never_match)
 		cr_expect_not_null(rs, "a warning does not reject: %s", d.text);
 		cr_expect_eq(d.warnings, 1, "case %zu: %s", i, d.text);
 		cr_expect(strstr(d.text, w[i].msg), "case %zu: %s", i, d.text);
+		rules_free(rs);
+	}
+}
+
+/* An allowlist (default = drop) with unknown = accept lets through what a
+ * process that exits at once sends: said, with the line of unknown. */
+Test(rules_errors, unknown_accept_in_allowlist_warns)
+{
+	static const char *const quiet[] = {
+		"[global]\ndefault = drop\n",
+		"[global]\ndefault = drop\nunknown = drop\nkernel = accept\n",
+		"[global]\ndefault = accept\nunknown = accept\n",
+		"[global]\nunknown = accept\n",
+	};
+	struct rules *rs;
+	struct diag d;
+	size_t i;
+
+	rs = load_text("[global]\ndefault = drop\nlog = no\nunknown = accept\n"
+		       "kernel = accept\n[a]\nexe = /usr/bin/curl\naction = accept\n", &d);
+	cr_assert_not_null(rs, "a warning does not reject: %s", d.text);
+	rules_free(rs);
+	cr_assert_str_eq(d.text, "t.ini:4: warning: unknown = accept lets through every "
+			 "packet whose process is not known, e.g. of a process that exits "
+			 "right after sending: an allowlist is open to them (kernel = accept "
+			 "passes the kernel's own packets)\n");
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		rs = load_text(quiet[i], &d);
+		cr_expect_not_null(rs);
+		cr_expect_str_eq(d.text, "", "case %zu", i);
 		rules_free(rs);
 	}
 }
