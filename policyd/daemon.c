@@ -160,6 +160,9 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		conn = sensor_conn_sent(d->sensor, &pkt);
 	if (conn)
 		proc = conn->proc;
+	/* No socket anywhere: the kernel's own packet (an RST, an ICMP
+	 * error), not one of a process honefw failed to name. */
+	pkt.nosock = !conn && !(f && f->has_sock) && !p->has_sock;
 	if (!proc)
 		d->unknown++;
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
@@ -432,6 +435,13 @@ int daemon_main(const struct honefw_opts *o)
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?
 		 "open" : "closed", sensor_kind(d.sensor) == SENSOR_KMOD ?
 		 "kmod" : "netlink", o->dry_run ? ", dry run" : "");
+	if (g->unknown == RULES_ACCEPT)
+		log_warnx("unknown = accept passes every packet of a socket "
+			  "whose process is not known: %s",
+			  sensor_kind(d.sensor) == SENSOR_KMOD ?
+			  "with hone.ko, sockets older than the module" :
+			  "with the netlink sensor, also those of a process "
+			  "that exits before /proc is read");
 	ret = loop(&d);
 	if (ret < 0)
 		log_warnx("main loop: %s", strerror(-ret));

@@ -44,7 +44,8 @@ struct queue {
 static int configure(struct queue *q, bool fail_open, bool bind)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint32_t flags = NFQA_CFG_F_GSO;
+	/* UID_GID: the kernel says which packets a socket holds. */
+	uint32_t flags = NFQA_CFG_F_GSO | NFQA_CFG_F_UID_GID;
 	struct nlmsghdr *nlh;
 	int ret;
 
@@ -189,6 +190,7 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 		ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : p.len;
 	if (attr[NFQA_MARK])
 		p.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	p.has_sock = attr[NFQA_UID] != NULL;
 	fn(ctx, q, &p);
 }
 

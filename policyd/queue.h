@@ -16,6 +16,7 @@ struct queue_pkt {
 	const uint8_t *data;	/* from the IP header */
 	size_t len;		/* bytes in data (at most the copy range) */
 	size_t wire_len;	/* the whole packet's length */
+	bool has_sock;		/* a full socket holds it (NFQA_UID) */
 };
 
 typedef void (*queue_fn)(void *ctx, struct queue *q,

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rules_load_buffer("fuzz.ini", (const char *)data, size, NULL, NULL, &rs))
 		return 0;
 	memcpy(&pkt, data, size < sizeof(pkt) ? size : sizeof(pkt));
+	pkt.nosock = pkt.nosock & 1;	/* a bool holds 0 or 1 */
 	rules_match(rs, &pkt, &proc, &v);
 	rules_match(rs, &pkt, NULL, &v);
 	top.parent = &proc;	/* a loop must not hang the matcher */
