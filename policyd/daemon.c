@@ -420,7 +420,7 @@ int daemon_main(const struct honefw_opts *o)
 			 g->failmode == RULES_FAIL_OPEN, &d.q);
 	if (ret < 0)
 		fatalx("queue %d: %s%s", o->queue >= 0 ? o->queue : g->queue,
-		       strerror(-ret), ret == -EBUSY ?
+		       strerror(-ret), ret == -EBUSY || ret == -EPERM ?
 		       " (another honefw is running?)" : "");
 	if ((ret = vlog_open(o->log, &d.log)) < 0)
 		fatalx("%s: %s", o->log, strerror(-ret));

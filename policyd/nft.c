@@ -75,6 +75,7 @@ struct batch {
 	struct mnl_nlmsg_batch *b;
 	uint32_t first, seq;	/* the batch's sequence numbers */
 	unsigned acks;		/* messages that will be acknowledged */
+	bool replace;		/* keep the table and chains, swap rules */
 	char buf[BATCH_SIZE];
 };
 
@@ -274,6 +275,7 @@ static void batch_start(struct nft *n, struct batch *bt)
 	bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof(bt->buf));
 	bt->first = bt->seq = n->seq;
 	bt->acks = 0;
+	bt->replace = false;
 	build_err = 0;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
 	mnl_nlmsg_batch_next(bt->b);
@@ -302,6 +304,21 @@ static void batch_table(struct batch *bt, uint16_t type, uint16_t flags)
 	mnl_nlmsg_batch_next(bt->b);
 }
 
+/* Delete every rule of a chain; the chain, and what waits in the queue for
+ * its hook, stay. */
+static void batch_flush(struct batch *bt, const char *chain)
+{
+	struct nftnl_rule *r = built(nftnl_rule_alloc());
+
+	if (!r)
+		return;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_DELRULE, 0), r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
 static void batch_chain(struct batch *bt, const char *name, const char *type,
 			uint32_t hook, int32_t prio)
 {
@@ -319,6 +336,8 @@ static void batch_chain(struct batch *bt, const char *name, const char *type,
 						  NLM_F_CREATE), c);
 	nftnl_chain_free(c);
 	mnl_nlmsg_batch_next(bt->b);
+	if (bt->replace)
+		batch_flush(bt, name);
 }
 
 static struct nftnl_rule *rule_new(const char *chain)
@@ -535,10 +554,15 @@ static int install(struct nft *n)
 	if (!bt)
 		return -ENOMEM;
 	batch_start(n, bt);
-	/* Create-then-delete takes over a stale table atomically. */
+	/* Deleting a base chain drops every packet queued from its hook: our
+	 * own table keeps its chains and only their rules are replaced.
+	 * Create-then-delete takes over a stale table atomically. */
+	bt->replace = n->installed;
 	batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	batch_table(bt, NFT_MSG_DELTABLE, 0);
-	batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+	if (!bt->replace) {
+		batch_table(bt, NFT_MSG_DELTABLE, 0);
+		batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+	}
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
@@ -559,6 +583,11 @@ int nft_install(struct nft *n, const struct nft_conf *c)
 
 	n->conf = *c;
 	ret = install(n);
+	if (ret < 0 && n->installed) {
+		/* Not as we left it (someone changed a chain): anew. */
+		n->installed = false;
+		ret = install(n);
+	}
 	if (ret == -ENOENT && n->native) {
 		/* No queue expression (CONFIG_NFT_QUEUE off): xt compat. */
 		n->native = false;

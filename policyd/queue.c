@@ -32,7 +32,9 @@
 struct queue {
 	struct mnl_socket *nl;
 	uint32_t portid;
+	uint32_t cfg_seq;	/* of the last config message */
 	uint16_t num;
+	bool fail_open;
 	size_t vlen;		/* bytes of verdicts waiting in vbuf */
 	char vbuf[VERDICT_BUF];
 	struct mmsghdr msgs[BATCH];
@@ -40,7 +42,12 @@ struct queue {
 	char slots[BATCH][SLOT_SIZE];
 };
 
-/* bind: the first time; later only the flags change (a rebind is EBUSY). */
+/*
+ * bind: the first time, when nothing is queued yet, and the answer is
+ * waited for. Later only the flags change (a rebind is EBUSY) while packets
+ * arrive on the same socket: the answer is read with them (parse()), so no
+ * packet is ever taken for it.
+ */
 static int configure(struct queue *q, bool fail_open, bool bind)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -53,6 +60,11 @@ static int configure(struct queue *q, bool fail_open, bool bind)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nlh->nlmsg_flags |= NLM_F_ACK;
+	/* Verdicts go with 0: an answer with this is the config's. */
+	if (++q->cfg_seq == 0)
+		q->cfg_seq = 1;
+	nlh->nlmsg_seq = q->cfg_seq;
+	q->fail_open = fail_open;
 	if (bind)
 		nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, COPY_RANGE);
@@ -61,10 +73,12 @@ static int configure(struct queue *q, bool fail_open, bool bind)
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
+	if (!bind)
+		return 0;
 	ret = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
 	if (ret < 0)
 		return -errno;
-	ret = mnl_cb_run(buf, ret, 0, q->portid, NULL, NULL);
+	ret = mnl_cb_run(buf, ret, q->cfg_seq, q->portid, NULL, NULL);
 	return ret < 0 ? -errno : 0;
 }
 
@@ -120,7 +134,7 @@ void queue_close(struct queue *q)
 
 int queue_set_fail_open(struct queue *q, bool fail_open)
 {
-	return configure(q, fail_open, false);
+	return fail_open == q->fail_open ? 0 : configure(q, fail_open, false);
 }
 
 int queue_fd(const struct queue *q)
@@ -173,7 +187,12 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-		if (e->error)
+		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e) || !e->error)
+			return;
+		if (nlh->nlmsg_seq && nlh->nlmsg_seq == q->cfg_seq)
+			log_warnx("queue %u: failmode not changed: %s",
+				  q->num, strerror(-e->error));
+		else
 			log_debug("queue %u: verdict refused: %s", q->num,
 				  strerror(-e->error));
 		return;
