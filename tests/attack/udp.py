@@ -6,10 +6,12 @@ udp.py sink PORT FILE
     Receive on [::]:PORT (IPv4 too); one line "ADDR PORT PAYLOAD" per
     datagram appended to FILE. Its pid goes to FILE.pid.
 udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
-       [--go FILE --then N]
+       [--go FILE --then N] [--big N]
     Send COUNT datagrams from one socket (bound to SPORT if given); with
-    --go, wait for FILE to exist and send THEN more on the same socket.
-    Stay LINGER seconds before closing it.
+    --go, wait for FILE to exist and send THEN more on the same socket;
+    with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
+    LINGER seconds before closing it. A send that fails (a drop is EPERM)
+    is counted on stderr, not fatal.
 """
 import argparse
 import os
@@ -42,16 +44,29 @@ def send(a):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
     dst = (a.addr, a.port)
+    failed = []
+
+    def one(data):
+        try:
+            s.sendto(data, dst)
+        except OSError as e:
+            failed.append(e.strerror)
+
     for i in range(a.count):
-        s.sendto(("%s %d" % (a.payload, i)).encode(), dst)
+        one(("%s %d" % (a.payload, i)).encode())
     if a.go:
         while not os.path.exists(a.go):
             time.sleep(0.01)
         for i in range(a.then):
-            s.sendto(("%s %d" % (a.payload, a.count + i)).encode(), dst)
+            one(("%s %d" % (a.payload, a.count + i)).encode())
             time.sleep(0.002)
+    if a.big:
+        one(("big-%s " % a.payload).encode().ljust(a.big, b"x"))
     time.sleep(a.linger)
     s.close()
+    if failed:
+        print("udp.py: %d sends failed (%s)" % (len(failed), failed[0]),
+              file=sys.stderr)
 
 
 p = argparse.ArgumentParser()
@@ -69,6 +84,7 @@ k.add_argument("--payload", default="datagram")
 k.add_argument("--linger", type=float, default=0)
 k.add_argument("--go")
 k.add_argument("--then", type=int, default=0)
+k.add_argument("--big", type=int, default=0)
 k.set_defaults(fn=send)
 a = p.parse_args()
 try:
