@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# honefw with hone.ko as its sensor against the known bypasses of
+# tests/attack/run (those that need hone.ko, e.g. devhone, run only here).
+. "$HONE_SRCDIR/tests/vm/lib.sh"
+HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/attack/run" > "$T/out" 2>&1
+rc=$?
+awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST attack: " $0 " PASS"; next }
+     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST attack: " $0 " FAIL"; next }
+     { print }' "$T/out"
+grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
+	vmtest "attack: tests/attack/run" FAIL "exit $rc: $(tail -1 "$T/out")"
+check "attack: with hone.ko" grep -q '^honefw: running: .* sensor kmod' "$T/out"
+check "attack: devhone ran (hone.ko loaded)" eval '! grep -q "^skip devhone" "$T/out"'
+
