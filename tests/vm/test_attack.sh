@@ -2,11 +2,12 @@
 # honefw with hone.ko as its sensor against the known bypasses of
 # tests/attack/run (those that need hone.ko, e.g. devhone, run only here).
 . "$HONE_SRCDIR/tests/vm/lib.sh"
-HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/attack/run" > "$T/out" 2>&1
-rc=$?
-awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST attack: " $0 " PASS"; next }
-     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST attack: " $0 " FAIL"; next }
-     { print }' "$T/out"
+# Streamed: what ran is shown even if the guest's timeout ends the run.
+HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/attack/run" 2>&1 | tee "$T/out" |
+awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST attack: " $0 " PASS"; fflush(); next }
+     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST attack: " $0 " FAIL"; fflush(); next }
+     { print; fflush() }'
+rc=${PIPESTATUS[0]}
 grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
 	vmtest "attack: tests/attack/run" FAIL "exit $rc: $(tail -1 "$T/out")"
 check "attack: with hone.ko" grep -q '^honefw: running: .* sensor kmod' "$T/out"
