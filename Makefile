@@ -44,7 +44,7 @@ KVER		?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)))
 KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
-.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-vm \
+.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-attack check-vm \
 	demo bench deps need-deps install clean
 .DELETE_ON_ERROR:
 
@@ -91,6 +91,7 @@ check: need-deps
 	$(MAKE) check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-netns
+	$(MAKE) check-attack
 	$(MAKE) check-vm
 
 $(B)/unit: $(call obj,obj,$(LIB_SRCS) $(UNIT_SRCS))
@@ -123,6 +124,10 @@ check-fuzz: $(FUZZERS)
 check-netns: userspace
 	tests/netns/run
 
+# The known ways around honefw's rules, tried against an enforcing honefw.
+check-attack: userspace
+	tests/attack/run
+
 check-vm: all
 	tests/vm/run
 
@@ -143,9 +148,10 @@ APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
-		   nftables iptables curl socat iperf3 python3 procps
+		   nftables iptables curl socat iperf3 python3 procps wget
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
-		   cpio xz depmod nft iptables socat iperf3 curl ip python3
+		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
+		   wget
 
 deps:
 	apt-get update -qq

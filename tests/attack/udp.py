@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""UDP helpers for tests/attack/run.
+
+udp.py sink PORT FILE
+    Receive on [::]:PORT (IPv4 too); one line "ADDR PORT PAYLOAD" per
+    datagram appended to FILE. Its pid goes to FILE.pid.
+udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
+       [--go FILE --then N] [--big N]
+    Send COUNT datagrams from one socket (bound to SPORT if given); with
+    --go, wait for FILE to exist and send THEN more on the same socket;
+    with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
+    LINGER seconds before closing it. A send that fails (a drop is EPERM)
+    is counted on stderr, not fatal.
+"""
+import argparse
+import os
+import socket
+import sys
+import time
+
+
+def sink(a):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", a.port))
+    with open(a.file + ".pid", "w") as f:
+        f.write("%d\n" % os.getpid())
+    with open(a.file, "a") as out:
+        while True:
+            data, src = s.recvfrom(65536)
+            addr = src[0]
+            if addr.startswith("::ffff:"):
+                addr = addr[7:]
+            out.write("%s %d %s\n" % (addr, src[1],
+                                      data.decode(errors="replace").strip()))
+            out.flush()
+
+
+def send(a):
+    fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if a.sport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
+    dst = (a.addr, a.port)
+    failed = []
+
+    def one(data):
+        try:
+            s.sendto(data, dst)
+        except OSError as e:
+            failed.append(e.strerror)
+
+    for i in range(a.count):
+        one(("%s %d" % (a.payload, i)).encode())
+    if a.go:
+        while not os.path.exists(a.go):
+            time.sleep(0.01)
+        for i in range(a.then):
+            one(("%s %d" % (a.payload, a.count + i)).encode())
+            time.sleep(0.002)
+    if a.big:
+        one(("big-%s " % a.payload).encode().ljust(a.big, b"x"))
+    time.sleep(a.linger)
+    s.close()
+    if failed:
+        print("udp.py: %d sends failed (%s)" % (len(failed), failed[0]),
+              file=sys.stderr)
+
+
+p = argparse.ArgumentParser()
+sub = p.add_subparsers(dest="cmd", required=True)
+k = sub.add_parser("sink")
+k.add_argument("port", type=int)
+k.add_argument("file")
+k.set_defaults(fn=sink)
+k = sub.add_parser("send")
+k.add_argument("addr")
+k.add_argument("port", type=int)
+k.add_argument("--sport", type=int, default=0)
+k.add_argument("--count", type=int, default=1)
+k.add_argument("--payload", default="datagram")
+k.add_argument("--linger", type=float, default=0)
+k.add_argument("--go")
+k.add_argument("--then", type=int, default=0)
+k.add_argument("--big", type=int, default=0)
+k.set_defaults(fn=send)
+a = p.parse_args()
+try:
+    a.fn(a)
+except OSError as e:
+    print("udp.py: %s" % e, file=sys.stderr)
+    sys.exit(1)
