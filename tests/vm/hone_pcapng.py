@@ -292,4 +292,5 @@ def main():
         text(data, sys.stdout)
 
 
-main()
+if __name__ == '__main__':
+    main()

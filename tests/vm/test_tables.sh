@@ -13,6 +13,9 @@ trap 'cleanup; hone_loaded && rmmod hone; hone_load' EXIT
 reload owner_max=1024 proc_max=16 || { vmtest tables FAIL "reload"; exit; }
 netns_up || { vmtest tables FAIL "netns"; exit; }
 ALICE=$(id -u hone-alice) BOB=$(id -u hone-bob)
+# Where the test users write.
+U=$T/users
+mkdir "$U" && chmod 1777 "$U" && chmod 0711 "$T"
 ip netns exec hone-b python3 -m http.server 8080 --bind 10.9.0.2 > /dev/null 2>&1 &
 PY=$!
 wait_port hone-b 8080 || vmtest tables FAIL "server"
@@ -25,18 +28,18 @@ for _ in range(3000):
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
 held = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]
 open(sys.argv[1], "w").close()
-time.sleep(120)' "$T/flood.ready" &
+time.sleep(120)' "$U/flood.ready" &
 FLOOD=$!
-wait_for "$T/flood.ready" || vmtest tables FAIL "flood"
+wait_for "$U/flood.ready" || wait_for "$U/flood.ready" || vmtest tables FAIL "flood"
 ip netns exec hone-a setpriv --reuid="$BOB" --regid="$BOB" --clear-groups sh -c \
-	'echo $$ > '"$T/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
+	'echo $$ > '"$U/curl.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/'
 check "tables: hone-bob's curl fetched" test $? = 0
 kill $FLOOD
 wait $FLOOD 2>/dev/null
 sleep 0.5
 touch "$T/w1.go"
 wait $W
-CURL=$(cat "$T/curl.pid")
+CURL=$(cat "$U/curl.pid")
 # full FILE: the owner and proc counts of a TAIL line ("... full owner N proc N").
 full() { awk '{ print $(NF - 2), $NF }' "$1"; }
 echo "TAIL before: $(cat "$T/w1.x")"
