@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 #include <linux/net.h>
 #include <linux/sched/signal.h>
+#include <linux/capability.h>
 #include <net/sock.h>
 #include "sensor.h"
 
@@ -24,6 +25,11 @@ static int hone_open(struct inode *inode, struct file *file)
 							&hone_pcapng_format;
 	struct hone_reader *r;
 
+	/* The file mode is not enough: whatever chmod says, only a process
+	 * with CAP_NET_ADMIN in the initial user namespace reads the host's
+	 * traffic. */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY)
 		return -EINVAL;
 	r = hone_reader_create(fmt);

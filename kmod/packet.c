@@ -46,9 +46,13 @@ static struct sock *packet_reply_sock(struct sk_buff *skb, const struct nf_hook_
 	const struct iphdr *ip4 = ip_hdr(skb);
 	const struct tcphdr *th;
 	struct tcphdr _th;
+	__be16 frag_off;
+	u8 nexthdr;
+	int off;
 
 	if (state->pf == NFPROTO_IPV4) {
-		if (ip4->protocol != IPPROTO_TCP)
+		/* A fragment other than the first has no ports. */
+		if (ip4->protocol != IPPROTO_TCP || ip4->frag_off & htons(IP_OFFSET))
 			return NULL;
 		th = skb_header_pointer(skb, skb_network_offset(skb) + ip4->ihl * 4,
 					sizeof(_th), &_th);
@@ -58,9 +62,14 @@ static struct sock *packet_reply_sock(struct sk_buff *skb, const struct nf_hook_
 						 ip4->saddr, ntohs(th->source), dif, 0);
 	}
 #if IS_ENABLED(CONFIG_IPV6)
-	if (ip6->nexthdr != IPPROTO_TCP)
+	/* The TCP header may follow extension headers (hop-by-hop, routing,
+	 * destination options, a fragment header). */
+	nexthdr = ip6->nexthdr;
+	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6), &nexthdr,
+			       &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_TCP || frag_off & htons(IP6_OFFSET))
 		return NULL;
-	th = skb_header_pointer(skb, skb_network_offset(skb) + sizeof(*ip6), sizeof(_th), &_th);
+	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
 	if (!th)
 		return NULL;
 	return __inet6_lookup_established(state->net, hash, &ip6->daddr, th->dest,

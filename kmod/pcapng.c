@@ -152,6 +152,9 @@ static size_t proc_block(const struct hone_rec_proc *p, struct blk *b)
 	opt_u32(b, HONE_PROC_RUID, p->ruid);
 	opt_u32(b, HONE_PROC_RGID, p->rgid);
 	opt_u64(b, HONE_PROC_PPID_START, p->ppid_start);
+	opt_u64(b, HONE_PROC_EXE_DEV, p->exe_dev);
+	opt_u64(b, HONE_PROC_EXE_INO, p->exe_ino);
+	opt_u32(b, HONE_PROC_MNTNS, p->mntns);
 	return blk_end(b);
 }
 
@@ -274,6 +277,8 @@ static size_t pcapng_stats(struct hone_reader *r, const struct hone_stats *st,
 	opt_u64(&b, HONE_ISB_CONN_DROP, st->conn_lost);
 	opt_u64(&b, HONE_ISB_CONN_RDROP, st->conn_dropped);
 	opt_u64(&b, HONE_ISB_CONN_DELIV, st->conn_events);
+	opt_u64(&b, HONE_ISB_OWNER_FULL, atomic64_read(&hone_owner_full));
+	opt_u64(&b, HONE_ISB_PROC_FULL, atomic64_read(&hone_proc_full));
 	return blk_end(&b);
 }
 

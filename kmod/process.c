@@ -21,20 +21,25 @@
 #include <linux/percpu.h>
 #include <linux/ktime.h>
 #include <linux/version.h>
+#include <linux/nsproxy.h>
+#include <linux/ns_common.h>
+#include <linux/proc_ns.h>
+#include <linux/kdev_t.h>
+#include <linux/sched/task.h>
 #include "sensor.h"
-
-#define HONE_PROC_CACHE_MAX	65536
 
 struct hone_proc {
 	struct hlist_node node;
 	struct rcu_head rcu;
 	pid_t tgid;
 	u64 start;
+	u64 exe_dev, exe_ino;
 	u16 path_len, argv_len;
 	char data[];
 };
 
-static DEFINE_HASHTABLE(proc_cache, 12);
+/* Sized for the largest proc_max: chains stay short when it is full. */
+static DEFINE_HASHTABLE(proc_cache, 15);
 static DEFINE_SPINLOCK(proc_cache_lock);
 static unsigned int proc_cache_count;
 
@@ -78,41 +83,89 @@ static void cache_del(pid_t tgid)
 	spin_unlock(&proc_cache_lock);
 }
 
-/* Remember tgid's exe and argv. An exec replaces; a snapshot only fills in
- * (gfp allows sleeping) so that it never overwrites a newer exec. */
-void hone_proc_cache_put(pid_t tgid, u64 start, const char *data, u16 path_len,
-			 u16 argv_len, gfp_t gfp)
+/* Remember the exe and argv of rec's process. An exec replaces; a snapshot
+ * only fills in (gfp allows sleeping) so that it never overwrites a newer
+ * exec. A full cache refuses the entry, counted in hone_proc_full. */
+void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 {
 	bool replace = !gfpflags_allow_blocking(gfp);
+	u32 len = rec->path_len + rec->argv_len;
 	struct hone_proc *e, *old;
 
-	e = kmalloc(struct_size(e, data, path_len + argv_len), gfp);
+	e = kmalloc(struct_size(e, data, len), gfp);
 	if (!e)
 		return;
-	e->tgid = tgid;
-	e->start = start;
-	e->path_len = path_len;
-	e->argv_len = argv_len;
-	memcpy(e->data, data, path_len + argv_len);
+	e->tgid = rec->pid;
+	e->start = rec->start;
+	e->exe_dev = rec->exe_dev;
+	e->exe_ino = rec->exe_ino;
+	e->path_len = rec->path_len;
+	e->argv_len = rec->argv_len;
+	memcpy(e->data, data, len);
 
 	spin_lock(&proc_cache_lock);
-	old = cache_find(tgid);
+	old = cache_find(rec->pid);
 	if (old && !replace)
 		goto drop;
-	if (!old && proc_cache_count >= HONE_PROC_CACHE_MAX)
+	if (!old && proc_cache_count >= READ_ONCE(hone_proc_max)) {
+		atomic64_inc(&hone_proc_full);
 		goto drop;
+	}
 	if (old) {
 		hash_del_rcu(&old->node);
 		kfree_rcu(old, rcu);
 	} else {
 		proc_cache_count++;
 	}
-	hash_add_rcu(proc_cache, &e->node, tgid);
+	hash_add_rcu(proc_cache, &e->node, rec->pid);
 	spin_unlock(&proc_cache_lock);
 	return;
 drop:
 	spin_unlock(&proc_cache_lock);
 	kfree(e);
+}
+
+/* struct mnt_namespace is private to fs/; from 6.1 to 6.12 its first
+ * member is its ns_common. hone_process_init checks that on a live one
+ * (the type its operations name) and leaves mntns 0 otherwise. */
+static bool mntns_layout_ok;
+
+static u32 mntns_inum(struct task_struct *p)
+{
+	const struct ns_common *ns;
+	u32 inum = 0;
+
+	if (!mntns_layout_ok)
+		return 0;
+	task_lock(p);
+	if (p->nsproxy && p->nsproxy->mnt_ns) {
+		ns = (const struct ns_common *)p->nsproxy->mnt_ns;
+		inum = ns->inum;
+	}
+	task_unlock(p);
+	return inum;
+}
+
+static bool mntns_layout_check(void)
+{
+	const struct ns_common *ns = NULL;
+	bool ok;
+
+	task_lock(current);
+	if (current->nsproxy && current->nsproxy->mnt_ns)
+		ns = (const struct ns_common *)current->nsproxy->mnt_ns;
+	ok = ns && ns->ops && ns->ops->type == CLONE_NEWNS && ns->inum;
+	task_unlock(current);
+	return ok;
+}
+
+/* The identity of the executable, as stat(2) shows it. Takes no lock. */
+void hone_proc_set_exe(struct hone_rec_proc *rec, struct file *exe)
+{
+	struct inode *inode = file_inode(exe);
+
+	rec->exe_dev = huge_encode_dev(inode->i_sb->s_dev);
+	rec->exe_ino = inode->i_ino;
 }
 
 void hone_proc_fill(struct hone_rec_proc *rec, struct task_struct *p)
@@ -137,6 +190,26 @@ void hone_proc_fill(struct hone_rec_proc *rec, struct task_struct *p)
 	rec->rgid = from_kgid_munged(&init_user_ns, cred->gid);
 	rcu_read_unlock();
 	memcpy(rec->comm, p->comm, sizeof(rec->comm) - 1);
+	rec->mntns = mntns_inum(p);
+}
+
+/* What the cache knows of tgid's exe (its parent's at fork) into rec and
+ * s->data; false if nothing. */
+static bool cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data)
+{
+	struct hone_proc *e;
+
+	rcu_read_lock();
+	e = cache_find(tgid);
+	if (e) {
+		rec->path_len = e->path_len;
+		rec->argv_len = e->argv_len;
+		rec->exe_dev = e->exe_dev;
+		rec->exe_ino = e->exe_ino;
+		memcpy(data, e->data, e->path_len + e->argv_len);
+	}
+	rcu_read_unlock();
+	return e;
 }
 
 static void proc_emit(struct hone_rec_proc *rec, const char *data)
@@ -200,10 +273,11 @@ static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 
 	hone_proc_fill(&rec, p);
 	rec.event = HONE_PROC_EXEC;
+	/* begin_new_exec made bprm->file the new mm's exe_file. */
 	rec.path_len = scratch_path(s, &bprm->file->f_path);
+	hone_proc_set_exe(&rec, bprm->file);
 	rec.argv_len = scratch_argv(s->data + rec.path_len, p->mm);
-	hone_proc_cache_put(p->tgid, rec.start, s->data, rec.path_len, rec.argv_len,
-			    GFP_ATOMIC);
+	hone_proc_cache_put(&rec, s->data, GFP_ATOMIC);
 	proc_emit(&rec, s->data);
 }
 
@@ -212,7 +286,6 @@ static void probe_fork(void *data, struct task_struct *parent, struct task_struc
 {
 	struct proc_scratch *s = this_cpu_ptr(&proc_scratch);
 	struct hone_rec_proc rec;
-	struct hone_proc *e;
 	struct file *exe;
 
 	if (child->pid != child->tgid)
@@ -224,24 +297,16 @@ static void probe_fork(void *data, struct task_struct *parent, struct task_struc
 		return;
 	}
 	rec.event = HONE_PROC_FORK;
-	rcu_read_lock();
-	e = cache_find(parent->tgid);
-	if (e) {
-		rec.path_len = e->path_len;
-		rec.argv_len = e->argv_len;
-		memcpy(s->data, e->data, e->path_len + e->argv_len);
-	}
-	rcu_read_unlock();
-	if (!e && current->mm) {
+	if (!cache_copy(parent->tgid, &rec, s->data) && current->mm) {
 		exe = hone_mm_exe(current->mm);
 		if (exe) {
 			rec.path_len = scratch_path(s, &exe->f_path);
+			hone_proc_set_exe(&rec, exe);
 			fput(exe);
 		}
 		rec.argv_len = scratch_argv(s->data + rec.path_len, current->mm);
 	}
-	hone_proc_cache_put(child->tgid, rec.start, s->data, rec.path_len,
-			    rec.argv_len, GFP_ATOMIC);
+	hone_proc_cache_put(&rec, s->data, GFP_ATOMIC);
 	proc_emit(&rec, s->data);
 }
 
@@ -250,21 +315,13 @@ static void probe_exit(void *data, struct task_struct *p)
 {
 	struct proc_scratch *s = this_cpu_ptr(&proc_scratch);
 	struct hone_rec_proc rec;
-	struct hone_proc *e;
 
 	if (atomic_read(&p->signal->live))
 		return;
 	hone_proc_fill(&rec, p);
 	rec.event = HONE_PROC_EXIT;
 	rec.exit_code = p->exit_code;
-	rcu_read_lock();
-	e = cache_find(p->tgid);
-	if (e) {
-		rec.path_len = e->path_len;
-		rec.argv_len = e->argv_len;
-		memcpy(s->data, e->data, e->path_len + e->argv_len);
-	}
-	rcu_read_unlock();
+	cache_copy(p->tgid, &rec, s->data);
 	proc_emit(&rec, s->data);
 	cache_del(p->tgid);
 }
@@ -300,6 +357,9 @@ int hone_process_init(void)
 	size_t i;
 	int ret;
 
+	mntns_layout_ok = mntns_layout_check();
+	if (!mntns_layout_ok)
+		pr_warn("mount namespace layout unknown: mntns will be 0\n");
 	for_each_kernel_tracepoint(tp_find, NULL);
 	for (i = 0; i < ARRAY_SIZE(hone_tps); i++) {
 		ret = -ENOENT;

@@ -8,24 +8,63 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include "sensor.h"
 
 static LIST_HEAD(hone_readers);
 static DEFINE_MUTEX(hone_readers_lock);
+static unsigned int hone_readers_count;	/* under hone_readers_lock */
 
 atomic64_t hone_packets_lost = ATOMIC64_INIT(0);
 atomic64_t hone_proc_lost = ATOMIC64_INIT(0);
 atomic64_t hone_conn_lost = ATOMIC64_INIT(0);
+atomic64_t hone_owner_full = ATOMIC64_INIT(0);
+atomic64_t hone_proc_full = ATOMIC64_INIT(0);
+
+/* A reader's ring: ring_kb, but never more than 1/64 of RAM. */
+static u32 reader_ring_size(void)
+{
+	u64 size = (u64)READ_ONCE(hone_ring_kb) * 1024U;
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+
+	size = min3(size, (u64)HONE_RING_KB_MAX * 1024U, ram / 64);
+	return max_t(u64, size, 256U * 1024U);
+}
+
+/* A place among the max_readers; -EBUSY when they are all taken. */
+static int reader_slot_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&hone_readers_lock);
+	if (hone_readers_count >= READ_ONCE(hone_max_readers))
+		ret = -EBUSY;
+	else
+		hone_readers_count++;
+	mutex_unlock(&hone_readers_lock);
+	return ret;
+}
+
+static void reader_slot_put(void)
+{
+	mutex_lock(&hone_readers_lock);
+	hone_readers_count--;
+	mutex_unlock(&hone_readers_lock);
+}
 
 struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 {
 	struct hone_reader *r;
 	int ret;
 
+	ret = reader_slot_get();
+	if (ret)
+		return ERR_PTR(ret);
+	ret = -ENOMEM;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return ERR_PTR(-ENOMEM);
-	ret = hone_ring_init(&r->ring, hone_ring_kb * 1024U);
+		goto err_slot;
+	ret = hone_ring_init(&r->ring, reader_ring_size());
 	if (ret)
 		goto err_reader;
 	ret = -ENOMEM;
@@ -53,6 +92,8 @@ err_ring:
 	hone_ring_free(&r->ring);
 err_reader:
 	kfree(r);
+err_slot:
+	reader_slot_put();
 	return ERR_PTR(ret);
 }
 
@@ -67,6 +108,7 @@ void hone_reader_destroy(struct hone_reader *r)
 	kvfree(r->out);
 	hone_ring_free(&r->ring);
 	kfree(r);
+	reader_slot_put();
 }
 
 bool hone_readers_any(void)

@@ -23,6 +23,7 @@ struct file;
 #define HONE_PATH_MAX	1024U
 #define HONE_ARGV_MAX	2048U
 #define HONE_SNAPLEN_MAX 65535U
+#define HONE_RING_KB_MAX (64U * 1024U)
 
 enum hone_rec_type {
 	HONE_REC_PAD,		/* filler up to the end of the ring */
@@ -43,7 +44,9 @@ struct hone_rec_proc {
 	struct hone_rec h;
 	u32 event, pid, tid, ppid, uid, gid, ruid, rgid, exit_code;
 	u16 path_len, argv_len;
+	u32 mntns;		/* mount namespace inode, 0 if unknown */
 	u64 start, ppid_start;
+	u64 exe_dev, exe_ino;	/* as stat(2) gives them, 0 if unknown */
 	char comm[16];
 	char data[];
 };
@@ -141,6 +144,10 @@ extern const struct hone_format hone_text_format;
 extern unsigned int hone_ring_kb;
 extern unsigned short hone_device_mode;
 extern unsigned int hone_device_gid;
+extern unsigned int hone_max_readers;
+extern unsigned int hone_owner_max;
+extern unsigned int hone_owner_uid_max;
+extern unsigned int hone_proc_max;
 
 /* ring.c */
 int hone_ring_init(struct hone_ring *ring, u32 size);
@@ -158,13 +165,15 @@ void hone_readers_emit(const struct hone_rec *rec, u32 len,
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
 bool hone_readers_any(void);
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;
+extern atomic64_t hone_owner_full, hone_proc_full;
 
 /* process.c */
 int hone_process_init(void);
 void hone_process_exit(void);
 void hone_proc_fill(struct hone_rec_proc *rec, struct task_struct *p);
-void hone_proc_cache_put(pid_t tgid, u64 start, const char *data,
-			 u16 path_len, u16 argv_len, gfp_t gfp);
+void hone_proc_set_exe(struct hone_rec_proc *rec, struct file *exe);
+void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data,
+			 gfp_t gfp);
 const char *hone_proc_exe(pid_t tgid, u16 *len);
 struct file *hone_mm_exe(struct mm_struct *mm);
 

@@ -34,13 +34,33 @@ void hone_snapshot_stop(struct hone_reader *r)
 	r->snap_fd = 0;
 }
 
+/* argv as /proc/PID/cmdline reads it (get_mm_cmdline): FOLL_ANON, never
+ * FOLL_FORCE, so a page the process made unreadable is not read. */
+static u16 snap_argv(struct task_struct *t, struct mm_struct *mm, char *dst)
+{
+	unsigned long start, end;
+	int len;
+
+	spin_lock(&mm->arg_lock);
+	start = mm->arg_start;
+	end = mm->arg_end;
+	spin_unlock(&mm->arg_lock);
+	if (end <= start)
+		return 0;
+	len = min_t(unsigned long, end - start, HONE_ARGV_MAX);
+	len = access_process_vm(t, start, dst, len, FOLL_ANON);
+	if (len <= 0)
+		return 0;
+	dst[len - 1] = '\0';
+	return len;
+}
+
 /* Exe and argv of a live task, read the sleeping way. */
 static void snap_mm(struct hone_reader *r, struct hone_rec_proc *rec, struct task_struct *t)
 {
 	struct mm_struct *mm = get_task_mm(t);
 	struct file *exe;
 	char *path;
-	int len;
 
 	if (!mm)
 		return;
@@ -51,20 +71,13 @@ static void snap_mm(struct hone_reader *r, struct hone_rec_proc *rec, struct tas
 		if (!IS_ERR(path)) {
 			rec->path_len = strlen(path);
 			memcpy(rec->data, path, rec->path_len);
+			hone_proc_set_exe(rec, exe);
 		}
 		fput(exe);
 	}
-	len = min_t(unsigned long, mm->arg_end - mm->arg_start, HONE_ARGV_MAX);
-	if (len > 0)
-		len = access_process_vm(t, mm->arg_start, rec->data + rec->path_len,
-					len, FOLL_FORCE);
-	if (len > 0) {
-		rec->argv_len = len;
-		rec->data[rec->path_len + len - 1] = '\0';
-	}
+	rec->argv_len = snap_argv(t, mm, rec->data + rec->path_len);
 	mmput(mm);
-	hone_proc_cache_put(t->tgid, rec->start, rec->data, rec->path_len,
-			    rec->argv_len, GFP_KERNEL);
+	hone_proc_cache_put(rec, rec->data, GFP_KERNEL);
 }
 
 static struct hone_rec *snap_proc(struct hone_reader *r, struct task_struct *t)

@@ -11,6 +11,9 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/sock_diag.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -20,21 +23,44 @@
 #include <net/tcp.h>
 #include "sensor.h"
 
-#define HONE_OWNER_MAX		(1U << 18)
 #define HONE_OWNER_GRACE	(TCP_TIMEWAIT_LEN + 5 * HZ)
+/* Entries freed per hold of owner_lock by the reaper and at exit. */
+#define HONE_OWNER_BATCH	256
+
+/*
+ * The table holds at most hone_owner_max entries: owners of live sockets,
+ * and "graves", owners of freed sockets kept for their last packets until
+ * HONE_OWNER_GRACE ends (request socks' inherited owners are graves from
+ * the start). When it is full a new entry takes the place of a grave, its
+ * own uid's oldest first, else anyone's oldest; with no grave left it is
+ * refused. One uid holds at most owner_uid_max live entries, so neither a
+ * flood of short-lived sockets nor many open ones take the owners of other
+ * users' sockets away. Every refusal is counted in hone_owner_full.
+ */
+struct hone_uid {
+	struct hlist_node node;		/* owner_uids */
+	struct list_head graves;	/* its freed sockets, oldest first */
+	u32 uid;
+	u32 live;			/* its entries of sockets not freed */
+	u32 entries;			/* all its entries, and one being added */
+};
 
 struct hone_owner {
 	struct hlist_node node;		/* owners, RCU */
-	struct list_head grave;		/* freed sockets, until the grace ends */
+	struct list_head grave;		/* owner_graves, oldest first */
+	struct list_head uid_grave;	/* its uid's graves */
+	struct hone_uid *u;
 	struct rcu_head rcu;
 	u64 cookie;
-	unsigned long freed;		/* jiffies */
-	u32 pid, tid;
+	unsigned long freed;		/* jiffies | 1; 0 while the socket lives */
+	u32 pid, tid, uid;
 	u16 exe_len;
 	char exe[];
 };
 
-static DEFINE_HASHTABLE(owners, 12);
+static struct hlist_head *owners;	/* 1 << owner_bits buckets */
+static unsigned int owner_bits;
+static DEFINE_HASHTABLE(owner_uids, 6);	/* under owner_lock */
 static LIST_HEAD(owner_graves);
 static DEFINE_SPINLOCK(owner_lock);
 static unsigned int owner_count;
@@ -49,11 +75,17 @@ u64 hone_sock_cookie(struct sock *sk)
 	return c[0] | (u64)c[1] << 32;
 }
 
+static struct hlist_head *owner_bucket(u64 cookie)
+{
+	return &owners[hash_64(cookie, owner_bits)];
+}
+
 static struct hone_owner *owner_find(u64 cookie)
 {
 	struct hone_owner *o;
 
-	hash_for_each_possible_rcu(owners, o, node, cookie)
+	hlist_for_each_entry_rcu(o, owner_bucket(cookie), node,
+				 lockdep_is_held(&owner_lock))
 		if (o->cookie == cookie)
 			return o;
 	return NULL;
@@ -74,13 +106,109 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 	*exe_len = o->exe_len;
 }
 
+static unsigned int owner_uid_max(void)
+{
+	return READ_ONCE(hone_owner_uid_max) ?: hone_owner_max / 4;
+}
+
+/* The counters of uid, with one entry held for the caller; NULL if there
+ * is no memory. Under owner_lock, like everything below. */
+static struct hone_uid *owner_uid_hold(u32 uid)
+{
+	struct hone_uid *u;
+
+	hash_for_each_possible(owner_uids, u, node, uid)
+		if (u->uid == uid)
+			goto found;
+	u = kzalloc(sizeof(*u), GFP_ATOMIC);
+	if (!u)
+		return NULL;
+	u->uid = uid;
+	INIT_LIST_HEAD(&u->graves);
+	hash_add(owner_uids, &u->node, uid);
+found:
+	u->entries++;
+	return u;
+}
+
+static void owner_uid_release(struct hone_uid *u)
+{
+	if (--u->entries)
+		return;
+	hash_del(&u->node);
+	kfree(u);
+}
+
+static void owner_bury(struct hone_owner *o)
+{
+	if (!o->freed)
+		o->freed = jiffies | 1;
+	list_add_tail(&o->grave, &owner_graves);
+	list_add_tail(&o->uid_grave, &o->u->graves);
+}
+
+/* o takes the entry held in u. */
+static void owner_link(struct hone_owner *o, struct hone_uid *u)
+{
+	o->u = u;
+	hlist_add_head_rcu(&o->node, owner_bucket(o->cookie));
+	if (o->freed)
+		owner_bury(o);
+	else
+		u->live++;
+	owner_count++;
+}
+
 static void owner_unlink(struct hone_owner *o)
 {
-	hash_del_rcu(&o->node);
-	if (o->freed)
+	hlist_del_rcu(&o->node);
+	if (o->freed) {
 		list_del(&o->grave);
+		list_del(&o->uid_grave);
+	} else {
+		o->u->live--;
+	}
+	owner_uid_release(o->u);
 	owner_count--;
 	kfree_rcu(o, rcu);
+}
+
+/* Room for one more entry of u: a grave goes if the table is full. */
+static bool owner_room(struct hone_uid *u)
+{
+	struct hone_owner *o;
+
+	if (owner_count < hone_owner_max)
+		return true;
+	o = list_first_entry_or_null(&u->graves, struct hone_owner, uid_grave);
+	if (!o)
+		o = list_first_entry_or_null(&owner_graves, struct hone_owner, grave);
+	if (!o)
+		return false;
+	owner_unlink(o);
+	return true;
+}
+
+/* Adds o in place of old (if any); false if it is refused. */
+static bool owner_insert(struct hone_owner *o, struct hone_owner *old)
+{
+	struct hone_uid *u = owner_uid_hold(o->uid);
+	u32 live;
+
+	if (!u) {
+		atomic64_inc(&hone_conn_lost);
+		return false;
+	}
+	live = u->live - (old && old->u == u && !old->freed);
+	if ((!o->freed && live >= owner_uid_max()) || (!old && !owner_room(u))) {
+		atomic64_inc(&hone_owner_full);
+		owner_uid_release(u);
+		return false;
+	}
+	if (old)
+		owner_unlink(old);
+	owner_link(o, u);
+	return true;
 }
 
 /* Record p as the owner of sk; replace says whether a known owner yields.
@@ -98,6 +226,8 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 	o = kmalloc(struct_size(o, exe, len), GFP_ATOMIC);
 	if (o && len)
 		memcpy(o->exe, exe, len);
+	if (o)
+		o->uid = from_kuid_munged(&init_user_ns, __task_cred(p)->euid);
 	rcu_read_unlock();
 	if (!o) {
 		atomic64_inc(&hone_conn_lost);
@@ -111,19 +241,12 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 
 	spin_lock_irqsave(&owner_lock, flags);
 	old = owner_find(cookie);
-	if (old && !replace)
-		goto drop;
-	if (!old && owner_count >= HONE_OWNER_MAX)
-		goto drop;
-	if (old)
-		owner_unlink(old);
-	hash_add_rcu(owners, &o->node, cookie);
-	owner_count++;
+	if ((old && !replace) || !owner_insert(o, old)) {
+		spin_unlock_irqrestore(&owner_lock, flags);
+		kfree(o);
+		return;
+	}
 	spin_unlock_irqrestore(&owner_lock, flags);
-	return;
-drop:
-	spin_unlock_irqrestore(&owner_lock, flags);
-	kfree(o);
 }
 
 /* A request sock (and the child that keeps its cookie) belongs to its
@@ -141,14 +264,11 @@ void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
 	o->cookie = cookie;
 	o->freed = jiffies | 1;
 	spin_lock_irqsave(&owner_lock, flags);
-	if (owner_find(cookie) || owner_count >= HONE_OWNER_MAX) {
+	if (owner_find(cookie) || !owner_insert(o, NULL)) {
 		spin_unlock_irqrestore(&owner_lock, flags);
 		kfree(o);
 		return;
 	}
-	hash_add_rcu(owners, &o->node, cookie);
-	list_add_tail(&o->grave, &owner_graves);
-	owner_count++;
 	spin_unlock_irqrestore(&owner_lock, flags);
 }
 
@@ -238,8 +358,8 @@ static int kp_destruct(struct kprobe *kp, struct pt_regs *regs)
 	if (o && !o->freed) {
 		pid = o->pid;
 		tid = o->tid;
-		o->freed = jiffies | 1;
-		list_add_tail(&o->grave, &owner_graves);
+		o->u->live--;
+		owner_bury(o);
 	}
 	spin_unlock_irqrestore(&owner_lock, flags);
 	if (pid)
@@ -247,18 +367,24 @@ static int kp_destruct(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* Frees the graves whose time is up, a batch per hold of the lock. */
 static void owner_reap(struct work_struct *work)
 {
-	struct hone_owner *o, *tmp;
+	struct hone_owner *o;
 	unsigned long flags;
+	unsigned int n;
 
-	spin_lock_irqsave(&owner_lock, flags);
-	list_for_each_entry_safe(o, tmp, &owner_graves, grave) {
-		if (time_before(jiffies, o->freed + HONE_OWNER_GRACE))
-			break;
-		owner_unlink(o);
-	}
-	spin_unlock_irqrestore(&owner_lock, flags);
+	do {
+		spin_lock_irqsave(&owner_lock, flags);
+		for (n = 0; n < HONE_OWNER_BATCH; n++) {
+			o = list_first_entry_or_null(&owner_graves, struct hone_owner, grave);
+			if (!o || time_before(jiffies, o->freed + HONE_OWNER_GRACE))
+				break;
+			owner_unlink(o);
+		}
+		spin_unlock_irqrestore(&owner_lock, flags);
+		cond_resched();
+	} while (n == HONE_OWNER_BATCH);
 	schedule_delayed_work(&owner_reaper, 5 * HZ);
 }
 
@@ -274,32 +400,56 @@ int hone_socket_init(void)
 	size_t i;
 	int ret;
 
+	/* Two entries per bucket when full. */
+	owner_bits = ilog2(roundup_pow_of_two(max(hone_owner_max / 2, 64U)));
+	owners = kvcalloc(1U << owner_bits, sizeof(*owners), GFP_KERNEL);
+	if (!owners)
+		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
 		kps[i] = &hone_kprobes[i];
 	ret = register_kprobes(kps, ARRAY_SIZE(kps));
 	if (ret) {
 		pr_err("kprobes: %d\n", ret);
-		return ret;
+		goto err;
 	}
 	schedule_delayed_work(&owner_reaper, 5 * HZ);
 	return 0;
+err:
+	kvfree(owners);
+	owners = NULL;
+	return ret;
+}
+
+/* Frees every entry of bucket b; false once past the last. */
+static bool owner_free_bucket(unsigned int b)
+{
+	struct hone_owner *o;
+	struct hlist_node *tmp;
+	unsigned long flags;
+
+	if (b >= 1U << owner_bits)
+		return false;
+	spin_lock_irqsave(&owner_lock, flags);
+	hlist_for_each_entry_safe(o, tmp, &owners[b], node)
+		owner_unlink(o);
+	spin_unlock_irqrestore(&owner_lock, flags);
+	return true;
 }
 
 void hone_socket_exit(void)
 {
 	struct kprobe *kps[ARRAY_SIZE(hone_kprobes)];
-	struct hone_owner *o;
-	struct hlist_node *tmp;
-	unsigned long flags;
+	unsigned int b;
 	size_t i;
-	int bkt;
 
 	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
 		kps[i] = &hone_kprobes[i];
 	unregister_kprobes(kps, ARRAY_SIZE(kps));
 	cancel_delayed_work_sync(&owner_reaper);
-	spin_lock_irqsave(&owner_lock, flags);
-	hash_for_each_safe(owners, bkt, tmp, o, node)
-		owner_unlink(o);
-	spin_unlock_irqrestore(&owner_lock, flags);
+	/* The packet hooks are gone too: nobody else walks the table now. */
+	for (b = 0; owner_free_bucket(b); b++)
+		if (b % HONE_OWNER_BATCH == 0)
+			cond_resched();
+	kvfree(owners);
+	owners = NULL;
 }

@@ -12,6 +12,9 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/kdev_t.h>
+#include <net/ipv6.h>
+#include <net/ip.h>
 #include "sensor.h"
 
 struct line {
@@ -79,6 +82,7 @@ static void line_argv(struct line *l, const char *argv, size_t n)
 static void proc_line(struct line *l, const struct hone_rec_proc *p)
 {
 	static const char *const names[] = { "EXEC", "FORK", "KTHD" };
+	dev_t dev;
 
 	if (p->event == HONE_PROC_EXIT)
 		line_add(l, " EXIT %u %u %u %u %u", p->pid, p->ppid, p->uid, p->gid,
@@ -88,13 +92,17 @@ static void proc_line(struct line *l, const struct hone_rec_proc *p)
 			 p->uid, p->gid);
 	if (p->event == HONE_PROC_KTHREAD) {
 		line_add(l, " [%s]", p->comm);
-		return;
+	} else {
+		line_add(l, " \"");
+		line_escaped(l, p->data, p->path_len);
+		line_add(l, "\"");
+		if (p->event != HONE_PROC_EXIT)
+			line_argv(l, p->data + p->path_len, p->argv_len);
 	}
-	line_add(l, " \"");
-	line_escaped(l, p->data, p->path_len);
-	line_add(l, "\"");
-	if (p->event != HONE_PROC_EXIT)
-		line_argv(l, p->data + p->path_len, p->argv_len);
+	/* Always the last three fields, so argv words are never taken for them. */
+	dev = new_decode_dev((u32)p->exe_dev);
+	line_add(l, " dev=%u:%u ino=%llu mntns=%u", MAJOR(dev), MINOR(dev), p->exe_ino,
+		 p->mntns);
 }
 
 static const char *proto_name(u32 proto)
@@ -156,6 +164,36 @@ static bool pkt_ports(const struct hone_rec_pkt *k, u32 off, u8 proto, u16 *sp, 
 	return true;
 }
 
+/* The upper-layer protocol behind IPv6 extension headers, walked as
+ * ipv6_skip_exthdr walks them; *off is where it starts. A non-first
+ * fragment has no ports: *off is then past the capture. */
+static u8 pkt_v6_proto(const struct hone_rec_pkt *k, u32 *off)
+{
+	const u8 *d = k->data;
+	u8 nexthdr = ((const struct ipv6hdr *)d)->nexthdr;
+	u32 o = sizeof(struct ipv6hdr), hdrlen;
+	__be16 frag_off;
+
+	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE) {
+		if (o + 8 > k->caplen) {
+			o = k->caplen;
+			break;
+		}
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			memcpy(&frag_off, d + o + 2, sizeof(frag_off));
+			hdrlen = frag_off & htons(IP6_OFFSET) ? k->caplen : 8;
+		} else if (nexthdr == NEXTHDR_AUTH) {
+			hdrlen = (d[o + 1] + 2U) << 2;
+		} else {
+			hdrlen = (d[o + 1] + 1U) << 3;
+		}
+		nexthdr = d[o];
+		o = min(o + hdrlen, k->caplen);
+	}
+	*off = o;
+	return nexthdr;
+}
+
 static void pkt_summary(struct line *l, const struct hone_rec_pkt *k)
 {
 	const struct iphdr *ip4 = (const struct iphdr *)k->data;
@@ -174,8 +212,14 @@ static void pkt_summary(struct line *l, const struct hone_rec_pkt *k)
 		line_add(l, " ? ? -> ?");
 		return;
 	}
-	proto = v6 ? ip6->nexthdr : ip4->protocol;
-	off = v6 ? sizeof(*ip6) : ip4->ihl * 4U;
+	if (v6) {
+		proto = pkt_v6_proto(k, &off);
+	} else {
+		proto = ip4->protocol;
+		off = ip4->ihl * 4U;
+		if (ip4->frag_off & htons(IP_OFFSET))
+			off = k->caplen;	/* not the first fragment */
+	}
 	line_proto(l, proto, v6);
 	pkt_ports(k, off, proto, &sp, &dp);
 	line_add(l, " ");
@@ -223,6 +267,8 @@ static size_t text_stats(struct hone_reader *r, const struct hone_stats *st,
 		 st->packets, st->packets_dropped, st->packets_lost, st->packets_filtered,
 		 st->proc_events, st->proc_dropped, st->proc_lost,
 		 st->conn_events, st->conn_dropped, st->conn_lost);
+	line_add(&l, " full owner %llu proc %llu",
+		 (u64)atomic64_read(&hone_owner_full), (u64)atomic64_read(&hone_proc_full));
 	return line_end(&l);
 }
 

@@ -94,6 +94,9 @@
 #define HONE_ISB_CONN_DROP	262	/* connection events lost by the sensor */
 #define HONE_ISB_CONN_RDROP	263	/* connection events dropped, ring full */
 #define HONE_ISB_CONN_DELIV	264	/* connection events delivered */
+#define HONE_ISB_OWNER_FULL	265	/* socket owners not recorded: the
+					 * table (or the uid's share) full */
+#define HONE_ISB_PROC_FULL	266	/* processes not cached: cache full */
 
 /* ---- Process Event block (0x101) ---------------------------------------
  *
@@ -117,10 +120,13 @@
 #define HONE_PROC_RUID		261	/* u32: real uid */
 #define HONE_PROC_RGID		262	/* u32: real gid */
 #define HONE_PROC_PPID_START	263	/* u64: the parent's start time */
-#define HONE_PROC_EXE_DEV	264	/* u64: the executable's device, as
-					 * stat(2)'s st_dev encodes it */
-#define HONE_PROC_EXE_INO	265	/* u64: the executable's inode */
-#define HONE_PROC_MNTNS		266	/* u32: mount namespace inode */
+/* The executable (mm->exe_file, the file PATH names), 0 if unknown. */
+#define HONE_PROC_EXE_DEV	264	/* u64: its device as stat(2) st_dev
+					 * encodes it (huge_encode_dev of the
+					 * superblock's s_dev) */
+#define HONE_PROC_EXE_INO	265	/* u64: its inode number */
+#define HONE_PROC_MNTNS		266	/* u32: inode of the process's mount
+					 * namespace, 0 if unknown */
 
 enum hone_proc_event {
 	HONE_PROC_EXEC		= 0,

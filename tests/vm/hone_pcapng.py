@@ -22,11 +22,12 @@ lists the block's option codes in order; a value whose option is missing
 is written ?. The other blocks:
 
   TS EXEC|FORK|KTHD|EXIT PID ppid=N uid=N gid=N path=PATH argv=ARGV
-     [status=N] tid=N comm=C opts=CODES
+     [status=N] tid=N comm=C exe_dev=N exe_ino=N mntns=N opts=CODES
   SHB os=OS appl=APPL      IDB link=L snaplen=N tsresol=R
   TS ISB starttime=TS endtime=TS ifrecv=N ifdrop=N filteraccept=N osdrop=N
      usrdeliv=N proc_recv=N proc_drop=N proc_rdrop=N proc_deliv=N
-     conn_recv=N conn_drop=N conn_rdrop=N conn_deliv=N opts=CODES
+     conn_recv=N conn_drop=N conn_rdrop=N conn_deliv=N owner_full=N
+     proc_full=N opts=CODES
 
 Strings and argv are written with every byte that is not printable ASCII,
 a space or a backslash as \\xHH (argv keeps its NULs: a\\x00b\\x00).
@@ -146,6 +147,22 @@ def conn_line(blk, end, where):
     return ' '.join(f + [codes(opts)])
 
 
+def v6_proto(pkt):
+    """The protocol after IPv6 extension headers, and where it starts."""
+    proto, off = pkt[6], 40
+    while proto in (0, 43, 44, 51, 60):
+        if off + 8 > len(pkt):
+            return proto, len(pkt)
+        if proto == 44:
+            hlen = len(pkt) if struct.unpack_from('!H', pkt, off + 2)[0] & 0xFFF8 else 8
+        elif proto == 51:
+            hlen = (pkt[off + 1] + 2) * 4
+        else:
+            hlen = (pkt[off + 1] + 1) * 8
+        proto, off = pkt[off], min(off + hlen, len(pkt))
+    return proto, off
+
+
 def pkt_summary(pkt):
     """PROTO SRC -> DST as /dev/honet writes them."""
     if not pkt or pkt[0] >> 4 not in (4, 6):
@@ -154,10 +171,12 @@ def pkt_summary(pkt):
     if len(pkt) < (40 if v6 else 20):
         return '? ? -> ?'
     if v6:
-        proto, off = pkt[6], 40
+        proto, off = v6_proto(pkt)
         src, dst = ipaddress.ip_address(pkt[8:24]), ipaddress.ip_address(pkt[24:40])
     else:
         proto, off = pkt[9], (pkt[0] & 15) * 4
+        if struct.unpack_from('!H', pkt, 6)[0] & 0x1FFF:
+            off = len(pkt)      # not the first fragment: no ports
         src, dst = ipaddress.ip_address(pkt[12:16]), ipaddress.ip_address(pkt[16:20])
     sp = dp = 0
     if proto in (6, 17) and off + 4 <= len(pkt):
@@ -204,13 +223,16 @@ def proc_line(blk, end, where):
     if 260 in o:
         f.append(f'status={num(end, o.get(260), where, 260, 4)}')
     f += [f'tid={num(end, o.get(257), where, 257, 4)}', f'comm={esc(o.get(259, b""))}',
-          codes(opts)]
+          f'exe_dev={num(end, o.get(264), where, 264, 8)}',
+          f'exe_ino={num(end, o.get(265), where, 265, 8)}',
+          f'mntns={num(end, o.get(266), where, 266, 4)}', codes(opts)]
     return ' '.join(f)
 
 
 ISB_NAMES = {4: 'ifrecv', 5: 'ifdrop', 6: 'filteraccept', 7: 'osdrop', 8: 'usrdeliv',
              257: 'proc_recv', 258: 'proc_drop', 259: 'proc_rdrop', 260: 'proc_deliv',
-             261: 'conn_recv', 262: 'conn_drop', 263: 'conn_rdrop', 264: 'conn_deliv'}
+             261: 'conn_recv', 262: 'conn_drop', 263: 'conn_rdrop', 264: 'conn_deliv',
+             265: 'owner_full', 266: 'proc_full'}
 
 
 def isb_line(blk, end, where):
@@ -270,4 +292,5 @@ def main():
         text(data, sys.stdout)
 
 
-main()
+if __name__ == '__main__':
+    main()
