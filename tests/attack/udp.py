@@ -6,8 +6,9 @@ udp.py sink PORT FILE
     Receive on [::]:PORT (IPv4 too); one line "ADDR PORT PAYLOAD" per
     datagram appended to FILE. Its pid goes to FILE.pid.
 udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
-       [--go FILE --then N] [--big N]
-    Send COUNT datagrams from one socket (bound to SPORT if given); with
+       [--rate N] [--go FILE --then N] [--big N]
+    Send COUNT datagrams from one socket (bound to SPORT if given), RATE a
+    second if given; with
     --go, wait for FILE to exist and send THEN more on the same socket;
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
@@ -52,7 +53,12 @@ def send(a):
         except OSError as e:
             failed.append(e.strerror)
 
+    start = time.monotonic()
     for i in range(a.count):
+        if a.rate:
+            ahead = start + i / a.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         one(("%s %d" % (a.payload, i)).encode())
     if a.go:
         while not os.path.exists(a.go):
@@ -80,6 +86,7 @@ k.add_argument("addr")
 k.add_argument("port", type=int)
 k.add_argument("--sport", type=int, default=0)
 k.add_argument("--count", type=int, default=1)
+k.add_argument("--rate", type=float, default=0)
 k.add_argument("--payload", default="datagram")
 k.add_argument("--linger", type=float, default=0)
 k.add_argument("--go")

@@ -21,6 +21,7 @@ T=$(mktemp -d /tmp/hone-netns.XXXXXX)
 SRV4=10.99.0.2
 SRV6=fd99::2
 FW=
+PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 
 [ "$(id -u)" = 0 ] || { echo "$0: needs root" >&2; exit 1; }
 [ -x "$HONEFW" ] || { echo "$0: no $HONEFW (make)" >&2; exit 1; }
@@ -48,6 +49,23 @@ fetch() {
 	[ "$(as "$u" "$@" curl -s -o /dev/null -m 2 -w '%{http_code}' "$(url "$addr")")" = 200 ]
 }
 fails() { ! fetch "$@"; }
+
+# A UDP sink in the servers' namespace: sink_start PORT, then
+# sink_count PORT PREFIX (datagrams whose payload starts with PREFIX).
+sink_start() {
+	: > "$T/sink.$1"
+	(ip netns exec "$B" $PY "$ROOT/tests/attack/udp.py" sink "$1" "$T/sink.$1" > /dev/null 2>&1 &)
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$B" ss -Hlun "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "no UDP sink on :$1"
+	return 1
+}
+sink_stop() { kill "$(cat "$T/sink.$1.pid")" 2>/dev/null; }
+# sink_count PORT PATTERN: datagrams whose payload starts with PATTERN.
+sink_count() { grep -c -- " $2" "$T/sink.$1"; }
 
 fw_start() {
 	: > "$T/fw.log"

@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # honefw with hone.ko as its sensor against the known bypasses of
 # tests/attack/run (those that need hone.ko, e.g. devhone, run only here).
+# vm-timeout: 480
 . "$HONE_SRCDIR/tests/vm/lib.sh"
+# Debian's kernels keep unprivileged user namespaces behind a switch: the
+# bind-mount attack needs them, as on a host where they are on.
+userns=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)
+[ -z "$userns" ] || echo 1 > /proc/sys/kernel/unprivileged_userns_clone
 # Streamed: what ran is shown even if the guest's timeout ends the run.
 # TCG: a reset takes longer than 1.2 s to come back.
 REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/attack/run" 2>&1 | tee "$T/out" |
@@ -13,4 +18,6 @@ grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
 	vmtest "attack: tests/attack/run" FAIL "exit $rc: $(tail -1 "$T/out")"
 check "attack: with hone.ko" grep -q '^honefw: running: .* sensor kmod' "$T/out"
 check "attack: devhone ran (hone.ko loaded)" eval '! grep -q "^skip devhone" "$T/out"'
+check "attack: bindmount ran" eval '! grep -q "^skip bindmount" "$T/out"'
+[ -z "$userns" ] || echo "$userns" > /proc/sys/kernel/unprivileged_userns_clone
 
