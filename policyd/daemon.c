@@ -392,6 +392,7 @@ int daemon_main(const struct honefw_opts *o)
 {
 	struct daemon d = { .o = o, .sigfd = -1 };
 	const struct rules_global *g;
+	struct offload_stats os;
 	struct nft_conf c;
 	int ret;
 
@@ -455,6 +456,11 @@ int daemon_main(const struct honefw_opts *o)
 	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "
 		 "known process; %" PRIu64 " unparsable; %" PRIu64 " action "
 		 "errors", d.judged, d.unknown, d.unparsable, d.errors);
+	offloads_stats(d.off, &os);
+	log_info("offloaded flows: %" PRIu64 " ended with their socket, %"
+		 PRIu64 " still open, %" PRIu64 " kept per packet (table "
+		 "full), %" PRIu64 " errors", os.ended, os.flows, os.full,
+		 os.errors);
 	shut(&d);
 	return ret < 0;
 }
