@@ -436,6 +436,11 @@ int daemon_main(const struct honefw_opts *o)
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?
 		 "open" : "closed", sensor_kind(d.sensor) == SENSOR_KMOD ?
 		 "kmod" : "netlink", o->dry_run ? ", dry run" : "");
+	if ((ret = offloads_error(d.off)))
+		log_warnx("conntrack netlink: %s: connection-wide verdicts "
+			  "could not end with their socket, so every packet is "
+			  "judged (modprobe nf_conntrack_netlink)",
+			  strerror(-ret));
 	if (g->unknown == RULES_ACCEPT)
 		log_warnx("unknown = accept passes every packet of a socket "
 			  "whose process is not known: %s",

@@ -35,6 +35,7 @@ struct offloads {
 	struct mnl_socket *ct;		/* ctnetlink */
 	struct mnl_socket *gone;	/* sock_diag destroy groups */
 	uint32_t ct_portid, seq;
+	int ct_error;		/* ctnetlink unusable: offload nothing */
 	struct htab h;
 	struct offload_stats st;
 };
@@ -59,6 +60,8 @@ int offload_add(struct offloads *o, uint64_t cookie,
 	struct rules_pkt t;
 	struct off *f;
 
+	if (o->ct_error)
+		return o->ct_error;
 	flow_tuple(pkt, &t);
 	for (f = first(o, cookie); f; f = next(f))
 		if (!memcmp(&f->key, &t, sizeof(t)))
@@ -85,18 +88,18 @@ static void put_addr(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
 		mnl_attr_put(nlh, v6, 16, addr);
 }
 
-/* Delete the conntrack entry of t: looked up by either direction's tuple,
- * so local -> remote finds it whoever opened the connection. */
-static void ct_delete(struct offloads *o, const struct rules_pkt *t)
+/* A request to delete the conntrack entry of t: looked up by either
+ * direction's tuple, so local -> remote finds it whoever opened it. */
+static struct nlmsghdr *ct_delete_msg(struct offloads *o, char *buf,
+				      const struct rules_pkt *t, uint16_t flags)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlattr *tuple, *nest;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = ++o->seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = t->family;
@@ -112,10 +115,39 @@ static void ct_delete(struct offloads *o, const struct rules_pkt *t)
 	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->rport));
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_nest_end(nlh, tuple);
+	return nlh;
+}
+
+static void ct_delete(struct offloads *o, const struct rules_pkt *t)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ct_delete_msg(o, buf, t, 0);
+
 	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0)
 		o->st.errors++;
 	else
 		o->st.ended++;
+}
+
+/* Can verdicts be ended? Deleting an entry nobody has must say ENOENT;
+ * without ctnetlink (not loaded, not built) nothing would end them. */
+static int ct_probe(struct offloads *o)
+{
+	const struct rules_pkt none = { .family = AF_INET,
+					.proto = IPPROTO_UDP };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ct_delete_msg(o, buf, &none, NLM_F_ACK);
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t got;
+
+	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	got = mnl_socket_recvfrom(o->ct, buf, sizeof(buf));
+	if (got < 0)
+		return -errno;
+	if (mnl_cb_run(buf, got, seq, o->ct_portid, NULL, NULL) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
 }
 
 void offload_end(struct offloads *o, uint64_t cookie)
@@ -198,6 +230,11 @@ int offloads_drain(struct offloads *o,
 	return n;
 }
 
+int offloads_error(const struct offloads *o)
+{
+	return o->ct_error;
+}
+
 int offloads_fd(const struct offloads *o)
 {
 	return mnl_socket_get_fd(o->gone);
@@ -245,6 +282,7 @@ int offloads_open(struct offloads **out)
 	if (ret)
 		goto err_htab;
 	o->ct_portid = mnl_socket_get_portid(o->ct);
+	o->ct_error = ct_probe(o);
 	ret = open_gone(&o->gone);
 	if (ret)
 		goto err_ct;

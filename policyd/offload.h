@@ -26,6 +26,9 @@ struct offload_stats {
 /* In the network namespace whose sockets and conntrack table are judged. */
 int offloads_open(struct offloads **out);
 void offloads_close(struct offloads *o);
+/* 0, or why conntrack entries cannot be deleted (ctnetlink missing): then
+ * nothing is offloaded, every packet is judged. */
+int offloads_error(const struct offloads *o);
 /* Readable when sockets were destroyed: then call offloads_drain(). */
 int offloads_fd(const struct offloads *o);
 /* pkt's flow gets a connection-wide verdict for the socket cookie. 0, or
