@@ -48,7 +48,28 @@ fetch() {
 	local u=$1 addr=$2; shift 2
 	[ "$(as "$u" "$@" curl -s -o /dev/null -m 2 -w '%{http_code}' "$(url "$addr")")" = 200 ]
 }
-fails() { ! fetch "$@"; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+# run_rc CMD...: "EXIT MS" of CMD (as the user given in CMD).
+run_rc() {
+	local t=$(ms) rc
+	"$@" > /dev/null 2>&1
+	rc=$?
+	echo "$rc $(($(ms) - t))"
+}
+# curl_rc USER ADDR [PREFIX...]: "EXIT MS" of USER's curl of ADDR's page.
+curl_rc() {
+	local u=$1 addr=$2; shift 2
+	run_rc as "$u" "$@" curl -s -o /dev/null -m 2 "$(url "$addr")"
+}
+# A reject is a reset (or ICMP error) seen at once: curl exits 7 in less
+# than REJECT_MS (1200; the VM under TCG needs more). A drop is a timeout: 28.
+REJECT_MS=${REJECT_MS:-1200}
+is_reject() { set -- $1; [ "$1" = 7 ] && [ "$2" -lt "$REJECT_MS" ]; }
+is_drop() { set -- $1; [ "$1" = 28 ]; }
+# rejected/dropped USER ADDR [PREFIX...]: USER's curl of ADDR's page is
+# refused at once, or left to time out.
+rejected() { is_reject "$(curl_rc "$@")"; }
+dropped() { is_drop "$(curl_rc "$@")"; }
 
 # A UDP sink in the servers' namespace: sink_start PORT, then
 # sink_count PORT PREFIX (datagrams whose payload starts with PREFIX).
