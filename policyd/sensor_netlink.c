@@ -22,8 +22,10 @@
  * - A miss reads the descriptors of every process (those of the socket's
  *   uid first) when the socket is not found: at most once a second per
  *   socket (sensor.c), but a socket no process holds costs that much.
- * - No close events: a socket's entry leaves the table when the table is
- *   full (least recently used first).
+ * - No close events of its own: honefw passes on sock_diag's destroy
+ *   notices (sensor_conn_gone(), from offload.c), and a closed socket's
+ *   entry leaves after the grace; one never seen closing leaves when the
+ *   table is full (least recently used first).
  */
 #include <dirent.h>
 #include <errno.h>
