@@ -45,9 +45,10 @@ int check_main(const char *path)
 		return 1;
 	}
 	g = rules_global(rs);
-	printf("%s: ok, %zu rule%s, default %s, unknown %s, failmode %s, queue %u, "
-	       "%u warning%s\n", path, rules_count(rs), rules_count(rs) == 1 ? "" : "s",
-	       rules_action_name(g->def), rules_action_name(g->unknown),
+	printf("%s: ok, %zu rule%s, default %s, unknown %s, kernel %s, failmode %s, "
+	       "queue %u, %u warning%s\n", path, rules_count(rs),
+	       rules_count(rs) == 1 ? "" : "s", rules_action_name(g->def),
+	       rules_action_name(g->unknown), rules_action_name(g->kernel),
 	       g->failmode == RULES_FAIL_OPEN ? "open" : "closed", g->queue,
 	       c.warnings, c.warnings == 1 ? "" : "s");
 	rules_free(rs);

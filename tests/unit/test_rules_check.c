@@ -54,7 +54,7 @@ Test(rules_check, good_file)
 	cr_assert_eq(check_text("[global]\ndefault = drop\n[a]\nexe = /usr/bin/env\n"
 				"action = accept\n", "good.ini", out, sizeof(out)), 0, "%s", out);
 	cr_assert_str_eq(out, "good.ini: ok, 1 rule, default drop, unknown drop, "
-			 "failmode open, queue 0, 0 warnings\n");
+			 "kernel drop, failmode open, queue 0, 0 warnings\n");
 }
 
 Test(rules_check, bad_file)
@@ -122,8 +122,8 @@ Test(rules_check, paths_resolved)
 				"[b]\nexe = /usr/bin/hone-no-such\naction = drop\n",
 				"p.ini", out, sizeof(out)), 0, "%s", out);
 	cr_assert_str_eq(out, "p.ini:5: warning: /usr/bin/hone-no-such does not exist\n"
-			 "p.ini: ok, 2 rules, default accept, unknown accept, failmode open, "
-			 "queue 0, 1 warning\n");
+			 "p.ini: ok, 2 rules, default accept, unknown accept, kernel accept, "
+			 "failmode open, queue 0, 1 warning\n");
 }
 
 Test(rules_check, every_example)
