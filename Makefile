@@ -37,15 +37,20 @@ TOOLS		:= $(patsubst tests/tools/%.c,$(B)/tools/%,$(wildcard tests/tools/*.c))
 obj		= $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 
 # The kernel headers: the running kernel's if installed, else the ones
-# Debian's linux-headers-amd64 points at (this machine's kernel has none).
+# Debian's linux-headers-amd64 points at (this machine's kernel has none;
+# make deps installs them). Headers of other kernels are never installed
+# (Debian 12's linux-headers-6.12.* pull in the kernel image): for
+# KVER=<abi> without installed headers, tests/vm/run --fetch <abi> unpacks
+# them under build/vm/<abi>/hdr, which is used then.
 KVER		?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 		     else dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
 		     sed -n 's/^linux-headers-\([^ ]*\).*/\1/p'; fi)
-KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)))
+KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER) \
+		     $(CURDIR)/$(B)/vm/$(KVER)/hdr/usr/src/linux-headers-$(KVER)))
 KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
 .PHONY: all userspace kmod check check-unit check-fuzz check-netns check-attack check-vm \
-	demo bench deps need-deps install clean
+	demo bench deps need-deps install clean FORCE
 .DELETE_ON_ERROR:
 
 all: userspace kmod
@@ -74,12 +79,20 @@ $(B)/tools/%: tests/tools/%.c
 
 # --- kernel module ---------------------------------------------------------
 # Built in build/kmod/KVER so that several kernels do not clobber each other;
-# kmod/hone.ko is a copy of the last one asked for.
+# kmod/hone.ko is a copy of the last one asked for. build/kmod/KVER/kdir names
+# the headers tree it was built against: another one (the host's, then
+# build/vm's) rebuilds it.
 kmod: $(KBUILD_OUT)/hone.ko
 	cp $< kmod/hone.ko
 
-$(KBUILD_OUT)/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/hone.h
-	@[ -n "$(KDIR)" ] || { echo "no kernel headers for '$(KVER)': make deps" >&2; exit 1; }
+$(KBUILD_OUT)/kdir: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(KDIR)" ] || echo "$(KDIR)" > $@
+
+$(KBUILD_OUT)/hone.ko: $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hone/hone.h \
+		$(KBUILD_OUT)/kdir
+	@[ -n "$(KDIR)" ] || { echo "no kernel headers for '$(KVER)': make deps" \
+		"(or, for another kernel, tests/vm/run --fetch $(KVER))" >&2; exit 1; }
 	@mkdir -p $(@D)
 	cp -p kmod/*.c kmod/*.h kmod/Kbuild $(@D)/
 	$(MAKE) -C $(KDIR) M=$(@D) HONE_INCLUDE=$(CURDIR)/include W=1 modules
