@@ -3,7 +3,8 @@
  * honefw's main loop: poll the sensor, the queue and a signalfd. The sensor
  * is drained before every batch of packets, so a socket's creation is known
  * before its first packet is judged. SIGHUP reloads the rules (a bad file
- * keeps the old ones), SIGTERM/SIGINT remove the table and exit. Once a
+ * keeps the old ones) and reopens the verdict log (rotation),
+ * SIGTERM/SIGINT remove the table and exit. Once a
  * second the table is checked: if someone removed it, it comes back.
  */
 #include <errno.h>
@@ -252,6 +253,8 @@ static void tick(struct daemon *d)
 	int ret;
 
 	flows_expire(d->flows, d->now);
+	/* A log that could not be written is tried again with no traffic. */
+	vlog_flush(d->log);
 	ret = nft_present(d->nft);
 	if (ret != 0)
 		return;
@@ -271,6 +274,8 @@ static int on_signal(struct daemon *d)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			reload(d);
+			/* logrotate's postrotate: even if the rules failed */
+			vlog_reopen(d->log);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -423,8 +428,8 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("queue %d: %s%s", o->queue >= 0 ? o->queue : g->queue,
 		       strerror(-ret), ret == -EBUSY || ret == -EPERM ?
 		       " (another honefw is running?)" : "");
-	if ((ret = vlog_open(o->log, &d.log)) < 0)
-		fatalx("%s: %s", o->log, strerror(-ret));
+	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
+		fatalx("verdict log %s: %s", o->log, strerror(-ret));
 	c = nft_conf_of(&d);
 	if ((ret = nft_install(d.nft, &c)) < 0)
 		fatalx("nftables: installing table inet hone: %s",

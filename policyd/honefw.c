@@ -14,7 +14,8 @@ static void __attribute__((noreturn)) usage(int status)
 	fprintf(status ? stderr : stdout,
 		"usage: honefw [-dv] [-c FILE] [--dry-run] "
 		"[--sensor auto|kmod|netlink]\n"
-		"              [--queue N] [--log FILE] [--netns NAME]\n"
+		"              [--queue N] [--log FILE] [--log-all] "
+		"[--netns NAME]\n"
 		"       honefw [-c FILE] --check\n");
 	exit(status);
 }
@@ -45,7 +46,10 @@ static int queue_of(const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_NETNS };
+	enum {
+		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
+		OPT_NETNS,
+	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "check",	no_argument,		NULL, 'n' },
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
 		{ "sensor",	required_argument,	NULL, OPT_SENSOR },
 		{ "queue",	required_argument,	NULL, OPT_QUEUE },
 		{ "log",	required_argument,	NULL, OPT_LOG },
+		{ "log-all",	no_argument,		NULL, OPT_LOG_ALL },
 		{ "netns",	required_argument,	NULL, OPT_NETNS },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -86,6 +91,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			o.log = optarg;
+			break;
+		case OPT_LOG_ALL:
+			o.log_all = true;
 			break;
 		case OPT_NETNS:
 			o.netns = optarg;

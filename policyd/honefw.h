@@ -14,6 +14,7 @@ struct honefw_opts {
 	enum sensor_kind sensor;
 	int queue;		/* -1: [global] queue */
 	const char *log;	/* PCAP-NG verdict log, or NULL */
+	bool log_all;		/* every judgement, accepts too */
 	const char *netns;	/* join /run/netns/NAME after opening the sensor */
 	bool foreground;
 	int verbose;

@@ -2,16 +2,26 @@
 /*
  * The verdict log's PCAP-NG file (include/hone/hone.h, DESIGN "PCAP-NG as
  * written by Hone"): Section Header, one raw-IP interface, then Hone process
- * and connection blocks the first time a process or socket shows up, and an
- * Enhanced Packet Block per logged packet. Blocks are built whole in a
- * buffer and written whole, so a killed honefw leaves no torn block.
+ * and connection blocks the first time a process or socket shows up in the
+ * section, and an Enhanced Packet Block per logged packet.
+ *
+ * The file is an audit trail: it is appended to, and every open starts a
+ * section that stands alone (its own headers, and again every process and
+ * connection block its packets refer to), so restarts and rotation keep
+ * what was written and each file reads on its own. Blocks are built whole in
+ * a buffer and written whole; a write cut short (a full disk) is cut back to
+ * its last whole block, and the entries that could not be written are
+ * counted, said when writing works again, and recorded in the file as the
+ * isb_ifdrop of an Interface Statistics block.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +29,7 @@
 #include <hone/hone.h>
 
 #include "htab.h"
+#include "log.h"
 #include "nft.h"
 #include "pcapng.h"
 #include "proctab.h"
@@ -36,19 +47,35 @@ struct seen {
 };
 
 struct vfile {
+	const char *path;
 	int fd;
-	struct htab procs, conns;
+	off_t good;		/* where a torn file must be cut back to */
+	bool torn;		/* cutting back failed: retried first */
+	bool section;		/* its SHB and IDB are written or queued */
+	struct htab procs, conns;	/* written or queued in the section */
+	int err;		/* the write error in force, 0 when writing */
+	uint64_t lost;		/* entries not written since the open */
+	uint64_t unsaid;	/* of them, since writing last worked */
 	struct pcapng_builder w;	/* over out; w.len bytes are queued */
 	uint8_t out[OUT_SIZE];
 };
 
-/* Blocks are built in place after what is queued; finish() keeps
+/* Blocks are built in place after what is queued; room() keeps
  * BLOCK_SIZE free for the next one. */
 static struct pcapng_builder *begin(struct vfile *f, uint32_t type)
 {
 	f->w.cap = f->w.len + BLOCK_SIZE;
 	pcapng_begin(&f->w, type);
 	return &f->w;
+}
+
+/* End the options and fill in the lengths: the block is queued. */
+static int end(struct vfile *f)
+{
+	int ret = pcapng_end(&f->w);
+
+	/* Over BLOCK_SIZE: the block is too big, not the disk full. */
+	return ret == -ENOSPC ? -EMSGSIZE : ret < 0 ? ret : 0;
 }
 
 static void opt_str(struct pcapng_builder *w, uint16_t code, const char *s)
@@ -68,38 +95,153 @@ static void put_ts(struct pcapng_builder *w)
 	pcapng_put32(w, (uint32_t)us);
 }
 
-int vfile_flush(struct vfile *f)
+static uint32_t u32at(const uint8_t *p)
 {
-	size_t off = 0;
-	ssize_t n;
+	uint32_t v;
 
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Whether key (with stamp) is written or queued in this section. */
+static bool seen(const struct htab *h, uint64_t key, uint64_t stamp)
+{
+	struct hnode *n = htab_find(h, key);
+
+	return n && htab_entry(n, struct seen, node)->stamp == stamp;
+}
+
+static void mark_seen(struct htab *h, uint64_t key, uint64_t stamp)
+{
+	struct hnode *n = htab_find(h, key);
+	struct seen *s;
+
+	if (n) {
+		s = htab_entry(n, struct seen, node);
+	} else {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return;	/* written again later: harmless */
+		s->node.key = key;
+		htab_insert(h, &s->node);
+	}
+	s->stamp = stamp;
+}
+
+static void forget(struct htab *h)
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; i <= h->mask; i++) {
+		for (n = h->b[i]; n; n = next) {
+			next = n->next;
+			free(htab_entry(n, struct seen, node));
+		}
+		h->b[i] = NULL;
+	}
+	h->n = 0;
+}
+
+/* The first entry lost since writing worked is said; the rest counted. */
+static void lose_entries(struct vfile *f, uint64_t n, int err)
+{
+	if (!f->err)
+		log_warnx("verdict log %s: %s: counting the entries lost until "
+			  "it can be written again", f->path, strerror(err));
+	f->err = err;
+	f->lost += n;
+	f->unsaid += n;
+}
+
+/* Where the file may end once n queued bytes reached it: after the last
+ * whole block, and never after a Section Header without its interface. */
+static size_t whole(const struct vfile *f, size_t n)
+{
+	size_t off = 0, keep = 0;
+	uint32_t len;
+
+	while (n - off >= 8 && (len = u32at(f->out + off + 4)) <= n - off) {
+		if (u32at(f->out + off) != HONE_BT_SHB)
+			keep = off + len;
+		off += len;
+	}
+	return keep;
+}
+
+/* The queued blocks from off on did not reach the file: count their
+ * entries, and whatever later entries would refer to in them (headers,
+ * process and connection blocks) is written again. */
+static void lose_blocks(struct vfile *f, size_t off, int err)
+{
+	bool referred = false;
+	uint64_t n = 0;
+
+	for (; off < f->w.len; off += u32at(f->out + off + 4)) {
+		switch (u32at(f->out + off)) {
+		case HONE_BT_EPB:
+			n++;
+			break;
+		case HONE_BT_SHB:
+		case HONE_BT_IDB:
+			f->section = false;
+			/* fallthrough */
+		case HONE_BT_PROCESS:
+		case HONE_BT_CONNECTION:
+			referred = true;
+			break;
+		}
+	}
+	if (referred) {
+		forget(&f->procs);
+		forget(&f->conns);
+	}
+	f->w.len = 0;
+	lose_entries(f, n, err);
+}
+
+/* A write cut short left part of a block at the file's end: nothing may
+ * follow it. */
+static int cut(struct vfile *f)
+{
+	f->torn = ftruncate(f->fd, f->good) < 0;
+	return f->torn ? -errno : 0;
+}
+
+static int write_queued(struct vfile *f)
+{
+	size_t off = 0, keep;
+	ssize_t n;
+	int ret = 0;
+
+	if (f->torn && (ret = cut(f)) < 0) {
+		lose_blocks(f, 0, -ret);
+		return ret;
+	}
 	while (off < f->w.len) {
 		n = write(f->fd, f->out + off, f->w.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			f->w.len = 0;
-			return -errno;
+			ret = -errno;
+			break;
 		}
 		off += n;
 	}
-	f->w.len = 0;
-	return 0;
-}
-
-/* End the options, fill in the lengths, leave the block queued. */
-static int finish(struct vfile *f)
-{
-	int ret = pcapng_end(&f->w);
-
-	/* Over BLOCK_SIZE: the block is too big, not the disk full. */
-	if (ret == -ENOSPC)
-		return -EMSGSIZE;
-	if (ret < 0)
-		return ret;
-	if (sizeof(f->out) - f->w.len < BLOCK_SIZE)
-		return vfile_flush(f);
-	return 0;
+	if (!ret) {
+		f->w.len = 0;
+		return 0;
+	}
+	keep = whole(f, off);
+	/* Appending leaves the offset at the end of what was written; the
+	 * end, not a size kept here, as the file may have been truncated
+	 * since. A cut that fails is tried again before the next write. */
+	if (keep < off) {
+		f->good = lseek(f->fd, 0, SEEK_CUR) - (off_t)(off - keep);
+		cut(f);
+	}
+	lose_blocks(f, keep, -ret);
+	return ret;
 }
 
 static int write_headers(struct vfile *f)
@@ -109,6 +251,8 @@ static int write_headers(struct vfile *f)
 	struct utsname u;
 	int ret;
 
+	forget(&f->procs);
+	forget(&f->conns);
 	w = begin(f, HONE_BT_SHB);
 	pcapng_put32(w, HONE_BYTE_ORDER_MAGIC);
 	pcapng_put32(w, 1);		/* version 1.0 */
@@ -120,8 +264,7 @@ static int write_headers(struct vfile *f)
 		opt_str(w, HONE_SHB_OS, os);
 	}
 	opt_str(w, HONE_SHB_USERAPPL, "Hone " HONE_VERSION " honefw");
-	ret = finish(f);
-	if (ret < 0)
+	if ((ret = end(f)) < 0)
 		return ret;
 
 	w = begin(f, HONE_BT_IDB);
@@ -129,39 +272,65 @@ static int write_headers(struct vfile *f)
 	pcapng_put32(w, SNAPLEN);
 	opt_str(w, HONE_IF_NAME, "honefw");
 	opt_str(w, HONE_IF_DESCRIPTION, "packets judged by honefw");
-	return finish(f);
+	if ((ret = end(f)) < 0)
+		return ret;
+	f->section = true;
+	return 0;
 }
 
-/* True the first time key (with stamp) is seen. */
-static bool first_sight(struct htab *h, uint64_t key, uint64_t stamp)
+/* After entries were lost: how many, in the file where they are missing.
+ * Headers lost with them come first (nothing else is queued then). */
+static int write_stats(struct vfile *f)
 {
-	struct hnode *n = htab_find(h, key);
-	struct seen *s;
+	struct pcapng_builder *w;
+	char note[128];
+	int ret;
 
-	if (n) {
-		s = htab_entry(n, struct seen, node);
-		if (s->stamp == stamp)
-			return false;
-		s->stamp = stamp;
-		return true;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return true;	/* written again later: harmless */
-	s->node.key = key;
-	s->stamp = stamp;
-	htab_insert(h, &s->node);
-	return true;
+	if (!f->section && (ret = write_headers(f)) < 0)
+		return ret;
+	w = begin(f, HONE_BT_ISB);
+	pcapng_put32(w, 0);		/* interface */
+	put_ts(w);
+	pcapng_opt64(w, HONE_ISB_IFDROP, f->lost);
+	snprintf(note, sizeof(note), "honefw: %" PRIu64 " entries lost before "
+		 "this block: %s", f->unsaid, strerror(f->err));
+	opt_str(w, HONE_OPT_COMMENT, note);
+	return end(f);
 }
 
-/* A process block, after its ancestors' (the pedigree reads top-down). */
+int vfile_flush(struct vfile *f)
+{
+	uint64_t unsaid = f->unsaid;
+	int ret;
+
+	/* Failing, each flush tries again, and what proves writing works
+	 * is the count of what was lost. */
+	if (f->err && (ret = write_stats(f)) < 0)
+		return ret;
+	if ((ret = write_queued(f)) < 0 || !f->err)
+		return ret;
+	log_warnx("verdict log %s: written again: %" PRIu64 " entries lost",
+		  f->path, unsaid);
+	f->err = 0;
+	f->unsaid = 0;
+	return 0;
+}
+
+/* Write what is queued if the next block might not fit. */
+static int room(struct vfile *f)
+{
+	return sizeof(f->out) - f->w.len < BLOCK_SIZE ? vfile_flush(f) : 0;
+}
+
+/* A process block, after its ancestors' (the pedigree reads top-down).
+ * Marked seen once queued: a block lost before then is written again. */
 static int write_proc(struct vfile *f, const struct proc *p)
 {
 	const struct pent *e = proc_pent(p);
 	struct pcapng_builder *w;
 	int ret;
 
-	if (!first_sight(&f->procs, p->view.pid, p->start))
+	if (seen(&f->procs, p->view.pid, p->start))
 		return 0;
 	if (p->view.parent) {
 		ret = write_proc(f, htab_entry(p->view.parent, struct proc,
@@ -183,7 +352,10 @@ static int write_proc(struct vfile *f, const struct proc *p)
 		pcapng_opt64(w, HONE_PROC_EXE_DEV, p->exe_dev);
 		pcapng_opt64(w, HONE_PROC_EXE_INO, p->exe_ino);
 	}
-	return finish(f);
+	if ((ret = end(f)) < 0)
+		return ret;
+	mark_seen(&f->procs, p->view.pid, p->start);
+	return room(f);
 }
 
 static void opt_endpoint(struct pcapng_builder *w, uint16_t code,
@@ -200,8 +372,9 @@ static int write_conn(struct vfile *f, const struct conn *c,
 		      const struct rules_pkt *pkt)
 {
 	struct pcapng_builder *w;
+	int ret;
 
-	if (!first_sight(&f->conns, c->cookie, c->pid))
+	if (seen(&f->conns, c->cookie, c->pid))
 		return 0;
 	w = begin(f, HONE_BT_CONNECTION);
 	pcapng_put32(w, (uint32_t)c->cookie);
@@ -215,7 +388,10 @@ static int write_conn(struct vfile *f, const struct conn *c,
 		     pkt->rport);
 	pcapng_opt32(w, HONE_CONN_UID, c->uid);
 	pcapng_opt64(w, HONE_CONN_INODE, c->inode);
-	return finish(f);
+	if ((ret = end(f)) < 0)
+		return ret;
+	mark_seen(&f->conns, c->cookie, c->pid);
+	return room(f);
 }
 
 static uint32_t hone_verdict(enum rules_action a)
@@ -232,18 +408,13 @@ static uint32_t hone_verdict(enum rules_action a)
 	}
 }
 
-int vfile_packet(struct vfile *f, const struct vlog_entry *e,
-		 const char *comment)
+static int write_epb(struct vfile *f, const struct vlog_entry *e,
+		     const char *comment)
 {
 	size_t cap = e->len < SNAPLEN ? e->len : SNAPLEN;
 	const struct rules_verdict *v = e->v;
 	struct pcapng_builder *w;
-	int ret;
 
-	if (e->proc && (ret = write_proc(f, e->proc)) < 0)
-		return ret;
-	if (e->conn && (ret = write_conn(f, e->conn, e->pkt)) < 0)
-		return ret;
 	w = begin(f, HONE_BT_EPB);
 	pcapng_put32(w, 0);		/* interface */
 	put_ts(w);
@@ -263,7 +434,68 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 	opt_str(w, HONE_EPB_RULE, v->rule ? rule_name(v->rule) : "default");
 	pcapng_opt64(w, HONE_EPB_NTH, e->pkt->nth);
 	opt_str(w, HONE_OPT_COMMENT, comment);
-	return finish(f);
+	return end(f);
+}
+
+int vfile_packet(struct vfile *f, const struct vlog_entry *e,
+		 const char *comment)
+{
+	int ret = 0;
+
+	if (!f->section)
+		ret = write_headers(f);
+	if (!ret && e->proc)
+		ret = write_proc(f, e->proc);
+	if (!ret && e->conn)
+		ret = write_conn(f, e->conn, e->pkt);
+	if (!ret)
+		ret = write_epb(f, e, comment);
+	if (ret < 0) {
+		/* Its packet block was never queued: lost here, not when
+		 * queued blocks failed to reach the file. */
+		lose_entries(f, 1, -ret);
+		return ret;
+	}
+	return room(f);
+}
+
+static const char *open_error(int err)
+{
+	switch (err) {
+	case ELOOP:
+		return "refused: a symbolic link; expected a regular file";
+	case ENXIO:
+		return "refused: a FIFO or socket; expected a regular file";
+	default:
+		return strerror(err);
+	}
+}
+
+/* A log no one else can read, or swap for a file of theirs: a regular
+ * file of the euid's, its only link, no access for group or others. */
+static int check(struct vfile *f)
+{
+	struct stat st;
+	char why[96] = "";
+
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		snprintf(why, sizeof(why), "not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(why, sizeof(why), "owned by uid %u; expected uid %u",
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_nlink != 1)
+		snprintf(why, sizeof(why), "%ju links; expected 1",
+			 (uintmax_t)st.st_nlink);
+	else if (st.st_mode & 077)
+		snprintf(why, sizeof(why), "mode %04o; expected no access for "
+			 "group or others (0600)", st.st_mode & 07777);
+	if (*why) {
+		log_warnx("verdict log %s: refused: %s", f->path, why);
+		return -EPERM;
+	}
+	return 0;
 }
 
 int vfile_open(const char *path, struct vfile **out)
@@ -274,21 +506,27 @@ int vfile_open(const char *path, struct vfile **out)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	f->path = path;
+	/* Not through a link, and a FIFO or device must not block or wake
+	 * anything before it is refused. */
+	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		     O_NONBLOCK | O_CLOEXEC, 0600);
 	if (f->fd < 0) {
 		ret = -errno;
+		log_warnx("verdict log %s: %s", path, open_error(-ret));
 		goto err_free;
 	}
 	f->w.buf = f->out;
-	ret = htab_init(&f->procs, 256);
-	if (ret < 0)
+	if ((ret = check(f)) < 0)
 		goto err_close;
-	ret = htab_init(&f->conns, 256);
-	if (ret < 0)
+	if ((ret = htab_init(&f->procs, 256)) < 0)
+		goto err_close;
+	if ((ret = htab_init(&f->conns, 256)) < 0)
 		goto err_procs;
-	ret = write_headers(f);
-	if (ret < 0 || (ret = vfile_flush(f)) < 0)
+	if ((ret = write_headers(f)) < 0)
 		goto err_conns;
+	/* A full disk is no reason to stop: counted like any later write. */
+	vfile_flush(f);
 	*out = f;
 	return 0;
 
@@ -303,26 +541,18 @@ err_free:
 	return ret;
 }
 
-static void free_seen(struct htab *h)
-{
-	struct hnode *n, *next;
-	size_t i;
-
-	for (i = 0; i <= h->mask; i++)
-		for (n = h->b[i]; n; n = next) {
-			next = n->next;
-			free(htab_entry(n, struct seen, node));
-		}
-	htab_free(h);
-}
-
 void vfile_close(struct vfile *f)
 {
 	if (!f)
 		return;
 	vfile_flush(f);
-	free_seen(&f->conns);
-	free_seen(&f->procs);
+	if (f->unsaid)
+		log_warnx("verdict log %s: closed: %" PRIu64 " entries lost",
+			  f->path, f->unsaid);
+	forget(&f->conns);
+	forget(&f->procs);
+	htab_free(&f->conns);
+	htab_free(&f->procs);
 	close(f->fd);
 	free(f);
 }

@@ -12,8 +12,9 @@
 #include "vlog.h"
 
 struct vlog {
-	struct vfile *file;	/* NULL: text lines only */
-	uint64_t errors;
+	const char *path;	/* NULL: text lines only */
+	struct vfile *file;
+	bool all;		/* --log-all: accepts too */
 };
 
 static const char *proto_name(uint8_t proto, char *buf, size_t len)
@@ -69,34 +70,31 @@ static void text_line(const struct vlog_entry *e, const char *what)
 
 void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 {
-	bool text = !(e->v->action == RULES_ACCEPT && !e->v->has_mark) &&
-		!e->repeat;
+	bool text = (l->all || e->v->action != RULES_ACCEPT ||
+		     e->v->has_mark) && !e->repeat;
+	bool pcapng = l->file && (l->all || e->v->log);
 	char what[512];
-	int ret;
 
-	if (!text && !(l->file && e->v->log))
+	if (!text && !pcapng)
 		return;
 	describe(e, what, sizeof(what));
 	/* The text line does not depend on log=: it is the audit trail of
-	 * everything that is not a plain accept. */
+	 * everything that is not a plain accept (of everything with
+	 * --log-all, so a dry run shows what would pass too). */
 	if (text)
 		text_line(e, what);
-	if (!l->file || !e->v->log)
-		return;
-	ret = vfile_packet(l->file, e, what);
-	if (ret < 0 && !l->errors++)
-		log_warnx("verdict log: %s (said once)", strerror(-ret));
+	/* A lost entry is counted and said by vfile. */
+	if (pcapng)
+		vfile_packet(l->file, e, what);
 }
 
 void vlog_flush(struct vlog *l)
 {
-	int ret;
-
-	if (l->file && (ret = vfile_flush(l->file)) < 0 && !l->errors++)
-		log_warnx("verdict log: %s (said once)", strerror(-ret));
+	if (l->file)
+		vfile_flush(l->file);
 }
 
-int vlog_open(const char *path, struct vlog **out)
+int vlog_open(const char *path, bool all, struct vlog **out)
 {
 	struct vlog *l = calloc(1, sizeof(*l));
 	int ret;
@@ -107,8 +105,30 @@ int vlog_open(const char *path, struct vlog **out)
 		free(l);
 		return ret;
 	}
+	l->path = path;
+	l->all = all;
 	*out = l;
 	return 0;
+}
+
+void vlog_reopen(struct vlog *l)
+{
+	struct vfile *f;
+
+	if (!l->path)
+		return;
+	/* What was queued before the signal belongs to the old file, and
+	 * must not follow the new section's headers if the path is the
+	 * same file still. */
+	vfile_flush(l->file);
+	if (vfile_open(l->path, &f) < 0) {
+		log_warnx("verdict log %s: not reopened: still writing to the "
+			  "file opened before", l->path);
+		return;
+	}
+	vfile_close(l->file);
+	l->file = f;
+	log_info("verdict log %s: reopened", l->path);
 }
 
 void vlog_close(struct vlog *l)

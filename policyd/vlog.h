@@ -3,7 +3,8 @@
  * The verdict log: one text line per decision that is not a plain accept
  * (log.h: stderr or syslog) and, with --log FILE, a PCAP-NG file with the
  * sensor's process and connection blocks and one Enhanced Packet Block per
- * judged packet, its comment naming verdict, rule, process and user.
+ * judged packet of a log = yes rule, its comment naming verdict, rule,
+ * process and user. With --log-all, both tell every judgement.
  */
 #ifndef HONE_VLOG_H
 #define HONE_VLOG_H
@@ -30,11 +31,16 @@ struct vlog_entry {
 	bool repeat;		/* its flow was told of just now: no text line */
 };
 
-/* path NULL: text lines only. */
-int vlog_open(const char *path, struct vlog **out);
+/* path NULL: text lines only; all: accepts and log = no too. path must
+ * outlive l. */
+int vlog_open(const char *path, bool all, struct vlog **out);
+/* SIGHUP: go on in a new file at the path (rotated), with its own section;
+ * one that cannot be opened keeps the old file, and says so. */
+void vlog_reopen(struct vlog *l);
 void vlog_close(struct vlog *l);
 void vlog_packet(struct vlog *l, const struct vlog_entry *e);
-/* Write the buffered blocks (after each batch, and once a second). */
+/* Write the buffered blocks (after each batch, and once a second: a
+ * failing file is retried). */
 void vlog_flush(struct vlog *l);
 
 #endif /* HONE_VLOG_H */

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The verdict log's PCAP-NG file: block chain, lengths, EPB options. */
+/* The verdict log's PCAP-NG file: block chain, lengths, EPB options;
+ * appending sections that stand alone, refusing files others could read or
+ * swap, whole blocks and a count of the lost on a full disk. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <hone/hone.h>
 
 #include "nft.h"
+#include "pcapng.h"
 #include "proctab.h"
 #include "vfile.h"
 
@@ -147,4 +154,235 @@ Test(vfile, long_argv_keeps_its_process_block)
 			break;
 	cr_assert_lt(off + 12, n, "a process block was written");
 	cr_expect_gt(u32at(buf + off + 4), sizeof(argv), "with the whole argv");
+}
+
+/* A file read back with the project's reader, section by section. */
+struct readback {
+	unsigned shb, idb, procs, conns, epbs, isbs;
+	uint64_t ifdrop;	/* of the last ISB */
+	bool standalone;	/* each EPB's process block is in its section */
+	int end;		/* pcapng_finish(): 0 on a block boundary */
+};
+
+static void read_back(const char *path, struct readback *rb)
+{
+	static uint8_t buf[1024 * 1024];
+	uint32_t pids[64];
+	unsigned npids = 0, i;
+	struct pcapng_reader r;
+	struct pcapng_block b;
+	struct pcapng_opt o;
+	size_t cur;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	cr_assert_geq(n, 0);
+	memset(rb, 0, sizeof(*rb));
+	rb->standalone = true;
+	cr_assert_eq(pcapng_init(&r, 0), 0);
+	cr_assert_eq(pcapng_feed(&r, buf, n), (size_t)n);
+	while (pcapng_next(&r, &b) == 0) {
+		switch (b.type) {
+		case HONE_BT_SHB:
+			rb->shb++;
+			npids = 0;
+			break;
+		case HONE_BT_IDB:
+			rb->idb++;
+			break;
+		case HONE_BT_PROCESS:
+			rb->procs++;
+			if (npids < 64)
+				pids[npids++] = pcapng_u32(&b, 0);
+			break;
+		case HONE_BT_CONNECTION:
+			rb->conns++;
+			break;
+		case HONE_BT_EPB:
+			rb->epbs++;
+			for (cur = 0; pcapng_opt_next(&b, &cur, &o) == 1;) {
+				if (o.code != HONE_EPB_PID)
+					continue;
+				for (i = 0; i < npids; i++)
+					if (pids[i] == pcapng_opt_u32(&b, &o))
+						break;
+				rb->standalone &= i < npids;
+			}
+			break;
+		case HONE_BT_ISB:
+			rb->isbs++;
+			for (cur = 0; pcapng_opt_next(&b, &cur, &o) == 1;)
+				if (o.code == HONE_ISB_IFDROP)
+					rb->ifdrop = pcapng_opt_u64(&b, &o);
+			break;
+		}
+	}
+	rb->end = pcapng_finish(&r);
+	cr_expect_eq(rb->end, 0, "%s", pcapng_error(&r));
+	pcapng_free(&r);
+}
+
+/* One packet of process 42 (/usr/bin/curl) on socket 7. */
+struct fixture {
+	struct proctab *pt;
+	uint8_t ip[600];
+	struct rules_pkt pkt;
+	struct rules_verdict v;
+	struct conn conn;
+	struct vlog_entry e;
+	char path[32];
+};
+
+static void fixture_init(struct fixture *x)
+{
+	struct pent *p;
+	int fd;
+
+	memset(x, 0, sizeof(*x));
+	x->ip[0] = 0x45;
+	x->ip[9] = 17;
+	x->pkt = (struct rules_pkt){ .family = AF_INET, .proto = 17 };
+	x->v = (struct rules_verdict){ .action = RULES_ACCEPT };
+	cr_assert_eq(proctab_init(noop_release, NULL, &x->pt), 0);
+	p = proctab_new(x->pt, 42, 1, NULL);
+	cr_assert_not_null(p);
+	cr_assert_eq(proctab_exec(x->pt, p, "/usr/bin/curl", NULL, "curl", 5),
+		     0);
+	x->conn = (struct conn){ .cookie = 7, .pid = 42, .proc = &p->p };
+	x->e = (struct vlog_entry){ .data = x->ip, .len = sizeof(x->ip),
+				    .wire_len = sizeof(x->ip), .pkt = &x->pkt,
+				    .conn = &x->conn, .proc = &p->p,
+				    .v = &x->v };
+	strcpy(x->path, "/tmp/hone-vfile-XXXXXX");
+	fd = mkstemp(x->path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void fixture_fini(struct fixture *x)
+{
+	unlink(x->path);
+	proctab_free(x->pt);
+}
+
+/* A restart, or SIGHUP after nothing was rotated: the file grows by a
+ * section that names its process again. */
+Test(vfile, reopen_appends_a_section_that_stands_alone)
+{
+	struct fixture x;
+	struct readback rb;
+	struct vfile *f;
+	int round;
+
+	fixture_init(&x);
+	for (round = 0; round < 2; round++) {
+		cr_assert_eq(vfile_open(x.path, &f), 0);
+		cr_assert_eq(vfile_packet(f, &x.e, "verdict=accept"), 0);
+		cr_assert_eq(vfile_packet(f, &x.e, "verdict=accept"), 0);
+		vfile_close(f);
+	}
+	read_back(x.path, &rb);
+	fixture_fini(&x);
+	cr_expect_eq(rb.shb, 2, "two sections, not one (truncated)");
+	cr_expect_eq(rb.idb, 2);
+	cr_expect_eq(rb.epbs, 4, "the first run's packets are kept");
+	cr_expect_eq(rb.procs, 2, "the process block, once per section");
+	cr_expect_eq(rb.conns, 2, "the connection block, once per section");
+	cr_expect(rb.standalone, "every packet's process is in its section");
+}
+
+/* --log at a user's link to a file of root's. */
+Test(vfile, a_symlink_is_refused)
+{
+	char target[] = "/tmp/hone-vfile-XXXXXX", link[64];
+	struct vfile *f;
+	struct stat st;
+	int fd = mkstemp(target);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "root's", 6), 6);
+	close(fd);
+	snprintf(link, sizeof(link), "%s.link", target);
+	cr_assert_eq(symlink(target, link), 0);
+	cr_expect_eq(vfile_open(link, &f), -ELOOP);
+	cr_assert_eq(stat(target, &st), 0);
+	cr_expect_eq(st.st_size, 6, "the file it points to is untouched");
+	unlink(link);
+	unlink(target);
+}
+
+/* A file others can read, or one another user made (and could read,
+ * replace or swap), is refused; so are a FIFO and a second link. */
+Test(vfile, a_file_others_could_read_is_refused)
+{
+	char path[] = "/tmp/hone-vfile-XXXXXX", other[64];
+	struct vfile *f;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_expect_eq(vfile_open(path, &f), -EPERM, "mode 0644");
+	cr_assert_eq(chmod(path, 0600), 0);
+	snprintf(other, sizeof(other), "%s.hard", path);
+	cr_assert_eq(link(path, other), 0);
+	cr_expect_eq(vfile_open(path, &f), -EPERM, "two links");
+	unlink(other);
+	cr_assert_eq(mkfifo(other, 0600), 0);
+	cr_expect_lt(vfile_open(other, &f), 0, "a FIFO");
+	unlink(other);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(path, 65534, 65534), 0);
+		cr_expect_eq(vfile_open(path, &f), -EPERM, "owned by nobody");
+	}
+	cr_assert_eq(vfile_open(path, &f), geteuid() ? 0 : -EPERM);
+	unlink(path);
+}
+
+/* A full disk (here a file size limit, which cuts writes short as ENOSPC
+ * does): only whole blocks stay, the lost entries are counted, and once
+ * writing works again the count is in the file. */
+Test(vfile, a_short_write_leaves_whole_blocks_and_counts_the_lost)
+{
+	const int packets = 40;
+	struct rlimit rl, small;
+	struct readback rb;
+	struct fixture x;
+	struct vfile *f;
+	struct stat st;
+	int i, failed = 0;
+
+	fixture_init(&x);
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_assert_eq(vfile_open(x.path, &f), 0);
+	cr_assert_eq(stat(x.path, &st), 0);
+	/* Room for the headers, the process and a few packets: the limit
+	 * falls inside a block. */
+	small = (struct rlimit){ .rlim_cur = st.st_size + 3000,
+				 .rlim_max = rl.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (i = 0; i < packets; i++) {
+		vfile_packet(f, &x.e, "verdict=accept");
+		failed += vfile_flush(f) < 0;
+		/* A new connection each time: its block is lost too. */
+		x.conn.cookie++;
+	}
+	cr_expect_gt(failed, 0, "writes failed");
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_expect_eq(vfile_packet(f, &x.e, "verdict=accept"), 0);
+	cr_expect_eq(vfile_flush(f), 0, "and work again");
+	vfile_close(f);
+	read_back(x.path, &rb);
+	fixture_fini(&x);
+	cr_expect_eq(rb.end, 0, "the file ends with a whole block");
+	cr_expect_eq(rb.isbs, 1, "the loss is recorded");
+	cr_expect_gt(rb.ifdrop, 0);
+	cr_expect_eq(rb.epbs + rb.ifdrop, packets + 1,
+		     "%u written + %ju lost = %d", rb.epbs,
+		     (uintmax_t)rb.ifdrop, packets + 1);
+	cr_expect(rb.standalone, "every packet's process is in its section");
 }
