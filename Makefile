@@ -187,6 +187,8 @@ install: all
 	for m in man/*.[0-9]; do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	install -m 0644 examples/*.ini $(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	install -m 0644 examples/logrotate.d/honefw \
+		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/logrotate.honefw
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini ] || \
 		install -m 0644 examples/rules.ini $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini
 	[ ! -e policyd/honefw.service ] || { install -d $(DESTDIR)/lib/systemd/system; \
