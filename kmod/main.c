@@ -7,68 +7,41 @@
 #include <linux/rcupdate.h>
 #include "sensor.h"
 
-unsigned int hone_ring_kb = 4096;
+/* An unsigned parameter that refuses values out of [lo, hi]. */
+#define HONE_PARAM_RANGE(name, var, lo, hi, perm, desc)			\
+static int name##_set(const char *val, const struct kernel_param *kp)	\
+{									\
+	return param_set_uint_minmax(val, kp, lo, hi);			\
+}									\
+static const struct kernel_param_ops name##_ops = {			\
+	.set = name##_set,						\
+	.get = param_get_uint,						\
+};									\
+module_param_cb(name, &name##_ops, &var, perm);				\
+MODULE_PARM_DESC(name, desc)
 
 /* A ring must hold the largest packet record; each reader has its own, so
  * max_readers rings of at most 64 MiB (and 1/64 of RAM, see reader.c). */
-static int ring_kb_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 256, HONE_RING_KB_MAX);
-}
-
-static const struct kernel_param_ops ring_kb_ops = {
-	.set = ring_kb_set,
-	.get = param_get_uint,
-};
-module_param_cb(ring_kb, &ring_kb_ops, &hone_ring_kb, 0644);
-MODULE_PARM_DESC(ring_kb, "size of each reader's ring in KiB, 256 to 65536 (default 4096)");
+unsigned int hone_ring_kb = 4096;
+HONE_PARAM_RANGE(ring_kb, hone_ring_kb, 256, HONE_RING_KB_MAX, 0644,
+		 "size of each reader's ring in KiB, 256 to 65536 (default 4096)");
 
 unsigned int hone_max_readers = 16;
-
-static int max_readers_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 1024);
-}
-
-static const struct kernel_param_ops max_readers_ops = {
-	.set = max_readers_set,
-	.get = param_get_uint,
-};
-module_param_cb(max_readers, &max_readers_ops, &hone_max_readers, 0644);
-MODULE_PARM_DESC(max_readers, "open readers of /dev/hone and /dev/honet together, 1 to 1024 (default 16)");
+HONE_PARAM_RANGE(max_readers, hone_max_readers, 1, 1024, 0644,
+		 "open readers of /dev/hone and /dev/honet together, 1 to 1024 (default 16)");
 
 /* The tables are sized at load time. */
 unsigned int hone_owner_max = 1U << 18;
-
-static int owner_max_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 64, 1U << 22);
-}
-
-static const struct kernel_param_ops owner_max_ops = {
-	.set = owner_max_set,
-	.get = param_get_uint,
-};
-module_param_cb(owner_max, &owner_max_ops, &hone_owner_max, 0444);
-MODULE_PARM_DESC(owner_max, "sockets whose owner is kept, 64 to 4194304 (default 262144)");
+HONE_PARAM_RANGE(owner_max, hone_owner_max, 64, 1U << 22, 0444,
+		 "sockets whose owner is kept, 64 to 4194304 (default 262144)");
 
 unsigned int hone_owner_uid_max;
 module_param_named(owner_uid_max, hone_owner_uid_max, uint, 0644);
 MODULE_PARM_DESC(owner_uid_max, "owners of open sockets one uid may hold (default 0: owner_max / 4)");
 
 unsigned int hone_proc_max = 65536;
-
-static int proc_max_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 16, 65536);
-}
-
-static const struct kernel_param_ops proc_max_ops = {
-	.set = proc_max_set,
-	.get = param_get_uint,
-};
-module_param_cb(proc_max, &proc_max_ops, &hone_proc_max, 0444);
-MODULE_PARM_DESC(proc_max, "processes whose exe and argv are cached, 16 to 65536 (default 65536)");
+HONE_PARAM_RANGE(proc_max, hone_proc_max, 16, 65536, 0444,
+		 "processes whose exe and argv are cached, 16 to 65536 (default 65536)");
 
 unsigned short hone_device_mode = 0440;
 module_param_named(device_mode, hone_device_mode, ushort, 0444);

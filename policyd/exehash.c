@@ -38,19 +38,16 @@ int exehash_init(struct exehash **out)
 	return 0;
 }
 
+static void free_digest(struct hnode *n)
+{
+	free(htab_entry(n, struct digest, node));
+}
+
 void exehash_free(struct exehash *h)
 {
-	struct hnode *n;
-	size_t i;
-
 	if (!h)
 		return;
-	for (i = 0; i <= h->files.mask; i++) {
-		while ((n = h->files.b[i])) {
-			htab_remove(&h->files, n);
-			free(htab_entry(n, struct digest, node));
-		}
-	}
+	htab_clear(&h->files, free_digest);
 	htab_free(&h->files);
 	free(h);
 }

@@ -88,6 +88,21 @@ struct hnode *htab_find_next(const struct hnode *n)
 	return NULL;
 }
 
+void htab_clear(struct htab *h, void (*release)(struct hnode *n))
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; i <= h->mask; i++) {
+		for (n = h->b[i]; n; n = next) {
+			next = n->next;
+			release(n);
+		}
+		h->b[i] = NULL;
+	}
+	h->n = 0;
+}
+
 void htab_remove(struct htab *h, struct hnode *n)
 {
 	struct hnode **p;

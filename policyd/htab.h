@@ -31,5 +31,7 @@ struct hnode *htab_find(const struct htab *h, uint64_t key);
 /* The next older entry with n's key, or NULL. */
 struct hnode *htab_find_next(const struct hnode *n);
 void htab_remove(struct htab *h, struct hnode *n);
+/* Empty the table, handing each entry to release (which may free it). */
+void htab_clear(struct htab *h, void (*release)(struct hnode *n));
 
 #endif /* HONE_HTAB_H */

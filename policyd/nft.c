@@ -371,33 +371,66 @@ static bool ours(const struct nft *n, const struct nlmsghdr *nlh,
 	       nlh->nlmsg_seq - first < last - first;
 }
 
+/* Answers read from the socket, handed out one at a time by answer(). */
+struct answers {
+	char buf[8192];		/* MNL_SOCKET_BUFFER_SIZE at most */
+	struct nlmsghdr *next;	/* NULL: read more */
+	int len;		/* bytes from next on */
+};
+
+/* The next answer to us for one of the messages [first, last), reading
+ * as needed; NULL with *err set when the socket fails. */
+static const struct nlmsghdr *answer(struct nft *n, struct answers *a,
+				     uint32_t first, uint32_t last, int *err)
+{
+	const struct nlmsghdr *nlh;
+	ssize_t got;
+
+	for (;;) {
+		while (a->next && mnl_nlmsg_ok(a->next, a->len)) {
+			nlh = a->next;
+			a->next = mnl_nlmsg_next(a->next, &a->len);
+			if (ours(n, nlh, first, last))
+				return nlh;
+		}
+		got = mnl_socket_recvfrom(n->nl, a->buf, sizeof(a->buf));
+		if (got < 0) {
+			*err = -errno;
+			return NULL;
+		}
+		a->next = (struct nlmsghdr *)a->buf;
+		a->len = (int)got;
+	}
+}
+
+/* An acknowledgement's error (0 for success), -EBADMSG if cut short. */
+static int ack_error(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	return mnl_nlmsg_get_payload_len(nlh) < sizeof(*err) ? -EBADMSG :
+		err->error;
+}
+
 /* Read one answer per acknowledged message; the first error wins. */
 static int read_acks(struct nft *n, const struct batch *bt)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct nlmsgerr *err;
-	struct nlmsghdr *nlh;
-	unsigned acks = bt->acks;
-	ssize_t got;
-	int ret = 0, len;
+	struct answers a = { .next = NULL };
+	const struct nlmsghdr *nlh;
+	unsigned acks;
+	int ret = 0, err;
 
-	while (acks > 0) {
-		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (got < 0)
-			return -errno;
-		len = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    !ours(n, nlh, bt->first, bt->seq))
-				continue;
-			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
-				return -EBADMSG;
-			err = mnl_nlmsg_get_payload(nlh);
-			if (err->error && !ret)
-				ret = err->error;
-			acks--;
-		}
+	for (acks = bt->acks; acks > 0; acks--) {
+		do {
+			nlh = answer(n, &a, bt->first, bt->seq, &err);
+			if (!nlh)
+				return err;
+		} while (nlh->nlmsg_type != NLMSG_ERROR);
+		err = ack_error(nlh);
+		if (err == -EBADMSG)
+			return err;
+		if (err && !ret)
+			ret = err;
 	}
 	return ret;
 }
@@ -599,41 +632,29 @@ int nft_install(struct nft *n, const struct nft_conf *c)
 
 int nft_present(struct nft *n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct nlmsgerr *err;
+	struct answers a = { .next = NULL };
+	const struct nlmsghdr *ans;
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 	uint32_t seq = n->seq++;
-	ssize_t got;
-	int len;
+	int err;
 
 	t = nftnl_table_alloc();
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
+	nlh = nftnl_nlmsg_build_hdr(a.buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
 				    seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (got < 0)
-			return -errno;
-		len = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (!ours(n, nlh, seq, seq + 1))
-				continue;
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				return 1;
-			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
-				return -EBADMSG;
-			err = mnl_nlmsg_get_payload(nlh);
-			return err->error == -ENOENT ? 0 : err->error;
-		}
-	}
+	if (!(ans = answer(n, &a, seq, seq + 1, &err)))
+		return err;
+	if (ans->nlmsg_type != NLMSG_ERROR)
+		return 1;
+	err = ack_error(ans);
+	return err == -ENOENT ? 0 : err;
 }
 
 int nft_remove(struct nft *n)

@@ -298,19 +298,16 @@ err_free:
 	return ret;
 }
 
+static void free_off(struct hnode *n)
+{
+	free(htab_entry(n, struct off, node));
+}
+
 void offloads_close(struct offloads *o)
 {
-	struct hnode *n;
-	size_t i;
-
 	if (!o)
 		return;
-	for (i = 0; i <= o->h.mask; i++) {
-		while ((n = o->h.b[i])) {
-			htab_remove(&o->h, n);
-			free(htab_entry(n, struct off, node));
-		}
-	}
+	htab_clear(&o->h, free_off);
 	htab_free(&o->h);
 	mnl_socket_close(o->gone);
 	mnl_socket_close(o->ct);

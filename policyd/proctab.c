@@ -78,26 +78,23 @@ static void destroy(struct proctab *t, struct pent *e)
 	free(e);
 }
 
+static void free_uname(struct hnode *n)
+{
+	struct uname *u = htab_entry(n, struct uname, node);
+
+	free(u->name);
+	free(u);
+}
+
 void proctab_free(struct proctab *t)
 {
-	struct hnode *n;
-	size_t i;
-
 	if (!t)
 		return;
 	/* Every entry is on the recency list; the caller has freed the
 	 * connections that pointed at them. */
 	while (!list_empty(&t->recent))
 		destroy(t, list_entry(t->recent.next, struct pent, link));
-	for (i = 0; i <= t->unames.mask; i++) {
-		while ((n = t->unames.b[i])) {
-			struct uname *u = htab_entry(n, struct uname, node);
-
-			htab_remove(&t->unames, n);
-			free(u->name);
-			free(u);
-		}
-	}
+	htab_clear(&t->unames, free_uname);
 	htab_free(&t->unames);
 	htab_free(&t->pids);
 	free(t);

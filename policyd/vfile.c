@@ -128,19 +128,14 @@ static void mark_seen(struct htab *h, uint64_t key, uint64_t stamp)
 	s->stamp = stamp;
 }
 
+static void free_seen(struct hnode *n)
+{
+	free(htab_entry(n, struct seen, node));
+}
+
 static void forget(struct htab *h)
 {
-	struct hnode *n, *next;
-	size_t i;
-
-	for (i = 0; i <= h->mask; i++) {
-		for (n = h->b[i]; n; n = next) {
-			next = n->next;
-			free(htab_entry(n, struct seen, node));
-		}
-		h->b[i] = NULL;
-	}
-	h->n = 0;
+	htab_clear(h, free_seen);
 }
 
 /* The first entry lost since writing worked is said; the rest counted. */
