@@ -37,6 +37,15 @@
 
 #define NSEC		1000000000ULL
 #define TICK_MS		1000
+#define PARK_MAX	1024		/* packets waiting for a digest */
+#define HASH_SLICE	(1U << 20)	/* bytes hashed between batches */
+
+/* A packet held back until its process's executable is hashed: verdicts
+ * need not come in order, and other packets go on meanwhile. */
+struct parked {
+	struct queue_pkt p;
+	uint8_t data[QUEUE_COPY_RANGE];
+};
 
 struct daemon {
 	const struct honefw_opts *o;
@@ -49,6 +58,9 @@ struct daemon {
 	struct vlog *log;
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
+	bool closing;		/* judge now, nothing waits any more */
+	struct parked *parked;	/* PARK_MAX */
+	size_t nparked;
 	uint64_t now;
 	uint64_t judged, unknown, errors, unparsable;
 	uint64_t told_unparsable;	/* when last said; a flood is a line
@@ -132,6 +144,25 @@ static bool offload(struct daemon *d, const struct flow *f,
 	return offload_add(d->off, conn->cookie, pkt) == 0;
 }
 
+/* false when full: then the packet is judged without its digest, which
+ * matches no sha256 key. */
+static bool park(struct daemon *d, const struct queue_pkt *p)
+{
+	struct parked *k;
+
+	if (d->closing || d->nparked == PARK_MAX ||
+	    p->len > sizeof(k->data))
+		return false;
+	k = &d->parked[d->nparked++];
+	/* Parked again from its own slot (rejudge()): already there. */
+	if (p->data != k->data) {
+		k->p = *p;
+		memcpy(k->data, p->data, p->len);
+		k->p.data = k->data;
+	}
+	return true;
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
@@ -164,6 +195,9 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	/* No socket anywhere: the kernel's own packet (an RST, an ICMP
 	 * error), not one of a process honefw failed to name. */
 	pkt.nosock = !conn && !(f && f->has_sock) && !p->has_sock;
+	if (proc && rules_need_sha256(d->rs) &&
+	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p))
+		return;
 	if (!proc)
 		d->unknown++;
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
@@ -190,6 +224,28 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
 	else
 		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
+}
+
+/* Judge again what waited for a digest; what still waits parks again. */
+static void rejudge(struct daemon *d)
+{
+	size_t i, n = d->nparked;
+
+	d->nparked = 0;
+	for (i = 0; i < n; i++)
+		judge(d, d->q, &d->parked[i].p);
+	queue_flush(d->q);
+}
+
+/* A slice of hashing between batches; when a file is done, the packets
+ * that waited for it are judged. */
+static void hash_some(struct daemon *d)
+{
+	size_t before = sensor_hash_work(d->sensor, 0), left;
+
+	left = before ? sensor_hash_work(d->sensor, HASH_SLICE) : 0;
+	if (d->nparked && (left < before || !left))
+		rejudge(d);
 }
 
 static void socket_gone(void *ctx, uint64_t cookie)
@@ -299,7 +355,9 @@ static int loop(struct daemon *d)
 	int ret;
 
 	for (;;) {
-		ret = poll(pfd, 4, TICK_MS);
+		/* While something is being hashed, do not sleep on poll. */
+		ret = poll(pfd, 4, sensor_hash_work(d->sensor, 0) ||
+			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
@@ -313,6 +371,7 @@ static int loop(struct daemon *d)
 				log_warnx("queue: %s", strerror(-ret));
 			vlog_flush(d->log);
 		}
+		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;
 			tick(d);
@@ -389,6 +448,7 @@ static void shut(struct daemon *d)
 	flows_close(d->flows);
 	sensor_close(d->sensor);
 	rules_free(d->rs);
+	free(d->parked);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 }
@@ -403,6 +463,9 @@ int daemon_main(const struct honefw_opts *o)
 
 	if (load_rules(o->config, &d.rs) < 0)
 		return 1;
+	d.parked = calloc(PARK_MAX, sizeof(*d.parked));
+	if (!d.parked)
+		fatal("calloc");
 	g = rules_global(d.rs);
 	d.sigfd = open_signals();
 	if (d.sigfd < 0)
@@ -461,6 +524,8 @@ int daemon_main(const struct honefw_opts *o)
 	/* Nothing is queued any more: answer what still waits, which closing
 	 * the queue would drop. */
 	d.now = monotonic_ns();
+	d.closing = true;
+	rejudge(&d);
 	queue_read(d.q, drain, judge, &d);
 	vlog_flush(d.log);
 	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "

@@ -232,6 +232,8 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		e->p.exe_ino = parent->p.exe_ino;
 		memcpy(e->p.sha256, parent->p.sha256, sizeof(e->p.sha256));
 		e->p.has_sha256 = parent->p.has_sha256;
+		e->p.digest_wanted = parent->p.digest_wanted;
+		e->p.exe_key = parent->p.exe_key;
 		e->p.view.ppid = parent->p.view.pid;
 		e->p.view.parent = &parent->p.view;
 		proctab_get(parent);
@@ -290,6 +292,7 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 	if (e->p.foreign)
 		e->p.view.exe = NULL;
 	e->p.has_sha256 = false;
+	e->p.digest_wanted = false;
 	e->p.view.sha256 = NULL;
 	e->scanned = false;
 	proctab_touch(t, e);

@@ -23,8 +23,7 @@
 #include "queue.h"
 
 #define BATCH		32
-#define COPY_RANGE	512	/* headers and the start of L7, for the log */
-#define SLOT_SIZE	(COPY_RANGE + 4096)
+#define SLOT_SIZE	(QUEUE_COPY_RANGE + 4096)
 #define MAXLEN		4096
 #define VERDICT_BUF	(64 * 1024)
 #define VERDICT_MAX	128	/* bytes one verdict message may take */
@@ -67,7 +66,7 @@ static int configure(struct queue *q, bool fail_open, bool bind)
 	q->fail_open = fail_open;
 	if (bind)
 		nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
-	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, COPY_RANGE);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, QUEUE_COPY_RANGE);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, MAXLEN);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
@@ -84,7 +83,7 @@ static int configure(struct queue *q, bool fail_open, bool bind)
 
 int queue_open(uint16_t num, bool fail_open, struct queue **out)
 {
-	int one = 1, rcvbuf = MAXLEN * (COPY_RANGE + 1024), fd, ret;
+	int one = 1, rcvbuf = MAXLEN * (QUEUE_COPY_RANGE + 1024), fd, ret;
 	struct queue *q;
 	int i;
 
@@ -147,7 +146,7 @@ uint16_t queue_num(const struct queue *q)
 	return q->num;
 }
 
-static int flush(struct queue *q)
+int queue_flush(struct queue *q)
 {
 	ssize_t n;
 
@@ -165,7 +164,7 @@ int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
 	int ret;
 
 	if (q->vlen + VERDICT_MAX > sizeof(q->vbuf)) {
-		ret = flush(q);
+		ret = queue_flush(q);
 		if (ret < 0)
 			return ret;
 	}
@@ -226,7 +225,7 @@ int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx)
 			if (errno == ENOBUFS)
 				continue;
 			ret = -errno;
-			flush(q);
+			queue_flush(q);
 			return ret;
 		}
 		if (batch && n > 0)
@@ -239,12 +238,12 @@ int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx)
 		}
 		total += n;
 		/* Let the verdicts out before the next burst. */
-		ret = flush(q);
+		ret = queue_flush(q);
 		if (ret < 0)
 			return ret;
 		if (n < BATCH)
 			break;
 	}
-	ret = flush(q);
+	ret = queue_flush(q);
 	return ret < 0 ? ret : total;
 }

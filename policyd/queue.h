@@ -9,6 +9,10 @@
 
 struct queue;
 
+/* Bytes of each packet honefw is given: headers and the start of L7, for
+ * the log. */
+#define QUEUE_COPY_RANGE	512
+
 struct queue_pkt {
 	uint32_t id;
 	uint8_t hook;		/* NF_INET_LOCAL_IN or NF_INET_LOCAL_OUT */
@@ -37,6 +41,8 @@ uint16_t queue_num(const struct queue *q);
 int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx);
 /* verdict is NF_ACCEPT, NF_DROP or NF_QUEUE_NR(n); mark replaces the
  * packet's whole mark when has_mark. */
+/* Send the verdicts given since the last read or flush. */
+int queue_flush(struct queue *q);
 int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
 		  bool has_mark, uint32_t mark);
 

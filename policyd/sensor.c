@@ -24,10 +24,17 @@ uint64_t sensor_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static void digest_known(struct pent *e)
+{
+	e->p.has_sha256 = true;
+	e->p.view.sha256 = e->p.sha256;
+	e->p.digest_wanted = false;
+}
+
 void sensor_hash_exe(struct sensor *s, struct pent *e)
 {
 	char path[64];
-	int fd;
+	int fd, ret;
 
 	if (!s->digests)
 		return;
@@ -35,11 +42,39 @@ void sensor_hash_exe(struct sensor *s, struct pent *e)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!exehash_fd(s->digests, fd, e->p.sha256)) {
-		e->p.has_sha256 = true;
-		e->p.view.sha256 = e->p.sha256;
-	}
+	/* The version is taken now, while it runs and cannot be written. */
+	ret = exehash_want(s->digests, fd, &e->p.exe_key, e->p.sha256);
+	e->p.digest_wanted = ret == -EINPROGRESS;
+	if (!ret)
+		digest_known(e);
 	close(fd);
+}
+
+size_t sensor_hash_work(struct sensor *s, size_t budget)
+{
+	return s->digests ? exehash_work(s->digests, budget) : 0;
+}
+
+int sensor_digest(struct sensor *s, const struct proc *p)
+{
+	/* The sensor's own entry: the caller only holds it as const. */
+	struct pent *e = proc_pent(p);
+	int ret;
+
+	if (p->has_sha256)
+		return 0;
+	if (!p->digest_wanted || !s->digests)
+		return -ENOENT;
+	ret = exehash_lookup(s->digests, &p->exe_key, e->p.sha256);
+	if (ret == -EINPROGRESS) {
+		/* A packet waits for it: before the files nobody waits for. */
+		exehash_hurry(s->digests, &p->exe_key);
+		return ret;
+	}
+	e->p.digest_wanted = false;
+	if (!ret)
+		digest_known(e);
+	return ret;
 }
 
 static void release(void *ctx, struct pent *e)

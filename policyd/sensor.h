@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "exehash.h"
 #include "rules.h"
 
 enum sensor_kind {
@@ -36,6 +37,10 @@ struct proc {
 	char *user;		/* name of uid, for logs; NULL if none */
 	uint8_t sha256[32];
 	bool has_sha256;
+	/* The executable's version whose digest is wanted: it may still be
+	 * being hashed (sensor_digest()). */
+	bool digest_wanted;
+	struct exehash_key exe_key;
 	bool exited;
 };
 
@@ -67,6 +72,13 @@ void sensor_close(struct sensor *s);
 /* Hash executables from now on (a reload brought sha256 rules), starting
  * with those of the processes that run already. */
 int sensor_hash_sha256(struct sensor *s);
+/* Executables are hashed a slice at a time, never all at once at exec:
+ * hash up to budget bytes; returns how many files are still to finish. */
+size_t sensor_hash_work(struct sensor *s, size_t budget);
+/* Fills in p's digest if it is known by now. 0 when p has one; -EINPROGRESS
+ * while its executable is still being hashed; else negative: it will have
+ * none (no sha256 rules, or hashing failed) and matches no sha256 key. */
+int sensor_digest(struct sensor *s, const struct proc *p);
 enum sensor_kind sensor_kind(const struct sensor *s);
 /* A descriptor to poll for readability; then call sensor_drain(). */
 int sensor_fd(const struct sensor *s);
