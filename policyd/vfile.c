@@ -40,6 +40,9 @@
  * it at 64 KiB), or a packet's snaplen, with small options. */
 #define BLOCK_SIZE	(72 * 1024)
 #define SNAPLEN		512	/* queue.c's copy range */
+/* Processes and sockets a section remembers having written: past this a
+ * new section starts (and stands alone), so memory stays bounded. */
+#define SEEN_MAX	65536
 
 struct seen {
 	struct hnode node;	/* pid or cookie */
@@ -437,7 +440,7 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 {
 	int ret = 0;
 
-	if (!f->section)
+	if (!f->section || f->procs.n + f->conns.n >= SEEN_MAX)
 		ret = write_headers(f);
 	if (!ret && e->proc)
 		ret = write_proc(f, e->proc);

@@ -386,3 +386,44 @@ Test(vfile, a_short_write_leaves_whole_blocks_and_counts_the_lost)
 		     (uintmax_t)rb.ifdrop, packets + 1);
 	cr_expect(rb.standalone, "every packet's process is in its section");
 }
+
+/* The tables of what a section has written are bounded: a log of more
+ * sockets than they hold starts new sections, each standing alone. */
+Test(vfile, first_sight_tables_are_bounded)
+{
+	static uint8_t buf[1 << 16];
+	struct fixture x;
+	struct vfile *f;
+	unsigned shb = 0, conns = 0;
+	uint64_t i;
+	size_t have = 0, off;
+	ssize_t n;
+	int fd;
+
+	fixture_init(&x);
+	x.e.len = x.e.wire_len = 20;
+	cr_assert_eq(vfile_open(x.path, &f), 0);
+	for (i = 1; i <= 70000; i++) {
+		x.conn.cookie = i;
+		cr_assert_eq(vfile_packet(f, &x.e, "verdict=accept"), 0);
+	}
+	vfile_close(f);
+	fd = open(x.path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	/* Walk the blocks: a type and a length at the start of each. */
+	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+		have += (size_t)n;
+		for (off = 0; have - off >= 8 && u32at(buf + off + 4) <= have - off;
+		     off += u32at(buf + off + 4)) {
+			shb += u32at(buf + off) == HONE_BT_SHB;
+			conns += u32at(buf + off) == HONE_BT_CONNECTION;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	close(fd);
+	fixture_fini(&x);
+	cr_expect_eq(have, 0, "the file ends on a whole block");
+	cr_expect_eq(conns, 70000, "every socket named once");
+	cr_expect_eq(shb, 2, "a second section once the first remembered 65,536");
+}
