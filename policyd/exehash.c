@@ -204,15 +204,3 @@ size_t exehash_work(struct exehash *h, size_t budget)
 	}
 	return h->njobs;
 }
-
-int exehash_fd(struct exehash *h, int fd, uint8_t out[32])
-{
-	struct exehash_key k;
-	int ret = exehash_want(h, fd, &k, out);
-
-	while (ret == -EINPROGRESS) {
-		exehash_work(h, SIZE_MAX);
-		ret = exehash_lookup(h, &k, out);
-	}
-	return ret == -ENOENT ? -EIO : ret;
-}

@@ -35,7 +35,5 @@ void exehash_hurry(struct exehash *h, const struct exehash_key *k);
 /* Hash up to budget bytes of the first job. Returns how many jobs are
  * left. */
 size_t exehash_work(struct exehash *h, size_t budget);
-/* The whole file open at fd, now (tests). */
-int exehash_fd(struct exehash *h, int fd, uint8_t out[32]);
 
 #endif /* HONE_EXEHASH_H */

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sha256.h"
 
@@ -99,26 +97,4 @@ void sha256_final(struct sha256 *c, uint8_t out[32])
 	sha256_update(c, pad, n + 8);
 	for (i = 0; i < 32; i++)
 		out[i] = c->h[i / 4] >> (24 - 8 * (i % 4));
-}
-
-int sha256_fd(int fd, uint8_t out[32])
-{
-	struct sha256 c;
-	uint8_t buf[65536];
-	off_t off = 0;
-	ssize_t n;
-
-	sha256_init(&c);
-	/* From the start, wherever the descriptor was left. */
-	while ((n = pread(fd, buf, sizeof(buf), off)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		sha256_update(&c, buf, n);
-		off += n;
-	}
-	sha256_final(&c, out);
-	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* SHA-256 (FIPS 180-4), for the sha256 rule key: executables are hashed at
- * exec. Small and self-contained, so honefw needs no crypto library. */
+/* SHA-256 (FIPS 180-4), for the sha256 rule key: executables are hashed a
+ * slice at a time (exehash.c). Small and self-contained. */
 #ifndef HONE_SHA256_H
 #define HONE_SHA256_H
 
@@ -17,7 +17,5 @@ struct sha256 {
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
 void sha256_final(struct sha256 *c, uint8_t out[32]);
-/* Hash a whole file; a negative errno on failure. */
-int sha256_fd(int fd, uint8_t out[32]);
 
 #endif /* HONE_SHA256_H */

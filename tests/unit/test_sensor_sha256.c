@@ -100,6 +100,19 @@ Test(sha256, sensor_hashes_exe_at_exec)
 	sensor_close(s);
 }
 
+/* The digest of the file open at fd, hashed to the end now. */
+static void digest_of(struct exehash *h, int fd, uint8_t out[32])
+{
+	struct exehash_key k;
+	int ret = exehash_want(h, fd, &k, out);
+
+	while (ret == -EINPROGRESS) {
+		exehash_work(h, SIZE_MAX);
+		ret = exehash_lookup(h, &k, out);
+	}
+	cr_assert_eq(ret, 0);
+}
+
 /* The owner of a file rewrites it in place at the same size and sets its
  * mtime back: the digest must be the new content's. */
 Test(sha256, rewrite_with_mtime_restored_is_rehashed)
@@ -117,14 +130,14 @@ Test(sha256, rewrite_with_mtime_restored_is_rehashed)
 	unlink(path);
 	cr_assert_eq(pwrite(fd, "allowed!", 8, 0), 8);
 	cr_assert_eq(exehash_init(&h), 0);
-	cr_assert_eq(exehash_fd(h, fd, d1), 0);
+	digest_of(h, fd, d1);
 	cr_assert_eq(fstat(fd, &st), 0);
 	times[0] = st.st_atim;
 	times[1] = st.st_mtim;
 	usleep(20000);		/* ctime has the kernel's tick resolution */
 	cr_assert_eq(pwrite(fd, "evilware", 8, 0), 8);
 	cr_assert_eq(futimens(fd, times), 0);
-	cr_assert_eq(exehash_fd(h, fd, d2), 0);
+	digest_of(h, fd, d2);
 	sha256_init(&c);
 	sha256_update(&c, "evilware", 8);
 	sha256_final(&c, want);
