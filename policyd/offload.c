@@ -2,9 +2,10 @@
 /*
  * Offloaded flows by socket cookie, the sock_diag destroy groups that say
  * when a socket is gone, and the ctnetlink deletes that end its flows'
- * verdicts. Both sockets are non-blocking: nothing here waits on the
- * verdict path. Deletes are not acknowledged; errors the kernel sends back
- * are read (and counted) at the next drain.
+ * verdicts. Nothing here waits on the verdict path: a delete is a send to
+ * the kernel, which handles it at once and is not asked to acknowledge;
+ * the errors it sends back and the destroy notices are read without
+ * waiting, errors counted, at the next drain.
  */
 #include <arpa/inet.h>
 #include <errno.h>
