@@ -241,7 +241,7 @@ static void rejudge(struct daemon *d)
  * that waited for it are judged. */
 static void hash_some(struct daemon *d)
 {
-	size_t before = sensor_hash_work(d->sensor, 0), left;
+	size_t before = sensor_hashing(d->sensor), left;
 
 	left = before ? sensor_hash_work(d->sensor, HASH_SLICE) : 0;
 	if (d->nparked && (left < before || !left))
@@ -356,7 +356,7 @@ static int loop(struct daemon *d)
 
 	for (;;) {
 		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 4, sensor_hash_work(d->sensor, 0) ||
+		ret = poll(pfd, 4, sensor_hashing(d->sensor) ||
 			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;

@@ -117,6 +117,11 @@ int exehash_lookup(const struct exehash *h, const struct exehash_key *k,
 	return job_of(h, k) ? -EINPROGRESS : -ENOENT;
 }
 
+size_t exehash_jobs(const struct exehash *h)
+{
+	return h->njobs;
+}
+
 void exehash_hurry(struct exehash *h, const struct exehash_key *k)
 {
 	struct job *j = job_of(h, k);

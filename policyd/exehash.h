@@ -30,6 +30,8 @@ int exehash_want(struct exehash *h, int fd, struct exehash_key *k,
  * -ENOENT if it is not (hashing failed, or another version replaced it). */
 int exehash_lookup(const struct exehash *h, const struct exehash_key *k,
 		   uint8_t out[32]);
+/* How many files are being hashed. */
+size_t exehash_jobs(const struct exehash *h);
 /* Someone waits for version k: its job goes first. */
 void exehash_hurry(struct exehash *h, const struct exehash_key *k);
 /* Hash up to budget bytes of the first job. Returns how many jobs are

@@ -55,6 +55,11 @@ size_t sensor_hash_work(struct sensor *s, size_t budget)
 	return s->digests ? exehash_work(s->digests, budget) : 0;
 }
 
+size_t sensor_hashing(const struct sensor *s)
+{
+	return s->digests ? exehash_jobs(s->digests) : 0;
+}
+
 int sensor_digest(struct sensor *s, const struct proc *p)
 {
 	/* The sensor's own entry: the caller only holds it as const. */

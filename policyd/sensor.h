@@ -75,6 +75,8 @@ int sensor_hash_sha256(struct sensor *s);
 /* Executables are hashed a slice at a time, never all at once at exec:
  * hash up to budget bytes; returns how many files are still to finish. */
 size_t sensor_hash_work(struct sensor *s, size_t budget);
+/* How many files are still to finish. */
+size_t sensor_hashing(const struct sensor *s);
 /* Fills in p's digest if it is known by now. 0 when p has one; -EINPROGRESS
  * while its executable is still being hashed; else negative: it will have
  * none (no sha256 rules, or hashing failed) and matches no sha256 key. */
