@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -65,6 +66,8 @@ struct kmod {
 	struct pcapng_reader r;
 	struct sent sent[SENT_SLOTS];
 	bool lost_sync;		/* an error was said: quiet until a section */
+	uint64_t dropped;	/* process and connection events, at the last resync */
+	uint64_t resync_at;	/* not before then (sensor_now()) */
 	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
 	/* Processes whose parent was not known yet (the snapshot is in no
@@ -422,6 +425,28 @@ static int parse(struct sensor *s, const uint8_t *p, size_t n)
 	return stream_error(s, err);
 }
 
+/* Process and connection events the ring had no room for leave the
+ * tables behind: the next section's snapshot brings them up to date. At
+ * most once a second, so a flood of events does not meet a flood of
+ * snapshots; what is dropped meanwhile waits for the next one. */
+#define RESYNC_GAP	1000000000ULL
+
+static void resync(struct sensor *s, uint64_t dropped)
+{
+	struct kmod *k = km_of(s);
+	uint64_t now = sensor_now();
+
+	if (dropped == k->dropped || now < k->resync_at)
+		return;
+	log_warnx("hone.ko sensor: %" PRIu64 " process and connection events "
+		  "lost (ring full); resynchronising from a snapshot",
+		  dropped - k->dropped);
+	if (ioctl(s->fd, HEIO_RESTART) < 0)
+		log_warn("hone.ko sensor: HEIO_RESTART");
+	k->dropped = dropped;
+	k->resync_at = now + RESYNC_GAP;
+}
+
 /* What one drain reads at most: a flood of events cannot keep the verdict
  * path waiting (the rest is read at the next drain). */
 #define DRAIN_MAX	(4U << 20)
@@ -458,9 +483,11 @@ static int kmod_drain(struct sensor *s)
 	}
 	if (s->st.events != before)
 		adopt_orphans(s);
-	if (!ioctl(s->fd, HEIO_GET_STATS, &hs))
+	if (!ioctl(s->fd, HEIO_GET_STATS, &hs)) {
 		s->st.lost = hs.proc_lost + hs.proc_dropped + hs.conn_lost +
 			     hs.conn_dropped;
+		resync(s, hs.proc_dropped + hs.conn_dropped);
+	}
 	return ret ? ret : (int)(s->st.events - before);
 }
 
