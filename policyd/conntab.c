@@ -120,15 +120,19 @@ struct conn *conntab_set(struct conntab *t, uint64_t cookie,
 	return &e->c;
 }
 
+static void close_entry(struct conntab *t, struct centry *e, uint64_t now)
+{
+	e->c.closed = true;
+	e->closed_at = now;
+	list_add_tail(&t->closed, &e->clink);
+}
+
 void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now)
 {
 	struct centry *e = lookup(t, cookie);
 
-	if (!e || e->c.closed)
-		return;
-	e->c.closed = true;
-	e->closed_at = now;
-	list_add_tail(&t->closed, &e->clink);
+	if (e && !e->c.closed)
+		close_entry(t, e, now);
 }
 
 void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
@@ -143,6 +147,24 @@ void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
 			break;
 		destroy(t, e);
 	}
+	htab_fit(&t->cookies);
+}
+
+size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie),
+		     void *ctx, uint64_t now)
+{
+	struct list *l;
+	struct centry *e;
+	size_t n = 0;
+
+	for (l = t->lru.next; l != &t->lru; l = l->next) {
+		e = list_entry(l, struct centry, link);
+		if (e->c.closed || live(ctx, e->c.cookie))
+			continue;
+		close_entry(t, e, now);
+		n++;
+	}
+	return n;
 }
 
 bool conntab_retry(struct conn *c, uint64_t now, uint64_t interval)

@@ -27,6 +27,9 @@ struct conn *conntab_set(struct conntab *t, uint64_t cookie,
  * socket nobody is found for is not searched for at every packet. */
 bool conntab_retry(struct conn *c, uint64_t now, uint64_t interval);
 void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now);
+/* Close every open entry live(ctx, cookie) denies; returns how many. */
+size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie),
+		     void *ctx, uint64_t now);
 /* Forget sockets closed before now - grace, and the least recently used
  * beyond max. Frees process entries: only between batches. */
 void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <poll.h>
@@ -65,6 +66,8 @@ struct daemon {
 	uint64_t judged, unknown, errors, unparsable;
 	uint64_t told_unparsable;	/* when last said; a flood is a line
 					 * a second */
+	size_t entries;		/* in the tables, at most since the last trim */
+	bool shrinking;		/* trimmed, and the tables have not grown since */
 };
 
 static uint64_t monotonic_ns(void)
@@ -270,6 +273,43 @@ static void drain(void *ctx)
 		log_warnx("socket destroy notices: %s", strerror(-ret));
 }
 
+struct live_set {
+	const uint64_t *v;
+	size_t n;
+};
+
+static bool is_live(void *ctx, uint64_t cookie)
+{
+	const struct live_set *l = ctx;
+
+	return flows_live_has(l->v, l->n, cookie);
+}
+
+/* Destroy notices were lost in a storm of closes: a sock_diag dump says
+ * which sockets still live; the others' offloads end and their
+ * connections close as if told. Tried again each tick until it works. */
+static void sweep(struct daemon *d)
+{
+	uint64_t *v;
+	struct live_set l;
+	size_t ended, closed;
+	int ret;
+
+	ret = flows_live(d->flows, &v, &l.n);
+	if (ret < 0) {
+		log_warnx("socket destroy notices were lost, and sock_diag's "
+			  "dump failed: %s", strerror(-ret));
+		return;
+	}
+	l.v = v;
+	ended = offloads_sweep(d->off, v, l.n, socket_gone, d);
+	closed = sensor_conns_sweep(d->sensor, is_live, &l);
+	log_warnx("socket destroy notices were lost: a dump of %zu sockets "
+		  "found %zu offloaded and %zu other sockets gone", l.n, ended,
+		  closed);
+	free(v);
+}
+
 static void reload(struct daemon *d)
 {
 	struct nft_conf c;
@@ -303,12 +343,60 @@ static void reload(struct daemon *d)
 	log_info("reloaded %s: %zu rules", d->o->config, rules_count(rs));
 }
 
+/* Freed table entries stay in glibc's heap, which gives memory back only
+ * from its top: when large tables have shrunk by half (a storm of sockets
+ * is over), hand the free pages back, and again at each halving after,
+ * for the pages the last entries of the storm kept. */
+#define TRIM_MIN	4096U
+
+static void trim(struct daemon *d)
+{
+	struct sensor_stats st;
+	size_t n;
+
+	sensor_stats(d->sensor, &st);
+	n = st.procs + st.conns + flows_count(d->flows);
+	if (n > d->entries) {
+		d->entries = n;
+		d->shrinking = false;
+	} else if (n < d->entries / 2 &&
+		   (d->entries >= TRIM_MIN || d->shrinking)) {
+		malloc_trim(0);
+		d->entries = n;
+		d->shrinking = true;
+	}
+}
+
+/* SIGUSR1: what an operator asks first, on one line. */
+static void status(struct daemon *d)
+{
+	struct offload_stats os;
+	struct sensor_stats st;
+	struct mallinfo2 mi = mallinfo2();
+
+	sensor_stats(d->sensor, &st);
+	offloads_stats(d->off, &os);
+	log_info("status: judged %" PRIu64 " packets (%" PRIu64 " with no known "
+		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %zu "
+		 "parked; tables: %" PRIu64 " processes, %" PRIu64 " connections, "
+		 "%zu flows, %" PRIu64 " offloaded (%" PRIu64 " destroy notices "
+		 "lost); sensor: %" PRIu64 " events, %" PRIu64 " lost; heap %zu "
+		 "KiB in use", d->judged, d->unknown, d->unparsable, d->errors,
+		 d->nparked, st.procs, st.conns, flows_count(d->flows),
+		 os.flows, os.lost, st.events, st.lost, mi.uordblks / 1024);
+}
+
 static void tick(struct daemon *d)
 {
 	struct nft_conf c;
 	int ret;
 
+	/* Closed connections expire with no traffic too. */
+	drain(d);
+	if (offloads_lost(d->off))
+		sweep(d);
 	flows_expire(d->flows, d->now);
+	trim(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
 	ret = nft_present(d->nft);
@@ -332,6 +420,9 @@ static int on_signal(struct daemon *d)
 			reload(d);
 			/* logrotate's postrotate: even if the rules failed */
 			vlog_reopen(d->log);
+			break;
+		case SIGUSR1:
+			status(d);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -432,6 +523,7 @@ static int open_signals(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
@@ -475,6 +567,8 @@ int daemon_main(const struct honefw_opts *o)
 	ret = sensor_open(o->sensor, rules_need_sha256(d.rs), &d.sensor);
 	if (ret < 0)
 		fatalx("sensor: %s", strerror(-ret));
+	if (o->conn_grace >= 0)
+		sensor_set_grace(d.sensor, (uint64_t)o->conn_grace * NSEC);
 	if (o->netns && (ret = join_netns(o->netns)) < 0)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = flows_open(&d.flows)) < 0)

@@ -25,11 +25,13 @@
 
 #define NSEC		1000000000ULL
 #define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
-#define FLOW_IDLE	(30 * NSEC)
-#define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
-#define FLOW_MAX	65536
 #define FLOW_RETELL	(10 * NSEC)	/* a per-packet drop flood: a line
 					 * per flow every 10 s */
+/* Idle that long, a flow has nothing left worth keeping: its socket is
+ * asked for again anyway, its decision would be told again. */
+#define FLOW_IDLE	FLOW_RETELL
+#define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
+#define FLOW_MAX	65536
 
 struct flows {
 	struct mnl_socket *diag;
@@ -303,11 +305,103 @@ static void drop_idle(struct flows *fl, uint64_t now, uint64_t idle)
 			free(f);
 		}
 	}
+	htab_fit(&fl->h);
 }
 
 void flows_expire(struct flows *fl, uint64_t now)
 {
 	drop_idle(fl, now, fl->h.n > FLOW_MAX ? FLOW_IDLE_FULL : FLOW_IDLE);
+}
+
+struct live {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int live_add(const struct nlmsghdr *nlh, void *data)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct live *l = data;
+	uint64_t *v;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		v = realloc(l->v, (l->cap ? l->cap * 2 : 4096) * sizeof(*v));
+		if (!v)
+			return MNL_CB_ERROR;
+		l->v = v;
+		l->cap = l->cap ? l->cap * 2 : 4096;
+	}
+	l->v[l->n++] = (uint64_t)m->id.idiag_cookie[1] << 32 |
+		       m->id.idiag_cookie[0];
+	return MNL_CB_OK;
+}
+
+/* Every socket of one family and protocol, in every state. */
+static int dump(struct flows *fl, uint8_t family, uint8_t proto,
+		struct live *l)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct inet_diag_req_v2 *req;
+	struct nlmsghdr *nlh;
+	uint32_t seq = ++fl->seq;
+	ssize_t got;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = proto;
+	req->idiag_states = ~0U;
+	if (mnl_socket_sendto(fl->diag, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		got = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
+		if (got < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, got, seq, fl->portid, live_add, l);
+	} while (ret == MNL_CB_OK);
+	return ret < 0 ? -errno : 0;
+}
+
+static int cookie_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int flows_live(struct flows *fl, uint64_t **cookies, size_t *n)
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	struct live l = { 0 };
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < sizeof(families); i++) {
+		for (j = 0; j < sizeof(protos); j++) {
+			ret = dump(fl, families[i], protos[j], &l);
+			if (ret < 0) {
+				free(l.v);
+				return ret;
+			}
+		}
+	}
+	qsort(l.v, l.n, sizeof(*l.v), cookie_cmp);
+	*cookies = l.v;
+	*n = l.n;
+	return 0;
+}
+
+bool flows_live_has(const uint64_t *cookies, size_t n, uint64_t cookie)
+{
+	return bsearch(&cookie, cookies, n, sizeof(*cookies), cookie_cmp);
 }
 
 size_t flows_count(const struct flows *fl)

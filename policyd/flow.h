@@ -57,5 +57,9 @@ bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now);
 /* Forget flows idle for a while. */
 void flows_expire(struct flows *f, uint64_t now);
 size_t flows_count(const struct flows *f);
+/* After destroy notices were lost: the cookies of every TCP and UDP socket
+ * in this network namespace now (sock_diag dumps), sorted, to free. */
+int flows_live(struct flows *f, uint64_t **cookies, size_t *n);
+bool flows_live_has(const uint64_t *cookies, size_t n, uint64_t cookie);
 
 #endif /* HONE_FLOW_H */

@@ -16,6 +16,7 @@ static void __attribute__((noreturn)) usage(int status)
 		"[--sensor auto|kmod|netlink]\n"
 		"              [--queue N] [--log FILE] [--log-all] "
 		"[--netns NAME]\n"
+		"              [--conn-grace SECONDS]\n"
 		"       honefw [-c FILE] --check\n");
 	exit(status);
 }
@@ -33,14 +34,15 @@ static enum sensor_kind sensor_of(const char *s)
 	usage(2);
 }
 
-static int queue_of(const char *s)
+static int number_of(const char *opt, const char *s, long max)
 {
 	char *end;
 	long n = strtol(s, &end, 10);
 
-	if (*s && !*end && n >= 0 && n <= 65535)
+	if (*s && !*end && n >= 0 && n <= max)
 		return n;
-	fprintf(stderr, "honefw: --queue %s: expected a number 0-65535\n", s);
+	fprintf(stderr, "honefw: --%s %s: expected a number 0-%ld\n", opt, s,
+		max);
 	usage(2);
 }
 
@@ -48,7 +50,7 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
-		OPT_NETNS,
+		OPT_NETNS, OPT_GRACE,
 	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 		{ "log",	required_argument,	NULL, OPT_LOG },
 		{ "log-all",	no_argument,		NULL, OPT_LOG_ALL },
 		{ "netns",	required_argument,	NULL, OPT_NETNS },
+		{ "conn-grace",	required_argument,	NULL, OPT_GRACE },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 		.config = HONEFW_RULES,
 		.sensor = SENSOR_AUTO,
 		.queue = -1,
+		.conn_grace = -1,
 	};
 	int check = 0, ch;
 
@@ -87,7 +91,7 @@ int main(int argc, char **argv)
 			o.sensor = sensor_of(optarg);
 			break;
 		case OPT_QUEUE:
-			o.queue = queue_of(optarg);
+			o.queue = number_of("queue", optarg, 65535);
 			break;
 		case OPT_LOG:
 			o.log = optarg;
@@ -97,6 +101,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NETNS:
 			o.netns = optarg;
+			break;
+		case OPT_GRACE:
+			o.conn_grace = number_of("conn-grace", optarg, 3600);
 			break;
 		case 'd':
 			o.foreground = true;

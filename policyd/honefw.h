@@ -16,6 +16,7 @@ struct honefw_opts {
 	const char *log;	/* PCAP-NG verdict log, or NULL */
 	bool log_all;		/* every judgement, accepts too */
 	const char *netns;	/* join /run/netns/NAME after opening the sensor */
+	int conn_grace;		/* seconds; -1: SENSOR_GRACE */
 	bool foreground;
 	int verbose;
 };

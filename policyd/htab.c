@@ -23,6 +23,7 @@ int htab_init(struct htab *h, size_t buckets)
 		return -ENOMEM;
 	h->mask = n - 1;
 	h->n = 0;
+	h->min = n;
 	return 0;
 }
 
@@ -32,14 +33,14 @@ void htab_free(struct htab *h)
 	h->b = NULL;
 }
 
-static int grow(struct htab *h)
+static int resize(struct htab *h, size_t buckets)
 {
 	struct htab nh;
 	struct hnode *n, *next;
 	size_t i;
 	int ret;
 
-	ret = htab_init(&nh, (h->mask + 1) * 2);
+	ret = htab_init(&nh, buckets);
 	if (ret)
 		return ret;
 	for (i = 0; i <= h->mask; i++) {
@@ -50,6 +51,7 @@ static int grow(struct htab *h)
 		}
 	}
 	nh.n = h->n;
+	nh.min = h->min;
 	free(h->b);
 	*h = nh;
 	return 0;
@@ -61,7 +63,7 @@ void htab_insert(struct htab *h, struct hnode *n)
 
 	/* A failed grow only makes chains longer. */
 	if (h->n > h->mask)
-		grow(h);
+		resize(h, (h->mask + 1) * 2);
 	b = &h->b[slot(h, n->key)];
 	n->next = *b;
 	*b = n;
@@ -114,4 +116,15 @@ void htab_remove(struct htab *h, struct hnode *n)
 			return;
 		}
 	}
+}
+
+void htab_fit(struct htab *h)
+{
+	size_t buckets = h->mask + 1;
+
+	while (buckets > h->min && h->n < buckets / 8)
+		buckets /= 2;
+	/* A failed resize only keeps the memory. */
+	if (buckets != h->mask + 1)
+		resize(h, buckets);
 }

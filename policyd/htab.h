@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A small intrusive hash table keyed by a 64-bit integer (pid, socket
- * cookie, inode). Chained, power-of-two buckets, grows at load 1.
+ * cookie, inode). Chained, power-of-two buckets, grows at load 1; shrinks
+ * only when asked (htab_fit), never while a caller walks the buckets.
  */
 #ifndef HONE_HTAB_H
 #define HONE_HTAB_H
@@ -18,6 +19,7 @@ struct htab {
 	struct hnode **b;
 	size_t mask;
 	size_t n;
+	size_t min;	/* buckets at init: never fewer */
 };
 
 #define htab_entry(ptr, type, member) \
@@ -31,6 +33,8 @@ struct hnode *htab_find(const struct htab *h, uint64_t key);
 /* The next older entry with n's key, or NULL. */
 struct hnode *htab_find_next(const struct hnode *n);
 void htab_remove(struct htab *h, struct hnode *n);
+/* After many removals: fewer buckets, for a load of 1/8 to 1/4. */
+void htab_fit(struct htab *h);
 /* Empty the table, handing each entry to release (which may free it). */
 void htab_clear(struct htab *h, void (*release)(struct hnode *n));
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 
@@ -19,4 +20,12 @@ int nlsock_open(int bus, struct mnl_socket **out)
 	}
 	*out = nl;
 	return 0;
+}
+
+void nlsock_rcvbuf(struct mnl_socket *nl, int bytes)
+{
+	int fd = mnl_socket_get_fd(nl);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }

@@ -26,6 +26,8 @@
 
 /* As many as a default conntrack table holds. */
 #define OFFLOAD_MAX	(1U << 18)
+/* ~10,000 destroy notices. */
+#define GONE_RCVBUF	(8 << 20)
 
 struct off {
 	struct hnode node;	/* by socket cookie; several per cookie */
@@ -37,6 +39,7 @@ struct offloads {
 	struct mnl_socket *gone;	/* sock_diag destroy groups */
 	uint32_t ct_portid, seq;
 	int ct_error;		/* ctnetlink unusable: offload nothing */
+	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;
 	struct offload_stats st;
 };
@@ -204,10 +207,10 @@ int offloads_drain(struct offloads *o,
 			   MSG_DONTWAIT);
 		if (got < 0 && errno == EINTR)
 			continue;
-		/* ENOBUFS: notices were lost. The flows stay offloaded until
-		 * their conntrack entries expire; nothing else is known. */
+		/* ENOBUFS: notices were lost, offloads_lost() says so. */
 		if (got < 0 && errno == ENOBUFS) {
-			o->st.errors++;
+			o->st.lost++;
+			o->lost = true;
 			continue;
 		}
 		if (got <= 0)
@@ -229,6 +232,43 @@ int offloads_drain(struct offloads *o,
 		}
 	}
 	return n;
+}
+
+bool offloads_lost(const struct offloads *o)
+{
+	return o->lost;
+}
+
+size_t offloads_sweep(struct offloads *o, const uint64_t *live, size_t n,
+		      void (*gone)(void *ctx, uint64_t cookie), void *ctx)
+{
+	uint64_t *dead = NULL, *v;
+	size_t i, ndead = 0, cap = 0;
+	struct hnode *h;
+
+	/* Collected first: offload_end() takes entries out of the table. */
+	for (i = 0; i <= o->h.mask; i++) {
+		for (h = o->h.b[i]; h; h = h->next) {
+			if (flows_live_has(live, n, h->key))
+				continue;
+			if (ndead == cap) {
+				cap = cap ? cap * 2 : 256;
+				v = realloc(dead, cap * sizeof(*v));
+				if (!v)
+					goto out;
+				dead = v;
+			}
+			dead[ndead++] = h->key;
+		}
+	}
+	o->lost = false;
+out:
+	for (i = 0; i < ndead; i++) {
+		offload_end(o, dead[i]);
+		gone(ctx, dead[i]);
+	}
+	free(dead);
+	return ndead;
 }
 
 int offloads_error(const struct offloads *o)
@@ -264,6 +304,9 @@ static int open_gone(struct mnl_socket **out)
 		mnl_socket_close(nl);
 		return ret;
 	}
+	/* A storm of closes must not outrun honefw: what is lost anyway
+	 * costs a sweep (offloads_lost()). */
+	nlsock_rcvbuf(nl, GONE_RCVBUF);
 	*out = nl;
 	return 0;
 }

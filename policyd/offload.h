@@ -9,6 +9,7 @@
 #ifndef HONE_OFFLOAD_H
 #define HONE_OFFLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct offload_stats {
 	uint64_t ended;		/* conntrack entries deleted */
 	uint64_t full;		/* verdicts kept per packet: table full */
 	uint64_t errors;	/* deletes the kernel refused (not ENOENT) */
+	uint64_t lost;		/* overruns: destroy notices lost */
 };
 
 /* In the network namespace whose sockets and conntrack table are judged. */
@@ -43,5 +45,12 @@ void offload_end(struct offloads *o, uint64_t cookie);
 int offloads_drain(struct offloads *o,
 		   void (*gone)(void *ctx, uint64_t cookie), void *ctx);
 void offloads_stats(const struct offloads *o, struct offload_stats *st);
+/* Whether destroy notices were lost since the last sweep: sockets may be
+ * gone unsaid, and the caller sweeps with a dump (flows_live()). */
+bool offloads_lost(const struct offloads *o);
+/* End the offloads of sockets not among the n live ones (sorted), telling
+ * gone(ctx, cookie). Returns how many sockets. */
+size_t offloads_sweep(struct offloads *o, const uint64_t *live, size_t n,
+		      void (*gone)(void *ctx, uint64_t cookie), void *ctx);
 
 #endif /* HONE_OFFLOAD_H */

@@ -63,6 +63,7 @@ static void unhash(struct proctab *t, struct pent *e)
 	if (!e->hashed)
 		return;
 	htab_remove(&t->pids, &e->node);
+	htab_fit(&t->pids);
 	e->hashed = false;
 }
 

@@ -11,8 +11,6 @@
 #include "sensor_priv.h"
 
 #define CONN_MAX	(1U << 18)
-/* Closed sockets are kept this long: TIME_WAIT is 60 s. */
-#define CONN_GRACE	(120ULL * 1000000000ULL)
 /* A socket nobody was found holding is searched for again after this. */
 #define CONN_RETRY	(1ULL * 1000000000ULL)
 
@@ -102,6 +100,7 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->kind = kind;
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
 	s->fd = fd;
+	s->grace = SENSOR_GRACE;
 	ret = proctab_init(release, s, &s->procs);
 	if (ret)
 		goto err_free;
@@ -184,7 +183,7 @@ int sensor_drain(struct sensor *s)
 
 	/* The only place entries are freed: pointers the verdict path got
 	 * stay valid until it drains again. */
-	conntab_expire(s->conns, sensor_now(), CONN_GRACE);
+	conntab_expire(s->conns, sensor_now(), s->grace);
 	return ret;
 }
 
@@ -221,9 +220,23 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 	return conntab_set(s->conns, cookie, owner, uid, inode);
 }
 
+void sensor_set_grace(struct sensor *s, uint64_t ns)
+{
+	s->grace = ns;
+}
+
 void sensor_conn_gone(struct sensor *s, uint64_t cookie)
 {
 	conntab_close(s->conns, cookie, sensor_now());
+}
+
+size_t sensor_conns_sweep(struct sensor *s,
+			  bool (*live)(void *ctx, uint64_t cookie), void *ctx)
+{
+	/* hone.ko tells every close itself, of sockets of any protocol. */
+	if (s->kind != SENSOR_NETLINK)
+		return 0;
+	return conntab_sweep(s->conns, live, ctx, sensor_now());
 }
 
 struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)

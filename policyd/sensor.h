@@ -99,6 +99,15 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 /* sock_diag says the socket is destroyed (the netlink sensor has no close
  * event of its own). */
 void sensor_conn_gone(struct sensor *s, uint64_t cookie);
+/* How long a closed connection still names its process, for packets of
+ * it judged late (TIME_WAIT is 60 s); SENSOR_GRACE unless set. */
+#define SENSOR_GRACE	(120ULL * 1000000000ULL)
+void sensor_set_grace(struct sensor *s, uint64_t ns);
+/* Destroy notices were lost: close the connections live(ctx, cookie)
+ * denies (netlink sensor: all its connections are TCP and UDP sockets
+ * sock_diag found). Returns how many. */
+size_t sensor_conns_sweep(struct sensor *s,
+			  bool (*live)(void *ctx, uint64_t cookie), void *ctx);
 /* hone.ko only: the socket of an outbound packet, by the 5-tuple of a
  * packet the module saw leave (read by the last drain); for when
  * sock_diag no longer knows it. NULL for the netlink sensor or when none

@@ -44,6 +44,7 @@
 #include <linux/netlink.h>
 
 #include "log.h"
+#include "nlsock.h"
 #include "sensor_priv.h"
 
 #define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
@@ -376,6 +377,7 @@ static void drop_socks(struct netlink *n, struct pent *e)
 
 	for (i = 0; i < e->nsocks; i++)
 		htab_remove(&n->inodes, &e->socks[i].node);
+	htab_fit(&n->inodes);
 	free(e->socks);
 	e->socks = NULL;
 	e->nsocks = 0;
@@ -513,8 +515,8 @@ static int listen_procs(struct mnl_socket *nl, enum proc_cn_mcast_op op)
 
 static int connect_procs(struct mnl_socket **out)
 {
-	int rcvbuf = RCVBUF, ret;
 	struct mnl_socket *nl;
+	int ret;
 
 	nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!nl)
@@ -523,10 +525,7 @@ static int connect_procs(struct mnl_socket **out)
 		ret = -errno;
 		goto err;
 	}
-	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
+	nlsock_rcvbuf(nl, RCVBUF);
 	ret = listen_procs(nl, PROC_CN_MCAST_LISTEN);
 	if (ret)
 		goto err;

@@ -27,6 +27,7 @@ struct sensor {
 	struct proctab *procs;
 	struct conntab *conns;
 	struct sensor_stats st;
+	uint64_t grace;			/* ns a closed connection is kept */
 	struct exehash *digests;	/* while rules need sha256 */
 	void *priv;
 };
