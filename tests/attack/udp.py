@@ -13,6 +13,11 @@ udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
     is counted on stderr, not fatal.
+udp.py churn ADDR PORT [--count N] [--batch N] [--payload S] [--linger S]
+      [--rate N]
+    COUNT sockets, one datagram each (RATE a second if given): BATCH of
+    them open at a time, each sends, all stay LINGER seconds (so each
+    datagram is judged while its socket lives), then close.
 """
 import argparse
 import os
@@ -24,6 +29,8 @@ import time
 def sink(a):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    # Bursts must not overflow it (SO_RCVBUFFORCE: the sink runs as root).
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
     s.bind(("::", a.port))
     with open(a.file + ".pid", "w") as f:
         f.write("%d\n" % os.getpid())
@@ -75,6 +82,25 @@ def send(a):
               file=sys.stderr)
 
 
+def churn(a):
+    fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+    done = 0
+    start = time.monotonic()
+    while done < a.count:
+        socks = [socket.socket(fam, socket.SOCK_DGRAM)
+                 for _ in range(min(a.batch, a.count - done))]
+        for s in socks:
+            if a.rate:
+                ahead = start + done / a.rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+            s.sendto(("%s %d" % (a.payload, done)).encode(), (a.addr, a.port))
+            done += 1
+        time.sleep(a.linger)
+        for s in socks:
+            s.close()
+
+
 p = argparse.ArgumentParser()
 sub = p.add_subparsers(dest="cmd", required=True)
 k = sub.add_parser("sink")
@@ -93,6 +119,15 @@ k.add_argument("--go")
 k.add_argument("--then", type=int, default=0)
 k.add_argument("--big", type=int, default=0)
 k.set_defaults(fn=send)
+k = sub.add_parser("churn")
+k.add_argument("addr")
+k.add_argument("port", type=int)
+k.add_argument("--count", type=int, default=1)
+k.add_argument("--batch", type=int, default=100)
+k.add_argument("--payload", default="datagram")
+k.add_argument("--linger", type=float, default=0.05)
+k.add_argument("--rate", type=float, default=0)
+k.set_defaults(fn=churn)
 a = p.parse_args()
 try:
     a.fn(a)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The process and connection tables on their own: pedigree, pid reuse,
- * and entries kept exactly as long as something holds them. */
+ * and entries kept exactly as long as something holds them; the hash
+ * table under them. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "conntab.h"
+#include "htab.h"
 #include "proctab.h"
 
 static struct proctab *pt;
@@ -182,4 +184,53 @@ Test(proctab, conn_lru)
 	cr_expect_not_null(conntab_find(ct, 6));
 	proctab_exit(pt, e);
 	cr_expect_eq(freed, 0);
+}
+
+static bool even(void *ctx, uint64_t cookie)
+{
+	(void)ctx;
+	return cookie % 2 == 0;
+}
+
+/* Destroy notices lost: a sweep closes what the dump did not find, and
+ * those go once the grace is over, as if told. */
+Test(proctab, conn_sweep)
+{
+	struct pent *e = exec(7, 1, NULL, "/bin/x");
+	uint64_t cookie;
+
+	for (cookie = 1; cookie <= 4; cookie++)
+		cr_assert_not_null(conntab_set(ct, cookie, e, 0, cookie));
+	conntab_close(ct, 1, 100);
+	cr_expect_eq(conntab_sweep(ct, even, NULL, 200), 1, "1 was closed");
+	conntab_expire(ct, 1150, 1000);
+	cr_expect_null(conntab_find(ct, 1));
+	cr_expect_not_null(conntab_find(ct, 3), "within its grace");
+	conntab_expire(ct, 1201, 1000);
+	cr_expect_null(conntab_find(ct, 3));
+	cr_expect_eq(conntab_count(ct), 2);
+	cr_expect_not_null(conntab_find(ct, 4));
+}
+
+/* A table that held many entries gives its buckets back when asked, and
+ * still finds what is left. */
+Test(proctab, htab_fit)
+{
+	static struct hnode v[10000];
+	struct htab h;
+	size_t i;
+
+	cr_assert_eq(htab_init(&h, 64), 0);
+	for (i = 0; i < 10000; i++) {
+		v[i].key = i * 7919;
+		htab_insert(&h, &v[i]);
+	}
+	cr_expect_geq(h.mask + 1, 8192);
+	for (i = 10; i < 10000; i++)
+		htab_remove(&h, &v[i]);
+	htab_fit(&h);
+	cr_expect_eq(h.mask + 1, 64, "back to its first size, not below");
+	for (i = 0; i < 10; i++)
+		cr_expect_eq(htab_find(&h, i * 7919), &v[i]);
+	htab_free(&h);
 }
