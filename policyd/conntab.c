@@ -135,11 +135,12 @@ void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now)
 		close_entry(t, e, now);
 }
 
-void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
+size_t conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
 {
 	struct centry *e;
+	size_t evicted = 0;
 
-	while (t->cookies.n > t->max)
+	for (; t->cookies.n > t->max; evicted++)
 		destroy(t, list_entry(t->lru.prev, struct centry, link));
 	while (!list_empty(&t->closed)) {
 		e = list_entry(t->closed.next, struct centry, clink);
@@ -148,6 +149,7 @@ void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace)
 		destroy(t, e);
 	}
 	htab_fit(&t->cookies);
+	return evicted;
 }
 
 size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie),

@@ -31,7 +31,8 @@ void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now);
 size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie),
 		     void *ctx, uint64_t now);
 /* Forget sockets closed before now - grace, and the least recently used
- * beyond max. Frees process entries: only between batches. */
-void conntab_expire(struct conntab *t, uint64_t now, uint64_t grace);
+ * beyond max (returns how many of those). Frees process entries: only
+ * between batches. */
+size_t conntab_expire(struct conntab *t, uint64_t now, uint64_t grace);
 
 #endif /* HONE_CONNTAB_H */

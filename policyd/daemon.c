@@ -68,6 +68,7 @@ struct daemon {
 					 * a second */
 	size_t entries;		/* in the tables, at most since the last trim */
 	bool shrinking;		/* trimmed, and the tables have not grown since */
+	uint64_t evicted;	/* connections evicted, as last said */
 };
 
 static uint64_t monotonic_ns(void)
@@ -346,15 +347,22 @@ static void reload(struct daemon *d)
 /* Freed table entries stay in glibc's heap, which gives memory back only
  * from its top: when large tables have shrunk by half (a storm of sockets
  * is over), hand the free pages back, and again at each halving after,
- * for the pages the last entries of the storm kept. */
+ * for the pages the last entries of the storm kept. A full connection
+ * table is said, once a tick at most. */
 #define TRIM_MIN	4096U
 
-static void trim(struct daemon *d)
+static void tables(struct daemon *d)
 {
 	struct sensor_stats st;
 	size_t n;
 
 	sensor_stats(d->sensor, &st);
+	if (st.evicted != d->evicted) {
+		log_warnx("connection table full: %" PRIu64 " open connections "
+			  "forgotten, least recently used first",
+			  st.evicted - d->evicted);
+		d->evicted = st.evicted;
+	}
 	n = st.procs + st.conns + flows_count(d->flows);
 	if (n > d->entries) {
 		d->entries = n;
@@ -378,12 +386,13 @@ static void status(struct daemon *d)
 	offloads_stats(d->off, &os);
 	log_info("status: judged %" PRIu64 " packets (%" PRIu64 " with no known "
 		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %zu "
-		 "parked; tables: %" PRIu64 " processes, %" PRIu64 " connections, "
-		 "%zu flows, %" PRIu64 " offloaded (%" PRIu64 " destroy notices "
-		 "lost); sensor: %" PRIu64 " events, %" PRIu64 " lost; heap %zu "
-		 "KiB in use", d->judged, d->unknown, d->unparsable, d->errors,
-		 d->nparked, st.procs, st.conns, flows_count(d->flows),
-		 os.flows, os.lost, st.events, st.lost, mi.uordblks / 1024);
+		 "parked; tables: %" PRIu64 " processes, %" PRIu64 " connections "
+		 "(%" PRIu64 " evicted: table full), %zu flows, %" PRIu64
+		 " offloaded (%" PRIu64 " destroy notices lost); sensor: %" PRIu64
+		 " events, %" PRIu64 " lost; heap %zu KiB in use", d->judged,
+		 d->unknown, d->unparsable, d->errors, d->nparked, st.procs,
+		 st.conns, st.evicted, flows_count(d->flows), os.flows, os.lost,
+		 st.events, st.lost, mi.uordblks / 1024);
 }
 
 static void tick(struct daemon *d)
@@ -396,7 +405,7 @@ static void tick(struct daemon *d)
 	if (offloads_lost(d->off))
 		sweep(d);
 	flows_expire(d->flows, d->now);
-	trim(d);
+	tables(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
 	ret = nft_present(d->nft);

@@ -183,7 +183,7 @@ int sensor_drain(struct sensor *s)
 
 	/* The only place entries are freed: pointers the verdict path got
 	 * stay valid until it drains again. */
-	conntab_expire(s->conns, sensor_now(), s->grace);
+	s->st.evicted += conntab_expire(s->conns, sensor_now(), s->grace);
 	return ret;
 }
 

@@ -117,6 +117,7 @@ struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt);
 /* Counters for --stats and the tests. */
 struct sensor_stats {
 	uint64_t events, lost, procs, conns, conn_misses;
+	uint64_t evicted;	/* open connections forgotten: table full */
 	uint64_t unread;	/* netlink: gone before /proc was read */
 	uint64_t fd_scans;	/* netlink: /proc/PID/fd directories read */
 };

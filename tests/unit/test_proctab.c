@@ -176,7 +176,7 @@ Test(proctab, conn_lru)
 	for (cookie = 1; cookie <= 6; cookie++)
 		cr_assert_not_null(conntab_set(ct, cookie, e, 0, cookie));
 	cr_assert_not_null(conntab_find(ct, 1));
-	conntab_expire(ct, 0, 0);
+	cr_expect_eq(conntab_expire(ct, 0, 0), 2, "evictions are counted");
 	cr_expect_eq(conntab_count(ct), 4);
 	cr_expect_not_null(conntab_find(ct, 1), "recently used");
 	cr_expect_null(conntab_find(ct, 2));
