@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The engine's figures, each a ratio measured in this run against its
+# baseline, on this machine's kernel with the netlink sensor
+# (tests/netns/lib.sh); the configurations of a row take turns, and each
+# figure is the median of BENCH_ROUNDS (3) runs of BENCH_SECONDS (3):
+#
+# - new TCP connections/s, 1 and 4 clients: honefw with a connection-wide
+#   accept / no firewall (goal 0.80 with the netlink sensor);
+# - 64-byte UDP datagrams/s, each judged: honefw with a per-packet rule /
+#   the best bare NFQUEUE consumer (qcount batch: one batch verdict per
+#   read; goal 0.90);
+# - 64-byte UDP datagrams/s, offloaded: honefw with a connection-wide
+#   accept / a plain stateful nftables firewall (goal 0.95);
+# - honefw's CPU per connection and per datagram, and what it runs as.
+#
+# Every honefw here has failmode = closed: a full queue drops, it does not
+# pass packets unjudged and flatter the figure.
+set -u
+
+. "$(cd "$(dirname "$0")" && pwd)/../netns/lib.sh"
+
+SECONDS_EACH=${BENCH_SECONDS:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
+NETLOAD=$ROOT/build/tools/netload
+TCP_PORT=9600
+UDP_PORT=9500
+
+[ -x "$NETLOAD" ] || { echo "$0: no $NETLOAD (make bench)" >&2; exit 1; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+# honefw's CPU time so far, in microseconds (utime + stime).
+cpu_us() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000000 / hz) }' \
+		"/proc/$FW/stat"
+}
+
+# Each prints a rate per second.
+conns() {
+	echo $(( $(as hone-alice "$NETLOAD" tcp-connect $SRV4 $TCP_PORT "$SECONDS_EACH" "$1") / SECONDS_EACH ))
+}
+datagrams() {
+	local n
+	ip netns exec "$B" "$NETLOAD" udp-sink $UDP_PORT $((SECONDS_EACH + 1)) > "$T/sink" &
+	sleep 0.2
+	as hone-alice "$NETLOAD" udp-flood $SRV4 $UDP_PORT "$SECONDS_EACH" > /dev/null
+	wait
+	n=$(cat "$T/sink")
+	echo $((n / SECONDS_EACH))
+}
+
+rules_flow() { printf '[global]\ndefault = accept\nfailmode = closed\n' > "$T/rules.ini"; }
+rules_packet() {
+	printf '[global]\ndefault = accept\nfailmode = closed\n\n[every-datagram]\nuser = hone-alice\nproto = udp\nlength = 0-65535\naction = accept\n' \
+		> "$T/rules.ini"
+}
+stateful_on() {
+	a nft -f - <<-EOF
+	table inet plain {
+		chain in { type filter hook input priority 0; policy drop;
+			ct state established,related accept; ct state new accept; }
+		chain out { type filter hook output priority 0; policy drop;
+			ct state established,related accept; ct state new accept; }
+	}
+	EOF
+}
+stateful_off() { a nft delete table inet plain; }
+bare_on() {
+	a iptables -I OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9
+	a "$QCOUNT" 9 $((SECONDS_EACH + 2)) batch > /dev/null 2>&1 &
+	BARE=$!
+	sleep 0.3
+}
+bare_off() { wait $BARE; a iptables -D OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9; }
+
+# measure NAME CMD...: CMD's figure into $T/NAME.N, and with honefw
+# running, its CPU per unit into $T/NAME.cpu.
+measure() {
+	local name=$1 c0 v; shift
+	[ -n "$FW" ] && c0=$(cpu_us)
+	v=$("$@")
+	echo "$v" >> "$T/$name"
+	[ -n "$FW" ] && echo $(( ($(cpu_us) - c0) / (v * SECONDS_EACH + 1) )) >> "$T/$name.cpu"
+}
+fig() { median < "$T/$1"; }
+cpu() { median < "$T/$1.cpu"; }
+
+netns_setup
+rm -f "$T"/m.*
+(ip netns exec "$B" "$NETLOAD" tcp-server $TCP_PORT > /dev/null 2>&1 &)
+sleep 0.3
+
+for r in $(seq "$ROUNDS"); do
+	measure m.c1.none conns 1
+	measure m.c4.none conns 4
+	stateful_on
+	measure m.udp.stateful datagrams
+	stateful_off
+	bare_on
+	measure m.udp.bare datagrams
+	bare_off
+
+	rules_flow
+	fw_start || exit 1
+	[ "$r" = 1 ] && grep -E '^(Uid|CapEff|Seccomp):' "/proc/$FW/status" |
+		tr -s '\t' ' ' | paste -sd' ' > "$T/privileges"
+	measure m.c1.fw conns 1
+	measure m.c4.fw conns 4
+	measure m.udp.flow datagrams
+	fw_stop
+	rules_packet
+	fw_start || exit 1
+	measure m.udp.packet datagrams
+	fw_stop
+done
+
+printf 'engine bench: %s rounds of %s s, medians; netlink sensor\n' "$ROUNDS" "$SECONDS_EACH"
+for c in 1 4; do
+	printf 'engine bench: new TCP connections/s, %s client(s): honefw %s / none %s = %s (goal 0.80); honefw %s us CPU per connection\n' \
+		$c "$(fig m.c$c.fw)" "$(fig m.c$c.none)" \
+		"$(ratio "$(fig m.c$c.fw)" "$(fig m.c$c.none)")" "$(cpu m.c$c.fw)"
+done
+printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consumer %s = %s (goal 0.90); honefw %s us CPU per datagram\n' \
+	"$(fig m.udp.packet)" "$(fig m.udp.bare)" \
+	"$(ratio "$(fig m.udp.packet)" "$(fig m.udp.bare)")" "$(cpu m.udp.packet)"
+printf 'engine bench: 64-byte UDP/s, offloaded: honefw %s / stateful nftables %s = %s (goal 0.95)\n' \
+	"$(fig m.udp.flow)" "$(fig m.udp.stateful)" \
+	"$(ratio "$(fig m.udp.flow)" "$(fig m.udp.stateful)")"
+printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
+	"$(cat "$T/privileges")"
