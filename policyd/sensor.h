@@ -120,6 +120,7 @@ struct sensor_stats {
 	uint64_t evicted;	/* open connections forgotten: table full */
 	uint64_t unread;	/* netlink: gone before /proc was read */
 	uint64_t fd_scans;	/* netlink: /proc/PID/fd directories read */
+	uint64_t fd_probes;	/* netlink: owners found at a known descriptor */
 };
 void sensor_stats(const struct sensor *s, struct sensor_stats *st);
 

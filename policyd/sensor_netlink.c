@@ -19,9 +19,11 @@
  *   depending on the load.
  * - A socket passed to another process (SCM_RIGHTS, fork) is attributed
  *   to whichever holder was read last.
- * - A miss reads the descriptors of every process (those of the socket's
- *   uid first) when the socket is not found: at most once a second per
- *   socket (sensor.c), but a socket no process holds costs that much.
+ * - A miss first looks at the descriptors where recent processes of the
+ *   socket's uid held sockets (a new socket most often takes a closed
+ *   one's descriptor), then reads the descriptors of every process (those
+ *   of that uid first): at most once a second per socket (sensor.c), but
+ *   a socket no process holds costs that much.
  * - No close events of its own: honefw passes on sock_diag's destroy
  *   notices (sensor_conn_gone(), from offload.c), and a closed socket's
  *   entry leaves after the grace; one never seen closing leaves when the
@@ -50,10 +52,12 @@
 #define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
 #define ARGV_MAX	32768		/* what is kept of a command line */
 
-/* One socket inode among a process's descriptors at its last scan. */
+/* One socket inode among a process's descriptors at its last scan, and
+ * the descriptor it was found at. */
 struct sockref {
 	struct hnode node;
 	struct pent *owner;
+	int fd;
 };
 
 struct netlink {
@@ -390,7 +394,7 @@ static void nl_release(struct sensor *s, struct pent *e)
 }
 
 static int add_sock(struct sockref **v, size_t *len, size_t *cap,
-		    uint64_t ino)
+		    uint64_t ino, int fd)
 {
 	struct sockref *nv;
 
@@ -401,8 +405,22 @@ static int add_sock(struct sockref **v, size_t *len, size_t *cap,
 			return -ENOMEM;
 		*v = nv;
 	}
-	(*v)[(*len)++].node.key = ino;
+	(*v)[*len].node.key = ino;
+	(*v)[(*len)++].fd = fd;
 	return 0;
+}
+
+/* The socket inode the descriptor link at dir/path names, 0 if none. */
+static uint64_t sock_at(int dir, const char *path)
+{
+	char link[64];
+	ssize_t l;
+
+	l = readlinkat(dir, path, link, sizeof(link) - 1);
+	if (l < 9 || memcmp(link, "socket:[", 8))
+		return 0;
+	link[l] = '\0';
+	return strtoull(link + 8, NULL, 10);
 }
 
 /* Read the process's descriptors; its socket inodes replace the old ones
@@ -412,9 +430,9 @@ static int scan_fds(struct sensor *s, struct pent *e)
 	struct netlink *n = nl_of(s);
 	struct sockref *v = NULL;
 	size_t len = 0, cap = 0, i;
-	char path[64], link[64];
 	struct dirent *de;
-	ssize_t l;
+	char path[64];
+	uint64_t ino;
 	DIR *d;
 	int fd, ret = 0;
 
@@ -429,11 +447,10 @@ static int scan_fds(struct sensor *s, struct pent *e)
 	}
 	s->st.fd_scans++;
 	while ((de = readdir(d))) {
-		l = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
-		if (l < 9 || memcmp(link, "socket:[", 8))
+		ino = sock_at(fd, de->d_name);
+		if (!ino)
 			continue;
-		link[l] = '\0';
-		ret = add_sock(&v, &len, &cap, strtoull(link + 8, NULL, 10));
+		ret = add_sock(&v, &len, &cap, ino, atoi(de->d_name));
 		if (ret)
 			break;
 	}
@@ -463,6 +480,44 @@ static bool holds(const struct pent *e, uint64_t inode)
 	return false;
 }
 
+/* A process that closes a socket and opens another most often gets the
+ * same descriptor back (the lowest free one): before reading whole
+ * descriptor tables, look at the descriptors where the most recent
+ * processes of the socket's uid held sockets. A readlink or a few instead
+ * of a directory and a readlink per descriptor. */
+#define PROBE_PROCS	8
+#define PROBE_FDS	4
+
+static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
+{
+	struct netlink *n = nl_of(s);
+	unsigned procs = 0;
+	struct sockref *r;
+	struct pent *e;
+	char path[64];
+	size_t i;
+
+	for (e = proctab_recent(s->procs); e && procs < PROBE_PROCS;
+	     e = proctab_older(s->procs, e)) {
+		if (e->p.exited || e->p.view.uid != uid || !e->nsocks)
+			continue;
+		procs++;
+		for (i = 0; i < e->nsocks && i < PROBE_FDS; i++) {
+			r = &e->socks[i];
+			snprintf(path, sizeof(path), "%u/fd/%d", e->p.view.pid,
+				 r->fd);
+			if (sock_at(n->proc, path) != inode)
+				continue;
+			htab_remove(&n->inodes, &r->node);
+			r->node.key = inode;
+			htab_insert(&n->inodes, &r->node);
+			s->st.fd_probes++;
+			return e;
+		}
+	}
+	return NULL;
+}
+
 /* The socket's uid is its creator's: first the processes of that uid, then
  * the others (an accepted socket has its listener's uid, and a daemon may
  * have changed uid since it listened). Among each, first those not read
@@ -476,6 +531,11 @@ static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
 
 	if (h)
 		return htab_entry(h, struct sockref, node)->owner;
+	e = probe(s, uid, inode);
+	if (e) {
+		proctab_touch(s->procs, e);
+		return e;
+	}
 	for (pass = 0; pass < 4; pass++) {
 		for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e)) {
 			if (e->p.exited || (e->p.view.uid == uid) != (pass < 2) ||

@@ -3,6 +3,7 @@
  * sockets, proc connector and /proc. Needs root (CAP_NET_ADMIN). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -280,6 +281,45 @@ Test(sensor_netlink, sockets_after_setuid)
 	cr_expect_eq(c->proc->view.uid, 65534);
 	cr_expect_eq(c->proc->view.gid, 65534);
 	close(fd);
+	waitpid(pid, &status, 0);
+	close(out);
+}
+
+/* A process that closes a socket and opens another gets the same
+ * descriptor: the new socket's owner is found there, without reading the
+ * whole descriptor table again. */
+Test(sensor_netlink, new_socket_at_a_known_descriptor)
+{
+	char *argv[] = { "/usr/bin/python3", "-c",
+		"import os, socket, sys, time\n"
+		"def one():\n"
+		"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"    print(os.fstat(s.fileno()).st_ino, flush=True)\n"
+		"    return s\n"
+		"s = one(); time.sleep(0.5); s.close()\n"
+		"s = one(); time.sleep(2)\n", NULL };
+	struct sensor_stats st0, st;
+	const struct conn *c;
+	uint64_t inode;
+	int out, status;
+	pid_t pid;
+
+	pid = spawn(argv, &out);
+	cr_assert_gt(pid, 0);
+	inode = read_number(out);
+	cr_assert(sensor_wait(s, pid, python_seen, 2000));
+	c = sensor_conn(s, 1001, geteuid(), inode);
+	cr_assert_not_null(c, "first socket of pid %d not attributed", pid);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	sensor_stats(s, &st0);
+	inode = read_number(out);
+	c = sensor_conn(s, 1002, geteuid(), inode);
+	cr_assert_not_null(c, "second socket of pid %d not attributed", pid);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	sensor_stats(s, &st);
+	cr_expect_eq(st.fd_scans, st0.fd_scans, "no descriptor table read");
+	cr_expect_eq(st.fd_probes, st0.fd_probes + 1);
+	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	close(out);
 }
