@@ -476,6 +476,11 @@ static void add_redirect_rules(struct batch *bt, const struct redir *d,
 	}
 }
 
+static void add_nat_chain(struct batch *bt)
+{
+	batch_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
+}
+
 static void add_queue_chain(struct batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
@@ -485,10 +490,14 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 
 	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
+	/* An offloaded packet leaves with its QoS mark only: the later
+	 * chains have nothing to do for it and let it go at their first
+	 * test. */
 	r = rule_new(name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
@@ -515,6 +524,14 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	uint32_t zero = 0;
 
 	batch_chain(bt, name, "filter", hook, PRIO_ACT);
+
+	/* Nothing of honefw's in the mark: offloaded, or not ours. */
+	r = rule_new(name);
+	meta_load(r, NFT_META_MARK, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_1, ~HONE_MARK_USER);
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, sizeof(zero));
+	verdict(r, NF_ACCEPT);
+	batch_rule(bt, r);
 
 	/* A related packet (an ICMP error, from anyone) shares its
 	 * connection's conntrack entry: its verdict must not become the
@@ -600,7 +617,9 @@ static int install(struct nft *n)
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
 	add_act_chain(bt, "act_out", NF_INET_LOCAL_OUT);
-	batch_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
+	/* A NAT hook costs every packet: only once something is redirected. */
+	if (n->nredir)
+		add_nat_chain(bt);
 	add_done_chain(bt, "done_in", NF_INET_LOCAL_IN);
 	add_done_chain(bt, "done_out", NF_INET_LOCAL_OUT);
 	for (i = 0; i < n->nredir; i++)
@@ -691,6 +710,8 @@ int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
 	if (!bt)
 		return -ENOMEM;
 	batch_start(n, bt);
+	if (!n->nredir)
+		add_nat_chain(bt);
 	add_redirect_rules(bt, &d, n->nredir + 1);
 	ret = batch_commit(n, bt);
 	free(bt);
