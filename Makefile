@@ -11,6 +11,11 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 DESTDIR		?=
+# Where Wireshark loads Lua plugins for every user, whatever PREFIX is
+# (Debian: /usr/lib/x86_64-linux-gnu/wireshark/plugins); empty without
+# tshark, and then examples/hone.lua is only installed with the examples.
+WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
+		     sed -n 's/^Global Lua Plugins:[[:space:]]*//p')
 
 CC		?= cc
 CLANG		?= clang
@@ -186,7 +191,10 @@ install: all
 	install -m 0644 kmod/hone.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
 	for m in man/*.[0-9]; do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
-	install -m 0644 examples/*.ini $(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	install -m 0644 examples/*.ini examples/hone.lua \
+		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	[ -z "$(WSLUADIR)" ] || install -D -m 0644 examples/hone.lua \
+		$(DESTDIR)$(WSLUADIR)/hone.lua
 	install -m 0644 examples/logrotate.d/honefw \
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/logrotate.honefw
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini ] || \
