@@ -96,7 +96,7 @@ sink_count() { grep -c -- " $2" "$T/sink.$1"; }
 fw_start() {
 	: > "$T/fw.log"
 	# shellcheck disable=SC2086
-	"$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
+	${FW_WRAP:-} "$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!

@@ -9,7 +9,7 @@
 # TCG: a reset takes longer than 1.2 s to come back.
 # vm-timeout: 400
 . "$HONE_SRCDIR/tests/vm/lib.sh"
-HOST_ONLY=" reload_storm hash_stall action_error second log_restart log_rotate log_full log_refused wireshark_lua tables notices_lost "
+HOST_ONLY=" reload_storm hash_stall action_error second log_restart log_rotate log_full log_refused wireshark_lua tables notices_lost syscalls "
 scenarios=
 for s in $(sed -n 's/^SCENARIOS="\(.*\)"$/\1/p' "$HONE_SRCDIR/tests/netns/run"); do
 	case $HOST_ONLY in *" $s "*) ;; *) scenarios="$scenarios $s" ;; esac
