@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +17,23 @@ struct vlog {
 	bool all;		/* --log-all: accepts too */
 };
 
+/* /etc/protocols' names, without reading it for every line. */
 static const char *proto_name(uint8_t proto, char *buf, size_t len)
 {
-	const struct protoent *pe = getprotobynumber(proto);
-
-	if (pe)
-		return pe->p_name;
+	switch (proto) {
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	}
 	snprintf(buf, len, "proto-%u", proto);
 	return buf;
 }
