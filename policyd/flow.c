@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -32,6 +33,7 @@
 #define FLOW_IDLE	FLOW_RETELL
 #define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
 #define FLOW_MAX	65536
+#define DIAG_WAIT_US	100000
 
 struct flows {
 	struct mnl_socket *diag;
@@ -423,6 +425,15 @@ int flows_open(struct flows **out)
 	ret = nlsock_open(NETLINK_SOCK_DIAG, &fl->diag);
 	if (ret < 0)
 		goto err_htab;
+	/* The kernel answers while it takes the request; should an answer
+	 * ever be lost, the verdict path must not wait for it. */
+	if (setsockopt(mnl_socket_get_fd(fl->diag), SOL_SOCKET, SO_RCVTIMEO,
+		       &(struct timeval){ .tv_usec = DIAG_WAIT_US },
+		       sizeof(struct timeval)) < 0) {
+		ret = -errno;
+		mnl_socket_close(fl->diag);
+		goto err_htab;
+	}
 	fl->portid = mnl_socket_get_portid(fl->diag);
 	*out = fl;
 	return 0;
