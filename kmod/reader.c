@@ -129,6 +129,14 @@ static u64 *reader_counter(struct hone_reader *r, u32 type, bool dropped)
 	}
 }
 
+/* Packets may fill only 3/4 of a ring: a reader too slow for the traffic
+ * loses packets, never the process and connection events that name them,
+ * unless those alone fill the ring. */
+static u32 reader_limit(const struct hone_reader *r, u32 type)
+{
+	return type == HONE_REC_PKT ? r->ring.size / 4 * 3 : r->ring.size;
+}
+
 static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 		       const struct hone_payload *p)
 {
@@ -149,7 +157,7 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 		r->stats.packets_filtered++;
 		goto out;
 	}
-	dst = hone_ring_reserve(&r->ring, total, &head);
+	dst = hone_ring_reserve(&r->ring, total, reader_limit(r, rec->type), &head);
 	if (!dst) {
 		(*reader_counter(r, rec->type, true))++;
 		goto out;

@@ -152,7 +152,7 @@ extern unsigned int hone_proc_max;
 /* ring.c */
 int hone_ring_init(struct hone_ring *ring, u32 size);
 void hone_ring_free(struct hone_ring *ring);
-void *hone_ring_reserve(struct hone_ring *ring, u32 len, u64 *head);
+void *hone_ring_reserve(struct hone_ring *ring, u32 len, u32 limit, u64 *head);
 void hone_ring_commit(struct hone_ring *ring, u64 head);
 const struct hone_rec *hone_ring_peek(struct hone_ring *ring);
 void hone_ring_consume(struct hone_ring *ring, const struct hone_rec *rec);
