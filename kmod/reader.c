@@ -142,7 +142,7 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 {
 	u32 caplen = 0, total;
 	unsigned long flags;
-	u8 *dst;
+	u8 *dst = NULL;
 	u64 head;
 
 	if (p->skb) {
@@ -177,7 +177,9 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 	(*reader_counter(r, rec->type, false))++;
 out:
 	spin_unlock_irqrestore(&r->lock, flags);
-	if (wq_has_sleeper(&r->wait))
+	/* Only a record is news: a waiting reader's ring is empty, and any
+	 * record fits an empty ring, so a commit has woken it before a drop. */
+	if (dst && wq_has_sleeper(&r->wait))
 		wake_up_interruptible(&r->wait);
 }
 
