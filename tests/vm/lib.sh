@@ -5,6 +5,13 @@ HONE_KO=$HONE_SRCDIR/build/kmod/$(uname -r)/hone.ko
 T=$(mktemp -d /tmp/vmtest.XXXXXX)
 
 vmtest() { echo "VMTEST $1 $2 ${*:3}"; }
+# sized VAR SMALL FULL: a test's size, $VAR if set, else FULL under
+# HONE_VM_STRESS=1 (make check-stress), else SMALL (make check).
+sized() {
+	if [ -n "${!1:-}" ]; then echo "${!1}"
+	elif [ "${HONE_VM_STRESS:-}" = 1 ]; then echo "$3"
+	else echo "$2"; fi
+}
 # check NAME CMD...: PASS if CMD succeeds.
 check() {
 	local name=$1; shift
