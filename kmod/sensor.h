@@ -188,6 +188,7 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace);
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from);
+u64 hone_socket_missed(void);
 
 /* packet.c */
 int hone_packet_init(void);
