@@ -35,6 +35,24 @@ udev_wait() {
 	return 1
 }
 
+# memory: "SLAB VMALLOC", /proc/meminfo's Slab and VmallocUsed in kB, once
+# Slab stops falling after drop_caches and a shrink of every slab cache
+# (which frees the empty slabs SLUB keeps); a namespace, and the sockets
+# and conntrack entries in it, goes some time after it is deleted. 10 s at
+# most.
+memory() {
+	local i s prev f
+	for i in $(seq 10); do
+		prev=$s
+		echo 3 > /proc/sys/vm/drop_caches
+		for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f"; done
+		s=$(awk '$1 == "Slab:" { print $2 }' /proc/meminfo)
+		[ -n "$prev" ] && [ $((prev - s)) -lt 64 ] && break
+		sleep 1
+	done
+	echo "$s $(awk '$1 == "VmallocUsed:" { print $2 }' /proc/meminfo)"
+}
+
 # Two namespaces on a veth pair: hone-a 10.9.0.1/fd09::1, hone-b 10.9.0.2/fd09::2.
 netns_up() {
 	ip netns add hone-a && ip netns add hone-b &&

@@ -11,7 +11,6 @@ wait_port hone-b 5201 || vmtest loadloop FAIL "iperf3 server"
 ip netns exec hone-a iperf3 -c 10.9.0.2 -p 5201 -t 600 -b 200M > /dev/null 2>&1 &
 TRAFFIC=$!
 
-kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 once() {
 	local r1 r2 busy=0
 	hone_loaded || hone_load || return 1
@@ -27,13 +26,10 @@ once() {
 }
 # The first round warms the slab caches and the module loader.
 once
-echo 3 > /proc/sys/vm/drop_caches
-slab0=$(kb Slab) vm0=$(kb VmallocUsed)
+read -r slab0 vm0 <<< "$(memory)"
 fails=0
 for i in $(seq "$ROUNDS"); do once || fails=$((fails + 1)); done
-echo 3 > /proc/sys/vm/drop_caches
-sleep 1
-slab1=$(kb Slab) vm1=$(kb VmallocUsed)
+read -r slab1 vm1 <<< "$(memory)"
 kill $TRAFFIC
 hone_load
 check "loadloop: $ROUNDS rounds of insmod, readers, rmmod refused, rmmod ($fails failed)" test $fails = 0
