@@ -130,8 +130,8 @@ static u64 *reader_counter(struct hone_reader *r, u32 type, bool dropped)
 }
 
 /* Packets may fill only 3/4 of a ring: a reader too slow for the traffic
- * loses packets, never the process and connection events that name them,
- * unless those alone fill the ring. */
+ * loses packets, not the process and connection events that say whose
+ * they are, unless those alone fill the last quarter. */
 static u32 reader_limit(const struct hone_reader *r, u32 type)
 {
 	return type == HONE_REC_PKT ? r->ring.size / 4 * 3 : r->ring.size;
