@@ -129,12 +129,20 @@ static u64 *reader_counter(struct hone_reader *r, u32 type, bool dropped)
 	}
 }
 
+/* Packets may fill only 3/4 of a ring: a reader too slow for the traffic
+ * loses packets, not the process and connection events that say whose
+ * they are, unless those alone fill the last quarter. */
+static u32 reader_limit(const struct hone_reader *r, u32 type)
+{
+	return type == HONE_REC_PKT ? r->ring.size / 4 * 3 : r->ring.size;
+}
+
 static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 		       const struct hone_payload *p)
 {
 	u32 caplen = 0, total;
 	unsigned long flags;
-	u8 *dst;
+	u8 *dst = NULL;
 	u64 head;
 
 	if (p->skb) {
@@ -149,7 +157,7 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 		r->stats.packets_filtered++;
 		goto out;
 	}
-	dst = hone_ring_reserve(&r->ring, total, &head);
+	dst = hone_ring_reserve(&r->ring, total, reader_limit(r, rec->type), &head);
 	if (!dst) {
 		(*reader_counter(r, rec->type, true))++;
 		goto out;
@@ -169,7 +177,9 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 	(*reader_counter(r, rec->type, false))++;
 out:
 	spin_unlock_irqrestore(&r->lock, flags);
-	if (wq_has_sleeper(&r->wait))
+	/* Only a record is news: a waiting reader's ring is empty, and any
+	 * record fits an empty ring, so a commit has woken it before a drop. */
+	if (dst && wq_has_sleeper(&r->wait))
 		wake_up_interruptible(&r->wait);
 }
 
@@ -193,5 +203,5 @@ void hone_reader_stats(struct hone_reader *r, struct hone_stats *st)
 	spin_unlock_irqrestore(&r->lock, flags);
 	st->packets_lost = atomic64_read(&hone_packets_lost);
 	st->proc_lost = atomic64_read(&hone_proc_lost);
-	st->conn_lost = atomic64_read(&hone_conn_lost);
+	st->conn_lost = atomic64_read(&hone_conn_lost) + hone_socket_missed();
 }

@@ -27,16 +27,15 @@ void hone_ring_free(struct hone_ring *ring)
 }
 
 /* Caller holds the reader lock. Returns where to write len bytes, or NULL
- * if the ring is full; *head is what to pass to hone_ring_commit. */
-void *hone_ring_reserve(struct hone_ring *ring, u32 len, u64 *head)
+ * if the ring would then hold more than limit bytes (at most its size);
+ * *head is what to pass to hone_ring_commit. */
+void *hone_ring_reserve(struct hone_ring *ring, u32 len, u32 limit, u64 *head)
 {
 	u64 h = ring->head, used = h - smp_load_acquire(&ring->tail);
 	u32 pos = h % ring->size, to_end = ring->size - pos;
 	struct hone_rec *pad;
 
-	if (len > ring->size)
-		return NULL;
-	if (used + len + (to_end < len ? to_end : 0) > ring->size)
+	if (used + len + (to_end < len ? to_end : 0) > limit)
 		return NULL;
 	if (to_end < len) {
 		pad = (struct hone_rec *)(ring->buf + pos);

@@ -152,7 +152,7 @@ extern unsigned int hone_proc_max;
 /* ring.c */
 int hone_ring_init(struct hone_ring *ring, u32 size);
 void hone_ring_free(struct hone_ring *ring);
-void *hone_ring_reserve(struct hone_ring *ring, u32 len, u64 *head);
+void *hone_ring_reserve(struct hone_ring *ring, u32 len, u32 limit, u64 *head);
 void hone_ring_commit(struct hone_ring *ring, u64 head);
 const struct hone_rec *hone_ring_peek(struct hone_ring *ring);
 void hone_ring_consume(struct hone_ring *ring, const struct hone_rec *rec);
@@ -188,6 +188,7 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace);
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from);
+u64 hone_socket_missed(void);
 
 /* packet.c */
 int hone_packet_init(void);

@@ -15,14 +15,12 @@ of the next section goes to OUT.next.
 import fcntl
 import os
 import select
-import struct
 import sys
+
+from stall import stats
 
 HEIO_RESTART = (0xE0 << 8) | 1
 HEIO_SET_SNAPLEN = (1 << 30) | (4 << 16) | (0xE0 << 8) | 5
-HEIO_GET_STATS = (2 << 30) | (80 << 16) | (0xE0 << 8) | 8
-NAMES = ('packets packets_dropped packets_lost packets_filtered proc_events '
-         'proc_dropped proc_lost conn_events conn_dropped conn_lost').split()
 RING_KB = '/sys/module/hone/parameters/ring_kb'
 
 
@@ -63,11 +61,8 @@ class Reader:
 
     def end(self):
         self.read_all()
-        buf = bytearray(80)
-        fcntl.ioctl(self.fd, HEIO_GET_STATS, buf)
         with open(self.path + '.stats', 'w') as f:
-            print(' '.join(f'{n}={v}' for n, v in zip(NAMES, struct.unpack('=10Q', buf))),
-                  file=f)
+            print(' '.join(f'{n}={v}' for n, v in stats(self.fd).items()), file=f)
         fcntl.ioctl(self.fd, HEIO_RESTART)
         if self.read_all():
             sys.exit(f'{self.path}: no 0-byte read after HEIO_RESTART')

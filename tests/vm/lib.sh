@@ -5,6 +5,13 @@ HONE_KO=$HONE_SRCDIR/build/kmod/$(uname -r)/hone.ko
 T=$(mktemp -d /tmp/vmtest.XXXXXX)
 
 vmtest() { echo "VMTEST $1 $2 ${*:3}"; }
+# sized VAR SMALL FULL: a test's size, $VAR if set, else FULL under
+# HONE_VM_STRESS=1 (make check-stress), else SMALL (make check).
+sized() {
+	if [ -n "${!1:-}" ]; then echo "${!1}"
+	elif [ "${HONE_VM_STRESS:-}" = 1 ]; then echo "$3"
+	else echo "$2"; fi
+}
 # check NAME CMD...: PASS if CMD succeeds.
 check() {
 	local name=$1; shift
@@ -26,6 +33,24 @@ udev_wait() {
 	local i
 	for i in $(seq 50); do [ -c "$1" ] && return 0; sleep 0.1; done
 	return 1
+}
+
+# memory: "SLAB VMALLOC", /proc/meminfo's Slab and VmallocUsed in kB, once
+# Slab stops falling after drop_caches and a shrink of every slab cache
+# (which frees the empty slabs SLUB keeps); a namespace, and the sockets
+# and conntrack entries in it, goes some time after it is deleted. 10 s at
+# most.
+memory() {
+	local i s prev f
+	for i in $(seq 10); do
+		prev=$s
+		echo 3 > /proc/sys/vm/drop_caches
+		for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f"; done
+		s=$(awk '$1 == "Slab:" { print $2 }' /proc/meminfo)
+		[ -n "$prev" ] && [ $((prev - s)) -lt 64 ] && break
+		sleep 1
+	done
+	echo "$s $(awk '$1 == "VmallocUsed:" { print $2 }' /proc/meminfo)"
 }
 
 # Two namespaces on a veth pair: hone-a 10.9.0.1/fd09::1, hone-b 10.9.0.2/fd09::2.

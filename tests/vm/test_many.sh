@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# 1,000 short-lived processes each connect, send and exit within
-# milliseconds; every one of their packets must carry their pid.
+# 1,000 short-lived processes (10,000 under HONE_VM_STRESS=1) each
+# connect, send and exit within milliseconds; every one of their packets
+# must carry their pid.
 . "$HONE_SRCDIR/tests/vm/lib.sh"
-N=${HONE_VM_MANY:-1000}
+N=$(sized HONE_VM_MANY 1000 10000)
 netns_up || { vmtest many FAIL "netns"; exit; }
 ip netns exec hone-b socat -u TCP-LISTEN:7000,fork,reuseaddr OPEN:/dev/null > /dev/null 2>&1 &
 wait_port hone-b 7000 || vmtest many FAIL "socat server"
