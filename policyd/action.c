@@ -4,7 +4,8 @@
  * (nft.h). A connection-wide verdict carries HONE_MARK_FLOW: the table saves
  * the mark to the ct mark and later packets of the connection never reach
  * the queue. Drop, reject and redirect are done by the table's later chains
- * so that they, too, can hold for the whole connection.
+ * so that they, too, can hold for the whole connection, and so is setting
+ * the DSCP of what the host sends.
  */
 #include <errno.h>
 #include <linux/netfilter.h>
@@ -26,6 +27,10 @@ int action_of(struct nft *n, const struct rules_verdict *v, uint8_t dir,
 	a->verdict = NF_ACCEPT;
 	switch (v->action) {
 	case RULES_ACCEPT:
+		idx = nft_effect(n, v);
+		if (idx < 0)
+			return idx;
+		m |= (uint32_t)idx << HONE_MARK_EFFECT_SHIFT;
 		break;
 	case RULES_DROP:
 		if (v->per_packet) {
@@ -48,10 +53,10 @@ int action_of(struct nft *n, const struct rules_verdict *v, uint8_t dir,
 		 * packets are already at their local socket. */
 		if (dir != RULES_DIR_OUT)
 			break;
-		idx = nft_redirect(n, v->family, v->addr, v->port);
+		idx = nft_effect(n, v);
 		if (idx < 0)
 			return idx;
-		m |= (uint32_t)idx << HONE_MARK_REDIR_SHIFT | nft_flow_bits(n);
+		m |= (uint32_t)idx << HONE_MARK_EFFECT_SHIFT | nft_flow_bits(n);
 		break;
 	default:
 		return -EINVAL;

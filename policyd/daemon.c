@@ -332,7 +332,7 @@ static void reload(struct daemon *d)
 	d->gen = !d->gen;
 	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
-	ret = nft_install(d->nft, &c);
+	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
 	ret = queue_set_fail_open(d->q, !c.fail_closed);
@@ -413,7 +413,7 @@ static void tick(struct daemon *d)
 		return;
 	log_warnx("table inet hone was removed: installing it again");
 	c = nft_conf_of(d);
-	ret = nft_install(d->nft, &c);
+	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
 }
@@ -597,7 +597,7 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
 		fatalx("verdict log %s: %s", o->log, strerror(-ret));
 	c = nft_conf_of(&d);
-	if ((ret = nft_install(d.nft, &c)) < 0)
+	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
 		       strerror(-ret));
 	if ((ret = drop_privileges()) < 0)

@@ -46,6 +46,7 @@
 
 #include "nlsock.h"
 #include "nft.h"
+#include "rules.h"
 
 #define TABLE		"hone"
 #define BATCH_SIZE	(64 * 1024)
@@ -54,10 +55,13 @@
 #define PRIO_NAT	(-100)
 #define PRIO_DONE	(-99)	/* after the DNAT that reads REDIR */
 
-struct redir {
+/* What a HONE_MARK_EFFECT index does: a DNAT to addr:port, or (family 0)
+ * a DSCP code point. */
+struct effect {
 	uint8_t family;
 	uint8_t addr[16];
 	uint16_t port;		/* network order */
+	uint8_t dscp;
 };
 
 struct nft {
@@ -67,8 +71,8 @@ struct nft {
 	bool native;
 	bool installed;
 	struct nft_conf conf;
-	struct redir redir[HONE_REDIR_MAX];
-	unsigned nredir;
+	struct effect effects[HONE_EFFECT_MAX];
+	unsigned neffects;
 };
 
 struct batch {
@@ -142,10 +146,10 @@ static void cmp_u8(struct nftnl_rule *r, uint32_t reg, uint8_t v)
 	cmp(r, reg, NFT_CMP_EQ, &v, sizeof(v));
 }
 
-/* dreg = sreg & mask over len bytes (1 or 4, host order as meta and ct
- * load them). */
-static void and_bytes(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
-		      const void *mask, uint32_t len)
+/* dreg = (sreg & mask) ^ xor over len bytes (at most 4; host order as
+ * meta and ct load them, network order from a packet). */
+static void bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
+		    const void *mask, const void *xor, uint32_t len)
 {
 	struct nftnl_expr *e = expr_new(r, "bitwise");
 	uint32_t zero = 0;
@@ -156,18 +160,18 @@ static void and_bytes(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, dreg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor ? xor : &zero, len);
 }
 
 static void and_mask(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 		     uint32_t mask)
 {
-	and_bytes(r, sreg, dreg, &mask, sizeof(mask));
+	bitwise(r, sreg, dreg, &mask, NULL, sizeof(mask));
 }
 
 static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
 {
-	and_bytes(r, reg, reg, &mask, sizeof(mask));
+	bitwise(r, reg, reg, &mask, NULL, sizeof(mask));
 }
 
 /* The transport header's byte at off into dreg. */
@@ -182,6 +186,28 @@ static void payload_u8(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+}
+
+/* len bytes of the network header at off, to or from reg; a write to the
+ * IPv4 header fixes its checksum. */
+static void payload_net(struct nftnl_rule *r, uint32_t off, uint32_t len,
+			uint32_t reg, bool write, bool csum)
+{
+	struct nftnl_expr *e = expr_new(r, "payload");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, write ? NFTNL_EXPR_PAYLOAD_SREG :
+			   NFTNL_EXPR_PAYLOAD_DREG, reg);
+	if (csum) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE,
+				   NFT_PAYLOAD_CSUM_INET);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET, 10);
+	}
 }
 
 /* Load the packet mark into reg 1 and go on only if (mark & bits) != 0. */
@@ -255,7 +281,7 @@ static void reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
 	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
 }
 
-static void dnat(struct nftnl_rule *r, const struct redir *d)
+static void dnat(struct nftnl_rule *r, const struct effect *d)
 {
 	struct nftnl_expr *e;
 
@@ -453,27 +479,60 @@ static int batch_commit(struct nft *n, struct batch *bt)
 	return ret;
 }
 
-static void add_redirect_rules(struct batch *bt, const struct redir *d,
+/* Go on only for packets of effect idx and family. */
+static void effect_is(struct nftnl_rule *r, unsigned idx, uint8_t family)
+{
+	uint32_t want = idx << HONE_MARK_EFFECT_SHIFT;
+
+	meta_load(r, NFT_META_MARK, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_EFFECT);
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &want, sizeof(want));
+	meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+}
+
+static void add_redirect_rules(struct batch *bt, const struct effect *d,
 			       unsigned idx)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
-	uint32_t want = idx << HONE_MARK_REDIR_SHIFT;
 	struct nftnl_rule *r;
 	size_t i;
 
 	for (i = 0; i < sizeof(protos); i++) {
 		r = rule_new("nat_out");
-		meta_load(r, NFT_META_MARK, NFT_REG_1);
-		and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_REDIR);
-		cmp(r, NFT_REG_1, NFT_CMP_EQ, &want, sizeof(want));
-		meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
-		cmp_u8(r, NFT_REG_1, d->family == AF_INET ? NFPROTO_IPV4 :
-		       NFPROTO_IPV6);
+		effect_is(r, idx, d->family);
 		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 		cmp_u8(r, NFT_REG_1, protos[i]);
 		dnat(r, d);
 		batch_rule(bt, r);
 	}
+}
+
+/* The DSCP field, ECN kept: in IPv4's TOS byte, written with the byte
+ * before it (the checksum is fixed a 16-bit word at a time), in IPv6's
+ * traffic class across its first two bytes. */
+static void add_dscp_rules(struct batch *bt, const char *chain,
+			   const struct effect *d, unsigned idx)
+{
+	const uint8_t keep4[2] = { 0xff, 0x03 };
+	const uint8_t set4[2] = { 0, (uint8_t)(d->dscp << 2) };
+	const uint8_t keep6[2] = { 0xf0, 0x3f };
+	const uint8_t set6[2] = { d->dscp >> 2, (uint8_t)(d->dscp << 6) };
+	struct nftnl_rule *r;
+
+	r = rule_new(chain);
+	effect_is(r, idx, AF_INET);
+	payload_net(r, 0, 2, NFT_REG_1, false, false);
+	bitwise(r, NFT_REG_1, NFT_REG_1, keep4, set4, 2);
+	payload_net(r, 0, 2, NFT_REG_1, true, true);
+	batch_rule(bt, r);
+
+	r = rule_new(chain);
+	effect_is(r, idx, AF_INET6);
+	payload_net(r, 0, 2, NFT_REG_1, false, false);
+	bitwise(r, NFT_REG_1, NFT_REG_1, keep6, set6, 2);
+	payload_net(r, 0, 2, NFT_REG_1, true, false);
+	batch_rule(bt, r);
 }
 
 static void add_nat_chain(struct batch *bt)
@@ -490,14 +549,14 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 
 	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
-	/* An offloaded packet leaves with its QoS mark only: the later
-	 * chains have nothing to do for it and let it go at their first
+	/* An offloaded packet leaves with its QoS mark and effect only:
+	 * the act chain has nothing to do for it and lets it go at its first
 	 * test. */
 	r = rule_new(name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
-	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER | HONE_MARK_EFFECT);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
@@ -525,10 +584,10 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 
 	batch_chain(bt, name, "filter", hook, PRIO_ACT);
 
-	/* Nothing of honefw's in the mark: offloaded, or not ours. */
+	/* Nothing to do here: offloaded, or not ours. */
 	r = rule_new(name);
 	meta_load(r, NFT_META_MARK, NFT_REG_1);
-	and_mask(r, NFT_REG_1, NFT_REG_1, ~HONE_MARK_USER);
+	and_mask(r, NFT_REG_1, NFT_REG_1, ~(HONE_MARK_USER | HONE_MARK_EFFECT));
 	cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, sizeof(zero));
 	verdict(r, NF_ACCEPT);
 	batch_rule(bt, r);
@@ -582,16 +641,75 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	batch_rule(bt, r);
 }
 
-static void add_done_chain(struct batch *bt, const char *name, uint32_t hook)
+/* With effects, the DSCP ones (done_out): before the mark is cut. */
+static void add_done_chain(struct batch *bt, const struct nft *n,
+			   const char *name, uint32_t hook, bool effects)
 {
 	struct nftnl_rule *r;
+	unsigned i;
 
 	batch_chain(bt, name, "filter", hook, PRIO_DONE);
+	for (i = 0; effects && i < n->neffects; i++)
+		if (!n->effects[i].family)
+			add_dscp_rules(bt, name, &n->effects[i], i + 1);
 	r = rule_new(name);
 	mark_has(r, ~HONE_MARK_USER);
 	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	batch_rule(bt, r);
+}
+
+/* What v does besides its action, if anything. */
+static bool effect_of(const struct rules_verdict *v, struct effect *e)
+{
+	memset(e, 0, sizeof(*e));	/* compared whole, padding too */
+	if (v->action == RULES_REDIRECT_ADDR) {
+		e->family = v->family;
+		e->port = htons(v->port);
+		memcpy(e->addr, v->addr, v->family == AF_INET ? 4 : 16);
+		return true;
+	}
+	e->dscp = v->dscp;
+	return v->has_dscp;
+}
+
+static int effect_find(const struct nft *n, const struct effect *e)
+{
+	unsigned i;
+
+	for (i = 0; i < n->neffects; i++)
+		if (!memcmp(&n->effects[i], e, sizeof(*e)))
+			return i + 1;
+	return -ENOENT;
+}
+
+/* The rule set's effects, each once: their rules come with the table, so
+ * that no verdict waits for nftables. No rules (tests): none. */
+static int effects_set(struct nft *n, const struct rules *rs)
+{
+	struct effect e;
+	size_t i;
+
+	n->neffects = 0;
+	for (i = 0; rs && i < rules_count(rs); i++) {
+		if (!effect_of(rules_verdict_nth(rs, i), &e) ||
+		    effect_find(n, &e) > 0)
+			continue;
+		if (n->neffects == HONE_EFFECT_MAX)
+			return -ENOSPC;
+		n->effects[n->neffects++] = e;
+	}
+	return 0;
+}
+
+static bool has_redirect(const struct nft *n)
+{
+	unsigned i;
+
+	for (i = 0; i < n->neffects; i++)
+		if (n->effects[i].family)
+			return true;
+	return false;
 }
 
 static int install(struct nft *n)
@@ -618,21 +736,27 @@ static int install(struct nft *n)
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
 	add_act_chain(bt, "act_out", NF_INET_LOCAL_OUT);
 	/* A NAT hook costs every packet: only once something is redirected. */
-	if (n->nredir)
+	if (has_redirect(n))
 		add_nat_chain(bt);
-	add_done_chain(bt, "done_in", NF_INET_LOCAL_IN);
-	add_done_chain(bt, "done_out", NF_INET_LOCAL_OUT);
-	for (i = 0; i < n->nredir; i++)
-		add_redirect_rules(bt, &n->redir[i], i + 1);
+	for (i = 0; i < n->neffects; i++)
+		if (n->effects[i].family)
+			add_redirect_rules(bt, &n->effects[i], i + 1);
+	add_done_chain(bt, n, "done_in", NF_INET_LOCAL_IN, false);
+	add_done_chain(bt, n, "done_out", NF_INET_LOCAL_OUT, true);
 	ret = batch_commit(n, bt);
 	free(bt);
 	return ret;
 }
 
-int nft_install(struct nft *n, const struct nft_conf *c)
+int nft_install(struct nft *n, const struct nft_conf *c,
+		const struct rules *rs)
 {
 	int ret;
 
+	_Static_assert(HONE_EFFECT_MAX >= RULES_EFFECTS_MAX, "mark bits");
+	ret = effects_set(n, rs);
+	if (ret < 0)
+		return ret;
 	n->conf = *c;
 	ret = install(n);
 	if (ret < 0 && n->installed) {
@@ -692,33 +816,11 @@ int nft_remove(struct nft *n)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
-		 uint16_t port)
+int nft_effect(const struct nft *n, const struct rules_verdict *v)
 {
-	struct redir d = { .family = family, .port = htons(port) };
-	struct batch *bt;
-	unsigned i;
-	int ret;
+	struct effect e;
 
-	memcpy(d.addr, addr, family == AF_INET ? 4 : 16);
-	for (i = 0; i < n->nredir; i++)
-		if (!memcmp(&n->redir[i], &d, sizeof(d)))
-			return i + 1;
-	if (n->nredir == HONE_REDIR_MAX)
-		return -ENOSPC;
-	bt = malloc(sizeof(*bt));
-	if (!bt)
-		return -ENOMEM;
-	batch_start(n, bt);
-	if (!n->nredir)
-		add_nat_chain(bt);
-	add_redirect_rules(bt, &d, n->nredir + 1);
-	ret = batch_commit(n, bt);
-	free(bt);
-	if (ret < 0)
-		return ret;
-	n->redir[n->nredir++] = d;
-	return n->nredir;
+	return effect_of(v, &e) ? effect_find(n, &e) : 0;
 }
 
 uint32_t nft_flow_bits(const struct nft *n)

@@ -10,7 +10,9 @@
  *	HONE_MARK_GEN		the rules generation of a FLOW verdict: a
  *				reload flips it, so live connections are
  *				judged again by the new rules
- *	HONE_MARK_REDIR		index of a redirect target (DNAT at output)
+ *	HONE_MARK_EFFECT	index of an effect: a redirect target (DNAT
+ *				at output) or a DSCP code point (set on
+ *				output)
  *
  * The low 24 bits are the rule's QoS mark; the packet leaves with them.
  */
@@ -24,12 +26,14 @@
 #define HONE_MARK_DROP		0x40000000U
 #define HONE_MARK_REJECT	0x20000000U
 #define HONE_MARK_GEN		0x10000000U
-#define HONE_MARK_REDIR		0x0f000000U
-#define HONE_MARK_REDIR_SHIFT	24
+#define HONE_MARK_EFFECT		0x0f000000U
+#define HONE_MARK_EFFECT_SHIFT	24
 #define HONE_MARK_USER		0x00ffffffU
-#define HONE_REDIR_MAX		15
+#define HONE_EFFECT_MAX		15
 
 struct nft;
+struct rules;
+struct rules_verdict;
 
 struct nft_conf {
 	uint16_t queue;
@@ -40,8 +44,10 @@ struct nft_conf {
 int nft_open(struct nft **out);
 void nft_close(struct nft *n);
 /* Replace any "inet hone" table (a stale one of a killed honefw too) by a
- * fresh one, in one atomic batch. */
-int nft_install(struct nft *n, const struct nft_conf *c);
+ * fresh one, in one atomic batch, with the redirects and DSCP rules of rs.
+ * -ENOSPC: rs has more than HONE_EFFECT_MAX of those. */
+int nft_install(struct nft *n, const struct nft_conf *c,
+		const struct rules *rs);
 /* 1 if the table is still there, 0 if someone removed it. */
 int nft_present(struct nft *n);
 int nft_remove(struct nft *n);
@@ -49,9 +55,8 @@ int nft_remove(struct nft *n);
 uint32_t nft_flow_bits(const struct nft *n);
 /* True when the kernel has the native queue expression (else xt compat). */
 bool nft_native_queue(const struct nft *n);
-/* The HONE_MARK_REDIR index sending packets to addr:port (network order,
- * 4 or 16 bytes by family), adding its DNAT rules on first use. */
-int nft_redirect(struct nft *n, uint8_t family, const uint8_t *addr,
-		 uint16_t port);
+/* The HONE_MARK_EFFECT index of v's redirect target or DSCP, 0 if it has
+ * neither, -ENOENT if the installed table does not know it. */
+int nft_effect(const struct nft *n, const struct rules_verdict *v);
 
 #endif /* HONE_NFT_H */

@@ -65,24 +65,27 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 static void text_line(const struct vlog_entry *e, const char *what)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], pbuf[16];
+	char dscp[12] = "";
 	const struct rules_pkt *k = e->pkt;
 	const struct rule *r = e->v->rule;
 	bool out = k->dir == RULES_DIR_OUT;
 
 	inet_ntop(k->family, k->local, local, sizeof(local));
 	inet_ntop(k->family, k->remote, remote, sizeof(remote));
-	log_info("%s%s %s %s %s:%u %s %s:%u mark=%#x at %s:%u",
+	if (e->v->has_dscp)
+		snprintf(dscp, sizeof(dscp), " dscp=%u", e->v->dscp);
+	log_info("%s%s %s %s %s:%u %s %s:%u mark=%#x%s at %s:%u",
 		 e->dry_run ? "dry-run: would-be " : "", what,
 		 out ? "out" : "in", proto_name(k->proto, pbuf, sizeof(pbuf)),
 		 local, k->lport, out ? "->" : "<-", remote, k->rport,
-		 e->mark & HONE_MARK_USER, r ? rule_file(r) : "[global]",
+		 e->mark & HONE_MARK_USER, dscp, r ? rule_file(r) : "[global]",
 		 r ? rule_line(r) : 0);
 }
 
 void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 {
 	bool text = (l->all || e->v->action != RULES_ACCEPT ||
-		     e->v->has_mark) && !e->repeat;
+		     e->v->has_mark || e->v->has_dscp) && !e->repeat;
 	bool pcapng = l->file && (l->all || e->v->log);
 	char what[512];
 

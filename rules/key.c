@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules_priv.h"
 
@@ -254,6 +255,35 @@ static int key_mark(struct rule *r, const char *val, const char **why)
 	return 0;
 }
 
+/* RFC 2474, 2597, 3246, 8622 names of code points. */
+static const struct { const char *name; uint8_t dscp; } dscps[] = {
+	{ "CS0", 0 }, { "CS1", 8 }, { "CS2", 16 }, { "CS3", 24 },
+	{ "CS4", 32 }, { "CS5", 40 }, { "CS6", 48 }, { "CS7", 56 },
+	{ "AF11", 10 }, { "AF12", 12 }, { "AF13", 14 },
+	{ "AF21", 18 }, { "AF22", 20 }, { "AF23", 22 },
+	{ "AF31", 26 }, { "AF32", 28 }, { "AF33", 30 },
+	{ "AF41", 34 }, { "AF42", 36 }, { "AF43", 38 },
+	{ "EF", 46 }, { "LE", 1 },
+};
+
+static int key_dscp(struct rule *r, const char *val, const char **why)
+{
+	uint64_t x;
+	size_t i;
+
+	*why = "a DiffServ code point: CS0-CS7, AF11-AF43, EF, LE or 0-63";
+	for (i = 0; i < sizeof(dscps) / sizeof(dscps[0]); i++)
+		if (!strcasecmp(val, dscps[i].name))
+			break;
+	if (i < sizeof(dscps) / sizeof(dscps[0]))
+		x = dscps[i].dscp;
+	else if (value_u64(val, 63, &x) < 0)
+		return -EINVAL;
+	r->v.has_dscp = true;
+	r->v.dscp = x;
+	return 0;
+}
+
 /* queue:N, ADDR:PORT or [ADDR6]:PORT */
 static int key_redirect(struct rule *r, const char *val, const char **why)
 {
@@ -343,6 +373,7 @@ static const struct {
 	[K_MARK] = { "mark", key_mark },
 	[K_REDIRECT] = { "redirect", key_redirect },
 	[K_LOG] = { "log", key_log },
+	[K_DSCP] = { "dscp", key_dscp },
 };
 
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
@@ -356,8 +387,8 @@ int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	if (i == K__COUNT) {
 		*why = "unknown key: expected exe, sha256, cmdline, user, group, "
 		       "parent, ancestor, pedigree, direction, proto, remote, local, "
-		       "rport, lport, tcpflags, length, nth, action, mark, redirect "
-		       "or log";
+		       "rport, lport, tcpflags, length, nth, action, mark, dscp, "
+		       "redirect or log";
 		return -ENOENT;
 	}
 	if (r->keys & (1u << i)) {
@@ -487,6 +518,12 @@ int rule_finish(struct rule *r, enum rule_key *blame, const char **why)
 		*blame = K_MARK;
 		*why = "mark only with action = accept or redirect (a dropped packet "
 		       "has no use for a mark)";
+		return -EINVAL;
+	}
+	if (r->v.has_dscp && r->v.action != RULES_ACCEPT) {
+		*blame = K_DSCP;
+		*why = "dscp only with action = accept (a redirect keeps the "
+		       "packet's own)";
 		return -EINVAL;
 	}
 	r->v.per_packet = r->keys & KEYS_PACKET;

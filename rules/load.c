@@ -323,6 +323,43 @@ static void check_reachable(struct load *ld)
 	}
 }
 
+/* Does b do what a does to a packet besides its action: the same redirect
+ * target or DSCP? */
+static bool same_effect(const struct rules_verdict *a,
+			const struct rules_verdict *b)
+{
+	if (a->action == RULES_REDIRECT_ADDR)
+		return b->action == a->action && b->family == a->family &&
+		       b->port == a->port &&
+		       !memcmp(b->addr, a->addr, sizeof(a->addr));
+	return b->has_dscp && b->dscp == a->dscp;
+}
+
+/* RULES_EFFECTS_MAX: said at the rule that brings one too many. */
+static void check_effects(struct load *ld)
+{
+	const struct rules_verdict *e[RULES_EFFECTS_MAX], *v;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < ld->rs->n; i++) {
+		v = &ld->rs->rule[i]->v;
+		if (v->action != RULES_REDIRECT_ADDR && !v->has_dscp)
+			continue;
+		for (j = 0; j < n && !same_effect(e[j], v); j++)
+			;
+		if (j < n)
+			continue;
+		if (n == RULES_EFFECTS_MAX) {
+			load_say(ld, ld->rs->rule[i]->file, ld->rs->rule[i]->line,
+				 false, "[%s]: expected at most %d distinct "
+				 "redirect targets and dscp values in the rule set",
+				 ld->rs->rule[i]->name, RULES_EFFECTS_MAX);
+			return;
+		}
+		e[n++] = v;
+	}
+}
+
 /* The defaults: unknown is default's, kernel is unknown's, so that a file
  * written before either existed means what it meant. And what an
  * allowlist most likely did not mean. */
@@ -350,8 +387,10 @@ static int load_finish(struct load *ld, struct rules **out)
 	int ret;
 
 	ret = check_names(ld);
-	if (!ret)
+	if (!ret) {
 		check_reachable(ld);
+		check_effects(ld);
+	}
 	if (!ret && ld->errors)
 		ret = -EINVAL;
 	check_global(ld);
@@ -468,6 +507,11 @@ const struct rules_global *rules_global(const struct rules *rs)
 size_t rules_count(const struct rules *rs)
 {
 	return rs->n;
+}
+
+const struct rules_verdict *rules_verdict_nth(const struct rules *rs, size_t i)
+{
+	return &rs->rule[i]->v;
 }
 
 bool rules_need_sha256(const struct rules *rs)

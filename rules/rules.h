@@ -62,6 +62,8 @@ struct rules_verdict {
 	enum rules_action action;
 	bool has_mark;
 	uint32_t mark;		/* QoS mark, with any action that passes */
+	bool has_dscp;
+	uint8_t dscp;		/* DiffServ code point 0-63, with accept */
 	uint16_t queue;		/* RULES_REDIRECT_QUEUE */
 	uint8_t family;		/* RULES_REDIRECT_ADDR: AF_INET/AF_INET6 */
 	uint8_t addr[16];
@@ -92,6 +94,10 @@ typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 /* mark = N: honefw keeps the top byte of the packet mark for itself. */
 #define RULES_MARK_MAX		0x00ffffffu
 
+/* Distinct redirect targets and dscp values in one rule set: honefw names
+ * each in a few bits of the packet mark. */
+#define RULES_EFFECTS_MAX	15
+
 /* tests: skip the owner and mode checks of the files and directories */
 #define RULES_LOAD_NO_OWNER_CHECK	0x1
 
@@ -110,6 +116,8 @@ void rules_free(struct rules *rs);
 
 const struct rules_global *rules_global(const struct rules *rs);
 size_t rules_count(const struct rules *rs);
+/* The verdict of rule i (0 <= i < rules_count). */
+const struct rules_verdict *rules_verdict_nth(const struct rules *rs, size_t i);
 /* True if some rule uses sha256 (the caller need not hash otherwise). */
 bool rules_need_sha256(const struct rules *rs);
 

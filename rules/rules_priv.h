@@ -48,13 +48,13 @@ enum rule_key {
 	/* what, per packet: a verdict depending on these is not stored */
 	K_DIRECTION, K_TCPFLAGS, K_LENGTH, K_NTH,
 	/* action */
-	K_ACTION, K_MARK, K_REDIRECT, K_LOG,
+	K_ACTION, K_MARK, K_REDIRECT, K_LOG, K_DSCP,
 	K__COUNT
 };
 
 #define KEYS_WHO	((1u << (K_PEDIGREE + 1)) - 1)
 #define KEYS_ACTION	((1u << K_ACTION) | (1u << K_MARK) | (1u << K_REDIRECT) | \
-			 (1u << K_LOG))
+			 (1u << K_LOG) | (1u << K_DSCP))
 #define KEYS_PACKET	((1u << K_DIRECTION) | (1u << K_TCPFLAGS) | \
 			 (1u << K_LENGTH) | (1u << K_NTH))
 

@@ -45,12 +45,12 @@ Test(fw, table_install_takeover_remove)
 
 	cr_assert_eq(nft_open(&n), 0);
 	cr_expect_eq(nft_present(n), 0);
-	cr_assert_eq(nft_install(n, &c), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	cr_expect_eq(nft_present(n), 1);
 	/* A second daemon (a restart after kill -9) takes the table over. */
 	cr_assert_eq(nft_open(&n2), 0);
 	c.fail_closed = true;
-	cr_expect_eq(nft_install(n2, &c), 0);
+	cr_expect_eq(nft_install(n2, &c, NULL), 0);
 	cr_expect_eq(system("nft list table inet hone 2>/dev/null | "
 			    "grep -qE 'queue num 7|NFQUEUE'"), 0);
 	cr_expect_eq(nft_remove(n2), 0);
@@ -110,7 +110,7 @@ Test(fw, queue_verdict_and_fast_path)
 
 	cr_assert_eq(nft_open(&n), 0);
 	cr_assert_eq(queue_open(3, true, &q), 0);
-	cr_assert_eq(nft_install(n, &c), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	tx = udp_pair(&rx, 5000);
 	cr_assert_eq(send(tx, "a", 1, 0), 1);
 	pump(q, &s, 200);
@@ -140,13 +140,13 @@ Test(fw, fail_closed_drops_without_listener)
 	int rx, tx;
 
 	cr_assert_eq(nft_open(&n), 0);
-	cr_assert_eq(nft_install(n, &c), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	tx = udp_pair(&rx, 5001);
 	cr_assert_eq(send(tx, "a", 1, 0), 1);
 	usleep(100000);
 	cr_expect_lt(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 0);
 	c.fail_closed = false;
-	cr_assert_eq(nft_install(n, &c), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	cr_assert_eq(send(tx, "a", 1, 0), 1);
 	usleep(100000);
 	cr_expect_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 1,

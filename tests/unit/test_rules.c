@@ -314,6 +314,16 @@ Test(rules, actions)
 	cr_assert_eq(v.addr[0], 127);
 	cr_assert_eq(v.addr[3], 1);
 	cr_assert_eq(v.mark, 1);
+	judge("[a]\naction = accept\ndscp = AF41\n", &p, &curl, &v);
+	cr_assert(v.has_dscp);
+	cr_assert_eq(v.dscp, 34);
+	judge("[a]\naction = accept\ndscp = ef\nmark = 2\n", &p, &curl, &v);
+	cr_assert_eq(v.dscp, 46);
+	cr_assert_eq(v.mark, 2);
+	judge("[a]\naction = accept\ndscp = 63\n", &p, &curl, &v);
+	cr_assert_eq(v.dscp, 63);
+	judge("[a]\naction = accept\n", &p, &curl, &v);
+	cr_assert_not(v.has_dscp);
 }
 
 Test(rules, unknown_packets)

@@ -121,6 +121,11 @@ static const struct bad {
 	{ "[a]\naction = redirect\nredirect = [127.0.0.1]:53\n", 3, "[IPV6]:PORT" },
 	{ "[a]\naction = redirect\nredirect = [::1:53\n", 3, "[IPV6]:PORT" },
 	{ "[a]\naction = accept\nlog = on\n", 3, "expected yes or no" },
+	{ "[a]\naction = accept\ndscp = AF44\n", 3,
+	  "expected a DiffServ code point: CS0-CS7, AF11-AF43, EF, LE or 0-63" },
+	{ "[a]\naction = accept\ndscp = 64\n", 3, "expected a DiffServ code point" },
+	{ "[a]\naction = accept\ndscp = -1\n", 3, "expected a DiffServ code point" },
+	{ "[a]\naction = drop\ndscp = ef\n", 3, "dscp only with action = accept" },
 	/* errors after good rules and in later rules still name their line */
 	{ OK OK, 4, "already used at t.ini:1" },
 	{ OK "[b]\naction = drop\n[c]\nrport = 1,x\naction = drop\n", 7, "expected a port" },
@@ -154,6 +159,36 @@ Test(rules_errors, each_names_its_line)
 		cr_expect(strstr(d.text, bad[i].msg), "case %zu: no '%s' in: %s", i,
 			  bad[i].msg, d.text);
 	}
+}
+
+/* Effects are named in 4 bits of the mark: the 16th distinct one is
+ * refused at its rule; repeating one costs nothing. */
+Test(rules_errors, too_many_effects)
+{
+	struct rules *rs;
+	struct diag d;
+	char text[4096];
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < 14; i++)
+		off += snprintf(text + off, sizeof(text) - off,
+				"[d%d]\nuser = %d\naction = accept\ndscp = %d\n",
+				i, i, i);
+	off += snprintf(text + off, sizeof(text) - off,
+			"[again]\nuser = 99\naction = accept\ndscp = 3\n"
+			"[r]\nuser = 98\naction = redirect\nredirect = 127.0.0.1:53\n");
+	rs = load_text(text, &d);
+	cr_expect_not_null(rs, "15 distinct effects, one twice: %s", d.text);
+	rules_free(rs);
+	snprintf(text + off, sizeof(text) - off,
+		 "[r6]\nuser = 97\naction = redirect\nredirect = [::1]:53\n");
+	rs = load_text(text, &d);
+	cr_expect_null(rs);
+	rules_free(rs);
+	cr_expect_eq(d.first_line, 65, "line %u: %s", d.first_line, d.text);
+	cr_expect(strstr(d.text, "[r6]: expected at most 15 distinct redirect "
+			 "targets and dscp values in the rule set"), "%s", d.text);
 }
 
 Test(rules_errors, long_line_is_an_error_not_truncation)
