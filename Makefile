@@ -121,10 +121,10 @@ $(B)/unit-asan: $(call obj,asan,$(LIB_SRCS) $(UNIT_SRCS))
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
 
 check-unit: $(B)/unit $(B)/unit-asan $(B)/honefw
-	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw $(B)/unit -j2
+	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw tests/unit/run $(B)/unit -j2
 	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(B)/unit-asan -j2
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/unit/run $(B)/unit-asan -j2
 
 $(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(call obj,fuzzobj,$(LIB_SRCS))
 	@mkdir -p $(@D)
