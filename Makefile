@@ -21,8 +21,9 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 
 CC		?= cc
 CLANG		?= clang
-PKGS		:= libnftnl libmnl libnetfilter_queue inih
-CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE
+PKGS		:= libnftnl libmnl libnetfilter_queue inih libfixbuf
+CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE \
+		   $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -fno-strict-aliasing
 LDLIBS		+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -173,12 +174,13 @@ demo: need-deps
 # --- set-up ----------------------------------------------------------------
 APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
-		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
+		   libcriterion-dev libfixbuf-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
-		   nftables iptables curl socat iperf3 python3 procps wget strace
+		   nftables iptables curl socat iperf3 python3 procps wget strace \
+		   libfixbuf-tools pmacct sqlite3
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
 		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
-		   wget strace
+		   wget strace ipfixDump nfacctd sqlite3
 
 deps:
 	apt-get update -qq

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "export.h"
 #include "flow.h"
 #include "honefw.h"
 #include "log.h"
@@ -57,6 +58,7 @@ struct daemon {
 	struct nft *nft;
 	struct queue *q;
 	struct vlog *log;
+	struct exporter *exp;	/* NULL: no [ipfix] */
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	bool closing;		/* judge now, nothing waits any more */
@@ -69,6 +71,7 @@ struct daemon {
 	size_t entries;		/* in the tables, at most since the last trim */
 	bool shrinking;		/* trimmed, and the tables have not grown since */
 	uint64_t evicted;	/* connections evicted, as last said */
+	uint64_t export_dropped;	/* IPFIX records dropped, as last said */
 };
 
 static uint64_t monotonic_ns(void)
@@ -207,6 +210,8 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
 	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
 	d->judged++;
+	if (d->exp)
+		export_judged(d->exp, &pkt, proc, &v);
 	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
 	if (ret < 0) {
 		d->errors++;
@@ -311,6 +316,27 @@ static void sweep(struct daemon *d)
 	free(v);
 }
 
+/* [ipfix] as rs says: kept if unchanged, else a new exporter (what the
+ * old one still held is lost, and counted there). */
+static int export_apply(struct daemon *d, const struct rules *rs)
+{
+	const struct rules_ipfix *c = rules_ipfix(rs);
+	struct exporter *e = NULL;
+	int ret;
+
+	if (d->exp && c->host && export_same(d->exp, c))
+		return 0;
+	if (c->host && (ret = export_open(c, &e)) < 0)
+		return ret;
+	export_close(d->exp);
+	d->exp = e;
+	if (e)
+		log_info("ipfix: exporting to %s:%s over %s, PEN %u", c->host,
+			 c->port, c->transport == RULES_TCP ? "tcp" : "udp",
+			 c->pen);
+	return 0;
+}
+
 static void reload(struct daemon *d)
 {
 	struct nft_conf c;
@@ -327,6 +353,8 @@ static void reload(struct daemon *d)
 		rules_free(rs);
 		return;
 	}
+	if ((ret = export_apply(d, rs)) < 0)
+		log_warnx("ipfix: %s: exporting as before", strerror(-ret));
 	rules_free(d->rs);
 	d->rs = rs;
 	d->gen = !d->gen;
@@ -378,12 +406,23 @@ static void tables(struct daemon *d)
 /* SIGUSR1: what an operator asks first, on one line. */
 static void status(struct daemon *d)
 {
+	struct export_stats es;
 	struct offload_stats os;
 	struct sensor_stats st;
 	struct mallinfo2 mi = mallinfo2();
 
 	sensor_stats(d->sensor, &st);
 	offloads_stats(d->off, &os);
+	if (d->exp) {
+		export_stats(d->exp, &es);
+		log_info("status: ipfix: %" PRIu64 " records sent, %" PRIu64
+			 " dropped, %" PRIu64 " connections followed (%" PRIu64
+			 " not: table full; %" PRIu64 " ended unseen, %" PRIu64
+			 " conntrack events lost)%s", es.ipfix.records,
+			 es.ipfix.dropped, es.conns, es.untracked, es.unseen,
+			 es.lost, rules_ipfix(d->rs)->transport == RULES_TCP &&
+			 !es.ipfix.up ? "; collector not connected" : "");
+	}
 	log_info("status: judged %" PRIu64 " packets (%" PRIu64 " with no known "
 		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %zu "
 		 "parked; tables: %" PRIu64 " processes, %" PRIu64 " connections "
@@ -393,6 +432,23 @@ static void status(struct daemon *d)
 		 d->unknown, d->unparsable, d->errors, d->nparked, st.procs,
 		 st.conns, st.evicted, flows_count(d->flows), os.flows, os.lost,
 		 st.events, st.lost, mi.uordblks / 1024);
+}
+
+/* Drops are said once a tick at most, as they grow. */
+static void export_tick(struct daemon *d)
+{
+	struct export_stats es;
+
+	if (!d->exp)
+		return;
+	export_run(d->exp, true);
+	export_stats(d->exp, &es);
+	if (es.ipfix.dropped != d->export_dropped)
+		log_warnx("ipfix: %" PRIu64 " records dropped (%" PRIu64 " so "
+			  "far): the collector's socket is full or away",
+			  es.ipfix.dropped - d->export_dropped,
+			  es.ipfix.dropped);
+	d->export_dropped = es.ipfix.dropped;
 }
 
 static void tick(struct daemon *d)
@@ -408,6 +464,7 @@ static void tick(struct daemon *d)
 	tables(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
+	export_tick(d);
 	ret = nft_present(d->nft);
 	if (ret != 0)
 		return;
@@ -445,7 +502,7 @@ static int on_signal(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[4] = {
+	struct pollfd pfd[6] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
 		{ .fd = offloads_fd(d->off), .events = POLLIN },
@@ -455,8 +512,14 @@ static int loop(struct daemon *d)
 	int ret;
 
 	for (;;) {
+		/* A reload may open another exporter; a negative fd is
+		 * not polled. */
+		pfd[4].fd = d->exp ? export_ct_fd(d->exp) : -1;
+		pfd[4].events = POLLIN;
+		pfd[5].fd = d->exp ? export_out_fd(d->exp) : -1;
+		pfd[5].events = d->exp ? export_out_events(d->exp) : 0;
 		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 4, sensor_hashing(d->sensor) ||
+		ret = poll(pfd, 6, sensor_hashing(d->sensor) ||
 			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
@@ -471,6 +534,10 @@ static int loop(struct daemon *d)
 				log_warnx("queue: %s", strerror(-ret));
 			vlog_flush(d->log);
 		}
+		/* Records go out after the batch's verdicts, never before. */
+		if (d->exp && (pfd[3].revents || pfd[4].revents ||
+			       pfd[5].revents))
+			export_run(d->exp, false);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;
@@ -542,6 +609,7 @@ static int open_signals(void)
 
 static void shut(struct daemon *d)
 {
+	export_close(d->exp);
 	vlog_close(d->log);
 	queue_close(d->q);
 	nft_close(d->nft);
@@ -596,6 +664,9 @@ int daemon_main(const struct honefw_opts *o)
 		       " (another honefw is running?)" : "");
 	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
 		fatalx("verdict log %s: %s", o->log, strerror(-ret));
+	/* In the namespace judged: its conntrack counts the connections. */
+	if ((ret = export_apply(&d, d.rs)) < 0)
+		fatalx("ipfix: %s", strerror(-ret));
 	c = nft_conf_of(&d);
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",

@@ -7,8 +7,8 @@
  * the errors it sends back and the destroy notices are read without
  * waiting, errors counted, at the next drain.
  */
-#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,6 +19,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/sock_diag.h>
 
+#include "ctmsg.h"
 #include "flow.h"
 #include "htab.h"
 #include "nlsock.h"
@@ -83,49 +84,11 @@ int offload_add(struct offloads *o, uint64_t cookie,
 	return 0;
 }
 
-static void put_addr(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
-		     uint8_t family, const uint8_t *addr)
-{
-	if (family == AF_INET)
-		mnl_attr_put(nlh, v4, 4, addr);
-	else
-		mnl_attr_put(nlh, v6, 16, addr);
-}
-
-/* A request to delete the conntrack entry of t: looked up by either
- * direction's tuple, so local -> remote finds it whoever opened it. */
-static struct nlmsghdr *ct_delete_msg(struct offloads *o, char *buf,
-				      const struct rules_pkt *t, uint16_t flags)
-{
-	struct nlattr *tuple, *nest;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++o->seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = t->family;
-	nfg->version = NFNETLINK_V0;
-	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
-	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	put_addr(nlh, CTA_IP_V4_SRC, CTA_IP_V6_SRC, t->family, t->local);
-	put_addr(nlh, CTA_IP_V4_DST, CTA_IP_V6_DST, t->family, t->remote);
-	mnl_attr_nest_end(nlh, nest);
-	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
-	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->lport));
-	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->rport));
-	mnl_attr_nest_end(nlh, nest);
-	mnl_attr_nest_end(nlh, tuple);
-	return nlh;
-}
-
 static void ct_delete(struct offloads *o, const struct rules_pkt *t)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ct_delete_msg(o, buf, t, 0);
+	struct nlmsghdr *nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_DELETE, ++o->seq,
+					   t, 0);
 
 	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0)
 		o->st.errors++;
@@ -140,7 +103,8 @@ static int ct_probe(struct offloads *o)
 	const struct rules_pkt none = { .family = AF_INET,
 					.proto = IPPROTO_UDP };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ct_delete_msg(o, buf, &none, NLM_F_ACK);
+	struct nlmsghdr *nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_DELETE, ++o->seq,
+					   &none, NLM_F_ACK);
 	uint32_t seq = nlh->nlmsg_seq;
 	ssize_t got;
 

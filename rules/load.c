@@ -380,6 +380,16 @@ static void check_global(struct load *ld)
 			 "passes the kernel's own packets)");
 }
 
+/* [ipfix] without a collector names nowhere to send. */
+static void check_ipfix(struct load *ld)
+{
+	const char *why;
+
+	if (ld->ipfix_file && ipfix_finish(&ld->rs->ipfix, &why) < 0)
+		load_say(ld, ld->ipfix_file, ld->ipfix_line, false,
+			 "[ipfix]: expected %s", why);
+}
+
 static int load_finish(struct load *ld, struct rules **out)
 {
 	struct rules *rs = ld->rs;
@@ -390,6 +400,7 @@ static int load_finish(struct load *ld, struct rules **out)
 	if (!ret) {
 		check_reachable(ld);
 		check_effects(ld);
+		check_ipfix(ld);
 	}
 	if (!ret && ld->errors)
 		ret = -EINVAL;
@@ -490,6 +501,7 @@ void rules_free(struct rules *rs)
 	if (!rs)
 		return;
 	index_free(&rs->index);
+	ipfix_free(&rs->ipfix);
 	for (i = 0; i < rs->n; i++)
 		rule_free(rs->rule[i]);
 	for (i = 0; i < rs->nfiles; i++)
@@ -502,6 +514,11 @@ void rules_free(struct rules *rs)
 const struct rules_global *rules_global(const struct rules *rs)
 {
 	return &rs->g;
+}
+
+const struct rules_ipfix *rules_ipfix(const struct rules *rs)
+{
+	return &rs->ipfix;
 }
 
 size_t rules_count(const struct rules *rs)

@@ -24,6 +24,7 @@ struct parser {
 	struct rule *cur;	/* the rule being read */
 	unsigned cur_line;
 	bool in_global;
+	bool in_ipfix;
 	bool skip;		/* a bad section: its keys are not looked at */
 	bool nomem;
 };
@@ -90,6 +91,7 @@ static int section_open(struct parser *p, const char *s)
 
 	rule_close(p);
 	p->in_global = false;
+	p->in_ipfix = false;
 	p->skip = true;
 	if (!end) {
 		load_say(p->ld, p->file, p->line, false, "expected ] to end the section");
@@ -115,6 +117,23 @@ static int section_open(struct parser *p, const char *s)
 			p->ld->global_file = p->file;
 		p->skip = !p->in_global;
 		p->ld->global_seen = true;
+		return 0;
+	}
+	if (len == 5 && !memcmp(s + 1, "ipfix", 5)) {
+		if (!p->main_file)
+			load_say(p->ld, p->file, p->line, false,
+				 "[ipfix] belongs in the main rules file only");
+		else if (p->ld->ipfix_file)
+			load_say(p->ld, p->file, p->line, false,
+				 "expected [ipfix] only once");
+		else
+			p->in_ipfix = true;
+		if (p->in_ipfix) {
+			p->ld->ipfix_file = p->file;
+			p->ld->ipfix_line = p->line;
+			ipfix_init(&p->ld->rs->ipfix);
+		}
+		p->skip = !p->in_ipfix;
 		return 0;
 	}
 	if (!name_ok(s + 1, len)) {
@@ -210,6 +229,9 @@ static int on_key(void *user, const char *section, const char *key,
 	if (p->in_global) {
 		ret = key_global(&p->ld->rs->g, p->ld->global_line, key, val,
 				 p->line, &why);
+	} else if (p->in_ipfix) {
+		ret = key_ipfix(&p->ld->rs->ipfix, p->ld->ipfix_keyline, key,
+				val, p->line, &why);
 	} else if (p->cur) {
 		ret = key_rule(p->cur, key, val, p->line, &why);
 	} else {

@@ -86,6 +86,24 @@ struct rules_global {
 	enum rules_action kernel;	/* no socket: RSTs, ICMP errors, ... */
 };
 
+enum rules_transport {
+	RULES_UDP,
+	RULES_TCP,
+};
+
+/* [ipfix]: honefw exports one IPFIX record per connection to collector.
+ * Only parsed here; honefw's exporter gives it meaning. */
+struct rules_ipfix {
+	char *host;			/* NULL: no [ipfix], no export */
+	char *port;
+	enum rules_transport transport;
+	uint32_t pen;			/* Private Enterprise Number */
+	uint32_t active_timeout;	/* seconds */
+};
+
+#define RULES_IPFIX_PEN		32473	/* RFC 5612's, for documentation */
+#define RULES_IPFIX_TIMEOUT	300
+
 /* Receives every diagnostic: file and line (0 when the whole file is
  * meant), whether it is only a warning, and the message. */
 typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
@@ -116,6 +134,7 @@ void rules_free(struct rules *rs);
 
 const struct rules_global *rules_global(const struct rules *rs);
 size_t rules_count(const struct rules *rs);
+const struct rules_ipfix *rules_ipfix(const struct rules *rs);
 /* The verdict of rule i (0 <= i < rules_count). */
 const struct rules_verdict *rules_verdict_nth(const struct rules *rs, size_t i);
 /* True if some rule uses sha256 (the caller need not hash otherwise). */

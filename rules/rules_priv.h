@@ -100,6 +100,7 @@ struct index {
 
 struct rules {
 	struct rules_global g;
+	struct rules_ipfix ipfix;
 	struct rule **rule;
 	size_t n, cap;
 	char **files;			/* names the rules point into */
@@ -112,6 +113,10 @@ enum global_key {
 	G_DEFAULT, G_UNKNOWN, G_KERNEL, G_FAILMODE, G_QUEUE, G_LOG, G__COUNT
 };
 
+enum ipfix_key {
+	X_COLLECTOR, X_TRANSPORT, X_PEN, X_ACTIVE_TIMEOUT, X__COUNT
+};
+
 /* One load: where diagnostics go, what the files have said so far. */
 struct load {
 	struct rules *rs;
@@ -121,6 +126,9 @@ struct load {
 	bool global_seen;
 	const char *global_file;	/* where [global] is */
 	unsigned global_line[G__COUNT];	/* 0: the key was not given */
+	const char *ipfix_file;		/* where [ipfix] is, NULL if not */
+	unsigned ipfix_line;
+	unsigned ipfix_keyline[X__COUNT];
 };
 
 /* load.c */
@@ -156,6 +164,14 @@ int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
 	       const char *key, const char *val, unsigned line, const char **why);
 int rule_finish(struct rule *r, enum rule_key *blame, const char **why);
 void rule_free(struct rule *r);
+
+/* ipfix.c: the [ipfix] section. */
+void ipfix_init(struct rules_ipfix *x);
+int key_ipfix(struct rules_ipfix *x, unsigned keyline[X__COUNT],
+	      const char *key, const char *val, unsigned line, const char **why);
+/* 0, or -EINVAL with *why when a key the section needs is missing. */
+int ipfix_finish(struct rules_ipfix *x, const char **why);
+void ipfix_free(struct rules_ipfix *x);
 
 /* index.c */
 int index_build(struct rules *rs);
