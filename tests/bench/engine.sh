@@ -13,6 +13,9 @@
 #   read; goal 0.90);
 # - 64-byte UDP datagrams/s, offloaded: honefw with a connection-wide
 #   accept / a plain stateful nftables firewall (goal 0.95);
+# - the cost of IPFIX export (an [ipfix] section, UDP to a collector in
+#   the servers' namespace): new TCP connections/s (1 client) and judged
+#   datagrams/s, honefw exporting / honefw not (goal 0.97);
 # - honefw's CPU per connection and per datagram, and what it runs as.
 #
 # Every honefw here has failmode = closed: a full queue drops, it does not
@@ -51,10 +54,18 @@ datagrams() {
 	echo $((n / SECONDS_EACH))
 }
 
-rules_flow() { printf '[global]\ndefault = accept\nfailmode = closed\n' > "$T/rules.ini"; }
+# rules_flow/rules_packet [ipfix]: with an [ipfix] section if asked.
+ipfix_section() {
+	[ -z "${1:-}" ] || printf '\n[ipfix]\ncollector = %s:4739\n' $SRV4 >> "$T/rules.ini"
+}
+rules_flow() {
+	printf '[global]\ndefault = accept\nfailmode = closed\n' > "$T/rules.ini"
+	ipfix_section "$@"
+}
 rules_packet() {
 	printf '[global]\ndefault = accept\nfailmode = closed\n\n[every-datagram]\nuser = hone-alice\nproto = udp\nlength = 0-65535\naction = accept\n' \
 		> "$T/rules.ini"
+	ipfix_section "$@"
 }
 stateful_on() {
 	a nft -f - <<-EOF
@@ -90,6 +101,8 @@ cpu() { median < "$T/$1.cpu"; }
 netns_setup
 rm -f "$T"/m.*
 (ip netns exec "$B" "$NETLOAD" tcp-server $TCP_PORT > /dev/null 2>&1 &)
+# The IPFIX collector: reads and forgets.
+(ip netns exec "$B" socat -u UDP-RECV:4739,bind=$SRV4 /dev/null > /dev/null 2>&1 &)
 sleep 0.3
 
 for r in $(seq "$ROUNDS"); do
@@ -114,6 +127,17 @@ for r in $(seq "$ROUNDS"); do
 	fw_start || exit 1
 	measure m.udp.packet datagrams
 	fw_stop
+
+	rules_flow ipfix
+	fw_start || exit 1
+	measure m.c1.ipfix conns 1
+	fw_stop
+	rules_packet ipfix
+	fw_start || exit 1
+	measure m.udp.ipfix datagrams
+	kill -USR1 "$FW"
+	sleep 0.2
+	fw_stop
 done
 
 printf 'engine bench: %s rounds of %s s, medians; netlink sensor\n' "$ROUNDS" "$SECONDS_EACH"
@@ -128,5 +152,10 @@ printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consu
 printf 'engine bench: 64-byte UDP/s, offloaded: honefw %s / stateful nftables %s = %s (goal 0.95)\n' \
 	"$(fig m.udp.flow)" "$(fig m.udp.stateful)" \
 	"$(ratio "$(fig m.udp.flow)" "$(fig m.udp.stateful)")"
+printf 'engine bench: IPFIX export on / off: new TCP connections/s, 1 client: %s / %s = %s; judged 64-byte UDP/s: %s / %s = %s (goal 0.97); honefw %s us CPU per connection exported\n' \
+	"$(fig m.c1.ipfix)" "$(fig m.c1.fw)" "$(ratio "$(fig m.c1.ipfix)" "$(fig m.c1.fw)")" \
+	"$(fig m.udp.ipfix)" "$(fig m.udp.packet)" "$(ratio "$(fig m.udp.ipfix)" "$(fig m.udp.packet)")" \
+	"$(cpu m.c1.ipfix)"
+printf 'engine bench: IPFIX %s\n' "$(grep 'status: ipfix' "$T/fw.log" | tail -1 | sed 's/^honefw: status: ipfix: //')"
 printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
 	"$(cat "$T/privileges")"
