@@ -19,7 +19,9 @@
 #define IPFIX_END_FLOW		3	/* end of flow detected */
 #define IPFIX_END_FORCED	4	/* honefw stopping */
 
-/* Hone's own elements under the configured PEN: hone-rules.ini(5). */
+/* Hone's own elements under the configured PEN (honefw(8)). From 101:
+ * pmacct takes ids 1 and 2 of any enterprise for RFC 5103's reverse
+ * counters. */
 enum ipfix_hone_ie {
 	IPFIX_HONE_PID = 101,
 	IPFIX_HONE_PPID,
