@@ -26,7 +26,7 @@ struct xconn {
 	bool asked;		/* counts asked for, no answer yet */
 	uint64_t start_ms, due_ms;
 	uint64_t packets[2], bytes[2];	/* as far as already exported */
-	uint32_t pid, ppid, uid, gid;
+	struct ipfix_ids who;
 	char *exe, *user, *pedigree, *rule;
 	const char *verdict;
 	uint8_t sha256[32];
@@ -102,10 +102,10 @@ static char *pedigree_of(const struct rules_proc *p)
 
 static int who_of(struct xconn *x, const struct proc *p)
 {
-	x->pid = p->view.pid;
-	x->ppid = p->view.ppid;
-	x->uid = p->view.uid;
-	x->gid = p->view.gid;
+	x->who = (struct ipfix_ids){
+		.pid = p->view.pid, .ppid = p->view.ppid,
+		.uid = p->view.uid, .gid = p->view.gid,
+	};
 	/* A foreign path is a claim, exported as the log shows it. */
 	if ((p->exe && !(x->exe = strdup(p->exe))) ||
 	    (p->user && !(x->user = strdup(p->user))) ||
@@ -170,13 +170,15 @@ static void record(struct exporter *e, struct xconn *x,
 	struct ipfix_flow f = {
 		.family = n->orig.family, .proto = n->orig.proto,
 		.sport = n->orig.lport, .dport = n->orig.rport,
-		.packets = n->packets[0] - x->packets[0],
-		.octets = n->bytes[0] - x->bytes[0],
-		.rev_packets = n->packets[1] - x->packets[1],
-		.rev_octets = n->bytes[1] - x->bytes[1],
+		.n = {
+			.packets = n->packets[0] - x->packets[0],
+			.octets = n->bytes[0] - x->bytes[0],
+			.rev_packets = n->packets[1] - x->packets[1],
+			.rev_octets = n->bytes[1] - x->bytes[1],
+		},
 		.start_ms = x->start_ms, .end_ms = e->now_ms,
 		.end_reason = reason, .egress = x->egress,
-		.pid = x->pid, .ppid = x->ppid, .uid = x->uid, .gid = x->gid,
+		.who = x->who,
 		.exe = x->exe, .user = x->user, .pedigree = x->pedigree,
 		.rule = x->rule ? x->rule : "default", .verdict = x->verdict,
 		.sha256 = x->has_sha256 ? x->sha256 : NULL,

@@ -38,10 +38,10 @@
  * after variable ones poorly), so nothing needs padding but one byte. */
 struct rec {
 	uint64_t start_ms, end_ms;
-	uint64_t octets, packets, rev_octets, rev_packets;
+	struct ipfix_counts n;
 	uint8_t src6[16], dst6[16];
 	uint32_t src4, dst4;
-	uint32_t pid, ppid, uid, gid;
+	struct ipfix_ids who;
 	uint16_t sport, dport;
 	uint8_t proto, end_reason, direction, pad;
 	fbVarfield_t exe, user, pedigree, rule, verdict, sha256, host;
@@ -386,10 +386,7 @@ static void rec_fill(const struct ipfix *x, const struct ipfix_flow *f,
 	memset(r, 0, sizeof(*r));
 	r->start_ms = f->start_ms;
 	r->end_ms = f->end_ms;
-	r->octets = f->octets;
-	r->packets = f->packets;
-	r->rev_octets = f->rev_octets;
-	r->rev_packets = f->rev_packets;
+	r->n = f->n;
 	if (f->family == AF_INET6) {
 		memcpy(r->src6, f->src, 16);
 		memcpy(r->dst6, f->dst, 16);
@@ -407,10 +404,7 @@ static void rec_fill(const struct ipfix *x, const struct ipfix_flow *f,
 	varfield(&r->host, x->hostname);
 	r->sha256.buf = (uint8_t *)f->sha256;
 	r->sha256.len = f->sha256 ? 32 : 0;
-	r->pid = f->pid;
-	r->ppid = f->ppid;
-	r->uid = f->uid;
-	r->gid = f->gid;
+	r->who = f->who;
 	r->sport = f->sport;
 	r->dport = f->dport;
 	r->proto = f->proto;

@@ -34,18 +34,28 @@ enum ipfix_hone_ie {
 	IPFIX_HONE_HOST,
 };
 
+/* Who owns a connection: the process's ids. */
+struct ipfix_ids {
+	uint32_t pid, ppid, uid, gid;
+};
+
+/* What it carried since the last record, each way. */
+struct ipfix_counts {
+	uint64_t octets, packets;	/* src -> dst */
+	uint64_t rev_octets, rev_packets;	/* dst -> src */
+};
+
 /* One connection as exported: src is whoever opened it. Strings may be
  * NULL (then empty). */
 struct ipfix_flow {
 	uint8_t family, proto;
 	uint8_t src[16], dst[16];	/* network order; IPv4 in 4 bytes */
 	uint16_t sport, dport;
-	uint64_t octets, packets;	/* src -> dst, since the last record */
-	uint64_t rev_octets, rev_packets;	/* dst -> src */
+	struct ipfix_counts n;
 	uint64_t start_ms, end_ms;	/* since the epoch */
 	uint8_t end_reason;		/* IPFIX_END_* */
 	bool egress;			/* this host opened it */
-	uint32_t pid, ppid, uid, gid;
+	struct ipfix_ids who;
 	const char *exe, *user, *pedigree, *rule, *verdict;
 	const uint8_t *sha256;		/* 32 bytes or NULL */
 };

@@ -82,6 +82,25 @@ static int rules_grow(struct rules *rs)
 	return 0;
 }
 
+/* [global] and [ipfix]: in the main file only, and once. Whether the
+ * section opens (else its keys are skipped). */
+static bool section_once(struct parser *p, const char *name, bool *seen)
+{
+	bool ok = false;
+
+	if (!p->main_file)
+		load_say(p->ld, p->file, p->line, false,
+			 "[%s] belongs in the main rules file only", name);
+	else if (*seen)
+		load_say(p->ld, p->file, p->line, false,
+			 "expected [%s] only once", name);
+	else
+		ok = true;
+	*seen = true;
+	p->skip = !ok;
+	return ok;
+}
+
 /* "[name]" with nothing after it but a comment. */
 static int section_open(struct parser *p, const char *s)
 {
@@ -105,35 +124,18 @@ static int section_open(struct parser *p, const char *s)
 	}
 	len = end - s - 1;
 	if (len == 6 && !memcmp(s + 1, "global", 6)) {
-		if (!p->main_file)
-			load_say(p->ld, p->file, p->line, false,
-				 "[global] belongs in the main rules file only");
-		else if (p->ld->global_seen)
-			load_say(p->ld, p->file, p->line, false,
-				 "expected [global] only once");
-		else
-			p->in_global = true;
+		p->in_global = section_once(p, "global", &p->ld->global_seen);
 		if (p->in_global)
 			p->ld->global_file = p->file;
-		p->skip = !p->in_global;
-		p->ld->global_seen = true;
 		return 0;
 	}
 	if (len == 5 && !memcmp(s + 1, "ipfix", 5)) {
-		if (!p->main_file)
-			load_say(p->ld, p->file, p->line, false,
-				 "[ipfix] belongs in the main rules file only");
-		else if (p->ld->ipfix_file)
-			load_say(p->ld, p->file, p->line, false,
-				 "expected [ipfix] only once");
-		else
-			p->in_ipfix = true;
+		p->in_ipfix = section_once(p, "ipfix", &p->ld->ipfix_seen);
 		if (p->in_ipfix) {
 			p->ld->ipfix_file = p->file;
 			p->ld->ipfix_line = p->line;
 			ipfix_init(&p->ld->rs->ipfix);
 		}
-		p->skip = !p->in_ipfix;
 		return 0;
 	}
 	if (!name_ok(s + 1, len)) {

@@ -126,6 +126,7 @@ struct load {
 	bool global_seen;
 	const char *global_file;	/* where [global] is */
 	unsigned global_line[G__COUNT];	/* 0: the key was not given */
+	bool ipfix_seen;
 	const char *ipfix_file;		/* where [ipfix] is, NULL if not */
 	unsigned ipfix_line;
 	unsigned ipfix_keyline[X__COUNT];
