@@ -441,7 +441,7 @@ static void export_tick(struct daemon *d)
 
 	if (!d->exp)
 		return;
-	export_run(d->exp, true);
+	export_run(d->exp, true, 0);
 	export_stats(d->exp, &es);
 	if (es.ipfix.dropped != d->export_dropped)
 		log_warnx("ipfix: %" PRIu64 " records dropped (%" PRIu64 " so "
@@ -537,7 +537,7 @@ static int loop(struct daemon *d)
 		/* Records go out after the batch's verdicts, never before. */
 		if (d->exp && (pfd[3].revents || pfd[4].revents ||
 			       pfd[5].revents))
-			export_run(d->exp, false);
+			export_run(d->exp, false, pfd[5].revents);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;

@@ -232,13 +232,13 @@ static void active_timeouts(struct exporter *e)
 	}
 }
 
-void export_run(struct exporter *e, bool tick)
+void export_run(struct exporter *e, bool tick, short out_revents)
 {
 	e->now_ms = realtime_ms();
 	ctacct_drain(e->ct, on_counts, e);
 	if (tick)
 		active_timeouts(e);
-	ipfix_flush(e->ipfix, e->now_ms);
+	ipfix_flush(e->ipfix, e->now_ms, out_revents);
 }
 
 static struct ipfix_conf ipfix_conf_of(const struct rules_ipfix *c)

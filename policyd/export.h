@@ -33,8 +33,9 @@ bool export_same(const struct exporter *e, const struct rules_ipfix *c);
 void export_judged(struct exporter *e, const struct rules_pkt *pkt,
 		   const struct proc *proc, const struct rules_verdict *v);
 /* Reads conntrack's news, builds records, sends them: after each batch
- * and each tick (which also asks for the counts of long connections). */
-void export_run(struct exporter *e, bool tick);
+ * and each tick (which also asks for the counts of long connections);
+ * out_revents: what poll said of export_out_fd(). */
+void export_run(struct exporter *e, bool tick, short out_revents);
 /* Descriptors to poll: conntrack (POLLIN) and the collector's socket. */
 int export_ct_fd(const struct exporter *e);
 int export_out_fd(const struct exporter *e);

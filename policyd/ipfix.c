@@ -455,8 +455,28 @@ void ipfix_add(struct ipfix *x, const struct ipfix_flow *f, uint64_t now_ms)
 	x->in_msg++;
 }
 
-void ipfix_flush(struct ipfix *x, uint64_t now_ms)
+/* poll reports an error or hangup whatever was asked: UDP's is an ICMP
+ * error (read, so that it is not reported again), TCP's a connection
+ * lost. */
+static void sock_error(struct ipfix *x, uint64_t now_ms)
 {
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (x->connecting)
+		return;	/* connect_done() reads it */
+	getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (!x->conf.tcp)
+		return;
+	log_warnx("ipfix: %s:%s: %s", x->host, x->port,
+		  strerror(err ? err : ECONNRESET));
+	reconnect(x, now_ms);
+}
+
+void ipfix_flush(struct ipfix *x, uint64_t now_ms, short revents)
+{
+	if (x->fd >= 0 && (revents & (POLLERR | POLLHUP)))
+		sock_error(x, now_ms);
 	emit(x, now_ms);
 	if (!x->conf.tcp) {
 		if (now_ms - x->templates_ms >= TEMPLATE_REFRESH_MS)
@@ -578,7 +598,7 @@ void ipfix_close(struct ipfix *x, uint64_t now_ms)
 {
 	if (!x)
 		return;
-	ipfix_flush(x, now_ms);
+	ipfix_flush(x, now_ms, 0);
 	if (x->fbuf)
 		fBufFree(x->fbuf);
 	fbInfoModelFree(x->model);

@@ -87,8 +87,9 @@ bool ipfix_same(const struct ipfix *x, const struct ipfix_conf *c);
  * dropped and counted) first. now_ms: CLOCK_REALTIME. */
 void ipfix_add(struct ipfix *x, const struct ipfix_flow *f, uint64_t now_ms);
 /* Sends the message being built and what TCP has queued, without
- * waiting; reconnects TCP. Call after each batch and each tick. */
-void ipfix_flush(struct ipfix *x, uint64_t now_ms);
+ * waiting; reconnects TCP. Call after each batch and each tick, with what
+ * poll said of ipfix_fd() (0 if nothing). */
+void ipfix_flush(struct ipfix *x, uint64_t now_ms, short revents);
 /* The socket, and the poll events it waits for (POLLOUT while TCP has
  * bytes queued or connects; else 0). */
 int ipfix_fd(const struct ipfix *x);

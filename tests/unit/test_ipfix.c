@@ -109,7 +109,7 @@ Test(ipfix, record_leaves_as_one_datagram)
 	c.port = port;
 	cr_assert_eq(ipfix_open(&c, 5000, &x), 0);
 	ipfix_add(x, &f, 5000);
-	ipfix_flush(x, 5000);
+	ipfix_flush(x, 5000, 0);
 	got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	cr_assert_gt(got, 16);
 	cr_expect_eq(buf[0] << 8 | buf[1], 10, "IPFIX version 10");
