@@ -130,7 +130,7 @@ $(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(call obj,fuzzobj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
-FUZZ_SECONDS	?= 30
+FUZZ_SECONDS	?= 20
 check-fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
 		n=$${f##*/}; mkdir -p $(B)/corpus/$$n; \
