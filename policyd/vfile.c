@@ -108,15 +108,11 @@ static uint32_t u32at(const uint8_t *p)
 
 /* A process's stamp: its start time and what it runs, so that an exec
  * (same pid, same start) is written again and a replay sees the new
- * program. FNV-1a over the path, folded with the start. */
+ * program. */
 static uint64_t proc_stamp(const struct proc *p)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ p->start;
-	const char *c;
-
-	for (c = p->exe ? p->exe : ""; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
-	return h ^ p->exe_ino ^ p->foreign;
+	return htab_str(HTAB_SEED ^ p->start, p->exe ? p->exe : "") ^
+	       p->exe_ino ^ p->foreign;
 }
 
 /* Whether key (with stamp) is written or queued in this section. */

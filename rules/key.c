@@ -345,6 +345,11 @@ static const struct {
 	[K_LOG] = { "log", key_log },
 };
 
+const char *key_name(enum rule_key k)
+{
+	return keys[k].name;
+}
+
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	     const char **why)
 {
