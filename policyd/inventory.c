@@ -27,9 +27,10 @@ struct strset {
 struct item {
 	struct hnode node;
 	struct list link;		/* in first-seen order */
-	char *host, *exe;
+	const char *host, *exe;		/* in name */
 	struct strset users, parents, remotes, ports;
 	uint64_t packets, bytes;
+	char name[];
 };
 
 struct inventory {
@@ -80,13 +81,11 @@ static struct item *item_of(struct inventory *inv, const char *host,
 		if (!strcmp(it->host, host) && !strcmp(it->exe, exe))
 			return it;
 	}
-	it = calloc(1, sizeof(*it));
-	if (!it || !(it->host = strdup(host)) || !(it->exe = strdup(exe))) {
-		if (it)
-			free(it->host);
-		free(it);
+	it = calloc(1, sizeof(*it) + strlen(host) + strlen(exe) + 2);
+	if (!it)
 		return NULL;
-	}
+	it->host = strcpy(it->name, host);
+	it->exe = strcpy(it->name + strlen(host) + 1, exe);
 	it->node.key = key;
 	htab_insert(&inv->items, &it->node);
 	list_add_tail(&inv->list, &it->link);
@@ -210,8 +209,6 @@ static void free_item(struct hnode *n)
 	strset_free(&it->parents);
 	strset_free(&it->remotes);
 	strset_free(&it->ports);
-	free(it->host);
-	free(it->exe);
 	free(it);
 }
 

@@ -29,10 +29,11 @@ static const char *const verdict_names[NVERDICTS] = {
 struct row {
 	struct hnode node;
 	struct list link;		/* in first-seen order */
-	char *exe, *user;
+	const char *exe, *user;		/* in text */
 	const struct rule *rule;
 	const char *name;		/* the rule's, or the fallback's */
 	uint64_t packets[NVERDICTS], conns[NVERDICTS];
+	char text[];
 };
 
 /* A connection: the rows it has been counted in (rarely more than one:
@@ -82,14 +83,13 @@ static struct row *row_of(struct tally *t, const char *exe, const char *user,
 		    !strcmp(r->exe, exe) && !strcmp(r->user, user))
 			return r;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->exe = strdup(exe)) || !(r->user = strdup(user))) {
-		if (r)
-			free(r->exe);
-		free(r);
+	r = calloc(1, sizeof(*r) + strlen(exe) + strlen(user) + 2);
+	if (!r) {
 		oom(t);
 		return NULL;
 	}
+	r->exe = strcpy(r->text, exe);
+	r->user = strcpy(r->text + strlen(exe) + 1, user);
 	r->rule = rule;
 	r->name = name;
 	r->node.key = key;
@@ -421,11 +421,7 @@ static void free_conn(struct hnode *n)
 
 static void free_row(struct hnode *n)
 {
-	struct row *r = htab_entry(n, struct row, node);
-
-	free(r->exe);
-	free(r->user);
-	free(r);
+	free(htab_entry(n, struct row, node));
 }
 
 static void report(void *ctx, const char *file, unsigned line, bool warning,

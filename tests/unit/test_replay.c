@@ -161,11 +161,10 @@ static int replay(const char *path, struct seen *s, struct replay_stats *st,
 	return replay_file(path, on_packet, s, st, err, 256);
 }
 
-Test(replay, rebuilds_process_pedigree_and_owner_from_the_verdict_log)
+/* Two packets of curl's socket 7, one of the claim's socket 8, logged
+ * and replayed. */
+static void replay_three(struct seen *s, struct replay_stats *st)
 {
-	struct replay_stats st;
-	struct utsname u;
-	struct seen s;
 	struct log l;
 	char err[256];
 
@@ -174,10 +173,19 @@ Test(replay, rebuilds_process_pedigree_and_owner_from_the_verdict_log)
 	log_packet(&l, l.curl, 7, 2);
 	log_packet(&l, l.env, 8, 1);
 	log_close(&l);
-	cr_assert_eq(replay(l.path, &s, &st, err), 0, "%s", err);
+	cr_assert_eq(replay(l.path, s, st, err), 0, "%s", err);
 	unlink(l.path);
+	cr_assert_eq(s->n, 3);
+}
+
+Test(replay, rebuilds_process_pedigree_and_owner_from_the_verdict_log)
+{
+	struct replay_stats st;
+	struct utsname u;
+	struct seen s;
+
+	replay_three(&s, &st);
 	cr_assert_eq(st.packets, 3);
-	cr_assert_eq(s.n, 3);
 	cr_expect_eq(s.p[0].pid, 101);
 	cr_expect_eq(s.p[0].uid, 1001);
 	cr_expect_eq(s.p[0].ppid, 100);
@@ -204,19 +212,12 @@ Test(replay, judges_with_the_daemons_matcher_and_explains)
 	struct replay_stats st;
 	struct rules *rs;
 	struct seen s;
-	struct log l;
-	char err[256], why[256];
+	char why[256];
 	size_t i;
 
 	cr_assert_eq(rules_load_buffer("t.ini", ini, sizeof(ini) - 1, NULL,
 				       NULL, &rs), 0);
-	log_open(&l);
-	log_packet(&l, l.curl, 7, 1);
-	log_packet(&l, l.curl, 7, 2);
-	log_packet(&l, l.env, 8, 1);
-	log_close(&l);
-	cr_assert_eq(replay(l.path, &s, &st, err), 0, "%s", err);
-	unlink(l.path);
+	replay_three(&s, &st);
 	for (i = 0; i < s.n; i++) {
 		struct rules_proc pr = { .pid = s.p[i].pid,
 					 .uid = s.p[i].uid };
