@@ -286,7 +286,7 @@ static bool claim_holds(const struct proctab *t, const char *exe,
 	struct stat st;
 
 	if (t->offline)
-		return f;
+		return f != NULL;
 	return f && !stat(exe, &st) && (uint64_t)st.st_dev == f->dev &&
 	       (uint64_t)st.st_ino == f->ino;
 }

@@ -36,8 +36,9 @@ struct row {
 	char text[];
 };
 
-/* A connection: the rows it has been counted in (rarely more than one:
- * per-packet rules), or, for --diff, how its verdicts changed. */
+/* A connection of the capture being read: the rows it has been counted
+ * in (rarely more than one: per-packet rules), or, for --diff, how its
+ * verdicts changed. */
 struct cseen {
 	struct hnode node;		/* cookie */
 	struct list link;
@@ -472,8 +473,10 @@ int replay_main(const struct honefw_opts *o, char *const files[], int n)
 			broken++;
 		}
 		/* Cookies are per boot: each capture has its own. */
-		if (!o->diff)
-			htab_clear(&t.conns, free_conn);
+		for (l = t.conn_list.next; l != &t.conn_list; l = l->next)
+			if (list_entry(l, struct cseen, link)->changed)
+				say_conn(&t, list_entry(l, struct cseen, link));
+		htab_clear(&t.conns, free_conn);
 	}
 	fflush(stdout);
 	if (!o->json && !o->diff)
@@ -483,11 +486,7 @@ int replay_main(const struct honefw_opts *o, char *const files[], int n)
 		r = list_entry(l, struct row, link);
 		say_row(&t, r);
 	}
-	for (l = t.conn_list.next; o->diff && l != &t.conn_list; l = l->next)
-		if (list_entry(l, struct cseen, link)->changed)
-			say_conn(&t, list_entry(l, struct cseen, link));
 	summary(&t, &st, o->diff);
-	htab_clear(&t.conns, free_conn);
 	htab_clear(&t.rows, free_row);
 	htab_free(&t.conns);
 	htab_free(&t.rows);
