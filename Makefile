@@ -175,10 +175,10 @@ APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
-		   nftables iptables curl socat iperf3 python3 procps wget strace
+		   nftables iptables curl socat iperf3 python3 procps wget strace jq
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
 		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
-		   wget strace
+		   wget strace jq
 
 deps:
 	apt-get update -qq

@@ -19,11 +19,19 @@ struct honefw_opts {
 	int conn_grace;		/* seconds; -1: SENSOR_GRACE */
 	bool foreground;
 	int verbose;
+	/* --replay, --inventory */
+	const char *diff;	/* --diff OLD: the rules to compare with */
+	bool explain;		/* every packet, its rule and why */
+	bool json;		/* one JSON object per line */
 };
 
 /* check.c: honefw --check; returns the exit status. */
 int check_main(const char *path);
 /* daemon.c: the firewall; returns the exit status. */
 int daemon_main(const struct honefw_opts *o);
+/* verdicts.c: honefw --replay [--diff] CAPTURE...; the exit status. */
+int replay_main(const struct honefw_opts *o, char *const files[], int n);
+/* inventory.c: honefw --inventory CAPTURE...; the exit status. */
+int inventory_main(const struct honefw_opts *o, char *const files[], int n);
 
 #endif /* HONE_HONEFW_H */

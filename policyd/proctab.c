@@ -20,6 +20,7 @@ struct proctab {
 	size_t count;
 	void (*release)(void *ctx, struct pent *e);
 	void *ctx;
+	bool offline;		/* a capture's word on identity is taken */
 };
 
 int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
@@ -268,14 +269,24 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 	child->p.view.ppid = parent->p.view.pid;
 }
 
+void proctab_offline(struct proctab *t)
+{
+	t->offline = true;
+}
+
 /* Identity is the file: a bind mount in a mount namespace of the process's
  * own, a chroot, a file replaced since exec all make a path say what does
  * not run. The claim holds only if, here in honefw's (the host's) mount
- * namespace, the path leads to the very file. */
-static bool claim_holds(const char *exe, const struct exe_file *f)
+ * namespace, the path leads to the very file. Offline, the files are
+ * another host's or another time's: the capture named the file (and did
+ * not mark the path foreign), or the claim does not hold. */
+static bool claim_holds(const struct proctab *t, const char *exe,
+			const struct exe_file *f)
 {
 	struct stat st;
 
+	if (t->offline)
+		return f != NULL;
 	return f && !stat(exe, &st) && (uint64_t)st.st_dev == f->dev &&
 	       (uint64_t)st.st_ino == f->ino;
 }
@@ -289,7 +300,7 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 		return ret;
 	e->p.exe_dev = file ? file->dev : 0;
 	e->p.exe_ino = file ? file->ino : 0;
-	e->p.foreign = exe && !claim_holds(exe, file);
+	e->p.foreign = exe && !claim_holds(t, exe, file);
 	if (e->p.foreign)
 		e->p.view.exe = NULL;
 	e->p.has_sha256 = false;

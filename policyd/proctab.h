@@ -38,6 +38,9 @@ struct proctab;
 int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
 		 struct proctab **out);
 void proctab_free(struct proctab *t);
+/* Replay: take a capture's word on which file runs (proctab_exec's file),
+ * and look at no file of this host. */
+void proctab_offline(struct proctab *t);
 size_t proctab_count(const struct proctab *t);
 
 struct pent *proctab_find(const struct proctab *t, uint32_t pid);

@@ -32,6 +32,7 @@ struct kproc {
 	const char *argv;		/* NUL-separated */
 	size_t argvlen;
 	bool has_ppid, has_ids, has_dev, has_ino;
+	bool foreign;			/* honefw's log: the path is a claim */
 	uint32_t ppid, uid, gid;
 	uint64_t ppid_start;		/* 0: not given */
 	struct exe_file file;
@@ -40,7 +41,7 @@ struct kproc {
 /* What runs, if the block said: without it the path is only a claim. */
 static const struct exe_file *kproc_file(const struct kproc *kp)
 {
-	return kp->has_dev && kp->has_ino ? &kp->file : NULL;
+	return kp->has_dev && kp->has_ino && !kp->foreign ? &kp->file : NULL;
 }
 
 /* What a connection block says. */
@@ -114,7 +115,7 @@ static void add_orphan(struct sensor *s, struct pent *e)
 
 #define ORPHAN_DRAINS	8
 
-static void adopt_orphans(struct sensor *s)
+void sensor_settle(struct sensor *s)
 {
 	struct kmod *k = km_of(s);
 	struct pent *e, *parent;
@@ -270,6 +271,9 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 			kp.file.ino = pcapng_opt_u64(b, &o);
 			kp.has_ino = true;
 			break;
+		case HONE_PROC_FOREIGN:
+			kp.foreign = pcapng_opt_u32(b, &o);
+			break;
 		}
 	}
 	on_proc(s, &kp);
@@ -361,7 +365,7 @@ static uint64_t kmod_sent(struct sensor *s, const struct rules_pkt *pkt)
 	return memcmp(&e->key, &t, sizeof(t)) ? 0 : e->cookie;
 }
 
-static void dispatch(struct sensor *s, const struct pcapng_block *b)
+void sensor_feed(struct sensor *s, const struct pcapng_block *b)
 {
 	switch (b->type) {
 	case HONE_BT_SHB:
@@ -418,7 +422,7 @@ static int parse(struct sensor *s, const uint8_t *p, size_t n)
 		p += fed;
 		n -= fed;
 		while (!(err = pcapng_next(&k->r, &b)))
-			dispatch(s, &b);
+			sensor_feed(s, &b);
 	}
 	if (!err || err == -EAGAIN)
 		return 0;
@@ -482,7 +486,7 @@ static int kmod_drain(struct sensor *s)
 			break;
 	}
 	if (s->st.events != before)
-		adopt_orphans(s);
+		sensor_settle(s);
 	if (!ioctl(s->fd, HEIO_GET_STATS, &hs)) {
 		s->st.lost = hs.proc_lost + hs.proc_dropped + hs.conn_lost +
 			     hs.conn_dropped;
@@ -502,7 +506,7 @@ static int kmod_open(struct sensor *s)
 	ret = pcapng_init(&k->r, 0);
 	if (ret)
 		goto err_free;
-	if (s->fd < 0) {
+	if (s->fd < 0 && !s->offline) {
 		s->fd = open("/dev/hone", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (s->fd < 0) {
 			ret = -errno;
@@ -536,7 +540,8 @@ static void kmod_close(struct sensor *s)
 	free(k->orphans);
 	pcapng_free(&k->r);
 	free(k);
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 }
 
 const struct sensor_ops sensor_kmod_ops = {

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "nft.h"
+#include "report.h"
 #include "vfile.h"
 #include "vlog.h"
 
@@ -16,27 +17,6 @@ struct vlog {
 	struct vfile *file;
 	bool all;		/* --log-all: accepts too */
 };
-
-/* /etc/protocols' names, without reading it for every line. */
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	case IPPROTO_UDPLITE:
-		return "udplite";
-	}
-	snprintf(buf, len, "proto-%u", proto);
-	return buf;
-}
 
 static const char *rule_of(const struct rules_verdict *v)
 {
@@ -76,7 +56,7 @@ static void text_line(const struct vlog_entry *e, const char *what)
 		snprintf(dscp, sizeof(dscp), " dscp=%u", e->v->dscp);
 	log_info("%s%s %s %s %s:%u %s %s:%u mark=%#x%s at %s:%u",
 		 e->dry_run ? "dry-run: would-be " : "", what,
-		 out ? "out" : "in", proto_name(k->proto, pbuf, sizeof(pbuf)),
+		 out ? "out" : "in", report_proto(k->proto, pbuf, sizeof(pbuf)),
 		 local, k->lport, out ? "->" : "<-", remote, k->rport,
 		 e->mark & HONE_MARK_USER, dscp, r ? rule_file(r) : "[global]",
 		 r ? rule_line(r) : 0);

@@ -376,6 +376,11 @@ static const struct {
 	[K_DSCP] = { "dscp", key_dscp },
 };
 
+const char *key_name(enum rule_key k)
+{
+	return keys[k].name;
+}
+
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	     const char **why)
 {

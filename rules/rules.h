@@ -130,6 +130,13 @@ const struct rule *rules_match(const struct rules *rs,
 			       const struct rules_proc *proc,
 			       struct rules_verdict *v);
 
+/* Why rules_match() gave r for this packet and process (r NULL: which
+ * fallback and why), as "key=what-matched ..." into buf (len bytes, cut
+ * short if need be). Returns buf. */
+const char *rules_explain(const struct rule *r,
+			  const struct rules_pkt *pkt,
+			  const struct rules_proc *proc, char *buf, size_t len);
+
 const char *rule_name(const struct rule *r);
 const char *rule_file(const struct rule *r);
 unsigned rule_line(const struct rule *r);

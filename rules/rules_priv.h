@@ -156,6 +156,7 @@ int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
 	       const char *key, const char *val, unsigned line, const char **why);
 int rule_finish(struct rule *r, enum rule_key *blame, const char **why);
 void rule_free(struct rule *r);
+const char *key_name(enum rule_key k);
 
 /* index.c */
 int index_build(struct rules *rs);

@@ -127,6 +127,9 @@
 #define HONE_PROC_EXE_INO	265	/* u64: its inode number */
 #define HONE_PROC_MNTNS		266	/* u32: inode of the process's mount
 					 * namespace, 0 if unknown */
+/* honefw's verdict log only: the path is not the file that runs, as honefw
+ * found in its own mount namespace (a claim, matched by no path key). */
+#define HONE_PROC_FOREIGN	267	/* u32: 1 */
 
 enum hone_proc_event {
 	HONE_PROC_EXEC		= 0,
