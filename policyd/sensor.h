@@ -33,6 +33,14 @@ struct proc {
 	char *exe;
 	bool foreign;
 	uint64_t exe_dev, exe_ino;	/* the file that runs; 0 if unknown */
+	/* A #! script, known only from hone.ko: as exe, foreign unless the
+	 * path leads to the very file here. */
+	char *script;
+	bool script_foreign;
+	uint64_t script_dev, script_ino;
+	char *cgroup;		/* v2 path; NULL if unknown */
+	uint64_t cgroup_id;	/* hone.ko's; 0 if unknown */
+	char *unit;
 	char *cmdline;
 	char *user;		/* name of uid, for logs; NULL if none */
 	uint8_t sha256[32];

@@ -36,6 +36,11 @@ struct kproc {
 	uint32_t ppid, uid, gid;
 	uint64_t ppid_start;		/* 0: not given */
 	struct exe_file file;
+	const char *script;		/* NULL: not given, or none */
+	bool has_script_dev, has_script_ino;
+	struct exe_file script_file;
+	const char *cgroup;		/* NULL: not given */
+	uint64_t cgroup_id;
 };
 
 /* What runs, if the block said: without it the path is only a claim. */
@@ -71,6 +76,8 @@ struct kmod {
 	uint64_t resync_at;	/* not before then (sensor_now()) */
 	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
+	char script[PATH_MAX + 1];
+	char cgroup[PATH_MAX + 1];
 	/* Processes whose parent was not known yet (the snapshot is in no
 	 * particular order): linked at the end of a drain. Held, for a few
 	 * drains with events at most (a parent lost with its events never
@@ -151,6 +158,21 @@ static struct pent *new_proc(struct sensor *s, const struct kproc *kp)
 	return e;
 }
 
+/* What the block says beyond exe: on an exec, its script (none if not
+ * said); whenever said, the cgroup. */
+static int kproc_who(struct sensor *s, const struct kproc *kp, struct pent *e)
+{
+	const struct exe_file *sf = kp->has_script_dev && kp->has_script_ino ?
+				    &kp->script_file : NULL;
+	int ret = 0;
+
+	if (kp->event == HONE_PROC_EXEC && kp->script)
+		ret = proctab_script(s->procs, e, kp->script, sf);
+	if (!ret && kp->cgroup)
+		ret = proctab_cgroup(e, kp->cgroup, kp->cgroup_id);
+	return ret;
+}
+
 static void on_proc(struct sensor *s, const struct kproc *kp)
 {
 	struct pent *e = current(s, kp->pid, kp->start);
@@ -186,7 +208,7 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 	default:
 		return;
 	}
-	if (!e) {
+	if (!e || kproc_who(s, kp, e)) {
 		s->st.lost++;
 		return;
 	}
@@ -220,6 +242,16 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
  * are read for the socket of each outbound one; unknown blocks and
  * options are skipped.
  */
+
+/* A string option, NUL-terminated in buf; NULL if too long or empty. */
+static const char *opt_str(const struct pcapng_opt *o, char *buf, size_t size)
+{
+	if (!o->len || o->len >= size || memchr(o->val, '\0', o->len))
+		return NULL;
+	memcpy(buf, o->val, o->len);
+	buf[o->len] = '\0';
+	return buf;
+}
 
 static void process_block(struct sensor *s, const struct pcapng_block *b)
 {
@@ -273,6 +305,23 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 			break;
 		case HONE_PROC_FOREIGN:
 			kp.foreign = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_PROC_SCRIPT:
+			kp.script = opt_str(&o, k->script, sizeof(k->script));
+			break;
+		case HONE_PROC_SCRIPT_DEV:
+			kp.script_file.dev = pcapng_opt_u64(b, &o);
+			kp.has_script_dev = true;
+			break;
+		case HONE_PROC_SCRIPT_INO:
+			kp.script_file.ino = pcapng_opt_u64(b, &o);
+			kp.has_script_ino = true;
+			break;
+		case HONE_PROC_CGROUP_ID:
+			kp.cgroup_id = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_PROC_CGROUP:
+			kp.cgroup = opt_str(&o, k->cgroup, sizeof(k->cgroup));
 			break;
 		}
 	}

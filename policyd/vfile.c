@@ -367,6 +367,18 @@ static int write_proc(struct vfile *f, const struct proc *p)
 	/* What honefw found: a replay elsewhere cannot look. */
 	if (p->foreign)
 		pcapng_opt32(w, HONE_PROC_FOREIGN, 1);
+	/* A foreign script has no file: a replay takes it for a claim. */
+	if (p->script)
+		opt_str(w, HONE_PROC_SCRIPT, p->script);
+	if (p->script && !p->script_foreign) {
+		pcapng_opt64(w, HONE_PROC_SCRIPT_DEV, p->script_dev);
+		pcapng_opt64(w, HONE_PROC_SCRIPT_INO, p->script_ino);
+	}
+	if (p->cgroup) {
+		if (p->cgroup_id)
+			pcapng_opt64(w, HONE_PROC_CGROUP_ID, p->cgroup_id);
+		opt_str(w, HONE_PROC_CGROUP, p->cgroup);
+	}
 	if ((ret = end(f)) < 0)
 		return ret;
 	mark_seen(&f->procs, p->view.pid, proc_stamp(p));

@@ -23,23 +23,30 @@ static const char *rule_of(const struct rules_verdict *v)
 	return v->rule ? rule_name(v->rule) : "default";
 }
 
-/* "verdict=drop rule=NAME pid=N exe=PATH user=NAME": the EPB comment and
- * the text line share it. */
+/* "verdict=drop rule=NAME pid=N exe=PATH user=NAME [script=PATH]
+ * [unit=NAME]": the EPB comment and the text line share it. */
 static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
-
 	const char *dry = e->dry_run ? " dry-run=yes" : "";
+	int n;
 
 	if (!p) {
 		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-%s",
 			 rules_action_name(e->v->action), rule_of(e->v), dry);
 		return;
 	}
-	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s%s",
-		 rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
-		 p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
-		 p->user ? p->user : "?", dry);
+	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s",
+		     rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
+		     p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
+		     p->user ? p->user : "?");
+	if (p->script && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " script=%s%s", p->script,
+			      p->script_foreign ? "(foreign)" : "");
+	if (p->unit && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " unit=%s", p->unit);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "%s", dry);
 }
 
 static void text_line(const struct vlog_entry *e, const char *what)

@@ -92,6 +92,36 @@ static bool pedigree_match(const struct strlist *pat, const struct rules_proc *p
 	return at;
 }
 
+/* A cgroup pattern takes the cgroups below the ones it names too: a
+ * service's processes may live in cgroups of its own making. */
+static bool cgroup_match(const struct strlist *l, const char *cg)
+{
+	char buf[1024];
+	size_t n;
+	char *s;
+
+	if (!cg || strlen(cg) >= sizeof(buf))
+		return false;
+	strcpy(buf, cg);
+	for (n = strlen(buf); n; n = s - buf) {
+		if (paths_match(l, buf))
+			return true;
+		s = strrchr(buf, '/');
+		*s = '\0';
+	}
+	return paths_match(l, "/");
+}
+
+static bool units_match(const struct strlist *l, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; unit && i < l->n; i++)
+		if (!fnmatch(l->v[i], unit, 0))
+			return true;
+	return false;
+}
+
 static bool who_match(const struct rule *r, const struct rules_proc *p)
 {
 	if (!p)
@@ -103,7 +133,36 @@ static bool who_match(const struct rule *r, const struct rules_proc *p)
 	       (!r->gid.n || id_in(&r->gid, p->gid)) &&
 	       (!r->parent.n || (p->parent && paths_match(&r->parent, p->parent->exe))) &&
 	       (!r->ancestor.n || ancestor_of(&r->ancestor, p)) &&
-	       (!r->pedigree.n || pedigree_match(&r->pedigree, p));
+	       (!r->pedigree.n || pedigree_match(&r->pedigree, p)) &&
+	       (!r->script.n || paths_match(&r->script, p->script)) &&
+	       (!r->unit.n || units_match(&r->unit, p->unit)) &&
+	       (!r->cgroup.n || cgroup_match(&r->cgroup, p->cgroup));
+}
+
+const char *rules_unit_of(const char *cgroup, char *buf, size_t len)
+{
+	const char *c = cgroup, *end;
+	size_t n;
+
+	while (c && *c == '/') {
+		c++;
+		end = strchrnul(c, '/');
+		n = end - c;
+		if (n > 6 && !strncmp(end - 6, ".slice", 6)) {
+			c = end;
+			continue;
+		}
+		if ((n > 8 && !strncmp(end - 8, ".service", 8)) ||
+		    (n > 6 && !strncmp(end - 6, ".scope", 6))) {
+			if (n >= len)
+				return NULL;
+			memcpy(buf, c, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		return NULL;
+	}
+	return NULL;
 }
 
 static bool range_in(const struct rangelist *l, uint64_t x)

@@ -55,6 +55,9 @@ struct rules_proc {
 	const char *exe;	/* executable path */
 	const char *cmdline;	/* argv joined with single spaces */
 	const uint8_t *sha256;	/* 32 bytes, or NULL if not computed */
+	const char *script;	/* the #! script the kernel ran, by path */
+	const char *cgroup;	/* cgroup v2 path, "/" at the root */
+	const char *unit;	/* systemd unit of cgroup (rules_unit_of) */
 	const struct rules_proc *parent;	/* NULL at the top */
 };
 
@@ -142,5 +145,12 @@ const char *rule_file(const struct rule *r);
 unsigned rule_line(const struct rule *r);
 
 const char *rules_action_name(enum rules_action a);
+
+/* The systemd unit a cgroup v2 path names: its first component that is
+ * not a slice, if it is a .service or .scope ("nginx.service" of
+ * /system.slice/nginx.service/x; "user@1000.service" of any process of
+ * that user's manager). Only root makes cgroups there, so a process cannot
+ * claim a unit it is not in. Written to buf (size len); NULL if none. */
+const char *rules_unit_of(const char *cgroup, char *buf, size_t len);
 
 #endif /* HONE_RULES_H */

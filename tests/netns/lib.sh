@@ -69,6 +69,7 @@ curl_rc() {
 REJECT_MS=${REJECT_MS:-1200}
 is_reject() { set -- $1; [ "$1" = 7 ] && [ "$2" -lt "$REJECT_MS" ]; }
 is_drop() { set -- $1; [ "$1" = 28 ]; }
+is_pass() { set -- $1; [ "$1" = 0 ]; }
 # say "EXIT MS": for a check's name.
 say() { set -- $1; echo "exit $1 in $2 ms"; }
 # rejected/dropped USER ADDR [PREFIX...]: USER's curl of ADDR's page is
