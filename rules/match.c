@@ -395,6 +395,12 @@ static void say_key(struct why *w, const struct rule *r, enum rule_key k,
 		     q = q->parent, depth++)
 			say(w, "%s%s", depth ? "<" : "", exe_or(q));
 		break;
+	case K_SCRIPT:
+	case K_UNIT:
+	case K_CGROUP:
+		say(w, "%s", k == K_SCRIPT ? p->script : k == K_UNIT ? p->unit :
+		    p->cgroup);
+		break;
 	case K_PROTO:
 		say(w, "%u", pkt->proto);
 		break;
