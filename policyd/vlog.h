@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "rules.h"
 #include "sensor.h"
 
@@ -39,6 +40,8 @@ int vlog_open(const char *path, bool all, struct vlog **out);
 void vlog_reopen(struct vlog *l);
 void vlog_close(struct vlog *l);
 void vlog_packet(struct vlog *l, const struct vlog_entry *e);
+/* The journal fields of e's decision (honefw(8) lists them). */
+void vlog_fields(const struct vlog_entry *e, struct log_fields *lf);
 /* Write the buffered blocks (after each batch, and once a second: a
  * failing file is retried). */
 void vlog_flush(struct vlog *l);
