@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "honefw.h"
 #include "log.h"
 
@@ -16,8 +17,10 @@ static void __attribute__((noreturn)) usage(int status)
 		"[--sensor auto|kmod|netlink]\n"
 		"              [--queue N] [--log FILE] [--log-all] "
 		"[--netns NAME]\n"
-		"              [--conn-grace SECONDS]\n"
-		"       honefw [-c FILE] --check\n");
+		"              [--conn-grace SECONDS] [--socket PATH] "
+		"[--metrics FILE]\n"
+		"       honefw [-c FILE] --check\n"
+		"       honefw --status [--json] [--socket PATH]\n");
 	exit(status);
 }
 
@@ -50,7 +53,8 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
-		OPT_NETNS, OPT_GRACE,
+		OPT_NETNS, OPT_GRACE, OPT_STATUS, OPT_JSON, OPT_SOCKET,
+		OPT_METRICS,
 	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
@@ -62,6 +66,10 @@ int main(int argc, char **argv)
 		{ "log-all",	no_argument,		NULL, OPT_LOG_ALL },
 		{ "netns",	required_argument,	NULL, OPT_NETNS },
 		{ "conn-grace",	required_argument,	NULL, OPT_GRACE },
+		{ "status",	no_argument,		NULL, OPT_STATUS },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "metrics",	required_argument,	NULL, OPT_METRICS },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -72,7 +80,10 @@ int main(int argc, char **argv)
 		.sensor = SENSOR_AUTO,
 		.queue = -1,
 		.conn_grace = -1,
+		.socket = CTL_SOCKET,
+		.metrics = HONEFW_METRICS,
 	};
+	bool status = false, json = false;
 	int check = 0, ch;
 
 	log_init("honefw", 0, 0);
@@ -105,6 +116,18 @@ int main(int argc, char **argv)
 		case OPT_GRACE:
 			o.conn_grace = number_of("conn-grace", optarg, 3600);
 			break;
+		case OPT_STATUS:
+			status = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_SOCKET:
+			o.socket = optarg;
+			break;
+		case OPT_METRICS:
+			o.metrics = optarg;
+			break;
 		case 'd':
 			o.foreground = true;
 			break;
@@ -117,8 +140,10 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (json && !status))
 		usage(2);
+	if (status)
+		return status_main(o.socket, json);
 	if (check)
 		return check_main(o.config);
 	log_init("honefw", !o.foreground, o.verbose);

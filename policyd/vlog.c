@@ -149,6 +149,13 @@ void vlog_flush(struct vlog *l)
 		vfile_flush(l->file);
 }
 
+void vlog_stats(const struct vlog *l, struct vlog_stats *st)
+{
+	*st = (struct vlog_stats){ .path = l->path };
+	if (l->file)
+		vfile_stats(l->file, &st->written, &st->lost);
+}
+
 int vlog_open(const char *path, bool all, struct vlog **out)
 {
 	struct vlog *l = calloc(1, sizeof(*l));
