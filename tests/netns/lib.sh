@@ -97,6 +97,7 @@ fw_start() {
 	: > "$T/fw.log"
 	# shellcheck disable=SC2086
 	${FW_WRAP:-} "$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
+		--socket "$T/honefw.sock" --metrics "$T/metrics.prom" \
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!
