@@ -122,7 +122,8 @@ int ctl_open(const char *path, struct ctl **out)
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	if (listen(c->fd, CTL_CLIENTS) < 0) {
+	/* Room for more than are served: the rest are closed at once. */
+	if (listen(c->fd, 4 * CTL_CLIENTS) < 0) {
 		ret = -errno;
 		goto err_unlink;
 	}
