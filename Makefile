@@ -21,7 +21,7 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 
 CC		?= cc
 CLANG		?= clang
-PKGS		:= libnftnl libmnl libnetfilter_queue inih
+PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd
 CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -fno-strict-aliasing
@@ -173,6 +173,7 @@ demo: need-deps
 # --- set-up ----------------------------------------------------------------
 APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
+		   libsystemd-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
 		   nftables iptables curl socat iperf3 python3 procps wget strace jq

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "honefw.h"
 #include "log.h"
 
@@ -16,8 +17,10 @@ static void __attribute__((noreturn)) usage(int status)
 		"[--sensor auto|kmod|netlink]\n"
 		"              [--queue N] [--log FILE] [--log-all] "
 		"[--netns NAME]\n"
-		"              [--conn-grace SECONDS]\n"
+		"              [--conn-grace SECONDS] [--socket PATH] "
+		"[--metrics FILE]\n"
 		"       honefw [-c FILE] --check\n"
+		"       honefw --status [--json] [--socket PATH]\n"
 		"       honefw --replay [-c FILE] [--diff OLD] [--explain] "
 		"[--json] CAPTURE...\n"
 		"       honefw --inventory [--json] CAPTURE...\n");
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
 	enum {
 		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
 		OPT_NETNS, OPT_GRACE, OPT_REPLAY, OPT_DIFF, OPT_EXPLAIN,
-		OPT_JSON, OPT_INVENTORY,
+		OPT_JSON, OPT_INVENTORY, OPT_STATUS, OPT_SOCKET, OPT_METRICS,
 	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
@@ -71,6 +74,9 @@ int main(int argc, char **argv)
 		{ "explain",	no_argument,		NULL, OPT_EXPLAIN },
 		{ "json",	no_argument,		NULL, OPT_JSON },
 		{ "inventory",	no_argument,		NULL, OPT_INVENTORY },
+		{ "status",	no_argument,		NULL, OPT_STATUS },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "metrics",	required_argument,	NULL, OPT_METRICS },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -81,8 +87,10 @@ int main(int argc, char **argv)
 		.sensor = SENSOR_AUTO,
 		.queue = -1,
 		.conn_grace = -1,
+		.socket = CTL_SOCKET,
+		.metrics = HONEFW_METRICS,
 	};
-	int check = 0, replay = 0, inventory = 0, ch;
+	int check = 0, replay = 0, inventory = 0, status = 0, ch;
 
 	log_init("honefw", 0, 0);
 	while ((ch = getopt_long(argc, argv, "c:ndvh", opts, NULL)) != -1) {
@@ -129,6 +137,15 @@ int main(int argc, char **argv)
 		case OPT_INVENTORY:
 			inventory = 1;
 			break;
+		case OPT_STATUS:
+			status = 1;
+			break;
+		case OPT_SOCKET:
+			o.socket = optarg;
+			break;
+		case OPT_METRICS:
+			o.metrics = optarg;
+			break;
 		case 'd':
 			o.foreground = true;
 			break;
@@ -142,11 +159,13 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Offline: captures as arguments, nothing else of the daemon's. */
-	if (check + replay + inventory > 1 ||
+	if (check + replay + inventory + status > 1 ||
 	    ((replay || inventory) != (optind < argc)) ||
-	    ((o.diff || o.explain) && !replay) || (o.json && !replay &&
-						   !inventory))
+	    ((o.diff || o.explain) && !replay) ||
+	    (o.json && !replay && !inventory && !status))
 		usage(2);
+	if (status)
+		return status_main(o.socket, o.json);
 	if (replay)
 		return replay_main(&o, argv + optind, argc - optind);
 	if (inventory)

@@ -57,6 +57,7 @@ struct vfile {
 	bool section;		/* its SHB and IDB are written or queued */
 	struct htab procs, conns;	/* written or queued in the section */
 	int err;		/* the write error in force, 0 when writing */
+	uint64_t entries;	/* given to the file since the open */
 	uint64_t lost;		/* entries not written since the open */
 	uint64_t unsaid;	/* of them, since writing last worked */
 	struct pcapng_builder w;	/* over out; w.len bytes are queued */
@@ -469,6 +470,7 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 {
 	int ret = 0;
 
+	f->entries++;
 	if (!f->section || f->procs.n + f->conns.n >= SEEN_MAX)
 		ret = write_headers(f);
 	if (!ret && e->proc)
@@ -484,6 +486,14 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 		return ret;
 	}
 	return room(f);
+}
+
+void vfile_stats(const struct vfile *f, uint64_t *written, uint64_t *lost)
+{
+	/* What is still queued is written at the end of its batch, before
+	 * anyone can ask. */
+	*written = f->entries - f->lost;
+	*lost = f->lost;
 }
 
 static const char *open_error(int err)

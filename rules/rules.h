@@ -143,6 +143,10 @@ const char *rules_explain(const struct rule *r,
 const char *rule_name(const struct rule *r);
 const char *rule_file(const struct rule *r);
 unsigned rule_line(const struct rule *r);
+/* The rule's place in its rule set, 0 to rules_count() - 1: file order,
+ * the order in which rules are tried. Per-rule counters index by it;
+ * rules_verdict_nth(rs, i)->rule is the rule again. */
+size_t rule_index(const struct rule *r);
 
 const char *rules_action_name(enum rules_action a);
 
