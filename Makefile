@@ -21,7 +21,7 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 
 CC		?= cc
 CLANG		?= clang
-PKGS		:= libnftnl libmnl libnetfilter_queue inih libfixbuf
+PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd libfixbuf
 CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE \
 		   $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 CFLAGS		?= -O2 -g
@@ -131,7 +131,7 @@ $(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(call obj,fuzzobj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
-FUZZ_SECONDS	?= 30
+FUZZ_SECONDS	?= 20
 check-fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
 		n=$${f##*/}; mkdir -p $(B)/corpus/$$n; \
@@ -174,13 +174,14 @@ demo: need-deps
 # --- set-up ----------------------------------------------------------------
 APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
-		   libcriterion-dev libfixbuf-dev linux-headers-amd64 qemu-system-x86 \
+		   libsystemd-dev libfixbuf-dev \
+		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
-		   nftables iptables curl socat iperf3 python3 procps wget strace \
+		   nftables iptables curl socat iperf3 python3 procps wget strace jq \
 		   libfixbuf-tools pmacct sqlite3
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
 		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
-		   wget strace ipfixDump nfacctd sqlite3
+		   wget strace jq ipfixDump nfacctd sqlite3
 
 deps:
 	apt-get update -qq

@@ -21,7 +21,8 @@ epb_flags (frame.packet_flags) reach it. So this postdissector reads the
 comment, and what only the options hold (in honefw's log the cookie 259,
 mark 261 and nth 263) is not here. The comments are
 
-  honefw:  verdict=V rule=NAME pid=N exe=PATH user=NAME [dry-run=yes]
+  honefw:  verdict=V rule=NAME pid=N exe=PATH user=NAME [script=PATH]
+           [unit=NAME] [dry-run=yes]
   hone.ko: pid=N exe=PATH conn=COOKIE
 
 with "-" or "?" for what is not known, and then the field is left out.
@@ -38,6 +39,10 @@ local fields = {
 	-- (honefw(8)), so it never passes for the file at PATH.
 	exe = ProtoField.string("hone.exe", "Executable"),
 	user = ProtoField.string("hone.user", "User"),
+	-- The #! script hone.ko saw run (a claim as exe's may be), and the
+	-- systemd unit of the process's cgroup.
+	script = ProtoField.string("hone.script", "Script"),
+	unit = ProtoField.string("hone.unit", "Unit"),
 	["dry-run"] = ProtoField.bool("hone.dry_run", "Dry run (not enforced)"),
 	conn = ProtoField.uint64("hone.cookie", "Socket cookie"),
 }

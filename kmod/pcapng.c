@@ -128,6 +128,7 @@ static size_t pcapng_head(struct hone_reader *r, u8 *buf, size_t size)
 static size_t proc_block(const struct hone_rec_proc *p, struct blk *b)
 {
 	char kname[sizeof(p->comm) + 2];
+	const char *data;
 
 	blk_u32(b, p->pid);
 	blk_ts(b, p->h.ts);
@@ -155,6 +156,16 @@ static size_t proc_block(const struct hone_rec_proc *p, struct blk *b)
 	opt_u64(b, HONE_PROC_EXE_DEV, p->exe_dev);
 	opt_u64(b, HONE_PROC_EXE_INO, p->exe_ino);
 	opt_u32(b, HONE_PROC_MNTNS, p->mntns);
+	data = p->data + p->path_len + p->argv_len;
+	if (p->script_len) {
+		opt_put(b, HONE_PROC_SCRIPT, data, p->script_len);
+		opt_u64(b, HONE_PROC_SCRIPT_DEV, p->script_dev);
+		opt_u64(b, HONE_PROC_SCRIPT_INO, p->script_ino);
+	}
+	if (p->cgroup_id) {
+		opt_u64(b, HONE_PROC_CGROUP_ID, p->cgroup_id);
+		opt_put(b, HONE_PROC_CGROUP, data + p->script_len, p->cgroup_len);
+	}
 	return blk_end(b);
 }
 
@@ -279,6 +290,7 @@ static size_t pcapng_stats(struct hone_reader *r, const struct hone_stats *st,
 	opt_u64(&b, HONE_ISB_CONN_DELIV, st->conn_events);
 	opt_u64(&b, HONE_ISB_OWNER_FULL, atomic64_read(&hone_owner_full));
 	opt_u64(&b, HONE_ISB_PROC_FULL, atomic64_read(&hone_proc_full));
+	opt_u64(&b, HONE_ISB_SCRIPT_LOST, atomic64_read(&hone_script_lost));
 	return blk_end(&b);
 }
 

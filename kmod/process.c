@@ -2,11 +2,13 @@
 /*
  * Process events from the sched_process_{fork,exec,exit} tracepoints, found
  * by name (their symbols are not exported). Probes run with preemption off:
- * nothing here sleeps. Exe and argv are copied at exec into a cache by tgid,
- * because at exit the mm is gone, and a forked child starts with its
- * parent's.
+ * nothing here sleeps. Exe, argv and #! script are copied at exec into a
+ * cache by tgid, because at exit the mm is gone, and a forked child starts
+ * with its parent's.
  */
 #include <linux/tracepoint.h>
+#include <linux/kprobes.h>
+#include <linux/cgroup.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
@@ -34,7 +36,8 @@ struct hone_proc {
 	pid_t tgid;
 	u64 start;
 	u64 exe_dev, exe_ino;
-	u16 path_len, argv_len;
+	u64 script_dev, script_ino;
+	u16 path_len, argv_len, script_len;
 	char data[];
 };
 
@@ -46,7 +49,7 @@ static unsigned int proc_cache_count;
 /* Per-CPU room to build one event's path and argv: probes do not nest. */
 struct proc_scratch {
 	char path[HONE_PATH_MAX];
-	char data[HONE_PATH_MAX + HONE_ARGV_MAX];
+	char data[HONE_PROC_DATA_MAX];
 };
 static DEFINE_PER_CPU(struct proc_scratch, proc_scratch);
 
@@ -89,7 +92,7 @@ static void cache_del(pid_t tgid)
 void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 {
 	bool replace = !gfpflags_allow_blocking(gfp);
-	u32 len = rec->path_len + rec->argv_len;
+	u32 len = rec->path_len + rec->argv_len + rec->script_len;
 	struct hone_proc *e, *old;
 
 	e = kmalloc(struct_size(e, data, len), gfp);
@@ -99,8 +102,11 @@ void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data, gfp_
 	e->start = rec->start;
 	e->exe_dev = rec->exe_dev;
 	e->exe_ino = rec->exe_ino;
+	e->script_dev = rec->script_dev;
+	e->script_ino = rec->script_ino;
 	e->path_len = rec->path_len;
 	e->argv_len = rec->argv_len;
+	e->script_len = rec->script_len;
 	memcpy(e->data, data, len);
 
 	spin_lock(&proc_cache_lock);
@@ -194,8 +200,8 @@ void hone_proc_fill(struct hone_rec_proc *rec, struct task_struct *p)
 }
 
 /* What the cache knows of tgid's exe (its parent's at fork) into rec and
- * s->data; false if nothing. */
-static bool cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data)
+ * data; false if nothing. */
+bool hone_proc_cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data)
 {
 	struct hone_proc *e;
 
@@ -204,22 +210,162 @@ static bool cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data)
 	if (e) {
 		rec->path_len = e->path_len;
 		rec->argv_len = e->argv_len;
+		rec->script_len = e->script_len;
 		rec->exe_dev = e->exe_dev;
 		rec->exe_ino = e->exe_ino;
-		memcpy(data, e->data, e->path_len + e->argv_len);
+		rec->script_dev = e->script_dev;
+		rec->script_ino = e->script_ino;
+		memcpy(data, e->data, e->path_len + e->argv_len + e->script_len);
 	}
 	rcu_read_unlock();
 	return e;
 }
 
-static void proc_emit(struct hone_rec_proc *rec, const char *data)
+/* p's cgroup in the v2 hierarchy, its path after rec's other data. Under
+ * kernfs's rename lock, which never sleeps. */
+void hone_proc_set_cgroup(struct hone_rec_proc *rec, struct task_struct *p,
+			  char *data)
 {
-	struct hone_payload p = {
-		.buf = data,
-		.len = rec->path_len + rec->argv_len,
-	};
+	char *dst = data + rec->path_len + rec->argv_len + rec->script_len;
+	struct cgroup *cg;
+	int len;
 
-	hone_readers_emit(&rec->h, sizeof(*rec), &p);
+	rcu_read_lock();
+	cg = task_dfl_cgroup(p);
+	rec->cgroup_id = cgroup_id(cg);
+	len = cgroup_path(cg, dst, HONE_PATH_MAX);
+	rcu_read_unlock();
+	/* A path cut short names another cgroup: none rather than that. */
+	if (len <= 0 || len >= HONE_PATH_MAX)
+		rec->cgroup_id = 0;
+	rec->cgroup_len = rec->cgroup_id ? len : 0;
+}
+
+static void proc_emit(struct hone_rec_proc *rec, struct task_struct *p,
+		      char *data)
+{
+	struct hone_payload pl = { .buf = data };
+
+	if (rec->event != HONE_PROC_EXIT && rec->event != HONE_PROC_KTHREAD)
+		hone_proc_set_cgroup(rec, p, data);
+	pl.len = hone_proc_data_len(rec);
+	hone_readers_emit(&rec->h, sizeof(*rec), &pl);
+}
+
+/*
+ * #! scripts. By the exec tracepoint the script's file is closed: the
+ * interpreter took its place. A kprobe on load_script holds the file
+ * execve(2) named, by the task that execs, until the tracepoint; a failed
+ * exec's is let go at the task's next exec or exit. Execs of one process
+ * are serialised (cred_guard_mutex): a slot per exec in flight.
+ */
+#define HONE_SCRIPTS_MAX	128
+
+static struct hone_script {
+	struct task_struct *task;
+	const struct linux_binprm *bprm;
+	struct file *file;
+} scripts[HONE_SCRIPTS_MAX];
+static DEFINE_SPINLOCK(scripts_lock);
+
+/* t's slot, or with new a free one; NULL if none. Under scripts_lock. */
+static struct hone_script *script_slot(struct task_struct *t, bool new)
+{
+	struct hone_script *free = NULL;
+	size_t i;
+
+	for (i = 0; i < HONE_SCRIPTS_MAX; i++) {
+		if (scripts[i].task == t)
+			return &scripts[i];
+		if (!free && !scripts[i].task)
+			free = &scripts[i];
+	}
+	return new ? free : NULL;
+}
+
+/* t's held script, if its bprm is this one, else NULL; the slot is free. */
+static struct file *script_take(struct task_struct *t,
+				const struct linux_binprm *bprm)
+{
+	struct hone_script *s;
+	struct file *f = NULL;
+
+	spin_lock(&scripts_lock);
+	s = script_slot(t, false);
+	if (s) {
+		f = s->file;
+		if (s->bprm != bprm) {
+			fput(f);
+			f = NULL;
+		}
+		memset(s, 0, sizeof(*s));
+	}
+	spin_unlock(&scripts_lock);
+	return f;
+}
+
+static int kp_script(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct linux_binprm *bprm =
+		(struct linux_binprm *)regs_get_kernel_argument(regs, 0);
+	struct hone_script *s;
+	struct file *old;
+
+	/* Only the file execve named: an interpreter may be a script too,
+	 * and binfmt_script's own test for #! comes after this one. */
+	if (bprm->interp != bprm->filename || bprm->buf[0] != '#' ||
+	    bprm->buf[1] != '!')
+		return 0;
+	spin_lock(&scripts_lock);
+	s = script_slot(current, true);
+	if (!s) {
+		spin_unlock(&scripts_lock);
+		atomic64_inc(&hone_script_lost);
+		return 0;
+	}
+	old = s->file;
+	s->task = current;
+	s->bprm = bprm;
+	s->file = get_file(bprm->file);
+	spin_unlock(&scripts_lock);
+	if (old)
+		fput(old);
+	return 0;
+}
+
+static struct kprobe script_kprobe = {
+	.symbol_name = "load_script",
+	.pre_handler = kp_script,
+};
+static bool script_probed;
+
+/* The script of an exec, into rec after its path and argv. */
+static void script_set(struct hone_rec_proc *rec, struct proc_scratch *s,
+		       const struct linux_binprm *bprm)
+{
+	struct file *f = script_take(current, bprm);
+	char *str;
+
+	/* Not through an interpreter: no script, and no loss. */
+	if (bprm->interp == bprm->filename) {
+		if (f)
+			fput(f);
+		return;
+	}
+	if (!f) {
+		if (!strncmp(bprm->buf, "#!", 2))
+			atomic64_inc(&hone_script_lost);
+		return;
+	}
+	str = d_path(&f->f_path, s->path, sizeof(s->path));
+	if (!IS_ERR(str)) {
+		rec->script_len = strlen(str);
+		memcpy(s->data + rec->path_len + rec->argv_len, str,
+		       rec->script_len);
+		rec->script_dev = huge_encode_dev(file_inode(f)->i_sb->s_dev);
+		rec->script_ino = file_inode(f)->i_ino;
+	}
+	fput(f);
 }
 
 /* Path of file into s->data; returns its length, 0 if unknown. */
@@ -277,8 +423,9 @@ static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 	rec.path_len = scratch_path(s, &bprm->file->f_path);
 	hone_proc_set_exe(&rec, bprm->file);
 	rec.argv_len = scratch_argv(s->data + rec.path_len, p->mm);
+	script_set(&rec, s, bprm);
 	hone_proc_cache_put(&rec, s->data, GFP_ATOMIC);
-	proc_emit(&rec, s->data);
+	proc_emit(&rec, p, s->data);
 }
 
 /* Runs in the parent, after copy_process; threads are not processes. */
@@ -293,11 +440,11 @@ static void probe_fork(void *data, struct task_struct *parent, struct task_struc
 	hone_proc_fill(&rec, child);
 	if (child->flags & PF_KTHREAD) {
 		rec.event = HONE_PROC_KTHREAD;
-		proc_emit(&rec, NULL);
+		proc_emit(&rec, child, NULL);
 		return;
 	}
 	rec.event = HONE_PROC_FORK;
-	if (!cache_copy(parent->tgid, &rec, s->data) && current->mm) {
+	if (!hone_proc_cache_copy(parent->tgid, &rec, s->data) && current->mm) {
 		exe = hone_mm_exe(current->mm);
 		if (exe) {
 			rec.path_len = scratch_path(s, &exe->f_path);
@@ -307,7 +454,7 @@ static void probe_fork(void *data, struct task_struct *parent, struct task_struc
 		rec.argv_len = scratch_argv(s->data + rec.path_len, current->mm);
 	}
 	hone_proc_cache_put(&rec, s->data, GFP_ATOMIC);
-	proc_emit(&rec, s->data);
+	proc_emit(&rec, child, s->data);
 }
 
 /* Once per thread; the process is gone when the last one leaves. */
@@ -316,13 +463,14 @@ static void probe_exit(void *data, struct task_struct *p)
 	struct proc_scratch *s = this_cpu_ptr(&proc_scratch);
 	struct hone_rec_proc rec;
 
+	script_take(p, NULL);	/* a failed exec's, let go */
 	if (atomic_read(&p->signal->live))
 		return;
 	hone_proc_fill(&rec, p);
 	rec.event = HONE_PROC_EXIT;
 	rec.exit_code = p->exit_code;
-	cache_copy(p->tgid, &rec, s->data);
-	proc_emit(&rec, s->data);
+	hone_proc_cache_copy(p->tgid, &rec, s->data);
+	proc_emit(&rec, p, s->data);
 	cache_del(p->tgid);
 }
 
@@ -371,6 +519,10 @@ int hone_process_init(void)
 		if (ret)
 			goto err;
 	}
+	/* Without it, scripts are not known: each exec of one is counted. */
+	script_probed = !register_kprobe(&script_kprobe);
+	if (!script_probed)
+		pr_warn("no kprobe on load_script: #! scripts will not be known\n");
 	return 0;
 err:
 	tps_unregister(i);
@@ -381,9 +533,16 @@ void hone_process_exit(void)
 {
 	struct hone_proc *e;
 	struct hlist_node *tmp;
+	size_t i;
 	int bkt;
 
+	if (script_probed)
+		unregister_kprobe(&script_kprobe);
 	tps_unregister(ARRAY_SIZE(hone_tps));
+	for (i = 0; i < HONE_SCRIPTS_MAX; i++)
+		if (scripts[i].file)
+			fput(scripts[i].file);
+	memset(scripts, 0, sizeof(scripts));
 	spin_lock(&proc_cache_lock);
 	hash_for_each_safe(proc_cache, bkt, tmp, e, node) {
 		hash_del_rcu(&e->node);

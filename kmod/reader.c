@@ -20,6 +20,7 @@ atomic64_t hone_proc_lost = ATOMIC64_INIT(0);
 atomic64_t hone_conn_lost = ATOMIC64_INIT(0);
 atomic64_t hone_owner_full = ATOMIC64_INIT(0);
 atomic64_t hone_proc_full = ATOMIC64_INIT(0);
+atomic64_t hone_script_lost = ATOMIC64_INIT(0);
 
 /* A reader's ring: ring_kb, but never more than 1/64 of RAM. */
 static u32 reader_ring_size(void)

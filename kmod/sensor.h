@@ -39,17 +39,26 @@ struct hone_rec {
 	u64 ts;			/* ns since the epoch */
 };
 
-/* Followed by path_len bytes of path, then argv_len bytes of argv. */
+/* Followed by path_len bytes of path, argv_len of argv, script_len of
+ * the #! script's path, cgroup_len of the cgroup's path. */
 struct hone_rec_proc {
 	struct hone_rec h;
 	u32 event, pid, tid, ppid, uid, gid, ruid, rgid, exit_code;
-	u16 path_len, argv_len;
+	u16 path_len, argv_len, script_len, cgroup_len;
 	u32 mntns;		/* mount namespace inode, 0 if unknown */
 	u64 start, ppid_start;
 	u64 exe_dev, exe_ino;	/* as stat(2) gives them, 0 if unknown */
+	u64 script_dev, script_ino;
+	u64 cgroup_id;		/* 0 if unknown */
 	char comm[16];
 	char data[];
 };
+
+/* Bytes of a process record's data. */
+static inline u32 hone_proc_data_len(const struct hone_rec_proc *p)
+{
+	return p->path_len + p->argv_len + p->script_len + p->cgroup_len;
+}
 
 struct hone_rec_conn {
 	struct hone_rec h;
@@ -125,8 +134,8 @@ struct hone_reader {
 };
 
 #define HONE_OUT_SIZE	(128U * 1024U)
-#define HONE_SCRATCH_SIZE \
-	(sizeof(struct hone_rec_proc) + HONE_PATH_MAX + HONE_ARGV_MAX)
+#define HONE_PROC_DATA_MAX	(3 * HONE_PATH_MAX + HONE_ARGV_MAX)
+#define HONE_SCRATCH_SIZE	(sizeof(struct hone_rec_proc) + HONE_PROC_DATA_MAX)
 
 /* A formatter turns records into bytes for one device. */
 struct hone_format {
@@ -165,13 +174,16 @@ void hone_readers_emit(const struct hone_rec *rec, u32 len,
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
 bool hone_readers_any(void);
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;
-extern atomic64_t hone_owner_full, hone_proc_full;
+extern atomic64_t hone_owner_full, hone_proc_full, hone_script_lost;
 
 /* process.c */
 int hone_process_init(void);
 void hone_process_exit(void);
 void hone_proc_fill(struct hone_rec_proc *rec, struct task_struct *p);
 void hone_proc_set_exe(struct hone_rec_proc *rec, struct file *exe);
+void hone_proc_set_cgroup(struct hone_rec_proc *rec, struct task_struct *p,
+			  char *data);
+bool hone_proc_cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data);
 void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data,
 			 gfp_t gfp);
 const char *hone_proc_exe(pid_t tgid, u16 *len);

@@ -87,10 +87,13 @@ static struct hone_rec *snap_proc(struct hone_reader *r, struct task_struct *t)
 	hone_proc_fill(rec, t);
 	if (t->flags & PF_KTHREAD) {
 		rec->event = HONE_PROC_KTHREAD;
-	} else {
-		rec->event = HONE_PROC_EXEC;
-		snap_mm(r, rec, t);
+		return &rec->h;
 	}
+	rec->event = HONE_PROC_EXEC;
+	/* What its exec left in the cache knows its script; the mm does not. */
+	if (!hone_proc_cache_copy(t->tgid, rec, rec->data))
+		snap_mm(r, rec, t);
+	hone_proc_set_cgroup(rec, t, rec->data);
 	return &rec->h;
 }
 

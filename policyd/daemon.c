@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "ctl.h"
 #include "export.h"
 #include "flow.h"
 #include "honefw.h"
@@ -35,12 +36,14 @@
 #include "queue.h"
 #include "rules.h"
 #include "sensor.h"
+#include "status.h"
 #include "vlog.h"
 
 #define NSEC		1000000000ULL
 #define TICK_MS		1000
 #define PARK_MAX	1024		/* packets waiting for a digest */
 #define HASH_SLICE	(1U << 20)	/* bytes hashed between batches */
+#define METRICS_TICKS	5		/* the metrics file is rewritten */
 
 /* A packet held back until its process's executable is hashed: verdicts
  * need not come in order, and other packets go on meanwhile. */
@@ -59,6 +62,7 @@ struct daemon {
 	struct queue *q;
 	struct vlog *log;
 	struct exporter *exp;	/* NULL: no [ipfix] */
+	struct ctl *ctl;
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	bool closing;		/* judge now, nothing waits any more */
@@ -72,6 +76,11 @@ struct daemon {
 	bool shrinking;		/* trimmed, and the tables have not grown since */
 	uint64_t evicted;	/* connections evicted, as last said */
 	uint64_t export_dropped;	/* IPFIX records dropped, as last said */
+	struct status_hits *hits;	/* per rule of rs, then fallbacks */
+	int64_t loaded;		/* when rs was loaded */
+	uint64_t reloads;
+	unsigned ticks;
+	int metrics_err;	/* the metrics file's error, as last said */
 };
 
 static uint64_t monotonic_ns(void)
@@ -101,6 +110,21 @@ static int load_rules(const char *path, struct rules **out)
 		log_warnx("%s: not loaded: %s", path, ret == -EINVAL ?
 			  "errors above" : strerror(-ret));
 	return ret;
+}
+
+/* Counts are of the rules in force, from zero at each load: a rule of the
+ * same name may have moved, changed or gone, and its count with it. */
+static int hits_reset(struct daemon *d, const struct rules *rs)
+{
+	struct status_hits *h;
+
+	h = calloc(rules_count(rs) + STATUS__FALLBACKS, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	free(d->hits);
+	d->hits = h;
+	d->loaded = time(NULL);
+	return 0;
 }
 
 static struct nft_conf nft_conf_of(const struct daemon *d)
@@ -170,6 +194,18 @@ static bool park(struct daemon *d, const struct queue_pkt *p)
 	return true;
 }
 
+/* A connection is counted for the rule that decided its first packet. */
+static void count_hit(struct daemon *d, const struct rules_verdict *v,
+		      const struct rules_pkt *pkt, const struct proc *proc)
+{
+	enum status_fallback fb = proc ? STATUS_DEFAULT :
+		pkt->nosock ? STATUS_KERNEL : STATUS_UNKNOWN;
+	struct status_hits *h = &d->hits[status_hit_index(d->rs, v, fb)];
+
+	h->packets++;
+	h->conns += pkt->nth == 1;
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
@@ -210,6 +246,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
 	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
 	d->judged++;
+	count_hit(d, &v, &pkt, proc);
 	if (d->exp)
 		export_judged(d->exp, &pkt, proc, &v);
 	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
@@ -353,6 +390,12 @@ static void reload(struct daemon *d)
 		rules_free(rs);
 		return;
 	}
+	if ((ret = hits_reset(d, rs)) < 0) {
+		log_warnx("reload failed: %s", strerror(-ret));
+		rules_free(rs);
+		return;
+	}
+	d->reloads++;
 	if ((ret = export_apply(d, rs)) < 0)
 		log_warnx("ipfix: %s: exporting as before", strerror(-ret));
 	rules_free(d->rs);
@@ -403,16 +446,41 @@ static void tables(struct daemon *d)
 	}
 }
 
+static void snapshot(const struct daemon *d, struct status *st)
+{
+	struct offload_stats os;
+	struct sensor_stats ss;
+	struct mallinfo2 mi = mallinfo2();
+
+	sensor_stats(d->sensor, &ss);
+	offloads_stats(d->off, &os);
+	*st = (struct status){
+		.config = d->o->config, .rs = d->rs, .hits = d->hits,
+		.loaded = d->loaded, .reloads = d->reloads,
+		.dry_run = d->o->dry_run,
+		.sensor = sensor_kind(d->sensor) == SENSOR_KMOD ? "kmod" :
+			"netlink",
+		.judged = d->judged, .unknown = d->unknown,
+		.unparsable = d->unparsable, .errors = d->errors,
+		.parked = d->nparked,
+		.procs = ss.procs, .conns = ss.conns, .evicted = ss.evicted,
+		.flows = flows_count(d->flows),
+		.offloaded = os.flows, .notices_lost = os.lost,
+		.events = ss.events, .events_lost = ss.lost,
+		.queue = queue_num(d->q),
+		.heap = mi.uordblks,
+	};
+	st->has_queue_stats = queue_stats(d->q, &st->q) == 0;
+	vlog_stats(d->log, &st->log);
+}
+
 /* SIGUSR1: what an operator asks first, on one line. */
 static void status(struct daemon *d)
 {
 	struct export_stats es;
-	struct offload_stats os;
-	struct sensor_stats st;
-	struct mallinfo2 mi = mallinfo2();
+	struct status st;
 
-	sensor_stats(d->sensor, &st);
-	offloads_stats(d->off, &os);
+	snapshot(d, &st);
 	if (d->exp) {
 		export_stats(d->exp, &es);
 		log_info("status: ipfix: %" PRIu64 " records sent, %" PRIu64
@@ -424,14 +492,39 @@ static void status(struct daemon *d)
 			 !es.ipfix.up ? "; collector not connected" : "");
 	}
 	log_info("status: judged %" PRIu64 " packets (%" PRIu64 " with no known "
-		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %zu "
-		 "parked; tables: %" PRIu64 " processes, %" PRIu64 " connections "
-		 "(%" PRIu64 " evicted: table full), %zu flows, %" PRIu64
-		 " offloaded (%" PRIu64 " destroy notices lost); sensor: %" PRIu64
-		 " events, %" PRIu64 " lost; heap %zu KiB in use", d->judged,
-		 d->unknown, d->unparsable, d->errors, d->nparked, st.procs,
-		 st.conns, st.evicted, flows_count(d->flows), os.flows, os.lost,
-		 st.events, st.lost, mi.uordblks / 1024);
+		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
+		 PRIu64 " parked; tables: %" PRIu64 " processes, %" PRIu64
+		 " connections (%" PRIu64 " evicted: table full), %" PRIu64
+		 " flows, %" PRIu64 " offloaded (%" PRIu64 " destroy notices "
+		 "lost); sensor: %" PRIu64 " events, %" PRIu64 " lost; heap %"
+		 PRIu64 " KiB in use", st.judged, st.unknown, st.unparsable,
+		 st.errors, st.parked, st.procs, st.conns, st.evicted, st.flows,
+		 st.offloaded, st.notices_lost, st.events, st.events_lost,
+		 st.heap / 1024);
+}
+
+/* honefw --status, answered from the loop (ctl.c). */
+static int answer(void *ctx, bool json, FILE *f)
+{
+	struct status st;
+
+	snapshot(ctx, &st);
+	return json ? status_json(&st, f) : status_text(&st, f);
+}
+
+/* A failure is said once, and its end. */
+static void metrics(struct daemon *d)
+{
+	struct status st;
+	int ret;
+
+	snapshot(d, &st);
+	ret = status_prom_file(&st, d->o->metrics);
+	if (ret < 0 && ret != d->metrics_err)
+		log_warnx("metrics %s: %s", d->o->metrics, strerror(-ret));
+	else if (!ret && d->metrics_err)
+		log_info("metrics %s: written again", d->o->metrics);
+	d->metrics_err = ret;
 }
 
 /* Drops are said once a tick at most, as they grow. */
@@ -465,6 +558,8 @@ static void tick(struct daemon *d)
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
 	export_tick(d);
+	if (++d->ticks % METRICS_TICKS == 0)
+		metrics(d);
 	ret = nft_present(d->nft);
 	if (ret != 0)
 		return;
@@ -502,13 +597,14 @@ static int on_signal(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[6] = {
+	struct pollfd pfd[6 + CTL_POLLFDS] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
 		{ .fd = offloads_fd(d->off), .events = POLLIN },
 		{ .fd = queue_fd(d->q), .events = POLLIN },
 	};
 	uint64_t last = monotonic_ns();
+	size_t nctl;
 	int ret;
 
 	for (;;) {
@@ -518,8 +614,9 @@ static int loop(struct daemon *d)
 		pfd[4].events = POLLIN;
 		pfd[5].fd = d->exp ? export_out_fd(d->exp) : -1;
 		pfd[5].events = d->exp ? export_out_events(d->exp) : 0;
+		nctl = ctl_pollfds(d->ctl, pfd + 6);
 		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 6, sensor_hashing(d->sensor) ||
+		ret = poll(pfd, 6 + nctl, sensor_hashing(d->sensor) ||
 			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
@@ -538,6 +635,8 @@ static int loop(struct daemon *d)
 		if (d->exp && (pfd[3].revents || pfd[4].revents ||
 			       pfd[5].revents))
 			export_run(d->exp, false, pfd[5].revents);
+		/* After the verdicts: a status client waits, packets not. */
+		ctl_serve(d->ctl, pfd + 6, nctl, d->now, answer, d);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;
@@ -610,6 +709,7 @@ static int open_signals(void)
 static void shut(struct daemon *d)
 {
 	export_close(d->exp);
+	ctl_close(d->ctl);
 	vlog_close(d->log);
 	queue_close(d->q);
 	nft_close(d->nft);
@@ -618,6 +718,7 @@ static void shut(struct daemon *d)
 	sensor_close(d->sensor);
 	rules_free(d->rs);
 	free(d->parked);
+	free(d->hits);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 }
@@ -632,6 +733,8 @@ int daemon_main(const struct honefw_opts *o)
 
 	if (load_rules(o->config, &d.rs) < 0)
 		return 1;
+	if (hits_reset(&d, d.rs) < 0)
+		fatal("calloc");
 	d.parked = calloc(PARK_MAX, sizeof(*d.parked));
 	if (!d.parked)
 		fatal("calloc");
@@ -667,6 +770,12 @@ int daemon_main(const struct honefw_opts *o)
 	/* In the namespace judged: its conntrack counts the connections. */
 	if ((ret = export_apply(&d, d.rs)) < 0)
 		fatalx("ipfix: %s", strerror(-ret));
+	/* After the queue: a second honefw has been turned away by then. */
+	if ((ret = ctl_open(o->socket, &d.ctl)) < 0)
+		fatalx("control socket %s: %s", o->socket, ret == -EADDRINUSE ?
+		       "another honefw answers there (--socket)" :
+		       ret == -EEXIST ? "something else is there" :
+		       strerror(-ret));
 	c = nft_conf_of(&d);
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
@@ -690,6 +799,7 @@ int daemon_main(const struct honefw_opts *o)
 			  "with hone.ko, sockets older than the module" :
 			  "with the netlink sensor, also those of a process "
 			  "that exits before /proc is read");
+	metrics(&d);
 	ret = loop(&d);
 	if (ret < 0)
 		log_warnx("main loop: %s", strerror(-ret));

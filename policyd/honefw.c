@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "honefw.h"
 #include "log.h"
 
@@ -16,8 +17,13 @@ static void __attribute__((noreturn)) usage(int status)
 		"[--sensor auto|kmod|netlink]\n"
 		"              [--queue N] [--log FILE] [--log-all] "
 		"[--netns NAME]\n"
-		"              [--conn-grace SECONDS]\n"
-		"       honefw [-c FILE] --check\n");
+		"              [--conn-grace SECONDS] [--socket PATH] "
+		"[--metrics FILE]\n"
+		"       honefw [-c FILE] --check\n"
+		"       honefw --status [--json] [--socket PATH]\n"
+		"       honefw --replay [-c FILE] [--diff OLD] [--explain] "
+		"[--json] CAPTURE...\n"
+		"       honefw --inventory [--json] CAPTURE...\n");
 	exit(status);
 }
 
@@ -50,7 +56,8 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
-		OPT_NETNS, OPT_GRACE,
+		OPT_NETNS, OPT_GRACE, OPT_REPLAY, OPT_DIFF, OPT_EXPLAIN,
+		OPT_JSON, OPT_INVENTORY, OPT_STATUS, OPT_SOCKET, OPT_METRICS,
 	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
@@ -62,6 +69,14 @@ int main(int argc, char **argv)
 		{ "log-all",	no_argument,		NULL, OPT_LOG_ALL },
 		{ "netns",	required_argument,	NULL, OPT_NETNS },
 		{ "conn-grace",	required_argument,	NULL, OPT_GRACE },
+		{ "replay",	no_argument,		NULL, OPT_REPLAY },
+		{ "diff",	required_argument,	NULL, OPT_DIFF },
+		{ "explain",	no_argument,		NULL, OPT_EXPLAIN },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "inventory",	no_argument,		NULL, OPT_INVENTORY },
+		{ "status",	no_argument,		NULL, OPT_STATUS },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "metrics",	required_argument,	NULL, OPT_METRICS },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -72,8 +87,10 @@ int main(int argc, char **argv)
 		.sensor = SENSOR_AUTO,
 		.queue = -1,
 		.conn_grace = -1,
+		.socket = CTL_SOCKET,
+		.metrics = HONEFW_METRICS,
 	};
-	int check = 0, ch;
+	int check = 0, replay = 0, inventory = 0, status = 0, ch;
 
 	log_init("honefw", 0, 0);
 	while ((ch = getopt_long(argc, argv, "c:ndvh", opts, NULL)) != -1) {
@@ -105,6 +122,30 @@ int main(int argc, char **argv)
 		case OPT_GRACE:
 			o.conn_grace = number_of("conn-grace", optarg, 3600);
 			break;
+		case OPT_REPLAY:
+			replay = 1;
+			break;
+		case OPT_DIFF:
+			o.diff = optarg;
+			break;
+		case OPT_EXPLAIN:
+			o.explain = true;
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_INVENTORY:
+			inventory = 1;
+			break;
+		case OPT_STATUS:
+			status = 1;
+			break;
+		case OPT_SOCKET:
+			o.socket = optarg;
+			break;
+		case OPT_METRICS:
+			o.metrics = optarg;
+			break;
 		case 'd':
 			o.foreground = true;
 			break;
@@ -117,8 +158,18 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	/* Offline: captures as arguments, nothing else of the daemon's. */
+	if (check + replay + inventory + status > 1 ||
+	    ((replay || inventory) != (optind < argc)) ||
+	    ((o.diff || o.explain) && !replay) ||
+	    (o.json && !replay && !inventory && !status))
 		usage(2);
+	if (status)
+		return status_main(o.socket, o.json);
+	if (replay)
+		return replay_main(&o, argv + optind, argc - optind);
+	if (inventory)
+		return inventory_main(&o, argv + optind, argc - optind);
 	if (check)
 		return check_main(o.config);
 	log_init("honefw", !o.foreground, o.verbose);

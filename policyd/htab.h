@@ -25,6 +25,15 @@ struct htab {
 #define htab_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* FNV-1a: a string's key, folded into h (start with HTAB_SEED). */
+#define HTAB_SEED	0xcbf29ce484222325ULL
+static inline uint64_t htab_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 int htab_init(struct htab *h, size_t buckets);
 void htab_free(struct htab *h);
 /* Inserts even if the key exists; htab_find then returns the newest. */

@@ -20,6 +20,7 @@ struct proctab {
 	size_t count;
 	void (*release)(void *ctx, struct pent *e);
 	void *ctx;
+	bool offline;		/* a capture's word on identity is taken */
 };
 
 int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
@@ -67,16 +68,24 @@ static void unhash(struct proctab *t, struct pent *e)
 	e->hashed = false;
 }
 
+static void free_entry(struct pent *e)
+{
+	free(e->p.exe);
+	free(e->p.script);
+	free(e->p.cgroup);
+	free(e->p.unit);
+	free(e->p.cmdline);
+	free(e->argv);
+	free(e);
+}
+
 static void destroy(struct proctab *t, struct pent *e)
 {
 	unhash(t, e);
 	list_del(&e->link);
 	t->release(t->ctx, e);
 	t->count--;
-	free(e->p.exe);
-	free(e->p.cmdline);
-	free(e->argv);
-	free(e);
+	free_entry(e);
 }
 
 static void free_uname(struct hnode *n)
@@ -212,6 +221,34 @@ err:
 	return -ENOMEM;
 }
 
+/* *dst = a copy of s (NULL stays NULL). */
+static int set_str(char **dst, const char *s)
+{
+	char *n = NULL;
+
+	if (s && !(n = strdup(s)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+/* A forked child runs its parent's script in its parent's cgroup (until
+ * an event says otherwise). */
+static int copy_who(struct pent *e, const struct pent *parent)
+{
+	const struct proc *p = &parent->p;
+
+	if (set_str(&e->p.script, p->script) || set_str(&e->p.cgroup, p->cgroup) ||
+	    set_str(&e->p.unit, p->unit))
+		return -ENOMEM;
+	e->p.script_foreign = p->script_foreign;
+	e->p.script_dev = p->script_dev;
+	e->p.script_ino = p->script_ino;
+	e->p.cgroup_id = p->cgroup_id;
+	return 0;
+}
+
 struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 			 struct pent *parent)
 {
@@ -222,8 +259,8 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		return NULL;
 	if (parent) {
 		if (set_strings(e, parent->p.exe, parent->argv,
-				parent->argvlen)) {
-			free(e);
+				parent->argvlen) || copy_who(e, parent)) {
+			free_entry(e);
 			return NULL;
 		}
 		e->p.view = parent->p.view;
@@ -241,6 +278,9 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 	}
 	e->p.view.pid = pid;
 	e->p.view.exe = e->p.foreign ? NULL : e->p.exe;
+	e->p.view.script = e->p.script_foreign ? NULL : e->p.script;
+	e->p.view.cgroup = e->p.cgroup;
+	e->p.view.unit = e->p.unit;
 	e->p.view.cmdline = e->p.cmdline;
 	e->p.view.sha256 = e->p.has_sha256 ? e->p.sha256 : NULL;
 	e->p.start = start;
@@ -268,14 +308,24 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 	child->p.view.ppid = parent->p.view.pid;
 }
 
+void proctab_offline(struct proctab *t)
+{
+	t->offline = true;
+}
+
 /* Identity is the file: a bind mount in a mount namespace of the process's
  * own, a chroot, a file replaced since exec all make a path say what does
  * not run. The claim holds only if, here in honefw's (the host's) mount
- * namespace, the path leads to the very file. */
-static bool claim_holds(const char *exe, const struct exe_file *f)
+ * namespace, the path leads to the very file. Offline, the files are
+ * another host's or another time's: the capture named the file (and did
+ * not mark the path foreign), or the claim does not hold. */
+static bool claim_holds(const struct proctab *t, const char *exe,
+			const struct exe_file *f)
 {
 	struct stat st;
 
+	if (t->offline)
+		return f != NULL;
 	return f && !stat(exe, &st) && (uint64_t)st.st_dev == f->dev &&
 	       (uint64_t)st.st_ino == f->ino;
 }
@@ -289,14 +339,48 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 		return ret;
 	e->p.exe_dev = file ? file->dev : 0;
 	e->p.exe_ino = file ? file->ino : 0;
-	e->p.foreign = exe && !claim_holds(exe, file);
+	e->p.foreign = exe && !claim_holds(t, exe, file);
 	if (e->p.foreign)
 		e->p.view.exe = NULL;
+	ret = proctab_script(t, e, NULL, NULL);
+	if (ret)
+		return ret;
 	e->p.has_sha256 = false;
 	e->p.digest_wanted = false;
 	e->p.view.sha256 = NULL;
 	e->scanned = false;
 	proctab_touch(t, e);
+	return 0;
+}
+
+int proctab_script(struct proctab *t, struct pent *e, const char *script,
+		   const struct exe_file *file)
+{
+	int ret = set_str(&e->p.script, script);
+
+	if (ret)
+		return ret;
+	e->p.script_dev = file ? file->dev : 0;
+	e->p.script_ino = file ? file->ino : 0;
+	e->p.script_foreign = script && !claim_holds(t, script, file);
+	e->p.view.script = e->p.script_foreign ? NULL : e->p.script;
+	return 0;
+}
+
+int proctab_cgroup(struct pent *e, const char *path, uint64_t id)
+{
+	char unit[256];
+	int ret;
+
+	ret = set_str(&e->p.unit, path ? rules_unit_of(path, unit, sizeof(unit)) :
+		      NULL);
+	if (!ret)
+		ret = set_str(&e->p.cgroup, path);
+	if (ret)
+		return ret;
+	e->p.cgroup_id = path ? id : 0;
+	e->p.view.cgroup = e->p.cgroup;
+	e->p.view.unit = e->p.unit;
 	return 0;
 }
 

@@ -38,6 +38,9 @@ struct proctab;
 int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
 		 struct proctab **out);
 void proctab_free(struct proctab *t);
+/* Replay: take a capture's word on which file runs (proctab_exec's file),
+ * and look at no file of this host. */
+void proctab_offline(struct proctab *t);
 size_t proctab_count(const struct proctab *t);
 
 struct pent *proctab_find(const struct proctab *t, uint32_t pid);
@@ -57,6 +60,12 @@ void proctab_adopt(struct pent *child, struct pent *parent);
  * is what runs (NULL if unknown: then exe is foreign). */
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 		 const struct exe_file *file, const char *argv, size_t len);
+/* The #! script an exec ran (NULL: none), file what it is (NULL if not
+ * known: then the path is foreign, as exe's). */
+int proctab_script(struct proctab *t, struct pent *e, const char *script,
+		   const struct exe_file *file);
+/* The cgroup v2 path the process is in (NULL if unknown), id hone.ko's. */
+int proctab_cgroup(struct pent *e, const char *path, uint64_t id);
 void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
 		     uint32_t gid);
 void proctab_exit(struct proctab *t, struct pent *e);

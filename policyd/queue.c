@@ -8,6 +8,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -144,6 +146,29 @@ int queue_fd(const struct queue *q)
 uint16_t queue_num(const struct queue *q)
 {
 	return q->num;
+}
+
+/* A line per bound queue: number, portid, packets waiting, copy mode and
+ * range, dropped (queue full), user_dropped (netlink could not take it),
+ * last id, 1. */
+int queue_stats(const struct queue *q, struct queue_stats *st)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned num;
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%u %*u %" SCNu64 " %*u %*u %" SCNu64 " %" SCNu64
+		      " %*u %*u", &num, &st->waiting, &st->dropped,
+		      &st->user_dropped) == 4) {
+		if (num == q->num) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 int queue_flush(struct queue *q)

@@ -35,6 +35,16 @@ void queue_close(struct queue *q);
 int queue_set_fail_open(struct queue *q, bool fail_open);
 int queue_fd(const struct queue *q);
 uint16_t queue_num(const struct queue *q);
+
+/* The kernel's own counters of the queue. */
+struct queue_stats {
+	uint64_t waiting;	/* packets queued, not yet judged */
+	uint64_t dropped;	/* the queue was full */
+	uint64_t user_dropped;	/* netlink could not take them to honefw */
+};
+/* From /proc/net/netfilter/nfnetlink_queue of honefw's network namespace;
+ * -ENOENT if the queue is not listed. */
+int queue_stats(const struct queue *q, struct queue_stats *st);
 /* Read every pending packet without blocking, calling batch (if set) as
  * each batch arrives and fn for each packet, then send the verdicts fn
  * gave. Returns the number of packets or -errno. */

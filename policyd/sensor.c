@@ -89,7 +89,7 @@ static void release(void *ctx, struct pent *e)
 }
 
 static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
-		       struct sensor **out)
+		       bool offline, struct sensor **out)
 {
 	struct sensor *s;
 	int ret;
@@ -101,9 +101,12 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
 	s->fd = fd;
 	s->grace = SENSOR_GRACE;
+	s->offline = offline;
 	ret = proctab_init(release, s, &s->procs);
 	if (ret)
 		goto err_free;
+	if (offline)
+		proctab_offline(s->procs);
 	ret = conntab_init(s->procs, CONN_MAX, &s->conns);
 	if (ret)
 		goto err_procs;
@@ -142,12 +145,18 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
 {
 	if (kind == SENSOR_AUTO)
 		kind = access("/dev/hone", R_OK) ? SENSOR_NETLINK : SENSOR_KMOD;
-	return open_sensor(kind, -1, need_sha256, out);
+	return open_sensor(kind, -1, need_sha256, false, out);
 }
 
 int sensor_open_fd(int fd, bool need_sha256, struct sensor **out)
 {
-	return open_sensor(SENSOR_KMOD, fd, need_sha256, out);
+	return open_sensor(SENSOR_KMOD, fd, need_sha256, false, out);
+}
+
+int sensor_open_offline(struct sensor **out)
+{
+	/* No digests: they would be this host's files, not the capture's. */
+	return open_sensor(SENSOR_KMOD, -1, false, true, out);
 }
 
 int sensor_hash_sha256(struct sensor *s)

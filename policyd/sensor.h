@@ -33,6 +33,14 @@ struct proc {
 	char *exe;
 	bool foreign;
 	uint64_t exe_dev, exe_ino;	/* the file that runs; 0 if unknown */
+	/* A #! script, known only from hone.ko: as exe, foreign unless the
+	 * path leads to the very file here. */
+	char *script;
+	bool script_foreign;
+	uint64_t script_dev, script_ino;
+	char *cgroup;		/* v2 path; NULL if unknown */
+	uint64_t cgroup_id;	/* hone.ko's; 0 if unknown */
+	char *unit;
 	char *cmdline;
 	char *user;		/* name of uid, for logs; NULL if none */
 	uint8_t sha256[32];
@@ -68,6 +76,18 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out);
  * capture, a non-blocking pipe (tests, replay). Once this succeeds the
  * sensor owns fd. */
 int sensor_open_fd(int fd, bool need_sha256, struct sensor **out);
+/* Replay: the tables with no device, fed a capture's blocks by
+ * sensor_feed(). The capture's word on which file runs is taken and no file
+ * of this host is looked at (nor hashed: no process has a digest). */
+int sensor_open_offline(struct sensor **out);
+struct pcapng_block;
+/* One block of a Hone capture (hone.ko's stream or honefw's verdict log)
+ * into the tables, as the hone.ko sensor reads it live; packets are only
+ * remembered for sensor_conn_sent(). */
+void sensor_feed(struct sensor *s, const struct pcapng_block *b);
+/* After a run of events (a drain): link the processes whose parent came
+ * after them (a snapshot is in no order). */
+void sensor_settle(struct sensor *s);
 void sensor_close(struct sensor *s);
 /* Hash executables from now on (a reload brought sha256 rules), starting
  * with those of the processes that run already. */

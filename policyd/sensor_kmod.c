@@ -32,15 +32,21 @@ struct kproc {
 	const char *argv;		/* NUL-separated */
 	size_t argvlen;
 	bool has_ppid, has_ids, has_dev, has_ino;
+	bool foreign;			/* honefw's log: the path is a claim */
 	uint32_t ppid, uid, gid;
 	uint64_t ppid_start;		/* 0: not given */
 	struct exe_file file;
+	const char *script;		/* NULL: not given, or none */
+	bool has_script_dev, has_script_ino;
+	struct exe_file script_file;
+	const char *cgroup;		/* NULL: not given */
+	uint64_t cgroup_id;
 };
 
 /* What runs, if the block said: without it the path is only a claim. */
 static const struct exe_file *kproc_file(const struct kproc *kp)
 {
-	return kp->has_dev && kp->has_ino ? &kp->file : NULL;
+	return kp->has_dev && kp->has_ino && !kp->foreign ? &kp->file : NULL;
 }
 
 /* What a connection block says. */
@@ -70,6 +76,8 @@ struct kmod {
 	uint64_t resync_at;	/* not before then (sensor_now()) */
 	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
+	char script[PATH_MAX + 1];
+	char cgroup[PATH_MAX + 1];
 	/* Processes whose parent was not known yet (the snapshot is in no
 	 * particular order): linked at the end of a drain. Held, for a few
 	 * drains with events at most (a parent lost with its events never
@@ -114,7 +122,7 @@ static void add_orphan(struct sensor *s, struct pent *e)
 
 #define ORPHAN_DRAINS	8
 
-static void adopt_orphans(struct sensor *s)
+void sensor_settle(struct sensor *s)
 {
 	struct kmod *k = km_of(s);
 	struct pent *e, *parent;
@@ -148,6 +156,21 @@ static struct pent *new_proc(struct sensor *s, const struct kproc *kp)
 		add_orphan(s, e);
 	}
 	return e;
+}
+
+/* What the block says beyond exe: on an exec, its script (none if not
+ * said); whenever said, the cgroup. */
+static int kproc_who(struct sensor *s, const struct kproc *kp, struct pent *e)
+{
+	const struct exe_file *sf = kp->has_script_dev && kp->has_script_ino ?
+				    &kp->script_file : NULL;
+	int ret = 0;
+
+	if (kp->event == HONE_PROC_EXEC && kp->script)
+		ret = proctab_script(s->procs, e, kp->script, sf);
+	if (!ret && kp->cgroup)
+		ret = proctab_cgroup(e, kp->cgroup, kp->cgroup_id);
+	return ret;
 }
 
 static void on_proc(struct sensor *s, const struct kproc *kp)
@@ -185,7 +208,7 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 	default:
 		return;
 	}
-	if (!e) {
+	if (!e || kproc_who(s, kp, e)) {
 		s->st.lost++;
 		return;
 	}
@@ -219,6 +242,16 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
  * are read for the socket of each outbound one; unknown blocks and
  * options are skipped.
  */
+
+/* A string option, NUL-terminated in buf; NULL if too long or empty. */
+static const char *opt_str(const struct pcapng_opt *o, char *buf, size_t size)
+{
+	if (!o->len || o->len >= size || memchr(o->val, '\0', o->len))
+		return NULL;
+	memcpy(buf, o->val, o->len);
+	buf[o->len] = '\0';
+	return buf;
+}
 
 static void process_block(struct sensor *s, const struct pcapng_block *b)
 {
@@ -269,6 +302,26 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 		case HONE_PROC_EXE_INO:
 			kp.file.ino = pcapng_opt_u64(b, &o);
 			kp.has_ino = true;
+			break;
+		case HONE_PROC_FOREIGN:
+			kp.foreign = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_PROC_SCRIPT:
+			kp.script = opt_str(&o, k->script, sizeof(k->script));
+			break;
+		case HONE_PROC_SCRIPT_DEV:
+			kp.script_file.dev = pcapng_opt_u64(b, &o);
+			kp.has_script_dev = true;
+			break;
+		case HONE_PROC_SCRIPT_INO:
+			kp.script_file.ino = pcapng_opt_u64(b, &o);
+			kp.has_script_ino = true;
+			break;
+		case HONE_PROC_CGROUP_ID:
+			kp.cgroup_id = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_PROC_CGROUP:
+			kp.cgroup = opt_str(&o, k->cgroup, sizeof(k->cgroup));
 			break;
 		}
 	}
@@ -361,7 +414,7 @@ static uint64_t kmod_sent(struct sensor *s, const struct rules_pkt *pkt)
 	return memcmp(&e->key, &t, sizeof(t)) ? 0 : e->cookie;
 }
 
-static void dispatch(struct sensor *s, const struct pcapng_block *b)
+void sensor_feed(struct sensor *s, const struct pcapng_block *b)
 {
 	switch (b->type) {
 	case HONE_BT_SHB:
@@ -418,7 +471,7 @@ static int parse(struct sensor *s, const uint8_t *p, size_t n)
 		p += fed;
 		n -= fed;
 		while (!(err = pcapng_next(&k->r, &b)))
-			dispatch(s, &b);
+			sensor_feed(s, &b);
 	}
 	if (!err || err == -EAGAIN)
 		return 0;
@@ -482,7 +535,7 @@ static int kmod_drain(struct sensor *s)
 			break;
 	}
 	if (s->st.events != before)
-		adopt_orphans(s);
+		sensor_settle(s);
 	if (!ioctl(s->fd, HEIO_GET_STATS, &hs)) {
 		s->st.lost = hs.proc_lost + hs.proc_dropped + hs.conn_lost +
 			     hs.conn_dropped;
@@ -502,7 +555,7 @@ static int kmod_open(struct sensor *s)
 	ret = pcapng_init(&k->r, 0);
 	if (ret)
 		goto err_free;
-	if (s->fd < 0) {
+	if (s->fd < 0 && !s->offline) {
 		s->fd = open("/dev/hone", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (s->fd < 0) {
 			ret = -errno;
@@ -536,7 +589,8 @@ static void kmod_close(struct sensor *s)
 	free(k->orphans);
 	pcapng_free(&k->r);
 	free(k);
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 }
 
 const struct sensor_ops sensor_kmod_ops = {

@@ -154,13 +154,31 @@ static int read_ids(struct netlink *n, uint32_t pid, uint32_t *uid,
 	return 0;
 }
 
-/* What exec changed: exe, argv, ids, digest. -ENOENT if it is gone or a
+/* The cgroup v2 path from /proc/PID/cgroup ("0::PATH"), as honefw's
+ * cgroup namespace shows it; NULL if none. */
+static const char *read_cgroup(struct netlink *n, uint32_t pid, char *buf,
+			       size_t size)
+{
+	char *p, *end;
+
+	if (read_text(n, pid, "cgroup", buf, size) < 0)
+		return NULL;
+	p = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
+	if (!p)
+		return NULL;
+	p += *p == '\n' ? 4 : 3;
+	end = strchrnul(p, '\n');
+	*end = '\0';
+	return *p == '/' ? p : NULL;
+}
+
+/* What exec changed: exe, argv, ids, cgroup, digest. -ENOENT if it is gone or a
  * zombie already (or a kernel thread): what was known stays. */
 static int read_image(struct sensor *s, struct pent *e)
 {
 	struct netlink *n = nl_of(s);
 	uint32_t pid = e->p.view.pid, uid, gid;
-	char exe[PATH_MAX + 1], path[64];
+	char exe[PATH_MAX + 1], path[64], cg[PATH_MAX + 8];
 	struct exe_file file;
 	struct stat st;
 	ssize_t len, elen;
@@ -179,6 +197,8 @@ static int read_image(struct sensor *s, struct pent *e)
 		return ret;
 	ret = proctab_exec(s->procs, e, exe, &file, n->argv,
 			   len > 0 ? (size_t)len : 0);
+	if (!ret)
+		ret = proctab_cgroup(e, read_cgroup(n, pid, cg, sizeof(cg)), 0);
 	if (ret)
 		return ret;
 	proctab_set_ids(s->procs, e, uid, gid);

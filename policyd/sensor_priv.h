@@ -29,6 +29,7 @@ struct sensor {
 	struct sensor_stats st;
 	uint64_t grace;			/* ns a closed connection is kept */
 	struct exehash *digests;	/* while rules need sha256 */
+	bool offline;			/* replay: fed blocks, no device */
 	void *priv;
 };
 

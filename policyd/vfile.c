@@ -46,7 +46,7 @@
 
 struct seen {
 	struct hnode node;	/* pid or cookie */
-	uint64_t stamp;		/* process start time */
+	uint64_t stamp;		/* process start time and what it runs */
 };
 
 struct vfile {
@@ -57,6 +57,7 @@ struct vfile {
 	bool section;		/* its SHB and IDB are written or queued */
 	struct htab procs, conns;	/* written or queued in the section */
 	int err;		/* the write error in force, 0 when writing */
+	uint64_t entries;	/* given to the file since the open */
 	uint64_t lost;		/* entries not written since the open */
 	uint64_t unsaid;	/* of them, since writing last worked */
 	struct pcapng_builder w;	/* over out; w.len bytes are queued */
@@ -104,6 +105,15 @@ static uint32_t u32at(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+/* A process's stamp: its start time and what it runs, so that an exec
+ * (same pid, same start) is written again and a replay sees the new
+ * program. */
+static uint64_t proc_stamp(const struct proc *p)
+{
+	return htab_str(HTAB_SEED ^ p->start, p->exe ? p->exe : "") ^
+	       p->exe_ino ^ p->foreign;
 }
 
 /* Whether key (with stamp) is written or queued in this section. */
@@ -257,9 +267,14 @@ static int write_headers(struct vfile *f)
 	pcapng_put(w, &section_len, sizeof(section_len));
 	if (uname(&u) == 0) {
 		char os[sizeof(u.sysname) + sizeof(u.release) + 2];
+		uint8_t host[1 + sizeof(u.nodename)] = { HONE_HOSTID_STRING };
+		size_t n = strlen(u.nodename);
 
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 		opt_str(w, HONE_SHB_OS, os);
+		/* Which host judged: --inventory merges several hosts' logs. */
+		memcpy(host + 1, u.nodename, n);
+		pcapng_opt(w, HONE_SHB_HOSTID, host, 1 + n);
 	}
 	opt_str(w, HONE_SHB_USERAPPL, "Hone " HONE_VERSION " honefw");
 	if ((ret = end(f)) < 0)
@@ -328,7 +343,7 @@ static int write_proc(struct vfile *f, const struct proc *p)
 	struct pcapng_builder *w;
 	int ret;
 
-	if (seen(&f->procs, p->view.pid, p->start))
+	if (seen(&f->procs, p->view.pid, proc_stamp(p)))
 		return 0;
 	if (p->view.parent) {
 		ret = write_proc(f, htab_entry(p->view.parent, struct proc,
@@ -350,9 +365,24 @@ static int write_proc(struct vfile *f, const struct proc *p)
 		pcapng_opt64(w, HONE_PROC_EXE_DEV, p->exe_dev);
 		pcapng_opt64(w, HONE_PROC_EXE_INO, p->exe_ino);
 	}
+	/* What honefw found: a replay elsewhere cannot look. */
+	if (p->foreign)
+		pcapng_opt32(w, HONE_PROC_FOREIGN, 1);
+	/* A foreign script has no file: a replay takes it for a claim. */
+	if (p->script)
+		opt_str(w, HONE_PROC_SCRIPT, p->script);
+	if (p->script && !p->script_foreign) {
+		pcapng_opt64(w, HONE_PROC_SCRIPT_DEV, p->script_dev);
+		pcapng_opt64(w, HONE_PROC_SCRIPT_INO, p->script_ino);
+	}
+	if (p->cgroup) {
+		if (p->cgroup_id)
+			pcapng_opt64(w, HONE_PROC_CGROUP_ID, p->cgroup_id);
+		opt_str(w, HONE_PROC_CGROUP, p->cgroup);
+	}
 	if ((ret = end(f)) < 0)
 		return ret;
-	mark_seen(&f->procs, p->view.pid, p->start);
+	mark_seen(&f->procs, p->view.pid, proc_stamp(p));
 	return room(f);
 }
 
@@ -440,6 +470,7 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 {
 	int ret = 0;
 
+	f->entries++;
 	if (!f->section || f->procs.n + f->conns.n >= SEEN_MAX)
 		ret = write_headers(f);
 	if (!ret && e->proc)
@@ -455,6 +486,14 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 		return ret;
 	}
 	return room(f);
+}
+
+void vfile_stats(const struct vfile *f, uint64_t *written, uint64_t *lost)
+{
+	/* What is still queued is written at the end of its batch, before
+	 * anyone can ask. */
+	*written = f->entries - f->lost;
+	*lost = f->lost;
 }
 
 static const char *open_error(int err)

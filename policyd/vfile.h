@@ -21,5 +21,7 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
  * entries lost are counted; the first failure and the recovery are said,
  * and the count is written to the file when writing works again). */
 int vfile_flush(struct vfile *f);
+/* Entries written since the open, and lost. */
+void vfile_stats(const struct vfile *f, uint64_t *written, uint64_t *lost);
 
 #endif /* HONE_VFILE_H */

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "nft.h"
+#include "report.h"
 #include "vfile.h"
 #include "vlog.h"
 
@@ -17,49 +18,70 @@ struct vlog {
 	bool all;		/* --log-all: accepts too */
 };
 
-/* /etc/protocols' names, without reading it for every line. */
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	case IPPROTO_UDPLITE:
-		return "udplite";
-	}
-	snprintf(buf, len, "proto-%u", proto);
-	return buf;
-}
-
 static const char *rule_of(const struct rules_verdict *v)
 {
 	return v->rule ? rule_name(v->rule) : "default";
 }
 
-/* "verdict=drop rule=NAME pid=N exe=PATH user=NAME": the EPB comment and
- * the text line share it. */
+/* "verdict=drop rule=NAME pid=N exe=PATH user=NAME [script=PATH]
+ * [unit=NAME]": the EPB comment and the text line share it. */
 static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
-
 	const char *dry = e->dry_run ? " dry-run=yes" : "";
+	int n;
 
 	if (!p) {
 		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-%s",
 			 rules_action_name(e->v->action), rule_of(e->v), dry);
 		return;
 	}
-	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s%s",
-		 rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
-		 p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
-		 p->user ? p->user : "?", dry);
+	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s",
+		     rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
+		     p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
+		     p->user ? p->user : "?");
+	if (p->script && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " script=%s%s", p->script,
+			      p->script_foreign ? "(foreign)" : "");
+	if (p->unit && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " unit=%s", p->unit);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "%s", dry);
+}
+
+void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
+{
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], pbuf[16];
+	const struct rules_pkt *k = e->pkt;
+	const struct rule *r = e->v->rule;
+	const struct proc *p = e->proc;
+
+	inet_ntop(k->family, k->local, local, sizeof(local));
+	inet_ntop(k->family, k->remote, remote, sizeof(remote));
+	log_field(lf, "HONE_VERDICT", "%s", rules_action_name(e->v->action));
+	log_field(lf, "HONE_RULE", "%s", rule_of(e->v));
+	log_field(lf, "HONE_RULE_AT", "%s:%u", r ? rule_file(r) : "[global]",
+		  r ? rule_line(r) : 0);
+	if (e->dry_run)
+		log_field(lf, "HONE_DRY_RUN", "1");
+	if (p) {
+		log_field(lf, "HONE_PID", "%u", p->view.pid);
+		log_field(lf, "HONE_EXE", "%s%s", p->exe ? p->exe : "?",
+			  p->foreign ? "(foreign)" : "");
+		log_field(lf, "HONE_USER", "%s", p->user ? p->user : "?");
+		log_field(lf, "HONE_UID", "%u", p->view.uid);
+	}
+	log_field(lf, "HONE_DIRECTION", "%s",
+		  k->dir == RULES_DIR_OUT ? "out" : "in");
+	log_field(lf, "HONE_PROTO", "%s",
+		  report_proto(k->proto, pbuf, sizeof(pbuf)));
+	log_field(lf, "HONE_LOCAL", "%s", local);
+	log_field(lf, "HONE_LOCAL_PORT", "%u", k->lport);
+	log_field(lf, "HONE_REMOTE", "%s", remote);
+	log_field(lf, "HONE_REMOTE_PORT", "%u", k->rport);
+	log_field(lf, "HONE_MARK", "%#x", e->mark & HONE_MARK_USER);
+	if (e->v->has_dscp)
+		log_field(lf, "HONE_DSCP", "%u", e->v->dscp);
 }
 
 static void text_line(const struct vlog_entry *e, const char *what)
@@ -69,17 +91,23 @@ static void text_line(const struct vlog_entry *e, const char *what)
 	const struct rules_pkt *k = e->pkt;
 	const struct rule *r = e->v->rule;
 	bool out = k->dir == RULES_DIR_OUT;
+	struct log_fields lf;
 
+	lf.n = lf.used = 0;
+	/* Only the journal reads them. */
+	if (log_journal())
+		vlog_fields(e, &lf);
 	inet_ntop(k->family, k->local, local, sizeof(local));
 	inet_ntop(k->family, k->remote, remote, sizeof(remote));
 	if (e->v->has_dscp)
 		snprintf(dscp, sizeof(dscp), " dscp=%u", e->v->dscp);
-	log_info("%s%s %s %s %s:%u %s %s:%u mark=%#x%s at %s:%u",
-		 e->dry_run ? "dry-run: would-be " : "", what,
-		 out ? "out" : "in", proto_name(k->proto, pbuf, sizeof(pbuf)),
-		 local, k->lport, out ? "->" : "<-", remote, k->rport,
-		 e->mark & HONE_MARK_USER, dscp, r ? rule_file(r) : "[global]",
-		 r ? rule_line(r) : 0);
+	log_fields_info(&lf, "%s%s %s %s %s:%u %s %s:%u mark=%#x%s at %s:%u",
+			e->dry_run ? "dry-run: would-be " : "", what,
+			out ? "out" : "in",
+			report_proto(k->proto, pbuf, sizeof(pbuf)), local,
+			k->lport, out ? "->" : "<-", remote, k->rport,
+			e->mark & HONE_MARK_USER, dscp,
+			r ? rule_file(r) : "[global]", r ? rule_line(r) : 0);
 }
 
 void vlog_packet(struct vlog *l, const struct vlog_entry *e)
@@ -106,6 +134,13 @@ void vlog_flush(struct vlog *l)
 {
 	if (l->file)
 		vfile_flush(l->file);
+}
+
+void vlog_stats(const struct vlog *l, struct vlog_stats *st)
+{
+	*st = (struct vlog_stats){ .path = l->path };
+	if (l->file)
+		vfile_stats(l->file, &st->written, &st->lost);
 }
 
 int vlog_open(const char *path, bool all, struct vlog **out)

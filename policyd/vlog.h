@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "rules.h"
 #include "sensor.h"
 
@@ -31,6 +32,12 @@ struct vlog_entry {
 	bool repeat;		/* its flow was told of just now: no text line */
 };
 
+/* The PCAP-NG file's state, for --status: counts since it was opened. */
+struct vlog_stats {
+	const char *path;	/* NULL: no --log */
+	uint64_t written, lost;
+};
+
 /* path NULL: text lines only; all: accepts and log = no too. path must
  * outlive l. */
 int vlog_open(const char *path, bool all, struct vlog **out);
@@ -39,8 +46,11 @@ int vlog_open(const char *path, bool all, struct vlog **out);
 void vlog_reopen(struct vlog *l);
 void vlog_close(struct vlog *l);
 void vlog_packet(struct vlog *l, const struct vlog_entry *e);
+/* The journal fields of e's decision (honefw(8) lists them). */
+void vlog_fields(const struct vlog_entry *e, struct log_fields *lf);
 /* Write the buffered blocks (after each batch, and once a second: a
  * failing file is retried). */
 void vlog_flush(struct vlog *l);
+void vlog_stats(const struct vlog *l, struct vlog_stats *st);
 
 #endif /* HONE_VLOG_H */

@@ -29,6 +29,37 @@ static int key_ancestor(struct rule *r, const char *val, const char **why)
 	return LIST(ancestor, value_path);
 }
 
+static int key_script(struct rule *r, const char *val, const char **why)
+{
+	return LIST(script, value_path);
+}
+
+static int key_cgroup(struct rule *r, const char *val, const char **why)
+{
+	return LIST(cgroup, value_path);
+}
+
+/* NAME.service or NAME.scope, or a glob of them. */
+static int value_unit(const char *tok, void *out, const char **why)
+{
+	size_t n = strlen(tok);
+	char **p = out;
+
+	*why = "a systemd unit: NAME.service or NAME.scope (globs allowed)";
+	if ((n < 8 || strcmp(tok + n - 8, ".service")) &&
+	    (n < 6 || strcmp(tok + n - 6, ".scope")) && tok[n - 1] != '*')
+		return -EINVAL;
+	if (strchr(tok, '/'))
+		return -EINVAL;
+	*p = strdup(tok);
+	return *p ? 0 : -ENOMEM;
+}
+
+static int key_unit(struct rule *r, const char *val, const char **why)
+{
+	return LIST(unit, value_unit);
+}
+
 static int key_sha256(struct rule *r, const char *val, const char **why)
 {
 	return value_list(val, value_sha256, (void **)&r->sha256, &r->nsha256,
@@ -360,6 +391,9 @@ static const struct {
 	[K_PARENT] = { "parent", key_parent },
 	[K_ANCESTOR] = { "ancestor", key_ancestor },
 	[K_PEDIGREE] = { "pedigree", key_pedigree },
+	[K_SCRIPT] = { "script", key_script },
+	[K_UNIT] = { "unit", key_unit },
+	[K_CGROUP] = { "cgroup", key_cgroup },
 	[K_PROTO] = { "proto", key_proto },
 	[K_REMOTE] = { "remote", key_remote },
 	[K_LOCAL] = { "local", key_local },
@@ -376,6 +410,11 @@ static const struct {
 	[K_DSCP] = { "dscp", key_dscp },
 };
 
+const char *key_name(enum rule_key k)
+{
+	return keys[k].name;
+}
+
 int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	     const char **why)
 {
@@ -386,7 +425,8 @@ int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 			break;
 	if (i == K__COUNT) {
 		*why = "unknown key: expected exe, sha256, cmdline, user, group, "
-		       "parent, ancestor, pedigree, direction, proto, remote, local, "
+		       "parent, ancestor, pedigree, script, unit, cgroup, direction, "
+		       "proto, remote, local, "
 		       "rport, lport, tcpflags, length, nth, action, mark, dscp, "
 		       "redirect or log";
 		return -ENOENT;
@@ -548,6 +588,9 @@ void rule_free(struct rule *r)
 	strlist_free(&r->parent);
 	strlist_free(&r->ancestor);
 	strlist_free(&r->pedigree);
+	strlist_free(&r->script);
+	strlist_free(&r->unit);
+	strlist_free(&r->cgroup);
 	free(r->cmdline);
 	free(r->sha256);
 	free(r->uid.v);

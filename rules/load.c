@@ -551,6 +551,11 @@ unsigned rule_line(const struct rule *r)
 	return r->line;
 }
 
+size_t rule_index(const struct rule *r)
+{
+	return r->idx;
+}
+
 const char *rules_action_name(enum rules_action a)
 {
 	switch (a) {

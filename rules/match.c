@@ -2,8 +2,12 @@
 /* Judging a packet: the first rule in file order that matches it decides.
  * Only the index's candidates are tried. Nothing here allocates or writes
  * shared state, so any number of threads may match at once. */
+#include <arpa/inet.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_priv.h"
@@ -48,15 +52,17 @@ static bool sha256_in(const struct rule *r, const uint8_t *d)
 	return false;
 }
 
-static bool ancestor_match(const struct strlist *l, const struct rules_proc *p)
+/* The nearest ancestor that matches, or NULL. */
+static const struct rules_proc *ancestor_of(const struct strlist *l,
+					    const struct rules_proc *p)
 {
 	unsigned depth;
 
 	for (depth = 0, p = p->parent; p && depth < RULES_DEPTH_MAX;
 	     depth++, p = p->parent)
 		if (paths_match(l, p->exe))
-			return true;
-	return false;
+			return p;
+	return NULL;
 }
 
 /* Positions in the chain as bits: bit d set means "the next element is
@@ -86,6 +92,36 @@ static bool pedigree_match(const struct strlist *pat, const struct rules_proc *p
 	return at;
 }
 
+/* A cgroup pattern takes the cgroups below the ones it names too: a
+ * service's processes may live in cgroups of its own making. */
+static bool cgroup_match(const struct strlist *l, const char *cg)
+{
+	char buf[1024];
+	size_t n;
+	char *s;
+
+	if (!cg || strlen(cg) >= sizeof(buf))
+		return false;
+	strcpy(buf, cg);
+	for (n = strlen(buf); n; n = s - buf) {
+		if (paths_match(l, buf))
+			return true;
+		s = strrchr(buf, '/');
+		*s = '\0';
+	}
+	return paths_match(l, "/");
+}
+
+static bool units_match(const struct strlist *l, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; unit && i < l->n; i++)
+		if (!fnmatch(l->v[i], unit, 0))
+			return true;
+	return false;
+}
+
 static bool who_match(const struct rule *r, const struct rules_proc *p)
 {
 	if (!p)
@@ -96,8 +132,37 @@ static bool who_match(const struct rule *r, const struct rules_proc *p)
 	       (!r->uid.n || id_in(&r->uid, p->uid)) &&
 	       (!r->gid.n || id_in(&r->gid, p->gid)) &&
 	       (!r->parent.n || (p->parent && paths_match(&r->parent, p->parent->exe))) &&
-	       (!r->ancestor.n || ancestor_match(&r->ancestor, p)) &&
-	       (!r->pedigree.n || pedigree_match(&r->pedigree, p));
+	       (!r->ancestor.n || ancestor_of(&r->ancestor, p)) &&
+	       (!r->pedigree.n || pedigree_match(&r->pedigree, p)) &&
+	       (!r->script.n || paths_match(&r->script, p->script)) &&
+	       (!r->unit.n || units_match(&r->unit, p->unit)) &&
+	       (!r->cgroup.n || cgroup_match(&r->cgroup, p->cgroup));
+}
+
+const char *rules_unit_of(const char *cgroup, char *buf, size_t len)
+{
+	const char *c = cgroup, *end;
+	size_t n;
+
+	while (c && *c == '/') {
+		c++;
+		end = strchrnul(c, '/');
+		n = end - c;
+		if (n > 6 && !strncmp(end - 6, ".slice", 6)) {
+			c = end;
+			continue;
+		}
+		if ((n > 8 && !strncmp(end - 8, ".service", 8)) ||
+		    (n > 6 && !strncmp(end - 6, ".scope", 6))) {
+			if (n >= len)
+				return NULL;
+			memcpy(buf, c, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		return NULL;
+	}
+	return NULL;
 }
 
 static bool range_in(const struct rangelist *l, uint64_t x)
@@ -263,4 +328,125 @@ bool rule_warn_never(const struct rule *r, const char **why)
 		return true;
 	}
 	return false;
+}
+
+/* ---- explaining a verdict ----------------------------------------------- */
+
+struct why {
+	char *buf;
+	size_t len, off;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+say(struct why *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->off >= w->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->buf + w->off, w->len - w->off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		w->off += (size_t)n;
+}
+
+static const char *exe_or(const struct rules_proc *p)
+{
+	return p && p->exe ? p->exe : "?";
+}
+
+static void say_addr(struct why *w, uint8_t family, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	say(w, "%s", inet_ntop(family, a, s, sizeof(s)) ? s : "?");
+}
+
+/* What the packet or process showed for key k of a matching rule. */
+static void say_key(struct why *w, const struct rule *r, enum rule_key k,
+		    const struct rules_pkt *pkt, const struct rules_proc *p)
+{
+	const struct rules_proc *q;
+	unsigned depth;
+
+	say(w, "%s%s=", w->off ? " " : "", key_name(k));
+	switch (k) {
+	case K_EXE:
+	case K_CMDLINE:
+		say(w, "%s", k == K_EXE ? exe_or(p) : p->cmdline);
+		break;
+	case K_SHA256:
+		say(w, "(the digest of %s)", exe_or(p));
+		break;
+	case K_USER:
+	case K_GROUP:
+		say(w, "%u", k == K_USER ? p->uid : p->gid);
+		break;
+	case K_PARENT:
+		say(w, "%s", exe_or(p->parent));
+		break;
+	case K_ANCESTOR:
+		say(w, "%s", exe_or(ancestor_of(&r->ancestor, p)));
+		break;
+	case K_PEDIGREE:
+		for (q = p, depth = 0; q && depth < RULES_DEPTH_MAX;
+		     q = q->parent, depth++)
+			say(w, "%s%s", depth ? "<" : "", exe_or(q));
+		break;
+	case K_SCRIPT:
+	case K_UNIT:
+	case K_CGROUP:
+		say(w, "%s", k == K_SCRIPT ? p->script : k == K_UNIT ? p->unit :
+		    p->cgroup);
+		break;
+	case K_PROTO:
+		say(w, "%u", pkt->proto);
+		break;
+	case K_REMOTE:
+	case K_LOCAL:
+		say_addr(w, pkt->family, k == K_REMOTE ? pkt->remote :
+			 pkt->local);
+		break;
+	case K_RPORT:
+	case K_LPORT:
+		say(w, "%u", k == K_RPORT ? pkt->rport : pkt->lport);
+		break;
+	case K_DIRECTION:
+		say(w, "%s", pkt->dir == RULES_DIR_IN ? "in" : "out");
+		break;
+	case K_TCPFLAGS:
+		say(w, "%#x", pkt->tcpflags);
+		break;
+	case K_LENGTH:
+		say(w, "%u", pkt->length);
+		break;
+	default:	/* K_NTH: actions are not matched */
+		say(w, "%" PRIu64, pkt->nth);
+		break;
+	}
+}
+
+const char *rules_explain(const struct rule *r,
+			  const struct rules_pkt *pkt,
+			  const struct rules_proc *proc, char *buf, size_t len)
+{
+	struct why w = { buf, len, 0 };
+	unsigned k;
+
+	if (len)
+		buf[0] = '\0';
+	if (!r) {
+		say(&w, "no rule matched: %s", !proc ? pkt->nosock ?
+		    "no socket: kernel" : "no known process: unknown" :
+		    "default");
+		return buf;
+	}
+	for (k = 0; k < K_ACTION; k++)
+		if (r->keys & (1u << k))
+			say_key(&w, r, k, pkt, proc);
+	if (!w.off)
+		say(&w, "no key: every packet");
+	return buf;
 }

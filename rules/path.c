@@ -89,6 +89,8 @@ int paths_resolve(struct load *ld)
 			ret = resolve_list(ld, r, K_ANCESTOR, &r->ancestor);
 		if (!ret)
 			ret = resolve_list(ld, r, K_PEDIGREE, &r->pedigree);
+		if (!ret)
+			ret = resolve_list(ld, r, K_SCRIPT, &r->script);
 	}
 	return ret;
 }

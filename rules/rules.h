@@ -55,6 +55,9 @@ struct rules_proc {
 	const char *exe;	/* executable path */
 	const char *cmdline;	/* argv joined with single spaces */
 	const uint8_t *sha256;	/* 32 bytes, or NULL if not computed */
+	const char *script;	/* the #! script the kernel ran, by path */
+	const char *cgroup;	/* cgroup v2 path, "/" at the root */
+	const char *unit;	/* systemd unit of cgroup (rules_unit_of) */
 	const struct rules_proc *parent;	/* NULL at the top */
 };
 
@@ -149,10 +152,28 @@ const struct rule *rules_match(const struct rules *rs,
 			       const struct rules_proc *proc,
 			       struct rules_verdict *v);
 
+/* Why rules_match() gave r for this packet and process (r NULL: which
+ * fallback and why), as "key=what-matched ..." into buf (len bytes, cut
+ * short if need be). Returns buf. */
+const char *rules_explain(const struct rule *r,
+			  const struct rules_pkt *pkt,
+			  const struct rules_proc *proc, char *buf, size_t len);
+
 const char *rule_name(const struct rule *r);
 const char *rule_file(const struct rule *r);
 unsigned rule_line(const struct rule *r);
+/* The rule's place in its rule set, 0 to rules_count() - 1: file order,
+ * the order in which rules are tried. Per-rule counters index by it;
+ * rules_verdict_nth(rs, i)->rule is the rule again. */
+size_t rule_index(const struct rule *r);
 
 const char *rules_action_name(enum rules_action a);
+
+/* The systemd unit a cgroup v2 path names: its first component that is
+ * not a slice, if it is a .service or .scope ("nginx.service" of
+ * /system.slice/nginx.service/x; "user@1000.service" of any process of
+ * that user's manager). Only root makes cgroups there, so a process cannot
+ * claim a unit it is not in. Written to buf (size len); NULL if none. */
+const char *rules_unit_of(const char *cgroup, char *buf, size_t len);
 
 #endif /* HONE_RULES_H */

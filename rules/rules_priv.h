@@ -42,7 +42,7 @@ struct idlist {
 enum rule_key {
 	/* who: a packet without a process never matches these */
 	K_EXE, K_SHA256, K_CMDLINE, K_USER, K_GROUP, K_PARENT, K_ANCESTOR,
-	K_PEDIGREE,
+	K_PEDIGREE, K_SCRIPT, K_UNIT, K_CGROUP,
 	/* what, the same for every packet of a connection */
 	K_PROTO, K_REMOTE, K_LOCAL, K_RPORT, K_LPORT,
 	/* what, per packet: a verdict depending on these is not stored */
@@ -52,7 +52,7 @@ enum rule_key {
 	K__COUNT
 };
 
-#define KEYS_WHO	((1u << (K_PEDIGREE + 1)) - 1)
+#define KEYS_WHO	((1u << (K_CGROUP + 1)) - 1)
 #define KEYS_ACTION	((1u << K_ACTION) | (1u << K_MARK) | (1u << K_REDIRECT) | \
 			 (1u << K_LOG) | (1u << K_DSCP))
 #define KEYS_PACKET	((1u << K_DIRECTION) | (1u << K_TCPFLAGS) | \
@@ -64,7 +64,7 @@ struct rule {
 	unsigned line, idx;
 	uint32_t keys;			/* 1 << enum rule_key, for each given */
 	unsigned keyline[K__COUNT];
-	struct strlist exe, parent, ancestor, pedigree;
+	struct strlist exe, parent, ancestor, pedigree, script, unit, cgroup;
 	char *cmdline;
 	uint8_t (*sha256)[32];
 	size_t nsha256;
@@ -165,6 +165,7 @@ int key_global(struct rules_global *g, unsigned keyline[G__COUNT],
 	       const char *key, const char *val, unsigned line, const char **why);
 int rule_finish(struct rule *r, enum rule_key *blame, const char **why);
 void rule_free(struct rule *r);
+const char *key_name(enum rule_key k);
 
 /* ipfix.c: the [ipfix] section. */
 void ipfix_init(struct rules_ipfix *x);

@@ -97,6 +97,9 @@
 #define HONE_ISB_OWNER_FULL	265	/* socket owners not recorded: the
 					 * table (or the uid's share) full */
 #define HONE_ISB_PROC_FULL	266	/* processes not cached: cache full */
+#define HONE_ISB_SCRIPT_LOST	267	/* #! scripts exec'd but not known:
+					 * their table full, or a kprobe
+					 * skipped */
 
 /* ---- Process Event block (0x101) ---------------------------------------
  *
@@ -127,6 +130,20 @@
 #define HONE_PROC_EXE_INO	265	/* u64: its inode number */
 #define HONE_PROC_MNTNS		266	/* u32: inode of the process's mount
 					 * namespace, 0 if unknown */
+/* honefw's verdict log only: the path is not the file that runs, as honefw
+ * found in its own mount namespace (a claim, matched by no path key). */
+#define HONE_PROC_FOREIGN	267	/* u32: 1 */
+/* A #! script: the file execve(2) was given when the kernel ran an
+ * interpreter for it (PATH is then the interpreter). Inherited at fork. */
+#define HONE_PROC_SCRIPT	268	/* string: its path */
+#define HONE_PROC_SCRIPT_DEV	269	/* u64: its device, as EXE_DEV */
+#define HONE_PROC_SCRIPT_INO	270	/* u64: its inode number */
+/* The process's cgroup in the cgroup v2 hierarchy when the event
+ * happened. */
+#define HONE_PROC_CGROUP_ID	271	/* u64: its id (the inode number of
+					 * its directory in cgroup2fs) */
+#define HONE_PROC_CGROUP	272	/* string: its path below the
+					 * hierarchy's root, "/" at the root */
 
 enum hone_proc_event {
 	HONE_PROC_EXEC		= 0,

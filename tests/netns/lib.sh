@@ -29,6 +29,8 @@ PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 cleanup() {
 	exec 2>/dev/null	# no "Killed" notices for our background jobs
 	[ -n "$FW" ] && kill -9 "$FW" 2>/dev/null
+	# t_journal's systemd-journald
+	[ -n "${JD:-}" ] && kill -9 "$JD" 2>/dev/null
 	# a scenario's small file system (log_full)
 	awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts |
 		xargs -r umount -l
@@ -69,6 +71,7 @@ curl_rc() {
 REJECT_MS=${REJECT_MS:-1200}
 is_reject() { set -- $1; [ "$1" = 7 ] && [ "$2" -lt "$REJECT_MS" ]; }
 is_drop() { set -- $1; [ "$1" = 28 ]; }
+is_pass() { set -- $1; [ "$1" = 0 ]; }
 # say "EXIT MS": for a check's name.
 say() { set -- $1; echo "exit $1 in $2 ms"; }
 # rejected/dropped USER ADDR [PREFIX...]: USER's curl of ADDR's page is
@@ -97,6 +100,7 @@ fw_start() {
 	: > "$T/fw.log"
 	# shellcheck disable=SC2086
 	${FW_WRAP:-} "$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
+		--socket "$T/honefw.sock" --metrics "$T/metrics.prom" \
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!

@@ -571,3 +571,69 @@ Test(rules, concurrent_matching)
 	}
 	rules_free(rs);
 }
+
+/* Beyond the path: the #! script, the systemd unit and the cgroup. */
+Test(rules, script_unit_cgroup)
+{
+	const struct rules_proc py = {
+		.pid = 5, .uid = 1000, .exe = "/usr/bin/python3.11",
+		.script = "/opt/app/fetch.py",
+		.cgroup = "/system.slice/app.service/worker",
+		.unit = "app.service",
+	};
+	const struct rules_proc plain = { .pid = 6, .exe = "/usr/bin/python3.11" };
+	struct rules_pkt p = pkt_of("10.0.0.1", IPPROTO_TCP, 443, RULES_DIR_OUT);
+	const char *text =
+		"[global]\ndefault = drop\n"
+		"[fetch]\nscript = /opt/app/fetch.py\nexe = /usr/bin/python3.11\n"
+		"rport = 443\naction = accept\n"
+		"[web]\nunit = nginx.service app.service\nrport = 80\naction = accept\n"
+		"[slice]\ncgroup = /system.slice/app.service\nrport = 8080\naction = accept\n"
+		"[any-unit]\nunit = *.scope\nrport = 22\naction = accept\n";
+	struct rules_verdict v;
+	struct rules *rs = must_load(text);
+
+	cr_expect_str_eq(decide(rs, &p, &py, &v), "fetch");
+	cr_expect_str_eq(decide(rs, &p, &plain, &v), "-", "no script: no match");
+	p.rport = 80;
+	cr_expect_str_eq(decide(rs, &p, &py, &v), "web");
+	cr_expect_str_eq(decide(rs, &p, &plain, &v), "-", "no unit: no match");
+	p.rport = 8080;
+	cr_expect_str_eq(decide(rs, &p, &py, &v), "slice", "a cgroup below the one named");
+	p.rport = 22;
+	cr_expect_str_eq(decide(rs, &p, &py, &v), "-", "app.service is no scope");
+	rules_free(rs);
+	judge("[a]\ncgroup = /\naction = reject\n", &p, &py, &v);
+	cr_expect_eq(v.action, RULES_REJECT, "/ takes every cgroup");
+}
+
+Test(rules, unit_of_cgroup)
+{
+	static const struct { const char *cg, *unit; } t[] = {
+		{ "/system.slice/nginx.service", "nginx.service" },
+		{ "/system.slice/nginx.service/sub/deeper", "nginx.service" },
+		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service",
+		  "user@1000.service" },
+		{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope" },
+		{ "/init.scope", "init.scope" },
+		{ "/a.slice/b.slice/c.service", "c.service" },
+		{ "/", NULL },
+		{ "/system.slice", NULL },
+		{ "/process_api/abc", NULL },
+		{ "/x.slice/.service", NULL },
+		{ "", NULL },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *u = rules_unit_of(t[i].cg, buf, sizeof(buf));
+
+		if (t[i].unit)
+			cr_expect(u && !strcmp(u, t[i].unit), "%s: %s", t[i].cg, u ? u : "NULL");
+		else
+			cr_expect_null(u, "%s: %s", t[i].cg, u);
+	}
+	cr_expect_null(rules_unit_of("/s.slice/a-very-long-name-indeed-longer-than-the-buffer.service",
+				     buf, 16), "too long for buf: none");
+}

@@ -226,13 +226,22 @@ def proc_line(blk, end, where):
           f'exe_dev={num(end, o.get(264), where, 264, 8)}',
           f'exe_ino={num(end, o.get(265), where, 265, 8)}',
           f'mntns={num(end, o.get(266), where, 266, 4)}', codes(opts)]
+    # Appended: the fields before keep their places.
+    if 268 in o:
+        f.append(f'script={esc(o.get(268))}')
+    if 270 in o:
+        f.append(f'script_ino={num(end, o.get(270), where, 270, 8)}')
+    if 271 in o:
+        f.append(f'cgroup_id={num(end, o.get(271), where, 271, 8)}')
+    if 272 in o:
+        f.append(f'cgroup={esc(o.get(272))}')
     return ' '.join(f)
 
 
 ISB_NAMES = {4: 'ifrecv', 5: 'ifdrop', 6: 'filteraccept', 7: 'osdrop', 8: 'usrdeliv',
              257: 'proc_recv', 258: 'proc_drop', 259: 'proc_rdrop', 260: 'proc_deliv',
              261: 'conn_recv', 262: 'conn_drop', 263: 'conn_rdrop', 264: 'conn_deliv',
-             265: 'owner_full', 266: 'proc_full'}
+             265: 'owner_full', 266: 'proc_full', 267: 'script_lost'}
 
 
 def isb_line(blk, end, where):

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replay's reader. The daemon drains the sensor before it judges a batch,
+ * so every event written before a packet is known when the packet is
+ * judged; here the blocks come in the order they were written, and a run
+ * of events ends (sensor_settle(), as a drain ends) at the next packet.
+ * The tables are the hone.ko sensor's, fed the same blocks: the same
+ * processes, pedigrees and owners, and nothing of this host looked at.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hone/hone.h>
+
+#include "flow.h"
+#include "pcapng.h"
+#include "replay.h"
+
+#define CHUNK		(64 * 1024)
+/* An EPB: interface, timestamp (2), captured and original length, data. */
+#define EPB_DATA	20
+
+struct replay {
+	const char *path;
+	struct sensor *s;
+	struct pcapng_reader r;
+	bool events;		/* events since the last packet */
+	char host[256];		/* the section's, else the file's name */
+	replay_fn fn;
+	void *ctx;
+	struct replay_stats *st;
+	uint8_t chunk[CHUNK];
+};
+
+/* The host id a Section Header carries (a string), else the file. */
+static void section(struct replay *rp, const struct pcapng_block *b)
+{
+	struct pcapng_opt o;
+	size_t cur = 0;
+
+	snprintf(rp->host, sizeof(rp->host), "%s", rp->path);
+	while (pcapng_opt_next(b, &cur, &o))
+		if (o.code == HONE_SHB_HOSTID && o.len > 1 &&
+		    o.val[0] == HONE_HOSTID_STRING)
+			snprintf(rp->host, sizeof(rp->host), "%.*s",
+				 (int)o.len - 1, (const char *)o.val + 1);
+}
+
+/* The socket, and honefw's count of the packet in its connection (its
+ * verdict log records it; hone.ko's stream does not: counted here). */
+struct epb_opts {
+	uint32_t flags;
+	uint64_t cookie, nth;
+};
+
+static void epb_opts(const struct pcapng_block *b, struct epb_opts *e)
+{
+	struct pcapng_opt o;
+	size_t cur = 0;
+
+	while (pcapng_opt_next(b, &cur, &o)) {
+		switch (o.code) {
+		case HONE_EPB_FLAGS:
+			e->flags = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_EPB_CONN:
+			if (!e->cookie)	/* the 2013 32-bit id, unless... */
+				e->cookie = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_EPB_COOKIE:
+			e->cookie = pcapng_opt_u64(b, &o);	/* ...all of it */
+			break;
+		case HONE_EPB_NTH:
+			e->nth = pcapng_opt_u64(b, &o);
+			break;
+		}
+	}
+}
+
+static unsigned hook_of(uint32_t flags)
+{
+	switch (flags & 3) {
+	case HONE_EPB_FLAG_INBOUND:
+		return NF_INET_LOCAL_IN;
+	case HONE_EPB_FLAG_OUTBOUND:
+		return NF_INET_LOCAL_OUT;
+	}
+	return NF_INET_NUMHOOKS;	/* no direction: flow_parse refuses */
+}
+
+static void packet(struct replay *rp, const struct pcapng_block *b)
+{
+	struct epb_opts e = { 0 };
+	struct replay_pkt p = {
+		.file = rp->path, .offset = b->offset, .host = rp->host,
+		.wire_len = pcapng_u32(b, 16),
+	};
+	struct conn *c;
+
+	if (rp->events)
+		sensor_settle(rp->s);
+	rp->events = false;
+	epb_opts(b, &e);
+	p.parsed = flow_parse(b->body + EPB_DATA, pcapng_u32(b, 12),
+			      hook_of(e.flags), &p.pkt) == 0;
+	p.cookie = e.cookie;
+	c = e.cookie ? sensor_conn(rp->s, e.cookie, 0, 0) : NULL;
+	p.proc = c ? c->proc : NULL;
+	/* No socket at all: the kernel's own packet. */
+	p.pkt.nosock = !e.cookie;
+	if (c)
+		c->packets = e.nth ? e.nth : c->packets + 1;
+	p.pkt.nth = c ? c->packets : e.nth ? e.nth : 1;
+	rp->st->packets++;
+	rp->st->unparsable += !p.parsed;
+	rp->fn(rp->ctx, &p);
+}
+
+static void block(struct replay *rp, const struct pcapng_block *b)
+{
+	switch (b->type) {
+	case HONE_BT_EPB:
+		if (b->known)
+			packet(rp, b);
+		return;
+	case HONE_BT_SHB:
+		section(rp, b);
+		break;
+	case HONE_BT_PROCESS:
+	case HONE_BT_CONNECTION:
+		rp->events = true;
+		rp->st->events++;
+		break;
+	}
+	sensor_feed(rp->s, b);
+}
+
+/* Every whole block of the file; -EBADMSG/-EPROTO/-ENODATA where the
+ * framing broke, a read error, or 0. */
+static int read_all(struct replay *rp, int fd)
+{
+	struct pcapng_block b;
+	size_t fed, left;
+	const uint8_t *p;
+	ssize_t n;
+	int ret;
+
+	while ((n = read(fd, rp->chunk, sizeof(rp->chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (p = rp->chunk, left = n; left; p += fed, left -= fed) {
+			fed = pcapng_feed(&rp->r, p, left);
+			while (!(ret = pcapng_next(&rp->r, &b)))
+				block(rp, &b);
+			if (ret != -EAGAIN)
+				return ret;
+		}
+	}
+	return pcapng_finish(&rp->r);
+}
+
+int replay_file(const char *path, replay_fn fn, void *ctx,
+		struct replay_stats *st, char *err, size_t errlen)
+{
+	struct replay *rp;
+	bool said = false;
+	int fd, ret;
+
+	rp = calloc(1, sizeof(*rp));
+	if (!rp) {
+		ret = -ENOMEM;
+		goto err_say;
+	}
+	*rp = (struct replay){ .path = path, .fn = fn, .ctx = ctx, .st = st };
+	snprintf(rp->host, sizeof(rp->host), "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = pcapng_init(&rp->r, 0);
+	if (ret)
+		goto err_close;
+	ret = sensor_open_offline(&rp->s);
+	if (ret)
+		goto err_reader;
+	st->files++;
+	ret = read_all(rp, fd);
+	/* The reader says where the framing broke. */
+	if (ret && rp->r.failed) {
+		snprintf(err, errlen, "%s: %s", path, pcapng_error(&rp->r));
+		said = true;
+	}
+	sensor_close(rp->s);
+err_reader:
+	pcapng_free(&rp->r);
+err_close:
+	close(fd);
+err_free:
+	free(rp);
+err_say:
+	if (ret && !said)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	return ret;
+}

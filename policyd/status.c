@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One snapshot, three renderings: the text of honefw --status, its JSON
+ * object, and the Prometheus text format of the metrics file. The rules
+ * and their [global] fallbacks are one list of rows, in the order they
+ * are tried.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "status.h"
+
+struct row {
+	const char *name, *file;
+	unsigned line;
+	enum rules_action action;
+	const struct status_hits *h;
+};
+
+size_t status_hit_index(const struct rules *rs, const struct rules_verdict *v,
+			enum status_fallback fallback)
+{
+	return v->rule ? rule_index(v->rule) : rules_count(rs) + fallback;
+}
+
+static size_t nrows(const struct status *st)
+{
+	return rules_count(st->rs) + STATUS__FALLBACKS;
+}
+
+/* As the log names them: "default" (or unknown, kernel) at [global]:0. */
+static void row_of(const struct status *st, size_t i, struct row *r)
+{
+	static const char *const names[STATUS__FALLBACKS] = {
+		"default", "unknown", "kernel",
+	};
+	const struct rules_global *g = rules_global(st->rs);
+	size_t n = rules_count(st->rs);
+	const struct rules_verdict *v;
+
+	r->h = &st->hits[i];
+	if (i < n) {
+		v = rules_verdict_nth(st->rs, i);
+		r->name = rule_name(v->rule);
+		r->file = rule_file(v->rule);
+		r->line = rule_line(v->rule);
+		r->action = v->action;
+		return;
+	}
+	r->name = names[i - n];
+	r->file = "[global]";
+	r->line = 0;
+	r->action = i - n == STATUS_DEFAULT ? g->def :
+		    i - n == STATUS_UNKNOWN ? g->unknown : g->kernel;
+}
+
+static int done(FILE *f)
+{
+	return ferror(f) ? -EIO : 0;
+}
+
+int status_text(const struct status *st, FILE *f)
+{
+	char when[32];
+	struct tm tm;
+	time_t t = st->loaded;
+	struct row r;
+	size_t i;
+
+	strftime(when, sizeof(when), "%F %T", localtime_r(&t, &tm));
+	fprintf(f, "rules: %s, %zu rules, loaded %s (%" PRIu64 " reloads)%s\n"
+		"  counts since the rules were loaded:\n"
+		"  %12s %12s  %-8s %s\n", st->config, rules_count(st->rs), when,
+		st->reloads, st->dry_run ? ", dry run" : "", "packets",
+		"connections", "action", "rule");
+	for (i = 0; i < nrows(st); i++) {
+		row_of(st, i, &r);
+		fprintf(f, "  %12" PRIu64 " %12" PRIu64 "  %-8s %s (%s:%u)\n",
+			r.h->packets, r.h->conns, rules_action_name(r.action),
+			r.name, r.file, r.line);
+	}
+	fprintf(f, "judged: %" PRIu64 " packets (%" PRIu64 " with no known "
+		"process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
+		PRIu64 " parked\n", st->judged, st->unknown, st->unparsable,
+		st->errors, st->parked);
+	fprintf(f, "tables: %" PRIu64 " processes, %" PRIu64 " connections (%"
+		PRIu64 " evicted: table full), %" PRIu64 " flows, %" PRIu64
+		" offloaded (%" PRIu64 " destroy notices lost)\n", st->procs,
+		st->conns, st->evicted, st->flows, st->offloaded,
+		st->notices_lost);
+	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost\n",
+		st->sensor, st->events, st->events_lost);
+	if (st->has_queue_stats)
+		fprintf(f, "queue %u: %" PRIu64 " waiting, %" PRIu64 " dropped "
+			"(queue full), %" PRIu64 " dropped (netlink)\n", st->queue,
+			st->q.waiting, st->q.dropped, st->q.user_dropped);
+	else
+		fprintf(f, "queue %u: not listed by the kernel\n", st->queue);
+	if (st->log.path)
+		fprintf(f, "verdict log: %s: %" PRIu64 " entries written, %"
+			PRIu64 " lost since it was opened\n", st->log.path,
+			st->log.written, st->log.lost);
+	else
+		fprintf(f, "verdict log: none (--log)\n");
+	fprintf(f, "heap: %" PRIu64 " KiB in use\n", st->heap / 1024);
+	return done(f);
+}
+
+/* A JSON string, or null; bytes past ASCII pass as they are. */
+static void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int status_json(const struct status *st, FILE *f)
+{
+	struct row r;
+	size_t i;
+
+	fputs("{\"config\":", f);
+	json_str(f, st->config);
+	fprintf(f, ",\"loaded\":%" PRId64 ",\"reloads\":%" PRIu64
+		",\"dry_run\":%s,\"rules\":[", st->loaded, st->reloads,
+		st->dry_run ? "true" : "false");
+	for (i = 0; i < nrows(st); i++) {
+		row_of(st, i, &r);
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, r.name);
+		fputs(",\"file\":", f);
+		json_str(f, r.file);
+		fprintf(f, ",\"line\":%u,\"action\":\"%s\",\"packets\":%" PRIu64
+			",\"connections\":%" PRIu64 "}", r.line,
+			rules_action_name(r.action), r.h->packets, r.h->conns);
+	}
+	fprintf(f, "],\"packets\":{\"judged\":%" PRIu64 ",\"unknown\":%" PRIu64
+		",\"unparsable\":%" PRIu64 ",\"action_errors\":%" PRIu64
+		",\"parked\":%" PRIu64 "}", st->judged, st->unknown,
+		st->unparsable, st->errors, st->parked);
+	fprintf(f, ",\"tables\":{\"processes\":%" PRIu64 ",\"connections\":%"
+		PRIu64 ",\"evicted\":%" PRIu64 ",\"flows\":%" PRIu64
+		",\"offloaded\":%" PRIu64 ",\"notices_lost\":%" PRIu64 "}",
+		st->procs, st->conns, st->evicted, st->flows, st->offloaded,
+		st->notices_lost);
+	fprintf(f, ",\"sensor\":{\"kind\":\"%s\",\"events\":%" PRIu64
+		",\"lost\":%" PRIu64 "}", st->sensor, st->events,
+		st->events_lost);
+	fprintf(f, ",\"queue\":{\"number\":%u", st->queue);
+	if (st->has_queue_stats)
+		fprintf(f, ",\"waiting\":%" PRIu64 ",\"dropped\":%" PRIu64
+			",\"user_dropped\":%" PRIu64, st->q.waiting,
+			st->q.dropped, st->q.user_dropped);
+	fputs("},\"log\":{\"path\":", f);
+	json_str(f, st->log.path);
+	fprintf(f, ",\"written\":%" PRIu64 ",\"lost\":%" PRIu64 "},"
+		"\"heap_bytes\":%" PRIu64 "}\n", st->log.written, st->log.lost,
+		st->heap);
+	return done(f);
+}
+
+/* The metrics that are one number of the snapshot. */
+struct metric {
+	const char *name, *type, *help;
+	size_t off;		/* of a uint64_t in struct status */
+	bool queue;		/* only when the kernel listed the queue */
+};
+
+#define M(name, type, field, help) \
+	{ "hone_" name, type, help, offsetof(struct status, field), false }
+#define Q(name, field, help) \
+	{ "hone_" name, "counter", help, offsetof(struct status, field), true }
+static const struct metric metrics[] = {
+	M("packets_judged_total", "counter", judged,
+	  "Packets judged by the rules."),
+	M("packets_unknown_total", "counter", unknown,
+	  "Packets judged with no known process."),
+	M("packets_unparsable_total", "counter", unparsable,
+	  "Packets honefw could not parse, judged by default."),
+	M("action_errors_total", "counter", errors,
+	  "Verdicts that could not be carried out (failmode answered)."),
+	M("packets_parked", "gauge", parked,
+	  "Packets waiting for their executable's digest."),
+	M("processes", "gauge", procs, "Processes in the table."),
+	M("connections", "gauge", conns, "Connections in the table."),
+	M("connections_evicted_total", "counter", evicted,
+	  "Open connections forgotten because the table was full."),
+	M("flows", "gauge", flows, "Flows (5-tuples) in the table."),
+	M("offloaded_flows", "gauge", offloaded,
+	  "Flows whose verdict is in the conntrack mark."),
+	M("destroy_notices_lost_total", "counter", notices_lost,
+	  "Socket destroy notices lost (overruns)."),
+	M("sensor_events_total", "counter", events, "Sensor events read."),
+	M("sensor_events_lost_total", "counter", events_lost,
+	  "Sensor events lost."),
+	Q("queue_dropped_total", q.dropped,
+	  "Packets the kernel dropped because the queue was full."),
+	Q("queue_user_dropped_total", q.user_dropped,
+	  "Packets the kernel could not send to honefw over netlink."),
+	M("log_entries_written_total", "counter", log.written,
+	  "Verdict log entries written since the file was opened."),
+	M("log_entries_lost_total", "counter", log.lost,
+	  "Verdict log entries lost since the file was opened."),
+	M("rules_reloads_total", "counter", reloads, "Rule reloads."),
+	M("heap_bytes", "gauge", heap, "Heap in use."),
+};
+#undef M
+#undef Q
+
+static void prom_head(FILE *f, const char *name, const char *type,
+		      const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values escape backslash, double quote and newline. */
+static void prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", f);
+		else if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void prom_rules(const struct status *st, FILE *f, bool conns)
+{
+	const char *name = conns ? "hone_rule_connections_total" :
+		"hone_rule_packets_total";
+	struct row r;
+	size_t i;
+
+	prom_head(f, name, "counter", conns ?
+		  "Connections whose first packet the rule decided, since "
+		  "the rules were loaded." :
+		  "Packets the rule decided, since the rules were loaded.");
+	for (i = 0; i < nrows(st); i++) {
+		row_of(st, i, &r);
+		fprintf(f, "%s{rule=", name);
+		prom_label(f, r.name);
+		fputs(",file=", f);
+		prom_label(f, r.file);
+		fprintf(f, ",line=\"%u\",action=\"%s\"} %" PRIu64 "\n", r.line,
+			rules_action_name(r.action),
+			conns ? r.h->conns : r.h->packets);
+	}
+}
+
+int status_prom(const struct status *st, FILE *f)
+{
+	const struct metric *m;
+
+	for (m = metrics; m < metrics + sizeof(metrics) / sizeof(*metrics);
+	     m++) {
+		if (m->queue && !st->has_queue_stats)
+			continue;
+		prom_head(f, m->name, m->type, m->help);
+		fprintf(f, "%s %" PRIu64 "\n", m->name,
+			*(const uint64_t *)((const char *)st + m->off));
+	}
+	prom_head(f, "hone_rules_loaded_timestamp_seconds", "gauge",
+		  "When the rules in force were loaded.");
+	fprintf(f, "hone_rules_loaded_timestamp_seconds %" PRId64 "\n",
+		st->loaded);
+	prom_rules(st, f, false);
+	prom_rules(st, f, true);
+	return done(f);
+}
+
+int status_prom_file(const struct status *st, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	/* For node_exporter, whatever honefw's umask (the unit's is 077). */
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		close(fd);
+		goto err_unlink;
+	}
+	ret = status_prom(st, f);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (!ret)
+		return 0;
+err_unlink:
+	unlink(tmp);
+	return ret;
+}
