@@ -22,8 +22,7 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 CC		?= cc
 CLANG		?= clang
 PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd libfixbuf
-CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE \
-		   $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -fno-strict-aliasing
 LDLIBS		+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -67,6 +66,11 @@ userspace: $(B)/honefw $(TOOLS)
 
 $(B)/honefw: $(call obj,obj,$(COMMON_SRCS) $(RULES_SRCS) $(HONEFW_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Only ipfix.c knows libfixbuf (and the glib it brings).
+$(call obj,obj,policyd/ipfix.c) $(call obj,asan,policyd/ipfix.c) \
+$(call obj,fuzzobj,policyd/ipfix.c): \
+	CPPFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -448,6 +448,7 @@ static void tables(struct daemon *d)
 
 static void snapshot(const struct daemon *d, struct status *st)
 {
+	struct export_stats es;
 	struct offload_stats os;
 	struct sensor_stats ss;
 	struct mallinfo2 mi = mallinfo2();
@@ -472,6 +473,15 @@ static void snapshot(const struct daemon *d, struct status *st)
 	};
 	st->has_queue_stats = queue_stats(d->q, &st->q) == 0;
 	vlog_stats(d->log, &st->log);
+	if (d->exp) {
+		export_stats(d->exp, &es);
+		st->collector = rules_ipfix(d->rs)->host;
+		st->collector_port = rules_ipfix(d->rs)->port;
+		st->export_up = es.ipfix.up ||
+				rules_ipfix(d->rs)->transport != RULES_TCP;
+		st->export_records = es.ipfix.records;
+		st->export_dropped = es.ipfix.dropped;
+	}
 }
 
 /* SIGUSR1: what an operator asks first, on one line. */

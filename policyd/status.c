@@ -110,6 +110,14 @@ int status_text(const struct status *st, FILE *f)
 			st->log.written, st->log.lost);
 	else
 		fprintf(f, "verdict log: none (--log)\n");
+	if (st->collector)
+		fprintf(f, "ipfix: to %s port %s%s: %" PRIu64 " records sent, %"
+			PRIu64 " dropped\n", st->collector, st->collector_port,
+			st->export_up ? "" :
+			" (not connected)", st->export_records,
+			st->export_dropped);
+	else
+		fprintf(f, "ipfix: none ([ipfix])\n");
 	fprintf(f, "heap: %" PRIu64 " KiB in use\n", st->heap / 1024);
 	return done(f);
 }
@@ -173,8 +181,13 @@ int status_json(const struct status *st, FILE *f)
 	fputs("},\"log\":{\"path\":", f);
 	json_str(f, st->log.path);
 	fprintf(f, ",\"written\":%" PRIu64 ",\"lost\":%" PRIu64 "},"
-		"\"heap_bytes\":%" PRIu64 "}\n", st->log.written, st->log.lost,
-		st->heap);
+		"\"ipfix\":{\"collector\":", st->log.written, st->log.lost);
+	json_str(f, st->collector);
+	fputs(",\"port\":", f);
+	json_str(f, st->collector_port);
+	fprintf(f, ",\"up\":%s,\"records\":%" PRIu64 ",\"dropped\":%" PRIu64
+		"},\"heap_bytes\":%" PRIu64 "}\n", st->export_up ? "true" : "false",
+		st->export_records, st->export_dropped, st->heap);
 	return done(f);
 }
 
@@ -220,6 +233,10 @@ static const struct metric metrics[] = {
 	  "Verdict log entries written since the file was opened."),
 	M("log_entries_lost_total", "counter", log.lost,
 	  "Verdict log entries lost since the file was opened."),
+	M("ipfix_records_total", "counter", export_records,
+	  "IPFIX flow records handed to the collector's socket."),
+	M("ipfix_records_dropped_total", "counter", export_dropped,
+	  "IPFIX flow records dropped: socket full, collector away."),
 	M("rules_reloads_total", "counter", reloads, "Rule reloads."),
 	M("heap_bytes", "gauge", heap, "Heap in use."),
 };

@@ -45,6 +45,10 @@ struct status {
 	bool has_queue_stats;		/* /proc listed the queue */
 	struct queue_stats q;
 	struct vlog_stats log;
+	/* IPFIX export: collector NULL when there is none. */
+	const char *collector, *collector_port;
+	bool export_up;			/* UDP, or TCP connected */
+	uint64_t export_records, export_dropped;
 	uint64_t heap;			/* bytes in use */
 };
 
