@@ -176,6 +176,11 @@ static int key_lport(struct rule *r, const char *val, const char **why)
 	return LIST(lport, value_port);
 }
 
+static int key_host(struct rule *r, const char *val, const char **why)
+{
+	return LIST(host, value_host);
+}
+
 static const char *const tcpflag_names[8] = {
 	"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr"
 };
@@ -365,6 +370,7 @@ static const struct {
 	[K_LOCAL] = { "local", key_local },
 	[K_RPORT] = { "rport", key_rport },
 	[K_LPORT] = { "lport", key_lport },
+	[K_HOST] = { "host", key_host },
 	[K_DIRECTION] = { "direction", key_direction },
 	[K_TCPFLAGS] = { "tcpflags", key_tcpflags },
 	[K_LENGTH] = { "length", key_length },
@@ -387,8 +393,8 @@ int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	if (i == K__COUNT) {
 		*why = "unknown key: expected exe, sha256, cmdline, user, group, "
 		       "parent, ancestor, pedigree, direction, proto, remote, local, "
-		       "rport, lport, tcpflags, length, nth, action, mark, dscp, "
-		       "redirect or log";
+		       "rport, lport, host, tcpflags, length, nth, action, mark, "
+		       "dscp, redirect or log";
 		return -ENOENT;
 	}
 	if (r->keys & (1u << i)) {
@@ -548,6 +554,7 @@ void rule_free(struct rule *r)
 	strlist_free(&r->parent);
 	strlist_free(&r->ancestor);
 	strlist_free(&r->pedigree);
+	strlist_free(&r->host);
 	free(r->cmdline);
 	free(r->sha256);
 	free(r->uid.v);
