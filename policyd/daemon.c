@@ -26,9 +26,11 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "dnslog.h"
 #include "flow.h"
 #include "honefw.h"
 #include "log.h"
+#include "names.h"
 #include "nft.h"
 #include "offload.h"
 #include "queue.h"
@@ -57,6 +59,8 @@ struct daemon {
 	struct nft *nft;
 	struct queue *q;
 	struct vlog *log;
+	struct dnslog *dns;	/* once rules use host */
+	struct names *names;
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	bool closing;		/* judge now, nothing waits any more */
@@ -108,6 +112,8 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 		.queue = queue_num(d->q),
 		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
 		.gen = d->gen,
+		.dns_log = d->dns && rules_need_host(d->rs),
+		.log_group = queue_num(d->q),
 	};
 }
 
@@ -167,9 +173,21 @@ static bool park(struct daemon *d, const struct queue_pkt *p)
 	return true;
 }
 
+/* The names the socket's owner had remote resolved from. */
+static void hosts_of(struct daemon *d, const struct conn *conn,
+		     struct rules_pkt *pkt, const char **hosts)
+{
+	if (!conn || !d->names || !rules_need_host(d->rs))
+		return;
+	pkt->hosts = hosts;
+	pkt->nhosts = names_get(d->names, conn->uid, pkt->family, pkt->remote,
+				d->now, hosts, NAMES_PER_ADDR);
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
+	const char *hosts[NAMES_PER_ADDR];
 	struct rules_verdict v;
 	struct rules_pkt pkt;
 	struct action a = { .verdict = NF_ACCEPT };
@@ -205,6 +223,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	if (!proc)
 		d->unknown++;
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
+	hosts_of(d, conn, &pkt, hosts);
 	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
 	d->judged++;
 	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
@@ -259,8 +278,19 @@ static void socket_gone(void *ctx, uint64_t cookie)
 	sensor_conn_gone(d->sensor, cookie);
 }
 
+static void learned(void *ctx, uint32_t uid, uint8_t family,
+		    const uint8_t *addr, const char *name, uint32_t ttl)
+{
+	struct daemon *d = ctx;
+
+	/* Out of memory: the name is not known, and matches nothing. */
+	if (names_add(d->names, uid, family, addr, name, ttl, d->now) > 0)
+		vlog_name(d->log, family, addr, name);
+}
+
 /* Every packet of the batch was reported by hone.ko before it was queued:
- * read those reports (and any event) before judging. */
+ * read those reports (and any event) before judging. So are the DNS
+ * answers the host received before the connect being judged. */
 static void drain(void *ctx)
 {
 	struct daemon *d = ctx;
@@ -268,6 +298,8 @@ static void drain(void *ctx)
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
+	if (d->dns && (ret = dnslog_drain(d->dns, learned, d)) < 0)
+		log_warnx("DNS answers: %s", strerror(-ret));
 	/* Sockets gone end their flows' verdicts before more are judged. */
 	ret = offloads_drain(d->off, socket_gone, d);
 	if (ret < 0)
@@ -311,12 +343,58 @@ static void sweep(struct daemon *d)
 	free(v);
 }
 
+/* ip netns exec's resolv.conf for the namespace honefw serves. */
+static void resolvers_read(struct daemon *d)
+{
+	char path[300] = "/etc/resolv.conf";
+	int n;
+
+	if (d->o->netns) {
+		snprintf(path, sizeof(path), "/etc/netns/%s/resolv.conf",
+			 d->o->netns);
+		if (access(path, F_OK) < 0)
+			strcpy(path, "/etc/resolv.conf");
+	}
+	n = dnslog_resolvers(d->dns, path);
+	if (n < 0)
+		log_warnx("%s: %s: host rules match nothing", path,
+			  strerror(-n));
+	else if (!n)
+		log_warnx("%s: no nameserver: host rules match nothing", path);
+	else
+		log_info("names: from DNS answers of the %d resolver%s of %s",
+			 n, n == 1 ? "" : "s", path);
+}
+
+/* Rules with host: learn names from the DNS answers the host receives,
+ * through the table's NFLOG rule, group = the queue's number. */
+static void names_start(struct daemon *d)
+{
+	int ret;
+
+	if (!rules_need_host(d->rs))
+		return;
+	if (!d->names && (ret = names_open(NAMES_MAX, &d->names)) < 0)
+		fatalx("names: %s", strerror(-ret));
+	if (d->dns)
+		return;
+	if ((ret = dnslog_open(queue_num(d->q), &d->dns)) < 0) {
+		log_warnx("NFLOG group %u: %s: host rules match nothing",
+			  queue_num(d->q), strerror(-ret));
+		return;
+	}
+	resolvers_read(d);
+}
+
 static void reload(struct daemon *d)
 {
 	struct nft_conf c;
 	struct rules *rs;
 	int ret;
 
+	/* The resolvers may have changed, whatever becomes of the rules. */
+	if (d->dns)
+		resolvers_read(d);
 	if (load_rules(d->o->config, &rs) < 0) {
 		log_warnx("reload failed: keeping the rules in force");
 		return;
@@ -330,6 +408,7 @@ static void reload(struct daemon *d)
 	rules_free(d->rs);
 	d->rs = rs;
 	d->gen = !d->gen;
+	names_start(d);
 	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
 	ret = nft_install(d->nft, &c, d->rs);
@@ -375,7 +454,25 @@ static void tables(struct daemon *d)
 	}
 }
 
-/* SIGUSR1: what an operator asks first, on one line. */
+static void names_status(struct daemon *d)
+{
+	struct dnslog_stats ds = { 0 };
+	struct names_stats ns;
+
+	names_stats(d->names, &ns);
+	if (d->dns)
+		dnslog_stats(d->dns, &ds);
+	log_info("status: names: %" PRIu64 " bindings (%" PRIu64 " learned, %"
+		 PRIu64 " refreshed, %" PRIu64 " expired, %" PRIu64 " evicted: "
+		 "table full); DNS answers: %" PRIu64 " read, %" PRIu64 " not "
+		 "from a resolver, %" PRIu64 " to no socket, %" PRIu64
+		 " unreadable, %" PRIu64 " split over TCP segments, %" PRIu64
+		 " lost", ns.entries, ns.added, ns.refreshed, ns.expired,
+		 ns.evicted, ds.answers, ds.untrusted, ds.nosock, ds.malformed,
+		 ds.split, ds.lost);
+}
+
+/* SIGUSR1: what an operator asks first, on one line (and one of names). */
 static void status(struct daemon *d)
 {
 	struct offload_stats os;
@@ -393,6 +490,8 @@ static void status(struct daemon *d)
 		 d->unknown, d->unparsable, d->errors, d->nparked, st.procs,
 		 st.conns, st.evicted, flows_count(d->flows), os.flows, os.lost,
 		 st.events, st.lost, mi.uordblks / 1024);
+	if (d->names)
+		names_status(d);
 }
 
 static void tick(struct daemon *d)
@@ -405,6 +504,8 @@ static void tick(struct daemon *d)
 	if (offloads_lost(d->off))
 		sweep(d);
 	flows_expire(d->flows, d->now);
+	if (d->names)
+		names_expire(d->names, d->now);
 	tables(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
@@ -445,25 +546,29 @@ static int on_signal(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[4] = {
+	struct pollfd pfd[5] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
 		{ .fd = offloads_fd(d->off), .events = POLLIN },
 		{ .fd = queue_fd(d->q), .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	uint64_t last = monotonic_ns();
 	int ret;
 
 	for (;;) {
+		/* DNS answers: opened by a reload that brought host rules */
+		pfd[4].fd = d->dns ? dnslog_fd(d->dns) : -1;
 		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 4, sensor_hashing(d->sensor) ||
+		ret = poll(pfd, 5, sensor_hashing(d->sensor) ||
 			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
 		if (pfd[0].revents && !on_signal(d))
 			return 0;
-		if ((pfd[1].revents || pfd[2].revents) && !pfd[3].revents)
+		if ((pfd[1].revents || pfd[2].revents || pfd[4].revents) &&
+		    !pfd[3].revents)
 			drain(d);
 		if (pfd[3].revents) {
 			ret = queue_read(d->q, drain, judge, d);
@@ -543,6 +648,8 @@ static int open_signals(void)
 static void shut(struct daemon *d)
 {
 	vlog_close(d->log);
+	dnslog_close(d->dns);
+	names_close(d->names);
 	queue_close(d->q);
 	nft_close(d->nft);
 	offloads_close(d->off);
@@ -596,6 +703,7 @@ int daemon_main(const struct honefw_opts *o)
 		       " (another honefw is running?)" : "");
 	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
 		fatalx("verdict log %s: %s", o->log, strerror(-ret));
+	names_start(&d);
 	c = nft_conf_of(&d);
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",

@@ -56,10 +56,11 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 			 rules_action_name(e->v->action), rule_of(e->v), dry);
 		return;
 	}
-	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s%s",
+	snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s%s%s%s",
 		 rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
 		 p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
-		 p->user ? p->user : "?", dry);
+		 p->user ? p->user : "?", e->pkt->nhosts ? " host=" : "",
+		 e->pkt->nhosts ? e->pkt->hosts[0] : "", dry);
 }
 
 static void text_line(const struct vlog_entry *e, const char *what)
@@ -100,6 +101,13 @@ void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 	/* A lost entry is counted and said by vfile. */
 	if (pcapng)
 		vfile_packet(l->file, e, what);
+}
+
+void vlog_name(struct vlog *l, uint8_t family, const uint8_t *addr,
+	       const char *name)
+{
+	if (l->file)
+		vfile_name(l->file, family, addr, name);
 }
 
 void vlog_flush(struct vlog *l)
