@@ -51,20 +51,6 @@ static bool same_addr(const struct name *e, uint32_t uid, uint8_t family,
 	       !memcmp(e->addr, addr, family == AF_INET ? 4 : 16);
 }
 
-static struct name *first(const struct names *t, uint64_t key)
-{
-	struct hnode *n = htab_find(&t->h, key);
-
-	return n ? htab_entry(n, struct name, node) : NULL;
-}
-
-static struct name *next(const struct name *e)
-{
-	struct hnode *n = htab_find_next(&e->node);
-
-	return n ? htab_entry(n, struct name, node) : NULL;
-}
-
 static void drop(struct names *t, struct name *e)
 {
 	htab_remove(&t->h, &e->node);
@@ -88,12 +74,15 @@ int names_add(struct names *t, uint32_t uid, uint8_t family,
 {
 	uint64_t key = key_of(uid, family, addr);
 	size_t len = strlen(name);
-	struct name *e;
+	struct name *e = NULL;
+	struct hnode *n;
 	bool fresh;
 
-	for (e = first(t, key); e; e = next(e))
-		if (same_addr(e, uid, family, addr) && !strcmp(e->name, name))
-			break;
+	for (n = htab_find(&t->h, key); n && !e; n = htab_find_next(n)) {
+		e = htab_entry(n, struct name, node);
+		if (!same_addr(e, uid, family, addr) || strcmp(e->name, name))
+			e = NULL;
+	}
 	if (e) {
 		fresh = e->expires <= now;
 		e->expires = expiry(ttl, now);
@@ -127,12 +116,15 @@ size_t names_get(const struct names *t, uint32_t uid, uint8_t family,
 		 const uint8_t *addr, uint64_t now, const char **out,
 		 size_t max)
 {
+	const struct hnode *h = htab_find(&t->h, key_of(uid, family, addr));
 	const struct name *e;
 	size_t n = 0;
 
-	for (e = first(t, key_of(uid, family, addr)); e && n < max; e = next(e))
+	for (; h && n < max; h = htab_find_next(h)) {
+		e = htab_entry(h, const struct name, node);
 		if (same_addr(e, uid, family, addr) && e->expires > now)
 			out[n++] = e->name;
+	}
 	return n;
 }
 

@@ -103,6 +103,15 @@ static void rr_cname(struct msg *m, const char *owner, uint32_t ttl,
 	rr(m, owner, 5, ttl, t.b, t.n);
 }
 
+/* qname CNAME target, target A addr: the common two-record chain. */
+static void chain2(struct msg *m, const char *qname, const char *target,
+		   const char *addr)
+{
+	start(m, qname, 1, 2);
+	rr_cname(m, "@12", 100, target);
+	rr_a(m, target, 50, addr);
+}
+
 struct binding {
 	char name[DNS_NAME_MAX + 1];
 	char addr[INET6_ADDRSTRLEN];
@@ -226,46 +235,48 @@ Test(dns, compression_loops_refused)
 	/* A question pointing into the header. */
 	start(&m, "@0", 1, 0);
 	cr_assert_eq(parse(&m, &g), -EBADMSG);
-	/* Two pointers to each other, the second reached by the first. */
+	/* A pointer forward to one that points back to it. */
 	start(&m, "a.test", 1, 1);
 	put16(&m, 0xc000 | (uint16_t)(m.n + 2));
 	put16(&m, 0xc000 | (uint16_t)(m.n - 2));
 	cr_assert_eq(parse(&m, &g), -EBADMSG);
 }
 
+/* A response with no answer whose question's name is the bytes given. */
+static void start_raw(struct msg *m, const void *name, size_t n)
+{
+	start(m, "x", 1, 0);
+	m->n = 12;
+	put(m, name, n);
+	put16(m, 1);
+	put16(m, 1);
+}
+
 Test(dns, bad_names_refused)
 {
 	static const uint8_t dotted[] = { 3, 'a', '.', 'b', 4, 't', 'e', 's', 't', 0 };
 	static const uint8_t nul[] = { 3, 'a', 0, 'b', 0 };
+	uint8_t longname[5 * 64 + 1] = { 0 };
 	struct msg m;
 	struct got g;
 	int i;
 
-	start(&m, "x.test", 1, 1);
-	m.n -= 4 + 8;
-	put(&m, dotted, sizeof(dotted));
-	put16(&m, 1);
-	put16(&m, 1);
+	start_raw(&m, dotted, sizeof(dotted));
 	cr_assert_eq(parse(&m, &g), -EBADMSG, "a label with a dot");
-	start(&m, "x.test", 1, 0);
-	m.n -= 4 + 8;
-	put(&m, nul, sizeof(nul));
-	put16(&m, 1);
-	put16(&m, 1);
+	start_raw(&m, nul, sizeof(nul));
 	cr_assert_eq(parse(&m, &g), -EBADMSG, "a label with a NUL");
 	/* 5 labels of 63: over 253 characters */
-	m.n = 12;
 	for (i = 0; i < 5; i++) {
-		uint8_t l = 63;
-
-		put(&m, &l, 1);
-		memset(m.b + m.n, 'a', 63);
-		m.n += 63;
+		longname[i * 64] = 63;
+		memset(longname + i * 64 + 1, 'a', 63);
 	}
-	put(&m, "", 1);
-	put16(&m, 1);
-	put16(&m, 1);
+	start_raw(&m, longname, sizeof(longname));
 	cr_assert_eq(parse(&m, &g), -EBADMSG, "a name too long");
+	/* 3 labels of 63 and one of 61: 253, the longest */
+	longname[3 * 64] = 61;
+	longname[3 * 64 + 62] = 0;
+	start_raw(&m, longname, 3 * 64 + 63);
+	cr_assert_eq(parse(&m, &g), 0);
 }
 
 Test(dns, not_an_answer_refused)
@@ -293,9 +304,7 @@ Test(dns, every_truncation_refused)
 	struct got g;
 	size_t cut;
 
-	start(&m, "www.example.org", 1, 2);
-	rr_cname(&m, "@12", 100, "edge.cdn.net");
-	rr_a(&m, "edge.cdn.net", 50, "192.0.2.4");
+	chain2(&m, "www.example.org", "edge.cdn.net", "192.0.2.4");
 	cr_assert_eq(parse(&m, &g), 2);
 	for (cut = 0; cut < m.n; cut++) {
 		memset(&g, 0, sizeof(g));
@@ -418,9 +427,7 @@ Test(names, cname_chain_names_the_address)
 	struct msg m;
 	size_t n, i;
 
-	start(&m, "alias.test", 1, 2);
-	rr_cname(&m, "@12", 300, "allowed.test");
-	rr_a(&m, "allowed.test", 300, "10.99.0.2");
+	chain2(&m, "alias.test", "allowed.test", "10.99.0.2");
 	cr_assert_eq(dns_parse(m.b, m.n, add_all, t), 2);
 	n = names_get(t, 1000, AF_INET, addr4("10.99.0.2"), SEC, out,
 		      NAMES_PER_ADDR);
