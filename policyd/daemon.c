@@ -278,6 +278,14 @@ static void socket_gone(void *ctx, uint64_t cookie)
 	sensor_conn_gone(d->sensor, cookie);
 }
 
+static void name_logged(void *ctx, uint8_t family, const uint8_t *addr,
+			const char *name)
+{
+	struct daemon *d = ctx;
+
+	vlog_name(d->log, family, addr, name);
+}
+
 static void learned(void *ctx, uint32_t uid, uint8_t family,
 		    const uint8_t *addr, const char *name, uint32_t ttl)
 {
@@ -285,7 +293,7 @@ static void learned(void *ctx, uint32_t uid, uint8_t family,
 
 	/* Out of memory: the name is not known, and matches nothing. */
 	if (names_add(d->names, uid, family, addr, name, ttl, d->now) > 0)
-		vlog_name(d->log, family, addr, name);
+		name_logged(d, family, addr, name);
 }
 
 /* Every packet of the batch was reported by hone.ko before it was queued:
@@ -528,8 +536,12 @@ static int on_signal(struct daemon *d)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			reload(d);
-			/* logrotate's postrotate: even if the rules failed */
+			/* logrotate's postrotate: even if the rules failed;
+			 * the new file names what is known, as it stands
+			 * alone */
 			vlog_reopen(d->log);
+			if (d->names)
+				names_each(d->names, d->now, name_logged, d);
 			break;
 		case SIGUSR1:
 			status(d);

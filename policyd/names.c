@@ -128,6 +128,20 @@ size_t names_get(const struct names *t, uint32_t uid, uint8_t family,
 	return n;
 }
 
+void names_each(const struct names *t, uint64_t now,
+		void (*fn)(void *ctx, uint8_t family, const uint8_t *addr,
+			   const char *name), void *ctx)
+{
+	const struct list *l;
+
+	for (l = t->order.prev; l != &t->order; l = l->prev) {
+		const struct name *e = list_entry(l, const struct name, order);
+
+		if (e->expires > now)
+			fn(ctx, e->family, e->addr, e->name);
+	}
+}
+
 void names_expire(struct names *t, uint64_t now)
 {
 	struct list *l, *prev;

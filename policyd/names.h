@@ -39,6 +39,10 @@ int names_add(struct names *t, uint32_t uid, uint8_t family,
 size_t names_get(const struct names *t, uint32_t uid, uint8_t family,
 		 const uint8_t *addr, uint64_t now, const char **out,
 		 size_t max);
+/* fn for every binding unexpired at now, oldest learned first. */
+void names_each(const struct names *t, uint64_t now,
+		void (*fn)(void *ctx, uint8_t family, const uint8_t *addr,
+			   const char *name), void *ctx);
 /* Free what has expired by now. */
 void names_expire(struct names *t, uint64_t now);
 void names_stats(const struct names *t, struct names_stats *st);

@@ -3,7 +3,7 @@
 #
 # A few lines of DNS for the names scenario (RFC 1035, A, AAAA and CNAME):
 #   dns.py serve PIDFILE ADDR[,ADDR...] NAME=TARGET...
-#	answer on UDP port 53 of each ADDR; TARGET is an address (A or
+#	answer on UDP and TCP port 53 of each ADDR; TARGET is an address (A or
 #	AAAA by its form, several NAME= lines for several) or a name
 #	(a CNAME, followed by the target's addresses); TTL 300
 #   dns.py query SERVER NAME [A|AAAA]
@@ -66,18 +66,41 @@ def serve(pidfile, addrs, pairs):
     for p in pairs:
         n, t = p.split("=", 1)
         table.setdefault(n, []).append(t)
-    socks = []
+    socks, tcp = [], []
     for a in addrs.split(","):
-        s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
-                          socket.SOCK_DGRAM)
-        s.bind((a, 53))
-        socks.append(s)
+        for kind in socket.SOCK_DGRAM, socket.SOCK_STREAM:
+            s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, kind)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((a, 53))
+            if kind == socket.SOCK_STREAM:
+                s.listen()
+                tcp.append(s)
+            socks.append(s)
     with open(pidfile, "w") as f:
         f.write(str(os.getpid()))
     while True:
         for s in select.select(socks, [], [])[0]:
-            msg, peer = s.recvfrom(4096)
-            s.sendto(answer(table, msg), peer)
+            if s in tcp:
+                tcp_answer(table, s)
+            else:
+                msg, peer = s.recvfrom(4096)
+                s.sendto(answer(table, msg), peer)
+
+
+# One question per connection, the answer in one segment after its length.
+def tcp_answer(table, listener):
+    c, _ = listener.accept()
+    c.settimeout(2)
+    try:
+        n, = struct.unpack("!H", c.recv(2))
+        msg = b""
+        while len(msg) < n:
+            msg += c.recv(n - len(msg))
+        a = answer(table, msg)
+        c.sendall(struct.pack("!H", len(a)) + a)
+    except (OSError, struct.error):
+        pass
+    c.close()
 
 
 def query(server, name, qtype):

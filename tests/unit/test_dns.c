@@ -413,6 +413,29 @@ Test(names, refresh_and_eviction)
 	names_close(t);
 }
 
+static void tally(void *ctx, uint8_t family, const uint8_t *addr,
+		  const char *name)
+{
+	(void)family;
+	(void)addr;
+	(void)name;
+	++*(int *)ctx;
+}
+
+/* What a reopened log is given: the bindings in force, none expired. */
+Test(names, each_unexpired)
+{
+	struct names *t = table(16);
+	int n = 0;
+
+	names_add(t, 1, AF_INET, addr4("10.0.0.1"), "short.test", 40, 0);
+	names_add(t, 1, AF_INET, addr4("10.0.0.2"), "long.test", 600, 0);
+	names_add(t, 2, AF_INET, addr4("10.0.0.2"), "long.test", 600, 0);
+	names_each(t, 50 * SEC, tally, &n);
+	cr_assert_eq(n, 2);
+	names_close(t);
+}
+
 static void add_all(void *ctx, const char *name, uint8_t family,
 		    const uint8_t *addr, uint32_t ttl)
 {
