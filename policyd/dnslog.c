@@ -148,11 +148,13 @@ static void resolver_add(struct dnslog *l, char *a)
 int dnslog_resolvers(struct dnslog *l, const char *path)
 {
 	char line[256], addr[64];
-	FILE *f = fopen(path, "re");
+	FILE *f;
 
+	/* No file, no resolvers: stale ones would be trusted still. */
+	l->nres = 0;
+	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	l->nres = 0;
 	while (fgets(line, sizeof(line), f) && l->nres < RESOLVERS_MAX)
 		if (sscanf(line, " nameserver %63s", addr) == 1)
 			resolver_add(l, addr);
