@@ -296,6 +296,21 @@ static void learned(void *ctx, uint32_t uid, uint8_t family,
 		name_logged(d, family, addr, name);
 }
 
+/* An answer on loopback names no socket (dnslog.h): its flow does, the
+ * query's, which was judged a moment before (its socket, once looked up,
+ * is kept for the flow's life even if closed since). */
+static bool answer_owner(void *ctx, const struct rules_pkt *pkt,
+			 uint32_t *uid)
+{
+	struct daemon *d = ctx;
+	struct flow *f = flows_get(d->flows, pkt, d->now);
+
+	if (!f || !f->has_sock)
+		return false;
+	*uid = f->uid;
+	return true;
+}
+
 /* Every packet of the batch was reported by hone.ko before it was queued:
  * read those reports (and any event) before judging. So are the DNS
  * answers the host received before the connect being judged. */
@@ -306,7 +321,7 @@ static void drain(void *ctx)
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
-	if (d->dns && (ret = dnslog_drain(d->dns, learned, d)) < 0)
+	if (d->dns && (ret = dnslog_drain(d->dns, learned, answer_owner, d)) < 0)
 		log_warnx("DNS answers: %s", strerror(-ret));
 	/* Sockets gone end their flows' verdicts before more are judged. */
 	ret = offloads_drain(d->off, socket_gone, d);

@@ -50,6 +50,7 @@ struct dnslog {
 	size_t nres;
 	struct dnslog_stats st;
 	dnslog_fn fn;		/* during a drain */
+	dnslog_owner_fn owner;
 	void *ctx;
 	uint32_t uid;		/* of the answer being read */
 	uint8_t buf[BUF_SIZE];
@@ -231,7 +232,7 @@ static void answer(struct dnslog *l, const uint8_t *p, size_t len,
 		l->st.untrusted++;
 		return;
 	}
-	if (!has_uid) {
+	if (!has_uid && !l->owner(l->ctx, &pkt, &l->uid)) {
 		l->st.nosock++;
 		return;
 	}
@@ -277,12 +278,14 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int dnslog_drain(struct dnslog *l, dnslog_fn fn, void *ctx)
+int dnslog_drain(struct dnslog *l, dnslog_fn fn, dnslog_owner_fn owner,
+		 void *ctx)
 {
 	int fd = mnl_socket_get_fd(l->nl), n = 0;
 	ssize_t len;
 
 	l->fn = fn;
+	l->owner = owner;
 	l->ctx = ctx;
 	for (;;) {
 		len = recv(fd, l->buf, sizeof(l->buf), MSG_DONTWAIT);
