@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: GPL-2.0
 --[[
 Hone's per-packet information as Wireshark fields: hone.verdict, hone.rule,
-hone.pid, hone.exe, hone.user, hone.dry_run (honefw's verdict log) and
+hone.pid, hone.exe, hone.user, hone.host, hone.dry_run (honefw's verdict log) and
 hone.cookie (hone.ko's /dev/hone), to filter on and show as columns:
 
   tshark -X lua_script:hone.lua -r verdicts.pcapng \
@@ -22,7 +22,7 @@ comment, and what only the options hold (in honefw's log the cookie 259,
 mark 261 and nth 263) is not here. The comments are
 
   honefw:  verdict=V rule=NAME pid=N exe=PATH user=NAME [script=PATH]
-           [unit=NAME] [dry-run=yes]
+           [unit=NAME] [host=NAME] [dry-run=yes]
   hone.ko: pid=N exe=PATH conn=COOKIE
 
 with "-" or "?" for what is not known, and then the field is left out.
@@ -43,6 +43,8 @@ local fields = {
 	-- systemd unit of the process's cgroup.
 	script = ProtoField.string("hone.script", "Script"),
 	unit = ProtoField.string("hone.unit", "Unit"),
+	-- A name the user's DNS answers gave the remote address (host rules)
+	host = ProtoField.string("hone.host", "Host"),
 	["dry-run"] = ProtoField.bool("hone.dry_run", "Dry run (not enforced)"),
 	conn = ProtoField.uint64("hone.cookie", "Socket cookie"),
 }

@@ -28,9 +28,11 @@
 #include "action.h"
 #include "ctl.h"
 #include "export.h"
+#include "dnslog.h"
 #include "flow.h"
 #include "honefw.h"
 #include "log.h"
+#include "names.h"
 #include "nft.h"
 #include "offload.h"
 #include "queue.h"
@@ -63,6 +65,8 @@ struct daemon {
 	struct vlog *log;
 	struct exporter *exp;	/* NULL: no [ipfix] */
 	struct ctl *ctl;
+	struct dnslog *dns;	/* once rules use host */
+	struct names *names;
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	bool closing;		/* judge now, nothing waits any more */
@@ -135,6 +139,8 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 		.queue = queue_num(d->q),
 		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
 		.gen = d->gen,
+		.dns_log = d->dns && rules_need_host(d->rs),
+		.log_group = queue_num(d->q),
 	};
 }
 
@@ -206,9 +212,21 @@ static void count_hit(struct daemon *d, const struct rules_verdict *v,
 	h->conns += pkt->nth == 1;
 }
 
+/* The names the socket's owner had remote resolved from. */
+static void hosts_of(struct daemon *d, const struct conn *conn,
+		     struct rules_pkt *pkt, const char **hosts)
+{
+	if (!conn || !d->names || !rules_need_host(d->rs))
+		return;
+	pkt->hosts = hosts;
+	pkt->nhosts = names_get(d->names, conn->uid, pkt->family, pkt->remote,
+				d->now, hosts, NAMES_PER_ADDR);
+}
+
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
 	struct daemon *d = ctx;
+	const char *hosts[NAMES_PER_ADDR];
 	struct rules_verdict v;
 	struct rules_pkt pkt;
 	struct action a = { .verdict = NF_ACCEPT };
@@ -244,6 +262,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	if (!proc)
 		d->unknown++;
 	pkt.nth = conn ? ++conn->packets : f ? ++f->packets : 1;
+	hosts_of(d, conn, &pkt, hosts);
 	rules_match(d->rs, &pkt, proc ? &proc->view : NULL, &v);
 	d->judged++;
 	count_hit(d, &v, &pkt, proc);
@@ -301,8 +320,42 @@ static void socket_gone(void *ctx, uint64_t cookie)
 	sensor_conn_gone(d->sensor, cookie);
 }
 
+static void name_logged(void *ctx, uint8_t family, const uint8_t *addr,
+			const char *name)
+{
+	struct daemon *d = ctx;
+
+	vlog_name(d->log, family, addr, name);
+}
+
+static void learned(void *ctx, uint32_t uid, uint8_t family,
+		    const uint8_t *addr, const char *name, uint32_t ttl)
+{
+	struct daemon *d = ctx;
+
+	/* Out of memory: the name is not known, and matches nothing. */
+	if (names_add(d->names, uid, family, addr, name, ttl, d->now) > 0)
+		name_logged(d, family, addr, name);
+}
+
+/* An answer on loopback names no socket (dnslog.h): its flow does, the
+ * query's, which was judged a moment before (its socket, once looked up,
+ * is kept for the flow's life even if closed since). */
+static bool answer_owner(void *ctx, const struct rules_pkt *pkt,
+			 uint32_t *uid)
+{
+	struct daemon *d = ctx;
+	struct flow *f = flows_get(d->flows, pkt, d->now);
+
+	if (!f || !f->has_sock)
+		return false;
+	*uid = f->uid;
+	return true;
+}
+
 /* Every packet of the batch was reported by hone.ko before it was queued:
- * read those reports (and any event) before judging. */
+ * read those reports (and any event) before judging. So are the DNS
+ * answers the host received before the connect being judged. */
 static void drain(void *ctx)
 {
 	struct daemon *d = ctx;
@@ -310,6 +363,8 @@ static void drain(void *ctx)
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
+	if (d->dns && (ret = dnslog_drain(d->dns, learned, answer_owner, d)) < 0)
+		log_warnx("DNS answers: %s", strerror(-ret));
 	/* Sockets gone end their flows' verdicts before more are judged. */
 	ret = offloads_drain(d->off, socket_gone, d);
 	if (ret < 0)
@@ -374,12 +429,58 @@ static int export_apply(struct daemon *d, const struct rules *rs)
 	return 0;
 }
 
+/* ip netns exec's resolv.conf for the namespace honefw serves. */
+static void resolvers_read(struct daemon *d)
+{
+	char path[300] = "/etc/resolv.conf";
+	int n;
+
+	if (d->o->netns) {
+		snprintf(path, sizeof(path), "/etc/netns/%s/resolv.conf",
+			 d->o->netns);
+		if (access(path, F_OK) < 0)
+			strcpy(path, "/etc/resolv.conf");
+	}
+	n = dnslog_resolvers(d->dns, path);
+	if (n < 0)
+		log_warnx("%s: %s: host rules match nothing", path,
+			  strerror(-n));
+	else if (!n)
+		log_warnx("%s: no nameserver: host rules match nothing", path);
+	else
+		log_info("names: from DNS answers of the %d resolver%s of %s",
+			 n, n == 1 ? "" : "s", path);
+}
+
+/* Rules with host: learn names from the DNS answers the host receives,
+ * through the table's NFLOG rule, group = the queue's number. */
+static void names_start(struct daemon *d)
+{
+	int ret;
+
+	if (!rules_need_host(d->rs))
+		return;
+	if (!d->names && (ret = names_open(NAMES_MAX, &d->names)) < 0)
+		fatalx("names: %s", strerror(-ret));
+	if (d->dns)
+		return;
+	if ((ret = dnslog_open(queue_num(d->q), &d->dns)) < 0) {
+		log_warnx("NFLOG group %u: %s: host rules match nothing",
+			  queue_num(d->q), strerror(-ret));
+		return;
+	}
+	resolvers_read(d);
+}
+
 static void reload(struct daemon *d)
 {
 	struct nft_conf c;
 	struct rules *rs;
 	int ret;
 
+	/* The resolvers may have changed, whatever becomes of the rules. */
+	if (d->dns)
+		resolvers_read(d);
 	if (load_rules(d->o->config, &rs) < 0) {
 		log_warnx("reload failed: keeping the rules in force");
 		return;
@@ -401,6 +502,7 @@ static void reload(struct daemon *d)
 	rules_free(d->rs);
 	d->rs = rs;
 	d->gen = !d->gen;
+	names_start(d);
 	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
 	ret = nft_install(d->nft, &c, d->rs);
@@ -484,7 +586,25 @@ static void snapshot(const struct daemon *d, struct status *st)
 	}
 }
 
-/* SIGUSR1: what an operator asks first, on one line. */
+static void names_status(struct daemon *d)
+{
+	struct dnslog_stats ds = { 0 };
+	struct names_stats ns;
+
+	names_stats(d->names, &ns);
+	if (d->dns)
+		dnslog_stats(d->dns, &ds);
+	log_info("status: names: %" PRIu64 " bindings (%" PRIu64 " learned, %"
+		 PRIu64 " refreshed, %" PRIu64 " expired, %" PRIu64 " evicted: "
+		 "table full); DNS answers: %" PRIu64 " read, %" PRIu64 " not "
+		 "from a resolver, %" PRIu64 " to no socket, %" PRIu64
+		 " unreadable, %" PRIu64 " split over TCP segments, %" PRIu64
+		 " lost", ns.entries, ns.added, ns.refreshed, ns.expired,
+		 ns.evicted, ds.answers, ds.untrusted, ds.nosock, ds.malformed,
+		 ds.split, ds.lost);
+}
+
+/* SIGUSR1: what an operator asks first, on one line (and one of names). */
 static void status(struct daemon *d)
 {
 	struct export_stats es;
@@ -511,6 +631,8 @@ static void status(struct daemon *d)
 		 st.errors, st.parked, st.procs, st.conns, st.evicted, st.flows,
 		 st.offloaded, st.notices_lost, st.events, st.events_lost,
 		 st.heap / 1024);
+	if (d->names)
+		names_status(d);
 }
 
 /* honefw --status, answered from the loop (ctl.c). */
@@ -564,6 +686,8 @@ static void tick(struct daemon *d)
 	if (offloads_lost(d->off))
 		sweep(d);
 	flows_expire(d->flows, d->now);
+	if (d->names)
+		names_expire(d->names, d->now);
 	tables(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
@@ -589,8 +713,12 @@ static int on_signal(struct daemon *d)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			reload(d);
-			/* logrotate's postrotate: even if the rules failed */
+			/* logrotate's postrotate: even if the rules failed;
+			 * the new file names what is known, as it stands
+			 * alone */
 			vlog_reopen(d->log);
+			if (d->names)
+				names_each(d->names, d->now, name_logged, d);
 			break;
 		case SIGUSR1:
 			status(d);
@@ -607,33 +735,37 @@ static int on_signal(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[6 + CTL_POLLFDS] = {
+	struct pollfd pfd[7 + CTL_POLLFDS] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
 		{ .fd = offloads_fd(d->off), .events = POLLIN },
 		{ .fd = queue_fd(d->q), .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	uint64_t last = monotonic_ns();
 	size_t nctl;
 	int ret;
 
 	for (;;) {
-		/* A reload may open another exporter; a negative fd is
-		 * not polled. */
-		pfd[4].fd = d->exp ? export_ct_fd(d->exp) : -1;
-		pfd[4].events = POLLIN;
-		pfd[5].fd = d->exp ? export_out_fd(d->exp) : -1;
-		pfd[5].events = d->exp ? export_out_events(d->exp) : 0;
-		nctl = ctl_pollfds(d->ctl, pfd + 6);
+		/* DNS answers: opened by a reload that brought host rules;
+		 * a reload may open another exporter. A negative fd is not
+		 * polled. */
+		pfd[4].fd = d->dns ? dnslog_fd(d->dns) : -1;
+		pfd[5].fd = d->exp ? export_ct_fd(d->exp) : -1;
+		pfd[5].events = POLLIN;
+		pfd[6].fd = d->exp ? export_out_fd(d->exp) : -1;
+		pfd[6].events = d->exp ? export_out_events(d->exp) : 0;
+		nctl = ctl_pollfds(d->ctl, pfd + 7);
 		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 6 + nctl, sensor_hashing(d->sensor) ||
+		ret = poll(pfd, 7 + nctl, sensor_hashing(d->sensor) ||
 			   d->nparked ? 0 : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
 		if (pfd[0].revents && !on_signal(d))
 			return 0;
-		if ((pfd[1].revents || pfd[2].revents) && !pfd[3].revents)
+		if ((pfd[1].revents || pfd[2].revents || pfd[4].revents) &&
+		    !pfd[3].revents)
 			drain(d);
 		if (pfd[3].revents) {
 			ret = queue_read(d->q, drain, judge, d);
@@ -642,11 +774,11 @@ static int loop(struct daemon *d)
 			vlog_flush(d->log);
 		}
 		/* Records go out after the batch's verdicts, never before. */
-		if (d->exp && (pfd[3].revents || pfd[4].revents ||
-			       pfd[5].revents))
-			export_run(d->exp, false, pfd[5].revents);
+		if (d->exp && (pfd[3].revents || pfd[5].revents ||
+			       pfd[6].revents))
+			export_run(d->exp, false, pfd[6].revents);
 		/* After the verdicts: a status client waits, packets not. */
-		ctl_serve(d->ctl, pfd + 6, nctl, d->now, answer, d);
+		ctl_serve(d->ctl, pfd + 7, nctl, d->now, answer, d);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;
@@ -721,6 +853,8 @@ static void shut(struct daemon *d)
 	export_close(d->exp);
 	ctl_close(d->ctl);
 	vlog_close(d->log);
+	dnslog_close(d->dns);
+	names_close(d->names);
 	queue_close(d->q);
 	nft_close(d->nft);
 	offloads_close(d->off);
@@ -777,6 +911,7 @@ int daemon_main(const struct honefw_opts *o)
 		       " (another honefw is running?)" : "");
 	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
 		fatalx("verdict log %s: %s", o->log, strerror(-ret));
+	names_start(&d);
 	/* In the namespace judged: its conntrack counts the connections. */
 	if ((ret = export_apply(&d, d.rs)) < 0)
 		fatalx("ipfix: %s", strerror(-ret));

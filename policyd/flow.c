@@ -66,7 +66,8 @@ static void set_addrs(struct rules_pkt *pkt, const void *src, const void *dst,
 	memcpy(pkt->remote, pkt->dir == RULES_DIR_OUT ? dst : src, alen);
 }
 
-static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt,
+		     size_t *l4)
 {
 	const struct ip6_hdr *ip6 = (const void *)data;
 	size_t off = sizeof(*ip6);
@@ -91,6 +92,7 @@ static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 			/* Only the first fragment carries ports. */
 			if (ntohs(*(const uint16_t *)(data + off + 2)) & ~7) {
 				pkt->proto = data[off];
+				*l4 = len;
 				return 0;
 			}
 			nh = data[off];
@@ -100,10 +102,12 @@ static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 		}
 	}
 	pkt->proto = nh;
+	*l4 = off;
 	return off > len ? -EINVAL : parse_l4(data + off, len - off, pkt);
 }
 
-static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt,
+		     size_t *l4)
 {
 	const struct iphdr *ip = (const void *)data;
 	size_t hl;
@@ -115,13 +119,16 @@ static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 	pkt->proto = ip->protocol;
 	pkt->length = ntohs(ip->tot_len);
 	set_addrs(pkt, &ip->saddr, &ip->daddr, 4);
-	if (ntohs(ip->frag_off) & IP_OFFMASK)
+	if (ntohs(ip->frag_off) & IP_OFFMASK) {
+		*l4 = len;
 		return 0;
+	}
+	*l4 = hl;
 	return parse_l4(data + hl, len - hl, pkt);
 }
 
-int flow_parse(const uint8_t *data, size_t len, unsigned hook,
-	       struct rules_pkt *pkt)
+int flow_parse_l4(const uint8_t *data, size_t len, unsigned hook,
+		  struct rules_pkt *pkt, size_t *l4)
 {
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < 1)
@@ -131,12 +138,20 @@ int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	switch (data[0] >> 4) {
 	case 4:
 		pkt->family = AF_INET;
-		return parse_ip4(data, len, pkt);
+		return parse_ip4(data, len, pkt, l4);
 	case 6:
 		pkt->family = AF_INET6;
-		return parse_ip6(data, len, pkt);
+		return parse_ip6(data, len, pkt, l4);
 	}
 	return -EINVAL;
+}
+
+int flow_parse(const uint8_t *data, size_t len, unsigned hook,
+	       struct rules_pkt *pkt)
+{
+	size_t l4;
+
+	return flow_parse_l4(data, len, hook, pkt, &l4);
 }
 
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)

@@ -38,6 +38,10 @@ struct flows;
  * length. -EINVAL if it is not a whole IPv4/IPv6 header. */
 int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	       struct rules_pkt *pkt);
+/* The same, and where the transport header starts (len for a fragment
+ * that carries none). */
+int flow_parse_l4(const uint8_t *data, size_t len, unsigned hook,
+		  struct rules_pkt *pkt, size_t *l4);
 
 /* The 5-tuple part of pkt into t (the rest zeroed); returns its hash. */
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t);

@@ -15,6 +15,7 @@
  *	chain nat_out	nat, output, priority -100
  *		meta mark & REDIR == i: dnat to the i-th redirect target
  *	chain done_in/done_out	filter, same hooks, priority -99
+ *		(done_in, with host rules) udp/tcp sport 53: log group G
  *		meta mark set meta mark & USER: the packet goes on with the
  *		rule's QoS mark only
  *
@@ -174,8 +175,9 @@ static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
 	bitwise(r, reg, reg, &mask, NULL, sizeof(mask));
 }
 
-/* The transport header's byte at off into dreg. */
-static void payload_u8(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
+/* len bytes of the transport header at off into dreg. */
+static void payload_th(struct nftnl_rule *r, uint32_t off, uint32_t len,
+		       uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_new(r, "payload");
 
@@ -184,7 +186,7 @@ static void payload_u8(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
 			   NFT_PAYLOAD_TRANSPORT_HEADER);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 }
 
@@ -566,7 +568,7 @@ static void add_queue_chain(struct batch *bt, const struct nft *n,
 	r = rule_new(name);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_ICMPV6);
-	payload_u8(r, 0, NFT_REG_1);
+	payload_th(r, 0, 1, NFT_REG_1);
 	cmp(r, NFT_REG_1, NFT_CMP_GTE, &icmp6_min, 1);
 	cmp(r, NFT_REG_1, NFT_CMP_LTE, &icmp6_max, 1);
 	verdict(r, NF_ACCEPT);
@@ -622,7 +624,7 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	mark_has(r, HONE_MARK_REJECT);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
-	payload_u8(r, 13, NFT_REG_1);	/* TCP flags */
+	payload_th(r, 13, 1, NFT_REG_1);	/* TCP flags */
 	and_mask8(r, NFT_REG_1, TH_RST);
 	cmp_u8(r, NFT_REG_1, TH_RST);
 	verdict(r, NF_ACCEPT);
@@ -641,6 +643,33 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	batch_rule(bt, r);
 }
 
+/* DNS answers (source port 53) go to NFLOG group log_group, whole, one
+ * message each at once: honefw learns names from them (dnslog.c). In
+ * done_in, so only what the rules let in counts. */
+static void add_dns_log(struct batch *bt, const struct nft *n,
+			const char *chain)
+{
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	const uint16_t port = htons(53);
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos); i++) {
+		r = rule_new(chain);
+		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+		cmp_u8(r, NFT_REG_1, protos[i]);
+		payload_th(r, 0, 2, NFT_REG_1);
+		cmp(r, NFT_REG_1, NFT_CMP_EQ, &port, sizeof(port));
+		if ((e = expr_new(r, "log"))) {
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
+					   n->conf.log_group);
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
+		}
+		batch_rule(bt, r);
+	}
+}
+
 /* With effects, the DSCP ones (done_out): before the mark is cut. */
 static void add_done_chain(struct batch *bt, const struct nft *n,
 			   const char *name, uint32_t hook, bool effects)
@@ -649,6 +678,8 @@ static void add_done_chain(struct batch *bt, const struct nft *n,
 	unsigned i;
 
 	batch_chain(bt, name, "filter", hook, PRIO_DONE);
+	if (hook == NF_INET_LOCAL_IN && n->conf.dns_log)
+		add_dns_log(bt, n, name);
 	for (i = 0; effects && i < n->neffects; i++)
 		if (!n->effects[i].family)
 			add_dscp_rules(bt, name, &n->effects[i], i + 1);

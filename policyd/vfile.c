@@ -28,6 +28,7 @@
 
 #include <hone/hone.h>
 
+#include "dns.h"
 #include "htab.h"
 #include "log.h"
 #include "nft.h"
@@ -465,6 +466,17 @@ static int write_epb(struct vfile *f, const struct vlog_entry *e,
 	return end(f);
 }
 
+/* An entry whose last block was never queued (ret < 0) is lost here, not
+ * when queued blocks fail to reach the file. */
+static int entry_done(struct vfile *f, int ret)
+{
+	if (ret < 0) {
+		lose_entries(f, 1, -ret);
+		return ret;
+	}
+	return room(f);
+}
+
 int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 		 const char *comment)
 {
@@ -479,13 +491,32 @@ int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 		ret = write_conn(f, e->conn, e->pkt);
 	if (!ret)
 		ret = write_epb(f, e, comment);
-	if (ret < 0) {
-		/* Its packet block was never queued: lost here, not when
-		 * queued blocks failed to reach the file. */
-		lose_entries(f, 1, -ret);
-		return ret;
+	return entry_done(f, ret);
+}
+
+/* A name learned from a DNS answer: one NRB of one record. The records
+ * are laid out as options are, and the list's end record is an
+ * opt_endofopt; pcapng_end() writes it. */
+int vfile_name(struct vfile *f, uint8_t family, const uint8_t *addr,
+	       const char *name)
+{
+	size_t alen = family == AF_INET ? 4 : 16, nlen = strlen(name) + 1;
+	uint8_t v[16 + DNS_NAME_MAX + 1];
+	int ret = 0;
+
+	if (nlen > DNS_NAME_MAX + 1)
+		return -EINVAL;
+	if (!f->section)
+		ret = write_headers(f);
+	if (!ret) {
+		memcpy(v, addr, alen);
+		memcpy(v + alen, name, nlen);
+		begin(f, HONE_BT_NRB);
+		pcapng_opt(&f->w, family == AF_INET ? HONE_NRB_IPV4 :
+			   HONE_NRB_IPV6, v, alen + nlen);
+		ret = end(f);
 	}
-	return room(f);
+	return entry_done(f, ret);
 }
 
 void vfile_stats(const struct vfile *f, uint64_t *written, uint64_t *lost)

@@ -17,6 +17,9 @@ void vfile_close(struct vfile *f);
  * -errno: the entry was lost (counted). */
 int vfile_packet(struct vfile *f, const struct vlog_entry *e,
 		 const char *comment);
+/* A Name Resolution Block: addr (AF_INET or AF_INET6) is name. */
+int vfile_name(struct vfile *f, uint8_t family, const uint8_t *addr,
+	       const char *name);
 /* Write what is queued, whole blocks only. -errno: it could not be (the
  * entries lost are counted; the first failure and the recovery are said,
  * and the count is written to the file when writing works again). */

@@ -45,6 +45,8 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 			      p->script_foreign ? "(foreign)" : "");
 	if (p->unit && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, " unit=%s", p->unit);
+	if (e->pkt->nhosts && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " host=%s", e->pkt->hosts[0]);
 	if (n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "%s", dry);
 }
@@ -70,7 +72,14 @@ void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
 			  p->foreign ? "(foreign)" : "");
 		log_field(lf, "HONE_USER", "%s", p->user ? p->user : "?");
 		log_field(lf, "HONE_UID", "%u", p->view.uid);
+		if (p->script)
+			log_field(lf, "HONE_SCRIPT", "%s%s", p->script,
+				  p->script_foreign ? "(foreign)" : "");
+		if (p->unit)
+			log_field(lf, "HONE_UNIT", "%s", p->unit);
 	}
+	if (k->nhosts)
+		log_field(lf, "HONE_HOST", "%s", k->hosts[0]);
 	log_field(lf, "HONE_DIRECTION", "%s",
 		  k->dir == RULES_DIR_OUT ? "out" : "in");
 	log_field(lf, "HONE_PROTO", "%s",
@@ -128,6 +137,13 @@ void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 	/* A lost entry is counted and said by vfile. */
 	if (pcapng)
 		vfile_packet(l->file, e, what);
+}
+
+void vlog_name(struct vlog *l, uint8_t family, const uint8_t *addr,
+	       const char *name)
+{
+	if (l->file)
+		vfile_name(l->file, family, addr, name);
 }
 
 void vlog_flush(struct vlog *l)

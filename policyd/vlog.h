@@ -48,6 +48,10 @@ void vlog_close(struct vlog *l);
 void vlog_packet(struct vlog *l, const struct vlog_entry *e);
 /* The journal fields of e's decision (honefw(8) lists them). */
 void vlog_fields(const struct vlog_entry *e, struct log_fields *lf);
+/* A name the host learned for addr (AF_INET/AF_INET6), as a Name
+ * Resolution Block, so readers show it with no lookup of their own. */
+void vlog_name(struct vlog *l, uint8_t family, const uint8_t *addr,
+	       const char *name);
 /* Write the buffered blocks (after each batch, and once a second: a
  * failing file is retried). */
 void vlog_flush(struct vlog *l);

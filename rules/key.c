@@ -207,6 +207,11 @@ static int key_lport(struct rule *r, const char *val, const char **why)
 	return LIST(lport, value_port);
 }
 
+static int key_host(struct rule *r, const char *val, const char **why)
+{
+	return LIST(host, value_host);
+}
+
 static const char *const tcpflag_names[8] = {
 	"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr"
 };
@@ -399,6 +404,7 @@ static const struct {
 	[K_LOCAL] = { "local", key_local },
 	[K_RPORT] = { "rport", key_rport },
 	[K_LPORT] = { "lport", key_lport },
+	[K_HOST] = { "host", key_host },
 	[K_DIRECTION] = { "direction", key_direction },
 	[K_TCPFLAGS] = { "tcpflags", key_tcpflags },
 	[K_LENGTH] = { "length", key_length },
@@ -426,9 +432,8 @@ int key_rule(struct rule *r, const char *key, const char *val, unsigned line,
 	if (i == K__COUNT) {
 		*why = "unknown key: expected exe, sha256, cmdline, user, group, "
 		       "parent, ancestor, pedigree, script, unit, cgroup, direction, "
-		       "proto, remote, local, "
-		       "rport, lport, tcpflags, length, nth, action, mark, dscp, "
-		       "redirect or log";
+		       "proto, remote, local, rport, lport, host, tcpflags, length, "
+		       "nth, action, mark, dscp, redirect or log";
 		return -ENOENT;
 	}
 	if (r->keys & (1u << i)) {
@@ -591,6 +596,7 @@ void rule_free(struct rule *r)
 	strlist_free(&r->script);
 	strlist_free(&r->unit);
 	strlist_free(&r->cgroup);
+	strlist_free(&r->host);
 	free(r->cmdline);
 	free(r->sha256);
 	free(r->uid.v);

@@ -412,6 +412,7 @@ static int load_finish(struct load *ld, struct rules **out)
 		else
 			rs->rule[i]->v.log = rs->rule[i]->log;
 		rs->need_sha256 |= !!rs->rule[i]->nsha256;
+		rs->need_host |= !!rs->rule[i]->host.n;
 	}
 	if (!ret)
 		ret = index_build(rs);
@@ -534,6 +535,11 @@ const struct rules_verdict *rules_verdict_nth(const struct rules *rs, size_t i)
 bool rules_need_sha256(const struct rules *rs)
 {
 	return rs->need_sha256;
+}
+
+bool rules_need_host(const struct rules *rs)
+{
+	return rs->need_host;
 }
 
 const char *rule_name(const struct rule *r)

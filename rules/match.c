@@ -191,6 +191,18 @@ static bool net_in(const struct netlist *l, uint8_t family, const uint8_t *a)
 	return false;
 }
 
+/* DNS names are case-insensitive; "*" may span labels. */
+static bool host_match(const struct strlist *l, const struct rules_pkt *pkt)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++)
+		for (j = 0; j < pkt->nhosts; j++)
+			if (!fnmatch(l->v[i], pkt->hosts[j], FNM_CASEFOLD))
+				return true;
+	return false;
+}
+
 static bool has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
@@ -207,7 +219,8 @@ static bool conn_match(const struct rule *r, const struct rules_pkt *pkt)
 	       (!r->remote.n || net_in(&r->remote, pkt->family, pkt->remote)) &&
 	       (!r->local.n || net_in(&r->local, pkt->family, pkt->local)) &&
 	       (!r->rport.n || (ports && range_in(&r->rport, pkt->rport))) &&
-	       (!r->lport.n || (ports && range_in(&r->lport, pkt->lport)));
+	       (!r->lport.n || (ports && range_in(&r->lport, pkt->lport))) &&
+	       (!r->host.n || host_match(&r->host, pkt));
 }
 
 static bool packet_match(const struct rule *r, const struct rules_pkt *pkt)

@@ -45,6 +45,11 @@ struct rules_pkt {
 	uint32_t length;	/* IP packet length */
 	uint64_t nth;		/* index in its connection, from 1 */
 	bool nosock;		/* the packet has no socket: the kernel's own */
+	/* The names the caller knows remote by (honefw: DNS answers its
+	 * owner's user received; lowercase, no trailing dot). None: no host
+	 * key matches. */
+	const char *const *hosts;
+	size_t nhosts;
 };
 
 /* A process and, through parent, its pedigree. Every string may be NULL
@@ -142,6 +147,8 @@ const struct rules_ipfix *rules_ipfix(const struct rules *rs);
 const struct rules_verdict *rules_verdict_nth(const struct rules *rs, size_t i);
 /* True if some rule uses sha256 (the caller need not hash otherwise). */
 bool rules_need_sha256(const struct rules *rs);
+/* True if some rule uses host (the caller need not learn names else). */
+bool rules_need_host(const struct rules *rs);
 
 /* Judge a packet. proc is NULL for packets without a known process: no
  * rule with who-keys matches them, and the fallback is kernel for those

@@ -44,7 +44,7 @@ enum rule_key {
 	K_EXE, K_SHA256, K_CMDLINE, K_USER, K_GROUP, K_PARENT, K_ANCESTOR,
 	K_PEDIGREE, K_SCRIPT, K_UNIT, K_CGROUP,
 	/* what, the same for every packet of a connection */
-	K_PROTO, K_REMOTE, K_LOCAL, K_RPORT, K_LPORT,
+	K_PROTO, K_REMOTE, K_LOCAL, K_RPORT, K_LPORT, K_HOST,
 	/* what, per packet: a verdict depending on these is not stored */
 	K_DIRECTION, K_TCPFLAGS, K_LENGTH, K_NTH,
 	/* action */
@@ -65,6 +65,7 @@ struct rule {
 	uint32_t keys;			/* 1 << enum rule_key, for each given */
 	unsigned keyline[K__COUNT];
 	struct strlist exe, parent, ancestor, pedigree, script, unit, cgroup;
+	struct strlist host;		/* lowercase names or globs */
 	char *cmdline;
 	uint8_t (*sha256)[32];
 	size_t nsha256;
@@ -105,7 +106,7 @@ struct rules {
 	size_t n, cap;
 	char **files;			/* names the rules point into */
 	size_t nfiles;
-	bool need_sha256;
+	bool need_sha256, need_host;
 	struct index index;
 };
 
@@ -150,6 +151,7 @@ int value_port(const char *tok, void *out, const char **why);
 int value_net(const char *tok, void *out, const char **why);
 int value_addr(const char *s, uint8_t *family, uint8_t *addr);
 int value_path(const char *tok, void *out, const char **why);
+int value_host(const char *tok, void *out, const char **why);
 int value_sha256(const char *tok, void *out, const char **why);
 int value_user(const char *tok, void *out, const char **why);
 int value_group(const char *tok, void *out, const char **why);

@@ -180,6 +180,28 @@ int value_path(const char *tok, void *out, const char **why)
 	return *p ? 0 : -ENOMEM;
 }
 
+/* A DNS name or a glob of names (host): lowercase, no trailing dot. */
+int value_host(const char *tok, void *out, const char **why)
+{
+	size_t len = strlen(tok), i;
+	char **p = out;
+
+	*why = "a DNS name or glob of names (letters, digits, - _ . and * ? [ ])";
+	if (len && tok[len - 1] == '.')
+		len--;
+	if (!len || len > 253 || tok[0] == '.' ||
+	    strspn(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789-_.*?[]!") < len)
+		return -EINVAL;
+	*p = strndup(tok, len);
+	if (!*p)
+		return -ENOMEM;
+	for (i = 0; i < len; i++)
+		if ((*p)[i] >= 'A' && (*p)[i] <= 'Z')
+			(*p)[i] += 'a' - 'A';
+	return 0;
+}
+
 static int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -221,4 +221,13 @@ struct hone_stats {
 	__u64 conn_lost;
 };
 
+/* ---- Name Resolution Block (honefw's verdict log) ---------------------- */
+
+/* Records as options are (type, length, value, padding), ending with a
+ * record of type 0: the names DNS answers gave an address. */
+#define HONE_BT_NRB		0x00000004U
+#define HONE_NRB_END		0
+#define HONE_NRB_IPV4		1	/* 4 address bytes, then NUL-ended names */
+#define HONE_NRB_IPV6		2	/* 16 address bytes, then names */
+
 #endif /* _UAPI_HONE_H */

@@ -38,7 +38,7 @@ cleanup() {
 	ip netns pids "$B" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns del "$A" 2>/dev/null
 	ip netns del "$B" 2>/dev/null
-	rm -rf "$T"
+	rm -rf "$T" "/etc/netns/$A"
 }
 trap cleanup EXIT
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* honefw's kernel-facing pieces against this machine's kernel, each test in
  * a private network namespace: the inet hone table, the queue with verdicts
- * and the ct-mark fast path, sock_diag lookups, packet parsing. Needs root. */
+ * and the ct-mark fast path, sock_diag lookups, packet parsing, DNS answers
+ * through NFLOG. Needs root. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
@@ -18,6 +19,7 @@
 #include <criterion/criterion.h>
 
 #include "action.h"
+#include "dnslog.h"
 #include "flow.h"
 #include "nft.h"
 #include "queue.h"
@@ -255,5 +257,101 @@ Test(fw, actions_mark_bits)
 	cr_assert_eq(action_of(n, &v, RULES_DIR_IN, 0, &a), 0);
 	cr_expect_eq(a.verdict, NF_QUEUE_NR(9) | NF_VERDICT_FLAG_QUEUE_BYPASS);
 	cr_expect_eq(a.mark & HONE_MARK_FLOW, 0);
+	nft_close(n);
+}
+
+struct learned {
+	int n;
+	uint32_t uid;
+	char name[64];
+	uint8_t addr[4];
+};
+
+static void learned(void *ctx, uint32_t uid, uint8_t family,
+		    const uint8_t *addr, const char *name, uint32_t ttl)
+{
+	struct learned *l = ctx;
+
+	cr_expect_eq(family, AF_INET);
+	cr_expect_eq(ttl, 300);
+	l->n++;
+	l->uid = uid;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	memcpy(l->addr, addr, 4);
+}
+
+/* server:53 answers a connected socket of ours: allowed.test is 10.99.0.2. */
+static void answer_from(const char *server)
+{
+	static const uint8_t msg[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		7, 'a', 'l', 'l', 'o', 'w', 'e', 'd', 4, 't', 'e', 's', 't', 0,
+		0, 1, 0, 1,
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 10, 99, 0, 2,
+	};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct sockaddr_in c;
+	socklen_t clen = sizeof(c);
+	struct timeval tv = { .tv_sec = 1 };
+	uint8_t buf[512];
+	int srv, cli;
+
+	cr_assert_eq(inet_pton(AF_INET, server, &a.sin_addr), 1);
+	srv = socket(AF_INET, SOCK_DGRAM, 0);
+	cli = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(bind(srv, (void *)&a, sizeof(a)), 0);
+	cr_assert_eq(connect(cli, (void *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(cli, (void *)&c, &clen), 0);
+	cr_assert_eq(sendto(srv, msg, sizeof(msg), 0, (void *)&c, clen),
+		     (ssize_t)sizeof(msg));
+	setsockopt(cli, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cr_assert_eq(recv(cli, buf, sizeof(buf), 0), (ssize_t)sizeof(msg));
+	close(cli);
+	close(srv);
+}
+
+/* On loopback the kernel names no socket (dnslog.h): the caller does. */
+static bool owner_4242(void *ctx, const struct rules_pkt *pkt, uint32_t *uid)
+{
+	(void)ctx;
+	cr_expect_eq(pkt->rport, 53);
+	cr_expect_eq(pkt->dir, RULES_DIR_IN);
+	*uid = 4242;
+	return true;
+}
+
+/* The table logs answers to NFLOG; one from resolv.conf's resolver names
+ * the address for the receiving socket's user, one from elsewhere does not. */
+Test(fw, dns_answers_through_nflog)
+{
+	struct nft_conf c = { .queue = 7, .dns_log = true, .log_group = 7 };
+	char conf[] = "/tmp/hone-resolv-XXXXXX";
+	struct learned got = { .n = 0 };
+	struct dnslog_stats st;
+	struct dnslog *l;
+	struct nft *n;
+	int fd;
+
+	fd = mkstemp(conf);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "nameserver 127.0.0.1\n", 21), 21);
+	close(fd);
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
+	cr_assert_eq(dnslog_open(7, &l), 0);
+	cr_assert_eq(dnslog_resolvers(l, conf), 1);
+	unlink(conf);
+	answer_from("127.0.0.1");
+	answer_from("127.0.0.2");
+	cr_assert_geq(dnslog_drain(l, learned, owner_4242, &got), 2);
+	dnslog_stats(l, &st);
+	cr_expect_eq(st.answers, 1);
+	cr_expect_eq(st.untrusted, 1);
+	cr_expect_eq(got.n, 1);
+	cr_expect_eq(got.uid, 4242);
+	cr_expect_str_eq(got.name, "allowed.test");
+	cr_expect_eq(memcmp(got.addr, (uint8_t[]){ 10, 99, 0, 2 }, 4), 0);
+	dnslog_close(l);
+	nft_remove(n);
 	nft_close(n);
 }

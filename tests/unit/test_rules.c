@@ -637,3 +637,42 @@ Test(rules, unit_of_cgroup)
 	cr_expect_null(rules_unit_of("/s.slice/a-very-long-name-indeed-longer-than-the-buffer.service",
 				     buf, 16), "too long for buf: none");
 }
+
+/* host: names the caller resolved remote from; globs span labels, case
+ * does not count; a packet with no names (an address never resolved)
+ * matches no host rule. */
+Test(rules, host)
+{
+	static const char text[] =
+		"[global]\ndefault = drop\n"
+		"[web]\nhost = *.Example.org., example.net\nrport = 443\n"
+		"action = accept\n";
+	static const struct {
+		const char *names[2];
+		size_t n;
+		const char *rule;
+	} c[] = {
+		{ { "www.example.org" }, 1, "web" },
+		{ { "a.b.example.org" }, 1, "web" },
+		{ { "WWW.EXAMPLE.ORG" }, 1, "web" },
+		{ { "example.org" }, 1, "-" },
+		{ { "other.test", "example.net" }, 2, "web" },
+		{ { "example.net.evil.test" }, 1, "-" },
+		{ { NULL }, 0, "-" },
+	};
+	struct rules_pkt p = pkt_of("192.0.2.1", IPPROTO_TCP, 443, RULES_DIR_OUT);
+	struct rules_verdict v;
+	struct rules *rs = must_load(text);
+	size_t i;
+
+	cr_assert(rules_need_host(rs));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		p.hosts = c[i].names;
+		p.nhosts = c[i].n;
+		cr_expect_str_eq(decide(rs, &p, &curl, &v), c[i].rule, "case %zu", i);
+	}
+	rules_free(rs);
+	rs = must_load("[a]\nexe = /usr/bin/curl\naction = drop\n");
+	cr_assert_not(rules_need_host(rs));
+	rules_free(rs);
+}

@@ -294,6 +294,55 @@ Test(vfile, reopen_appends_a_section_that_stands_alone)
 	cr_expect(rb.standalone, "every packet's process is in its section");
 }
 
+/* A name as the pcapng standard's Name Resolution Block: one record
+ * (type, length, address, name, NUL, padding), then the end record. */
+Test(vfile, name_resolution_blocks)
+{
+	static const uint8_t v4[4] = { 10, 99, 0, 2 };
+	static const uint8_t v6[16] = { 0xfd, 0x99, [15] = 2 };
+	char path[] = "/tmp/hone-vfile-XXXXXX";
+	uint8_t buf[4096], *b;
+	struct vfile *f;
+	uint16_t h[2];
+	ssize_t n;
+	int fd, i;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(vfile_open(path, &f), 0);
+	cr_assert_eq(vfile_name(f, AF_INET, v4, "allowed.test"), 0);
+	cr_assert_eq(vfile_name(f, AF_INET6, v6, "allowed.test"), 0);
+	vfile_close(f);
+	fd = open(path, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	unlink(path);
+	/* SHB, IDB, then the two NRBs */
+	b = buf + u32at(buf + 4);
+	cr_assert_eq(u32at(b), HONE_BT_IDB);
+	b += u32at(b + 4);
+	for (i = 0; i < 2; i++) {
+		size_t alen = i ? 16 : 4, rlen = alen + 13;
+		uint32_t total = 8 + 4 + ((rlen + 3) & ~3U) + 4 + 4;
+
+		cr_assert_leq(b + total, buf + n);
+		cr_assert_eq(u32at(b), HONE_BT_NRB);
+		cr_assert_eq(u32at(b + 4), total);
+		cr_assert_eq(u32at(b + total - 4), total);
+		memcpy(h, b + 8, 4);
+		cr_assert_eq(h[0], i ? HONE_NRB_IPV6 : HONE_NRB_IPV4);
+		cr_assert_eq(h[1], rlen);
+		cr_assert_eq(memcmp(b + 12, i ? v6 : v4, alen), 0);
+		cr_assert_str_eq((const char *)b + 12 + alen, "allowed.test");
+		memcpy(h, b + total - 8, 4);
+		cr_assert_eq(h[0], HONE_NRB_END);
+		cr_assert_eq(h[1], 0);
+		b += total;
+	}
+	cr_assert_eq(b, buf + n);
+}
+
 /* --log at a user's link to a file of root's. */
 Test(vfile, a_symlink_is_refused)
 {
