@@ -140,8 +140,9 @@ isb() {
 		print n " packets read; stats " stats
 		if (last !~ / ISB /) exit 1
 		kv(last, v)
-		exit !(v["opts"] == "2,3,4,5,6,7,8,257,258,259,260,261,262,263,264,265,266" &&
+		exit !(v["opts"] == "2,3,4,5,6,7,8,257,258,259,260,261,262,263,264,265,266,267" &&
 			v["owner_full"] == "0" && v["proc_full"] == "0" &&
+			v["script_lost"] == "0" &&
 			v["usrdeliv"] + 0 == n && st["packets"] + 0 == n &&
 			v["osdrop"] + 0 == st["packets_dropped"] + 0 &&
 			(v["osdrop"] + 0 > 0) == (drops == "some") &&
