@@ -11,10 +11,10 @@ LUA=$ROOT/examples/hone.lua
 FAILED=0
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# cmd CMD...: show CMD as a user would type it (paths under $T shortened),
-# run it and indent what it prints.
+# cmd CMD...: show CMD as a user would type it (paths under $T and the
+# tree shortened, unpriv left out), run it and indent what it prints.
 cmd() {
-	printf '  $ %s\n' "$*" | sed "s|$T/||g; s|$ROOT/||g"
+	printf '  $ %s\n' "$*" | sed "s|^  \$ unpriv |  \$ |; s|$HONEFW|honefw|g; s|$T/||g; s|$ROOT/||g"
 	"$@" 2>&1 | sed "s|$T/||g; s|$ROOT/||g; s/^/    /"
 	return "${PIPESTATUS[0]}"
 }
