@@ -47,3 +47,4 @@ log_conns() {
 			print $1, $2, remote, $7, $8
 		}' | sort -u
 }
+quiet() { "$@" > /dev/null 2>&1; }
