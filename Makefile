@@ -222,6 +222,8 @@ install: all
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	install -m 0644 examples/*.ini examples/hone.lua \
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	install -m 0755 examples/enterprise/allowlist-from-inventory \
+		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/
 	[ -z "$(WSLUADIR)" ] || install -D -m 0644 examples/hone.lua \
 		$(DESTDIR)$(WSLUADIR)/hone.lua
 	install -m 0644 examples/logrotate.d/honefw \
