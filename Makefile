@@ -5,6 +5,7 @@
 #   make check-stress  hone.ko under stress in the VMs, at the full sizes
 #                   (not part of make check; tests/vm/README)
 #   make demo       honefw on examples/ rules, real traffic, in namespaces
+#   make check-examples  each examples/*/run (per use), checked
 #   make bench      benchmarks; each prints ratios measured in one run
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -56,7 +57,7 @@ KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-header
 		     $(CURDIR)/$(B)/vm/$(KVER)/hdr/usr/src/linux-headers-$(KVER)))
 KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
-.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-attack check-vm \
+.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-examples check-attack check-vm \
 	check-stress demo bench deps need-deps install clean FORCE
 .DELETE_ON_ERROR:
 
@@ -116,6 +117,7 @@ check: need-deps
 	$(MAKE) check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-netns
+	$(MAKE) check-examples
 	$(MAKE) check-attack
 	$(MAKE) check-vm
 
@@ -148,6 +150,17 @@ check-fuzz: $(FUZZERS)
 
 check-netns: userspace
 	tests/netns/run
+
+# Each use of examples/*/ done for real in namespaces and checked; all are
+# run, and any that failed is named at the end.
+EXAMPLES	:= $(patsubst %/run,%,$(wildcard examples/*/run))
+check-examples: userspace
+	@failed=; for e in $(EXAMPLES); do \
+		echo "== $$e/run"; t=$$(date +%s); \
+		$$e/run || failed="$$failed $$e"; \
+		echo "== $$e/run: $$(($$(date +%s) - t)) s"; \
+	done; \
+	[ -z "$$failed" ] || { echo "check-examples: failed:$$failed" >&2; exit 1; }
 
 # The known ways around honefw's rules, tried against an enforcing honefw.
 check-attack: userspace
@@ -208,6 +221,8 @@ install: all
 	for m in man/*.[0-9]; do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	install -m 0644 examples/*.ini examples/hone.lua \
+		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/
+	install -m 0755 examples/enterprise/allowlist-from-inventory \
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/
 	[ -z "$(WSLUADIR)" ] || install -D -m 0644 examples/hone.lua \
 		$(DESTDIR)$(WSLUADIR)/hone.lua
