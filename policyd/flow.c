@@ -66,7 +66,9 @@ static void set_addrs(struct rules_pkt *pkt, const void *src, const void *dst,
 	memcpy(pkt->remote, pkt->dir == RULES_DIR_OUT ? dst : src, alen);
 }
 
-static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+/* *l4: where the transport header starts (or a later fragment's data). */
+static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt,
+		     size_t *l4)
 {
 	const struct ip6_hdr *ip6 = (const void *)data;
 	size_t off = sizeof(*ip6);
@@ -91,6 +93,7 @@ static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 			/* Only the first fragment carries ports. */
 			if (ntohs(*(const uint16_t *)(data + off + 2)) & ~7) {
 				pkt->proto = data[off];
+				*l4 = off + 8;
 				return 0;
 			}
 			nh = data[off];
@@ -100,10 +103,12 @@ static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 		}
 	}
 	pkt->proto = nh;
+	*l4 = off;
 	return off > len ? -EINVAL : parse_l4(data + off, len - off, pkt);
 }
 
-static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
+static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt,
+		     size_t *l4)
 {
 	const struct iphdr *ip = (const void *)data;
 	size_t hl;
@@ -115,13 +120,14 @@ static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt)
 	pkt->proto = ip->protocol;
 	pkt->length = ntohs(ip->tot_len);
 	set_addrs(pkt, &ip->saddr, &ip->daddr, 4);
+	*l4 = hl;
 	if (ntohs(ip->frag_off) & IP_OFFMASK)
 		return 0;
 	return parse_l4(data + hl, len - hl, pkt);
 }
 
-int flow_parse(const uint8_t *data, size_t len, unsigned hook,
-	       struct rules_pkt *pkt)
+static int parse(const uint8_t *data, size_t len, unsigned hook,
+		 struct rules_pkt *pkt, size_t *l4)
 {
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < 1)
@@ -131,12 +137,50 @@ int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	switch (data[0] >> 4) {
 	case 4:
 		pkt->family = AF_INET;
-		return parse_ip4(data, len, pkt);
+		return parse_ip4(data, len, pkt, l4);
 	case 6:
 		pkt->family = AF_INET6;
-		return parse_ip6(data, len, pkt);
+		return parse_ip6(data, len, pkt, l4);
 	}
 	return -EINVAL;
+}
+
+int flow_parse(const uint8_t *data, size_t len, unsigned hook,
+	       struct rules_pkt *pkt)
+{
+	size_t l4;
+
+	return parse(data, len, hook, pkt, &l4);
+}
+
+/* The transport header's length, of what a first fragment carries. */
+static size_t l4_header(const uint8_t *l4, size_t len, uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return len > 12 ? (size_t)(l4[12] >> 4) * 4 : 20;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 8;
+	case IPPROTO_SCTP:
+		return 12;	/* the common header */
+	}
+	return 0;
+}
+
+size_t flow_headers(const uint8_t *data, size_t len)
+{
+	struct rules_pkt pkt;
+	size_t l4 = 0, hl;
+
+	if (parse(data, len, NF_INET_LOCAL_OUT, &pkt, &l4) < 0 || l4 > len)
+		return 0;
+	hl = l4 + (pkt.lport || pkt.rport || pkt.proto == IPPROTO_ICMP ||
+		   pkt.proto == IPPROTO_ICMPV6 ?
+		   l4_header(data + l4, len - l4, pkt.proto) : 0);
+	return hl < len ? hl : len;
 }
 
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
@@ -289,25 +333,26 @@ bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now)
 	return true;
 }
 
+struct idle {
+	uint64_t now, idle;
+};
+
+static bool idle_gone(struct hnode *n, void *ctx)
+{
+	const struct idle *i = ctx;
+	struct flow *f = htab_entry(n, struct flow, node);
+
+	if (i->now - f->used < i->idle)
+		return false;
+	free(f);
+	return true;
+}
+
 static void drop_idle(struct flows *fl, uint64_t now, uint64_t idle)
 {
-	struct hnode **pp, *n;
-	struct flow *f;
-	size_t i;
+	struct idle i = { now, idle };
 
-	for (i = 0; i <= fl->h.mask; i++) {
-		for (pp = &fl->h.b[i]; (n = *pp);) {
-			f = htab_entry(n, struct flow, node);
-			if (now - f->used < idle) {
-				pp = &n->next;
-				continue;
-			}
-			*pp = n->next;
-			fl->h.n--;
-			free(f);
-		}
-	}
-	htab_fit(&fl->h);
+	htab_prune(&fl->h, idle_gone, &i);
 }
 
 void flows_expire(struct flows *fl, uint64_t now)

@@ -39,6 +39,12 @@ struct flows;
 int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	       struct rules_pkt *pkt);
 
+/* How many of an IP packet's first len bytes are headers: the IP header
+ * with its options or IPv6 extension headers, and the TCP (with options),
+ * UDP, UDP-Lite, ICMP, ICMPv6 (8 bytes) or SCTP (12) header; none of a
+ * later fragment's data; 0 if it is not a whole IP header. */
+size_t flow_headers(const uint8_t *data, size_t len);
+
 /* The 5-tuple part of pkt into t (the rest zeroed); returns its hash. */
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t);
 

@@ -23,12 +23,10 @@ static void __attribute__((noreturn)) usage(int status)
 
 static enum sensor_kind sensor_of(const char *s)
 {
-	if (!strcmp(s, "auto"))
-		return SENSOR_AUTO;
-	if (!strcmp(s, "kmod"))
-		return SENSOR_KMOD;
-	if (!strcmp(s, "netlink"))
-		return SENSOR_NETLINK;
+	enum sensor_kind k;
+
+	if (sensor_parse(s, &k) == 0)
+		return k;
 	fprintf(stderr, "honefw: --sensor %s: expected auto, kmod or netlink\n",
 		s);
 	usage(2);

@@ -384,14 +384,12 @@ static int install(struct nft *n)
 		return -ENOMEM;
 	nftb_start(&n->nb, bt, TABLE);
 	/* Deleting a base chain drops every packet queued from its hook: our
-	 * own table keeps its chains and only their rules are replaced.
-	 * Create-then-delete takes over a stale table atomically. */
+	 * own table keeps its chains and only their rules are replaced. */
 	bt->replace = n->installed;
-	nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (!bt->replace) {
-		nftb_table(bt, NFT_MSG_DELTABLE, 0);
-		nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
-	}
+	if (bt->replace)
+		nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	else
+		nftb_table_anew(bt);
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);

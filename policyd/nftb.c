@@ -79,6 +79,14 @@ void nftb_table(struct nftb_batch *bt, uint16_t type, uint16_t flags)
 	mnl_nlmsg_batch_next(bt->b);
 }
 
+void nftb_table_anew(struct nftb_batch *bt)
+{
+	/* Create-then-delete takes over a stale table atomically. */
+	nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	nftb_table(bt, NFT_MSG_DELTABLE, 0);
+	nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+}
+
 /* Delete every rule of a chain; the chain, and what waits in the queue for
  * its hook, stay. */
 static void flush(struct nftb_batch *bt, const char *chain)

@@ -46,6 +46,9 @@ struct nftnl_expr *nftb_expr(struct nftnl_rule *r, const char *name);
 
 void nftb_start(struct nftb *n, struct nftb_batch *bt, const char *table);
 void nftb_table(struct nftb_batch *bt, uint16_t type, uint16_t flags);
+/* The table, new and empty, whatever was there under its name (a stale
+ * one of a killed daemon). */
+void nftb_table_anew(struct nftb_batch *bt);
 /* A base chain with policy accept; with bt->replace, its rules deleted
  * (the chain, and what waits in a queue for its hook, stay). */
 void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
