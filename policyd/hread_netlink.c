@@ -102,8 +102,13 @@ static void packet(void *ctx, const uint8_t *data, size_t len, unsigned hook)
 		memset(&pkt, 0, sizeof(pkt));
 		pkt.dir = hook == NF_INET_LOCAL_IN ? RULES_DIR_IN : RULES_DIR_OUT;
 	}
-	if (f && f->has_sock)
+	if (f && f->has_sock) {
+		/* A socket sock_diag just found may belong to a process the
+		 * proc connector told of after the last drain. */
+		if (f->checked == s->now)
+			sensor_drain(s->sensor);
 		conn = sensor_conn(s->sensor, f->cookie, f->uid, f->inode);
+	}
 	if (conn)
 		proc = conn->proc;
 	if (proc)

@@ -14,10 +14,10 @@
 #include "nflog.h"
 #include "nlsock.h"
 
-/* Packets wait in the kernel up to a batch of this many bytes, or this
- * long (1/100 s): fewer wake-ups under load, no delay worth a mention. */
+/* Each packet is sent at once (the kernel's default waits for 100, or a
+ * second): its socket and process are looked up while they still exist.
+ * A message holds up to this many bytes. */
 #define BATCH_BYTES	(64 * 1024)
-#define BATCH_WAIT	5
 /* The socket holds bursts while a file is written. */
 #define RCVBUF		(16 << 20)
 
@@ -67,7 +67,7 @@ static int setup(struct nflog *l, uint32_t range)
 		.copy_range = htonl(range),
 		.copy_mode = NFULNL_COPY_PACKET,
 	};
-	uint32_t bufsiz = htonl(BATCH_BYTES), wait = htonl(BATCH_WAIT);
+	uint32_t bufsiz = htonl(BATCH_BYTES), one = htonl(1);
 	uint16_t flags = htons(NFULNL_CFG_F_SEQ);
 	int ret;
 
@@ -77,7 +77,7 @@ static int setup(struct nflog *l, uint32_t range)
 		return ret;
 	if ((ret = config(l, NFULA_CFG_NLBUFSIZ, &bufsiz, sizeof(bufsiz))) < 0)
 		return ret;
-	if ((ret = config(l, NFULA_CFG_TIMEOUT, &wait, sizeof(wait))) < 0)
+	if ((ret = config(l, NFULA_CFG_QTHRESH, &one, sizeof(one))) < 0)
 		return ret;
 	return config(l, NFULA_CFG_FLAGS, &flags, sizeof(flags));
 }

@@ -14,6 +14,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HONEFW=${HONEFW:-$ROOT/build/honefw}
 # e.g. "--sensor kmod" where hone.ko is loaded (the VM run)
 HONEFW_ARGS=${HONEFW_ARGS:-}
+HONEREAD=${HONEREAD:-$ROOT/build/honeread}
+# "--sensor kmod" where hone.ko is loaded (tests/vm/test_honeread.sh)
+HONEREAD_ARGS=${HONEREAD_ARGS:---sensor netlink}
 QCOUNT=${QCOUNT:-$ROOT/build/tools/qcount}
 A=hone-a$$
 B=hone-b$$
@@ -21,6 +24,7 @@ T=$(mktemp -d /tmp/hone-netns.XXXXXX)
 SRV4=10.99.0.2
 SRV6=fd99::2
 FW=
+HR=
 PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 
 [ "$(id -u)" = 0 ] || { echo "$0: needs root" >&2; exit 1; }
@@ -29,6 +33,7 @@ PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 cleanup() {
 	exec 2>/dev/null	# no "Killed" notices for our background jobs
 	[ -n "$FW" ] && kill -9 "$FW" 2>/dev/null
+	[ -n "$HR" ] && kill -9 "$HR" 2>/dev/null
 	# a scenario's small file system (log_full)
 	awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts |
 		xargs -r umount -l
@@ -117,6 +122,29 @@ fw_stop() {
 }
 
 fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
+
+# honeread recording into $T/rec; hr_stop ends it with SIGTERM.
+hr_start() {
+	: > "$T/hr.log"
+	# shellcheck disable=SC2086
+	"$HONEREAD" -F -d "$T/rec" --netns "$A" $HONEREAD_ARGS "$@" \
+		>> "$T/hr.log" 2>&1 &
+	HR=$!
+	for _ in $(seq 50); do
+		grep -q '^honeread: running' "$T/hr.log" && return 0
+		kill -0 "$HR" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "honeread did not start:"; cat "$T/hr.log"
+	return 1
+}
+
+hr_stop() {
+	[ -n "$HR" ] || return 0
+	kill -TERM "$HR" 2>/dev/null
+	wait "$HR" 2>/dev/null
+	HR=
+}
 
 tables() { a nft list tables 2>/dev/null | grep -c 'table inet hone'; }
 
