@@ -7,7 +7,9 @@
  * socket, so a file that starts after them (a rotation, or /dev/hone's
  * packets still in the ring when a new section began) gets them again
  * before the first block that refers to them. Processes and sockets that
- * ended are kept REF_GRACE longer for their last packets.
+ * ended are kept REF_GRACE longer for their last packets; those no packet
+ * named for REF_IDLE are let go too (a live one comes again: in /dev/hone's
+ * next snapshot, or from the netlink source's tables).
  */
 #include <byteswap.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 /* An ended process or socket keeps its block this long (TIME_WAIT's
  * last packets, a ring read late), in ns. */
 #define REF_GRACE	(120ULL * 1000000000ULL)
+#define REF_IDLE	(600ULL * 1000000000ULL)
 /* Bytes of kept blocks at most: past it new ones are not kept (counted),
  * and a file that starts then may lack them. */
 #define REF_BYTES	(64U << 20)
@@ -43,6 +46,7 @@ struct ref {
 	uint64_t stamp;		/* start time, or the socket's pid */
 	uint32_t pid;		/* a socket's owner */
 	uint64_t ended;		/* CLOCK_MONOTONIC ns; 0 while it lives */
+	uint64_t used;		/* last kept or named, CLOCK_MONOTONIC ns */
 	size_t len;
 	uint8_t block[];
 };
@@ -105,6 +109,7 @@ static void ref_keep(struct record *r, enum bfile_ref ref, uint64_t key,
 	e->stamp = stamp;
 	e->pid = pid;
 	e->ended = 0;
+	e->used = now_ns();
 	e->len = len;
 	memcpy(e->block, b->body - 8, len);
 	htab_insert(&r->refs[ref], &e->node);
@@ -137,7 +142,8 @@ static bool ref_expired(struct hnode *n, void *ctx)
 	struct prune *p = ctx;
 	struct ref *e = htab_entry(n, struct ref, node);
 
-	if (!e->ended || p->now - e->ended < REF_GRACE)
+	if ((!e->ended || p->now - e->ended < REF_GRACE) &&
+	    p->now - e->used < REF_IDLE)
 		return false;
 	p->r->ref_bytes -= e->len;
 	free(e);
@@ -179,7 +185,10 @@ static int need(struct record *r, enum bfile_ref ref, uint64_t key)
 	struct ref *e = ref_find(r, ref, key);
 	int ret;
 
-	if (!e || bfile_seen(r->file, ref, key, e->stamp))
+	if (!e)
+		return 0;
+	e->used = now_ns();
+	if (bfile_seen(r->file, ref, key, e->stamp))
 		return 0;
 	if (ref == BFILE_CONN && e->pid && (ret = need(r, BFILE_PROC, e->pid)))
 		return ret;
@@ -381,24 +390,27 @@ int record_feed(struct record *r, const void *data, size_t n)
 
 /* ---- rotation --------------------------------------------------------- */
 
-/* DIR/hone-YYYYmmddTHHMMSSZ.pcapng, or -N after it when that exists (two
- * files in one second). */
-static int next_path(struct record *r, time_t t)
+/* DIR/hone-YYYYmmddTHHMMSS.uuuuuuZ.pcapng: the names sort as the files
+ * follow each other; a name taken (a clock set back) takes the next
+ * microsecond. */
+static int next_path(struct record *r)
 {
-	char stamp[32];
+	struct timespec ts;
 	struct stat st;
+	char stamp[32];
 	struct tm tm;
 	unsigned i;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (i = 0; i < 1000; i++) {
-		if (i)
-			snprintf(r->path, sizeof(r->path), "%s/hone-%s-%u.pcapng",
-				 r->conf.dir, stamp, i);
-		else
-			snprintf(r->path, sizeof(r->path), "%s/hone-%s.pcapng",
-				 r->conf.dir, stamp);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < 1000; i++, ts.tv_nsec += 1000) {
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+		snprintf(r->path, sizeof(r->path), "%s/hone-%s.%06ldZ.pcapng",
+			 r->conf.dir, stamp, ts.tv_nsec / 1000);
 		if (lstat(r->path, &st) < 0 && errno == ENOENT)
 			return 0;
 	}
@@ -407,14 +419,13 @@ static int next_path(struct record *r, time_t t)
 
 static int open_file(struct record *r, struct bfile **out)
 {
-	time_t t = time(NULL);
 	int ret;
 
-	if ((ret = next_path(r, t)) < 0)
+	if ((ret = next_path(r)) < 0)
 		return ret;
 	if ((ret = bfile_open(r->path, "recording", write_headers, r, out)) < 0)
 		return ret;
-	r->opened = t;
+	r->opened = time(NULL);
 	r->st.files++;
 	log_info("recording to %s", r->path);
 	return 0;
