@@ -98,6 +98,17 @@ sink_stop() { kill "$(cat "$T/sink.$1.pid")" 2>/dev/null; }
 # sink_count PORT PATTERN: datagrams whose payload starts with PATTERN.
 sink_count() { grep -c -- " $2" "$T/sink.$1"; }
 
+# running NAME PID LOG: NAME (PID) says it runs in LOG within 5 s.
+running() {
+	for _ in $(seq 50); do
+		grep -q "^$1: running" "$3" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$1 did not start:"; cat "$3"
+	return 1
+}
+
 fw_start() {
 	: > "$T/fw.log"
 	# shellcheck disable=SC2086
@@ -105,21 +116,17 @@ fw_start() {
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!
-	for _ in $(seq 50); do
-		grep -q '^honefw: running' "$T/fw.log" && return 0
-		kill -0 "$FW" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "honefw did not start:"; cat "$T/fw.log"
-	return 1
+	running honefw "$FW" "$T/fw.log"
 }
 
-fw_stop() {
-	[ -n "$FW" ] || return 0
-	kill -TERM "$FW" 2>/dev/null
-	wait "$FW" 2>/dev/null
-	FW=
+# term PID: SIGTERM, and wait for it to end.
+term() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
+
+fw_stop() { term "$FW"; FW=; }
 
 fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
 
@@ -130,21 +137,10 @@ hr_start() {
 	"$HONEREAD" -F -d "$T/rec" --netns "$A" $HONEREAD_ARGS "$@" \
 		>> "$T/hr.log" 2>&1 &
 	HR=$!
-	for _ in $(seq 50); do
-		grep -q '^honeread: running' "$T/hr.log" && return 0
-		kill -0 "$HR" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "honeread did not start:"; cat "$T/hr.log"
-	return 1
+	running honeread "$HR" "$T/hr.log"
 }
 
-hr_stop() {
-	[ -n "$HR" ] || return 0
-	kill -TERM "$HR" 2>/dev/null
-	wait "$HR" 2>/dev/null
-	HR=
-}
+hr_stop() { term "$HR"; HR=; }
 
 tables() { a nft list tables 2>/dev/null | grep -c 'table inet hone'; }
 

@@ -138,14 +138,31 @@ static void file_blocks(const char *dir, int nth, char *types, size_t size)
 	types[k] = '\0';
 }
 
-static struct stream *start(char *dir)
+/* A recording in dir (files of max_size, 0: any) of a stream that has
+ * begun: headers, process 100, its socket 7. */
+static struct stream *start(char *dir, uint64_t max_size)
 {
-	struct record_conf c = { .dir = dir, .headers_only = true };
+	struct record_conf c = { .dir = dir, .max_size = max_size,
+				 .headers_only = true };
 	struct stream *s = calloc(1, sizeof(*s));
 
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(record_open(&c, &s->r), 0);
+	headers(s);
+	proc(s, 100, HONE_PROC_EXEC);
+	conn(s, 7, 100);
 	return s;
+}
+
+/* The nth file's blocks are want (file_blocks()). */
+static void expect(struct stream *s, const char *dir, int nth,
+		   const char *want)
+{
+	char types[32];
+
+	record_flush(s->r);
+	file_blocks(dir, nth, types, sizeof(types));
+	cr_assert_str_eq(types, want, "file %d", nth);
 }
 
 static void finish(struct stream *s, const char *dir)
@@ -160,38 +177,29 @@ static void finish(struct stream *s, const char *dir)
 
 Test(record, a_rotated_file_stands_alone)
 {
-	char dir[] = "/tmp/hone-record-XXXXXX", types[32];
-	struct stream *s = start(dir);
+	char dir[] = "/tmp/hone-record-XXXXXX";
+	struct stream *s = start(dir, 0);
 
-	headers(s);
-	proc(s, 100, HONE_PROC_EXEC);
-	conn(s, 7, 100);
 	packet(s, 7, 100);
 	cr_assert_eq(record_rotate(s->r), 0);
 	packet(s, 7, 100);
 	packet(s, 7, 100);
-	record_flush(s->r);
-	file_blocks(dir, 0, types, sizeof(types));
-	cr_assert_str_eq(types, "SIPCE");
-	file_blocks(dir, 1, types, sizeof(types));
-	cr_assert_str_eq(types, "SIPCEE", "headers, process, socket, packets");
+	expect(s, dir, 0, "SIPCE");
+	/* Headers, process, socket, packets. */
+	expect(s, dir, 1, "SIPCEE");
 	finish(s, dir);
 }
 
+/* The exec block, not the exit. */
 Test(record, an_ended_process_keeps_its_block_for_late_packets)
 {
-	char dir[] = "/tmp/hone-record-XXXXXX", types[32];
-	struct stream *s = start(dir);
+	char dir[] = "/tmp/hone-record-XXXXXX";
+	struct stream *s = start(dir, 0);
 
-	headers(s);
-	proc(s, 100, HONE_PROC_EXEC);
-	conn(s, 7, 100);
 	proc(s, 100, HONE_PROC_EXIT);
 	cr_assert_eq(record_rotate(s->r), 0);
 	packet(s, 7, 100);
-	record_flush(s->r);
-	file_blocks(dir, 1, types, sizeof(types));
-	cr_assert_str_eq(types, "SIPCE", "the exec block, not the exit");
+	expect(s, dir, 1, "SIPCE");
 	finish(s, dir);
 }
 
@@ -199,42 +207,33 @@ Test(record, an_ended_process_keeps_its_block_for_late_packets)
  * starts with its headers and snapshot, then what the ring still held. */
 Test(record, a_new_section_starts_the_next_file_with_its_headers)
 {
-	char dir[] = "/tmp/hone-record-XXXXXX", types[32];
-	struct stream *s = start(dir);
+	char dir[] = "/tmp/hone-record-XXXXXX";
+	struct stream *s = start(dir, 0);
 
-	headers(s);
-	proc(s, 100, HONE_PROC_EXEC);
-	conn(s, 7, 100);
 	proc(s, 200, HONE_PROC_EXEC);
 	cr_assert_eq(record_feed(s->r, NULL, 0), 0);
 	cr_assert_eq(record_rotate(s->r), 0);
 	headers(s);
 	proc(s, 200, HONE_PROC_EXEC);	/* the snapshot: 100 is gone */
 	packet(s, 7, 100);		/* from the ring */
-	record_flush(s->r);
-	file_blocks(dir, 1, types, sizeof(types));
-	cr_assert_str_eq(types, "SIPPCE");
+	expect(s, dir, 1, "SIPPCE");
 	finish(s, dir);
 }
 
-Test(record, rotation_by_size)
+Test(record, rotation_by_size_and_by_sighup)
 {
 	char dir[] = "/tmp/hone-record-XXXXXX";
-	struct record_conf c = { .dir = dir, .max_size = 1024 };
-	struct stream *s = calloc(1, sizeof(*s));
+	struct stream *s = start(dir, 1024);
 	int i;
 
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(record_open(&c, &s->r), 0);
-	headers(s);
 	cr_assert_not(record_due(s->r));
 	for (i = 0; i < 20; i++)
-		packet(s, 7, 0);
+		packet(s, 7, 100);
 	cr_assert(record_due(s->r));
 	cr_assert_eq(record_rotate(s->r), 0);
 	cr_assert_not(record_due(s->r));
 	record_ask(s->r);
-	cr_assert(record_due(s->r), "SIGHUP");
+	cr_assert(record_due(s->r));
 	finish(s, dir);
 }
 

@@ -10,11 +10,6 @@
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 REJECT_MS=3000 HONEREAD_ARGS="--sensor kmod" HONEREAD_COUNT=500 HONEREAD_RATE=500 \
 	bash "$HONE_SRCDIR/tests/netns/run" honeread > "$T/out" 2>&1
-rc=$?
-awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST honeread: " $0 " PASS"; next }
-     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST honeread: " $0 " FAIL"; next }
-     { print }' "$T/out"
-grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
-	vmtest "honeread: tests/netns/run honeread" FAIL "exit $rc: $(tail -1 "$T/out")"
+netns_report honeread "$T/out" $?
 check "honeread: recorded from hone.ko" \
 	grep -q '^honeread: running: hone.ko sensor' "$T/out"
