@@ -59,6 +59,7 @@ struct record {
 	time_t opened;		/* of the file */
 	bool asked;		/* SIGHUP */
 	bool lost_sync;		/* a malformed stream was said */
+	bool ended;		/* the stream's section ended: a new one comes */
 	uint8_t *shb, *idb;	/* the section's, as they came */
 	size_t shb_len, idb_len;
 	struct htab refs[2];	/* enum bfile_ref */
@@ -365,6 +366,7 @@ int record_feed(struct record *r, const void *data, size_t n)
 
 	if (!n && pcapng_finish(&r->rd) < 0)
 		stream_error(r);
+	r->ended = !n;
 	while (n) {
 		fed = pcapng_feed(&r->rd, p, n);
 		p += fed;
@@ -461,6 +463,10 @@ int record_rotate(struct record *r)
 	bfile_close(r->file);
 	r->file = f;
 	ref_prune(r);
+	/* A file is never empty, even if nothing comes before the next
+	 * rotation; unless the stream starts a section of its own. */
+	if (!r->ended && bfile_section(f) == 0)
+		bfile_flush(f);
 	return 0;
 }
 
