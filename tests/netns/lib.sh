@@ -134,7 +134,7 @@ fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
 hr_start() {
 	: > "$T/hr.log"
 	# shellcheck disable=SC2086
-	"$HONEREAD" -F -d "$T/rec" --netns "$A" $HONEREAD_ARGS "$@" \
+	${HR_WRAP:-} "$HONEREAD" -F -d "$T/rec" --netns "$A" $HONEREAD_ARGS "$@" \
 		>> "$T/hr.log" 2>&1 &
 	HR=$!
 	running honeread "$HR" "$T/hr.log"
