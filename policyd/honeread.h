@@ -39,6 +39,7 @@ struct hread {
 
 struct hread_source {
 	const char *name;
+	/* Before the recording is (h->rec is NULL until the first read). */
 	int (*open)(struct hread *h);
 	void (*close)(struct hread *h);
 	/* Fills up to 2 descriptors to poll; returns how many. */

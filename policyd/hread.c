@@ -81,26 +81,38 @@ int hread_main(const struct honeread_opts *o)
 {
 	const struct hread_source *src = source_of(o->sensor);
 	struct hread h = { .o = o };
-	int sigfd, ret;
+	int sigfd, ret, status = 1;
 
 	if ((sigfd = sys_signals()) < 0)
 		fatal("signalfd");
 	/* Its own directory: not open to others (payloads, who ran what). */
 	if (mkdir(o->rec.dir, 0700) < 0 && errno != EEXIST)
 		fatal("%s", o->rec.dir);
-	if ((ret = record_open(&o->rec, &h.rec)) < 0)
-		fatalx("%s: %s", o->rec.dir, strerror(-ret));
-	if ((ret = src->open(&h)) < 0)
-		fatalx("%s sensor: %s", src->name, strerror(-ret));
-	if ((ret = sys_drop_privileges()) < 0)
-		fatalx("dropping privileges: %s", strerror(-ret));
+	/* The source first: no file is left behind by one that fails. */
+	if ((ret = src->open(&h)) < 0) {
+		log_warnx("%s sensor: %s", src->name, strerror(-ret));
+		goto out;
+	}
+	/* From here on, an error takes the source's table away too. */
+	if ((ret = record_open(&o->rec, &h.rec)) < 0) {
+		log_warnx("%s: %s", o->rec.dir, strerror(-ret));
+		goto out_source;
+	}
+	if ((ret = sys_drop_privileges()) < 0) {
+		log_warnx("dropping privileges: %s", strerror(-ret));
+		goto out_record;
+	}
 	log_info("running: %s sensor, files in %s", src->name, o->rec.dir);
 	loop(&h, src, sigfd);
 	if (src->finish)
 		src->finish(&h);
-	src->close(&h);
+	status = 0;
+out_record:
 	say_stats(&h);
 	record_close(h.rec);
+out_source:
+	src->close(&h);
+out:
 	close(sigfd);
-	return 0;
+	return status;
 }

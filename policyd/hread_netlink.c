@@ -37,6 +37,8 @@ struct nlsrc {
 	struct nflog *log;
 	struct nftlog *table;
 	uint64_t now, expired;	/* CLOCK_MONOTONIC ns */
+	uint32_t snaplen;
+	bool started;		/* the section's headers are in the stream */
 	struct pcapng_builder w;
 	uint8_t blk[HONE_BLOCK_MAX];
 };
@@ -130,11 +132,24 @@ static void packet(void *ctx, const uint8_t *data, size_t len, unsigned hook)
 	emit(s);
 }
 
+/* The section's header and interface, as hone.ko's reader begins. */
+static void headers(struct nlsrc *s)
+{
+	tblock_shb(begin(s, HONE_BT_SHB), "honeread");
+	emit(s);
+	tblock_idb(begin(s, HONE_BT_IDB), s->snaplen, "honeread",
+		   "Hone Capture Pseudo-device (netlink sensor, NFLOG)");
+	emit(s);
+	s->started = true;
+}
+
 static int nl_read(struct hread *h)
 {
 	struct nlsrc *s = nl_of(h);
 	int ret;
 
+	if (!s->started)
+		headers(s);
 	s->now = now_ns();
 	/* Processes first: a packet's owner may have just started. */
 	if ((ret = sensor_drain(s->sensor)) < 0)
@@ -161,16 +176,6 @@ static int nl_fds(struct hread *h, struct pollfd *p)
 	p[0] = (struct pollfd){ .fd = sensor_fd(s->sensor), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = nflog_fd(s->log), .events = POLLIN };
 	return 2;
-}
-
-/* The section's header and interface, as hone.ko's reader begins. */
-static void headers(struct nlsrc *s, uint32_t snaplen)
-{
-	tblock_shb(begin(s, HONE_BT_SHB), "honeread");
-	emit(s);
-	tblock_idb(begin(s, HONE_BT_IDB), snaplen, "honeread",
-		   "Hone Capture Pseudo-device (netlink sensor, NFLOG)");
-	emit(s);
 }
 
 static int nl_open(struct hread *h)
@@ -206,8 +211,8 @@ static int nl_open(struct hread *h)
 		log_warnx("nftables: %s", strerror(-ret));
 		goto err_log;
 	}
+	s->snaplen = snaplen;
 	h->priv = s;
-	headers(s, snaplen);
 	return 0;
 
 err_log:
