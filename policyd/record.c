@@ -11,7 +11,6 @@
  * named for REF_IDLE are let go too (a live one comes again: in /dev/hone's
  * next snapshot, or from the netlink source's tables).
  */
-#include <byteswap.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -60,6 +59,7 @@ struct record {
 	bool asked;		/* SIGHUP */
 	bool lost_sync;		/* a malformed stream was said */
 	bool ended;		/* the stream's section ended: a new one comes */
+	bool said_order;	/* a section in the other byte order was said */
 	uint8_t *shb, *idb;	/* the section's, as they came */
 	size_t shb_len, idb_len;
 	struct htab refs[2];	/* enum bfile_ref */
@@ -199,19 +199,12 @@ static int need(struct record *r, enum bfile_ref ref, uint64_t key)
 	return bfile_room(r->file);
 }
 
-static void put32(uint8_t *p, uint32_t v, bool swap)
-{
-	if (swap)
-		v = bswap_32(v);
-	memcpy(p, &v, 4);
-}
-
 /* An EPB whose packet is cut after its headers, in r->cut; NULL if its
  * captured length overruns the block. */
 static const uint8_t *cut_packet(struct record *r, const struct pcapng_block *b,
 				 size_t *len)
 {
-	uint32_t caplen = pcapng_u32(b, 12), keep;
+	uint32_t caplen = pcapng_u32(b, 12), keep, total;
 	size_t opts = b->len - b->opts, at = 8 + EPB_FIXED;
 
 	if (b->opts < EPB_FIXED || caplen > b->opts - EPB_FIXED)
@@ -223,10 +216,11 @@ static const uint8_t *cut_packet(struct record *r, const struct pcapng_block *b,
 	at += PAD4(keep);
 	memcpy(r->cut + at, b->body + b->opts, opts);
 	at += opts;
-	*len = at + 4;
-	put32(r->cut + 4, *len, b->swap);
-	put32(r->cut + 8 + 12, keep, b->swap);
-	put32(r->cut + at, *len, b->swap);
+	total = at + 4;
+	memcpy(r->cut + 4, &total, 4);
+	memcpy(r->cut + 8 + 12, &keep, 4);
+	memcpy(r->cut + at, &total, 4);
+	*len = total;
 	return r->cut;
 }
 
@@ -357,6 +351,15 @@ static void stream_error(struct record *r)
 	pcapng_resync(&r->rd);
 }
 
+/* Hone writes the host's byte order, and kept blocks go into whatever
+ * section a later file has: a section of the other order is skipped. */
+static void other_order(struct record *r)
+{
+	if (!r->said_order)
+		log_warnx("stream: a section in the other byte order; skipped");
+	r->said_order = true;
+}
+
 int record_feed(struct record *r, const void *data, size_t n)
 {
 	const uint8_t *p = data;
@@ -374,6 +377,10 @@ int record_feed(struct record *r, const void *data, size_t n)
 		while (!(err = pcapng_next(&r->rd, &b))) {
 			if (b.type == HONE_BT_SHB)
 				r->lost_sync = false;
+			if (b.swap) {
+				other_order(r);
+				continue;
+			}
 			ret = record_one(r, &b);
 			if (ret < 0) {
 				bfile_lose(r->file, b.type == HONE_BT_EPB,
