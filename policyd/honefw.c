@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "honefw.h"
 #include "log.h"
@@ -119,8 +118,6 @@ int main(int argc, char **argv)
 		usage(2);
 	if (check)
 		return check_main(o.config);
-	log_init("honefw", !o.foreground, o.verbose);
-	if (!o.foreground && daemon(1, 0) < 0)
-		fatal("daemon");
+	log_start("honefw", o.foreground, o.verbose);
 	return daemon_main(&o);
 }

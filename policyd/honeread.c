@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "honeread.h"
 #include "log.h"
@@ -131,8 +130,6 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	o.rec.headers_only = !o.snaplen;
-	log_init("honeread", !o.foreground, o.verbose);
-	if (!o.foreground && daemon(1, 0) < 0)
-		fatal("daemon");
+	log_start("honeread", o.foreground, o.verbose);
 	return hread_main(&o);
 }
