@@ -179,8 +179,8 @@ static int write_headers(struct bfile *f, void *ctx)
 	return bfile_put(f, r->idb, r->idb_len);
 }
 
-/* Before a block that names it: the process's block, unless this file's
- * section has it. */
+/* Before a block that names a process or socket: its kept block (a
+ * socket's after its owner's), unless this file's section has it. */
 static int need(struct record *r, enum bfile_ref ref, uint64_t key)
 {
 	struct ref *e = ref_find(r, ref, key);
