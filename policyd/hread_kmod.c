@@ -22,6 +22,7 @@
 
 /* How long the end of the last section may take at exit, in ms. */
 #define FINISH_MS	2000
+#define PASS_MAX	(4U << 20)
 
 struct kmod {
 	int fd;
@@ -34,36 +35,42 @@ static struct kmod *km_of(const struct hread *h)
 	return h->priv;
 }
 
-/* Read what is ready. Returns 1 once a section ended, else 0 or -errno. */
+/* Read what is ready, up to PASS_MAX bytes: under any flood the loop
+ * sees signals and rotation between passes. Returns 1 just after a
+ * section's end (the next read starts a new one), else 0 or -errno. */
 static int read_some(struct hread *h)
 {
 	struct kmod *k = km_of(h);
+	size_t got;
 	ssize_t n;
 
-	for (;;) {
+	for (got = 0; got < PASS_MAX; got += n) {
 		n = read(k->fd, k->chunk, sizeof(k->chunk));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			n = 0;
 			continue;
+		}
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		record_feed(h->rec, k->chunk, n);
 		if (!n)
 			return 1;
 	}
+	return 0;
 }
 
 static int kmod_read(struct hread *h)
 {
 	struct kmod *k = km_of(h);
-	int ret;
+	int ret = read_some(h);
 
-	while ((ret = read_some(h)) == 1) {
-		/* The module ends a section only when asked to. */
-		if (k->restarting)
-			record_rotate(h->rec);
-		k->restarting = false;
-	}
-	return ret;
+	if (ret != 1)
+		return ret;
+	/* The module ends a section only when asked to. */
+	if (k->restarting)
+		record_rotate(h->rec);
+	k->restarting = false;
+	return 0;
 }
 
 static void kmod_rotate(struct hread *h)

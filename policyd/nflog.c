@@ -20,6 +20,9 @@
 #define BATCH_BYTES	(64 * 1024)
 /* The socket holds bursts while a file is written. */
 #define RCVBUF		(16 << 20)
+/* Messages one drain reads at most: under any flood the caller sees
+ * signals and rotation between drains. */
+#define DRAIN_MAX	4096
 
 struct nflog {
 	struct mnl_socket *nl;
@@ -172,11 +175,12 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx)
 {
 	ssize_t got;
+	int i;
 
 	l->fn = fn;
 	l->ctx = ctx;
 	l->n = 0;
-	for (;;) {
+	for (i = 0; i < DRAIN_MAX; i++) {
 		got = recv(nflog_fd(l), l->buf, sizeof(l->buf), MSG_DONTWAIT);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -189,4 +193,5 @@ int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx)
 		    errno != EINTR)
 			return -errno;
 	}
+	return l->n;
 }

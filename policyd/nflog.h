@@ -20,8 +20,8 @@ typedef void (*nflog_fn)(void *ctx, const uint8_t *data, size_t len,
 int nflog_open(uint16_t group, uint32_t range, struct nflog **out);
 void nflog_close(struct nflog *l);
 int nflog_fd(const struct nflog *l);
-/* Hand every pending packet to fn without blocking. Returns how many, or
- * -errno. */
+/* Hand pending packets to fn without blocking (a bounded number: call
+ * again while the descriptor is readable). Returns how many, or -errno. */
 int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx);
 /* Packets the group logged that never reached us. */
 uint64_t nflog_lost(const struct nflog *l);

@@ -56,6 +56,7 @@ struct record {
 	struct bfile *file;
 	char path[PATH_MAX];
 	time_t opened;		/* of the file */
+	time_t retry;		/* a rotation that failed: not before then */
 	bool asked;		/* SIGHUP */
 	bool lost_sync;		/* a malformed stream was said */
 	bool ended;		/* the stream's section ended: a new one comes */
@@ -442,6 +443,8 @@ static int open_file(struct record *r, struct bfile **out)
 
 bool record_due(const struct record *r)
 {
+	if (time(NULL) < r->retry)
+		return false;
 	return r->asked ||
 	       (r->conf.max_size && bfile_size(r->file) >= r->conf.max_size) ||
 	       (r->conf.rotate && time(NULL) - r->opened >= r->conf.rotate);
@@ -463,7 +466,9 @@ int record_rotate(struct record *r)
 	if ((ret = open_file(r, &f)) < 0) {
 		log_warnx("recording: no new file: %s; going on in the old one",
 			  strerror(-ret));
-		r->opened = time(NULL);	/* tried again at the next due */
+		/* Tried again in a second: not a new section (and with
+		 * hone.ko a snapshot) per read. */
+		r->retry = time(NULL) + 1;
 		return ret;
 	}
 	r->st.lost += bfile_lost(r->file);
