@@ -49,15 +49,21 @@ static void check_and_remove(const char *dir)
 	closedir(d);
 }
 
+static char dir[] = "/tmp/hone-fuzz-record-XXXXXX";
+
+static void remove_dir(void)
+{
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/hone-fuzz-record-XXXXXX";
 	static bool made;
 	struct record_conf c = { .dir = dir, .headers_only = true };
 	size_t half = size / 2;
 	struct record *r;
 
-	if (!made && !mkdtemp(dir))
+	if (!made && (!mkdtemp(dir) || atexit(remove_dir)))
 		abort();
 	made = true;
 	if (record_open(&c, &r))
