@@ -33,10 +33,14 @@ SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 B		:= build
 COMMON_SRCS	:= $(wildcard policyd/log.c policyd/pcapng.c)
 RULES_SRCS	:= $(wildcard rules/*.c)
-HONEFW_SRCS	:= $(filter-out $(COMMON_SRCS), $(wildcard policyd/*.c))
+# honeread's own files; honeread links honefw's too, but its main.
+HONEREAD_SRCS	:= $(wildcard policyd/honeread.c policyd/hread*.c policyd/record.c \
+		     policyd/nflog.c policyd/nftlog.c)
+HONEFW_SRCS	:= $(filter-out $(COMMON_SRCS) $(HONEREAD_SRCS), $(wildcard policyd/*.c))
 # Everything but main(): what the tests, fuzzers and benchmarks link.
 LIB_SRCS	:= $(COMMON_SRCS) $(RULES_SRCS) \
-		   $(filter-out policyd/honefw.c, $(HONEFW_SRCS))
+		   $(filter-out policyd/honefw.c policyd/honeread.c, \
+		     $(HONEFW_SRCS) $(HONEREAD_SRCS))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCHES		:= $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/bench_*.c))
@@ -63,7 +67,7 @@ KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
 all: userspace kmod
 
-userspace: $(B)/honefw $(TOOLS)
+userspace: $(B)/honefw $(B)/honeread $(TOOLS)
 
 $(B)/honefw: $(call obj,obj,$(COMMON_SRCS) $(RULES_SRCS) $(HONEFW_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -72,6 +76,9 @@ $(B)/honefw: $(call obj,obj,$(COMMON_SRCS) $(RULES_SRCS) $(HONEFW_SRCS))
 $(call obj,obj,policyd/ipfix.c) $(call obj,asan,policyd/ipfix.c) \
 $(call obj,fuzzobj,policyd/ipfix.c): \
 	CPPFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
+
+$(B)/honeread: $(call obj,obj,$(LIB_SRCS) policyd/honeread.c)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -216,7 +223,7 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/hone/rules.d \
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples \
 		$(DESTDIR)/lib/modules/$(KVER)/extra
-	install -m 0755 $(B)/honefw $(DESTDIR)$(SBINDIR)/honefw
+	install -m 0755 $(B)/honefw $(B)/honeread $(DESTDIR)$(SBINDIR)/
 	install -m 0644 kmod/hone.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
 	for m in man/*.[0-9]; do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
@@ -230,8 +237,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/logrotate.honefw
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini ] || \
 		install -m 0644 examples/rules.ini $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini
-	[ ! -e policyd/honefw.service ] || { install -d $(DESTDIR)/lib/systemd/system; \
-		install -m 0644 policyd/honefw.service $(DESTDIR)/lib/systemd/system/; }
+	install -d $(DESTDIR)/lib/systemd/system
+	install -m 0644 policyd/honefw.service policyd/honeread.service \
+		$(DESTDIR)/lib/systemd/system/
 
 clean:
 	rm -rf $(B) kmod/hone.ko

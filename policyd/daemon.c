@@ -11,17 +11,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +35,7 @@
 #include "rules.h"
 #include "sensor.h"
 #include "status.h"
+#include "sys.h"
 #include "vlog.h"
 
 #define NSEC		1000000000ULL
@@ -787,67 +784,6 @@ static int loop(struct daemon *d)
 	}
 }
 
-static int join_netns(const char *name)
-{
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (setns(fd, CLONE_NEWNET) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Keep CAP_NET_ADMIN (nftables, the queue) and what reading other users'
- * /proc entries needs; drop every other capability for good. */
-static int drop_privileges(void)
-{
-	static const int keep[] = {
-		CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
-	};
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { 0 };
-	int cap;
-	size_t i;
-
-	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			if (keep[i] == cap)
-				break;
-		if (i < sizeof(keep) / sizeof(keep[0]))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
-	}
-	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
-		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
-	}
-	if (syscall(SYS_capset, &h, data) < 0)
-		return -errno;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
-}
-
-static int open_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
 static void shut(struct daemon *d)
 {
 	export_close(d->exp);
@@ -883,7 +819,7 @@ int daemon_main(const struct honefw_opts *o)
 	if (!d.parked)
 		fatal("calloc");
 	g = rules_global(d.rs);
-	d.sigfd = open_signals();
+	d.sigfd = sys_signals();
 	if (d.sigfd < 0)
 		fatal("signalfd");
 	/* The proc connector only speaks in the initial network namespace:
@@ -893,7 +829,7 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("sensor: %s", strerror(-ret));
 	if (o->conn_grace >= 0)
 		sensor_set_grace(d.sensor, (uint64_t)o->conn_grace * NSEC);
-	if (o->netns && (ret = join_netns(o->netns)) < 0)
+	if (o->netns && (ret = sys_join_netns(o->netns)) < 0)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = flows_open(&d.flows)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
@@ -925,7 +861,7 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
 		       strerror(-ret));
-	if ((ret = drop_privileges()) < 0)
+	if ((ret = sys_drop_privileges()) < 0)
 		fatalx("dropping privileges: %s", strerror(-ret));
 	log_info("running: %zu rules, queue %u (%s), failmode %s, sensor %s%s",
 		 rules_count(d.rs), queue_num(d.q), nft_native_queue(d.nft) ?

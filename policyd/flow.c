@@ -66,6 +66,7 @@ static void set_addrs(struct rules_pkt *pkt, const void *src, const void *dst,
 	memcpy(pkt->remote, pkt->dir == RULES_DIR_OUT ? dst : src, alen);
 }
 
+/* *l4: where the transport header starts (or a later fragment's data). */
 static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt,
 		     size_t *l4)
 {
@@ -92,7 +93,7 @@ static int parse_ip6(const uint8_t *data, size_t len, struct rules_pkt *pkt,
 			/* Only the first fragment carries ports. */
 			if (ntohs(*(const uint16_t *)(data + off + 2)) & ~7) {
 				pkt->proto = data[off];
-				*l4 = len;
+				*l4 = off + 8;
 				return 0;
 			}
 			nh = data[off];
@@ -119,11 +120,9 @@ static int parse_ip4(const uint8_t *data, size_t len, struct rules_pkt *pkt,
 	pkt->proto = ip->protocol;
 	pkt->length = ntohs(ip->tot_len);
 	set_addrs(pkt, &ip->saddr, &ip->daddr, 4);
-	if (ntohs(ip->frag_off) & IP_OFFMASK) {
-		*l4 = len;
-		return 0;
-	}
 	*l4 = hl;
+	if (ntohs(ip->frag_off) & IP_OFFMASK)
+		return 0;
 	return parse_l4(data + hl, len - hl, pkt);
 }
 
@@ -152,6 +151,36 @@ int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	size_t l4;
 
 	return flow_parse_l4(data, len, hook, pkt, &l4);
+}
+
+/* The transport header's length, of what a first fragment carries. */
+static size_t l4_header(const uint8_t *l4, size_t len, uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return len > 12 ? (size_t)(l4[12] >> 4) * 4 : 20;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 8;
+	case IPPROTO_SCTP:
+		return 12;	/* the common header */
+	}
+	return 0;
+}
+
+size_t flow_headers(const uint8_t *data, size_t len)
+{
+	struct rules_pkt pkt;
+	size_t l4 = 0, hl;
+
+	if (flow_parse_l4(data, len, NF_INET_LOCAL_OUT, &pkt, &l4) < 0 || l4 > len)
+		return 0;
+	hl = l4 + (pkt.lport || pkt.rport || pkt.proto == IPPROTO_ICMP ||
+		   pkt.proto == IPPROTO_ICMPV6 ?
+		   l4_header(data + l4, len - l4, pkt.proto) : 0);
+	return hl < len ? hl : len;
 }
 
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
@@ -304,25 +333,26 @@ bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now)
 	return true;
 }
 
+struct idle {
+	uint64_t now, idle;
+};
+
+static bool idle_gone(struct hnode *n, void *ctx)
+{
+	const struct idle *i = ctx;
+	struct flow *f = htab_entry(n, struct flow, node);
+
+	if (i->now - f->used < i->idle)
+		return false;
+	free(f);
+	return true;
+}
+
 static void drop_idle(struct flows *fl, uint64_t now, uint64_t idle)
 {
-	struct hnode **pp, *n;
-	struct flow *f;
-	size_t i;
+	struct idle i = { now, idle };
 
-	for (i = 0; i <= fl->h.mask; i++) {
-		for (pp = &fl->h.b[i]; (n = *pp);) {
-			f = htab_entry(n, struct flow, node);
-			if (now - f->used < idle) {
-				pp = &n->next;
-				continue;
-			}
-			*pp = n->next;
-			fl->h.n--;
-			free(f);
-		}
-	}
-	htab_fit(&fl->h);
+	htab_prune(&fl->h, idle_gone, &i);
 }
 
 void flows_expire(struct flows *fl, uint64_t now)

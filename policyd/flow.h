@@ -38,10 +38,16 @@ struct flows;
  * length. -EINVAL if it is not a whole IPv4/IPv6 header. */
 int flow_parse(const uint8_t *data, size_t len, unsigned hook,
 	       struct rules_pkt *pkt);
-/* The same, and where the transport header starts (len for a fragment
- * that carries none). */
+/* The same, and where the transport header starts (a later fragment:
+ * where its data starts; it has no ports). */
 int flow_parse_l4(const uint8_t *data, size_t len, unsigned hook,
 		  struct rules_pkt *pkt, size_t *l4);
+
+/* How many of an IP packet's first len bytes are headers: the IP header
+ * with its options or IPv6 extension headers, and the TCP (with options),
+ * UDP, UDP-Lite, ICMP, ICMPv6 (8 bytes) or SCTP (12) header; none of a
+ * later fragment's data; 0 if it is not a whole IP header. */
+size_t flow_headers(const uint8_t *data, size_t len);
 
 /* The 5-tuple part of pkt into t (the rest zeroed); returns its hash. */
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "honefw.h"
@@ -29,12 +28,10 @@ static void __attribute__((noreturn)) usage(int status)
 
 static enum sensor_kind sensor_of(const char *s)
 {
-	if (!strcmp(s, "auto"))
-		return SENSOR_AUTO;
-	if (!strcmp(s, "kmod"))
-		return SENSOR_KMOD;
-	if (!strcmp(s, "netlink"))
-		return SENSOR_NETLINK;
+	enum sensor_kind k;
+
+	if (sensor_parse(s, &k) == 0)
+		return k;
 	fprintf(stderr, "honefw: --sensor %s: expected auto, kmod or netlink\n",
 		s);
 	usage(2);
@@ -172,8 +169,6 @@ int main(int argc, char **argv)
 		return inventory_main(&o, argv + optind, argc - optind);
 	if (check)
 		return check_main(o.config);
-	log_init("honefw", !o.foreground, o.verbose);
-	if (!o.foreground && daemon(1, 0) < 0)
-		fatal("daemon");
+	log_start("honefw", o.foreground, o.verbose);
 	return daemon_main(&o);
 }

@@ -128,3 +128,25 @@ void htab_fit(struct htab *h)
 	if (buckets != h->mask + 1)
 		resize(h, buckets);
 }
+
+size_t htab_prune(struct htab *h, bool (*gone)(struct hnode *n, void *ctx),
+		  void *ctx)
+{
+	struct hnode **pp, *n, *next;
+	size_t i, pruned = 0;
+
+	for (i = 0; i <= h->mask; i++) {
+		for (pp = &h->b[i]; (n = *pp);) {
+			next = n->next;
+			if (!gone(n, ctx)) {
+				pp = &n->next;
+				continue;
+			}
+			*pp = next;
+			h->n--;
+			pruned++;
+		}
+	}
+	htab_fit(h);
+	return pruned;
+}

@@ -7,6 +7,7 @@
 #ifndef HONE_HTAB_H
 #define HONE_HTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,10 @@ struct hnode *htab_find_next(const struct hnode *n);
 void htab_remove(struct htab *h, struct hnode *n);
 /* After many removals: fewer buckets, for a load of 1/8 to 1/4. */
 void htab_fit(struct htab *h);
+/* Remove the entries gone(n, ctx) says are gone (it may free them), then
+ * fit the table. Returns how many. */
+size_t htab_prune(struct htab *h, bool (*gone)(struct hnode *n, void *ctx),
+		  void *ctx);
 /* Empty the table, handing each entry to release (which may free it). */
 void htab_clear(struct htab *h, void (*release)(struct hnode *n));
 

@@ -42,6 +42,13 @@ void log_init(const char *ident, bool use_syslog, int verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void log_start(const char *ident, bool foreground, int verbose)
+{
+	log_init(ident, !foreground, verbose);
+	if (!foreground && daemon(1, 0) < 0)
+		fatal("daemon");
+}
+
 static void vlog(int pri, int errnum, const char *fmt, va_list ap)
 {
 	char msg[1024];

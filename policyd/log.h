@@ -18,6 +18,9 @@ struct log_fields {
 };
 
 void log_init(const char *ident, bool syslog, int verbose);
+/* A daemon's start: to syslog and into the background, unless foreground
+ * (stderr). */
+void log_start(const char *ident, bool foreground, int verbose);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,7 +15,6 @@
  *	chain nat_out	nat, output, priority -100
  *		meta mark & REDIR == i: dnat to the i-th redirect target
  *	chain done_in/done_out	filter, same hooks, priority -99
- *		(done_in, with host rules) udp/tcp sport 53: log group G
  *		meta mark set meta mark & USER: the packet goes on with the
  *		rule's QoS mark only
  *
@@ -31,26 +30,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 
-#include "nlsock.h"
 #include "nft.h"
+#include "nftb.h"
 #include "rules.h"
 
 #define TABLE		"hone"
-#define BATCH_SIZE	(64 * 1024)
 #define PRIO_QUEUE	(-150)	/* after conntrack, before dstnat */
 #define PRIO_ACT	(-149)
 #define PRIO_NAT	(-100)
@@ -66,9 +62,7 @@ struct effect {
 };
 
 struct nft {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
+	struct nftb nb;
 	bool native;
 	bool installed;
 	struct nft_conf conf;
@@ -76,44 +70,11 @@ struct nft {
 	unsigned neffects;
 };
 
-struct batch {
-	struct mnl_nlmsg_batch *b;
-	uint32_t first, seq;	/* the batch's sequence numbers */
-	unsigned acks;		/* messages that will be acknowledged */
-	bool replace;		/* keep the table and chains, swap rules */
-	char buf[BATCH_SIZE];
-};
-
-/*
- * Builders run on the packet path too (a first redirect), where honefw
- * must never exit: a failed allocation is latched here, the builders skip
- * what they cannot build, and batch_commit() refuses the batch. honefw is
- * single-threaded.
- */
-static int build_err;
-
-static void *built(void *obj)
-{
-	if (!obj)
-		build_err = -ENOMEM;
-	return obj;
-}
-
-static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e;
-
-	if (!r || !(e = built(nftnl_expr_alloc(name))))
-		return NULL;
-	nftnl_rule_add_expr(r, e);
-	return e;
-}
-
 /* A meta or ct expression: key loaded into a register or set from one. */
 static void keyed(struct nftnl_rule *r, const char *name, uint16_t key_attr,
 		  uint32_t key, uint16_t reg_attr, uint32_t reg)
 {
-	struct nftnl_expr *e = expr_new(r, name);
+	struct nftnl_expr *e = nftb_expr(r, name);
 
 	if (!e)
 		return;
@@ -133,7 +94,7 @@ static void keyed(struct nftnl_rule *r, const char *name, uint16_t key_attr,
 static void cmp(struct nftnl_rule *r, uint32_t reg, uint32_t op,
 		const void *data, uint32_t len)
 {
-	struct nftnl_expr *e = expr_new(r, "cmp");
+	struct nftnl_expr *e = nftb_expr(r, "cmp");
 
 	if (!e)
 		return;
@@ -152,7 +113,7 @@ static void cmp_u8(struct nftnl_rule *r, uint32_t reg, uint8_t v)
 static void bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 		    const void *mask, const void *xor, uint32_t len)
 {
-	struct nftnl_expr *e = expr_new(r, "bitwise");
+	struct nftnl_expr *e = nftb_expr(r, "bitwise");
 	uint32_t zero = 0;
 
 	if (!e)
@@ -179,7 +140,7 @@ static void and_mask8(struct nftnl_rule *r, uint32_t reg, uint8_t mask)
 static void payload_th(struct nftnl_rule *r, uint32_t off, uint32_t len,
 		       uint32_t dreg)
 {
-	struct nftnl_expr *e = expr_new(r, "payload");
+	struct nftnl_expr *e = nftb_expr(r, "payload");
 
 	if (!e)
 		return;
@@ -195,7 +156,7 @@ static void payload_th(struct nftnl_rule *r, uint32_t off, uint32_t len,
 static void payload_net(struct nftnl_rule *r, uint32_t off, uint32_t len,
 			uint32_t reg, bool write, bool csum)
 {
-	struct nftnl_expr *e = expr_new(r, "payload");
+	struct nftnl_expr *e = nftb_expr(r, "payload");
 
 	if (!e)
 		return;
@@ -224,7 +185,7 @@ static void mark_has(struct nftnl_rule *r, uint32_t bits)
 
 static void verdict(struct nftnl_rule *r, int v)
 {
-	struct nftnl_expr *e = expr_new(r, "immediate");
+	struct nftnl_expr *e = nftb_expr(r, "immediate");
 
 	if (!e)
 		return;
@@ -235,7 +196,7 @@ static void verdict(struct nftnl_rule *r, int v)
 static void immediate(struct nftnl_rule *r, uint32_t dreg, const void *data,
 		      uint32_t len)
 {
-	struct nftnl_expr *e = expr_new(r, "immediate");
+	struct nftnl_expr *e = nftb_expr(r, "immediate");
 
 	if (!e)
 		return;
@@ -250,7 +211,7 @@ static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
 	struct nftnl_expr *e;
 
 	if (native) {
-		if (!(e = expr_new(r, "queue")))
+		if (!(e = nftb_expr(r, "queue")))
 			return;
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
@@ -259,12 +220,12 @@ static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
 		return;
 	}
 	/* libnftnl keeps (and frees) the target's info. */
-	if (!(info = built(calloc(1, sizeof(*info)))))
+	if (!(info = nftb_built(calloc(1, sizeof(*info)))))
 		return;
 	info->queuenum = num;
 	info->queues_total = 1;
 	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
-	if (!(e = expr_new(r, "target"))) {
+	if (!(e = nftb_expr(r, "target"))) {
 		free(info);
 		return;
 	}
@@ -275,7 +236,7 @@ static void queue_to(struct nftnl_rule *r, uint16_t num, bool bypass,
 
 static void reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
 {
-	struct nftnl_expr *e = expr_new(r, "reject");
+	struct nftnl_expr *e = nftb_expr(r, "reject");
 
 	if (!e)
 		return;
@@ -289,196 +250,13 @@ static void dnat(struct nftnl_rule *r, const struct effect *d)
 
 	immediate(r, NFT_REG_1, d->addr, d->family == AF_INET ? 4 : 16);
 	immediate(r, NFT_REG_2, &d->port, sizeof(d->port));
-	if (!(e = expr_new(r, "nat")))
+	if (!(e = nftb_expr(r, "nat")))
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
 			   d->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
-}
-
-static void batch_start(struct nft *n, struct batch *bt)
-{
-	bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof(bt->buf));
-	bt->first = bt->seq = n->seq;
-	bt->acks = 0;
-	bt->replace = false;
-	build_err = 0;
-	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
-	mnl_nlmsg_batch_next(bt->b);
-}
-
-static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type,
-				  uint16_t flags)
-{
-	struct nlmsghdr *nlh;
-
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
-				    NFPROTO_INET, flags | NLM_F_ACK, bt->seq++);
-	bt->acks++;
-	return nlh;
-}
-
-static void batch_table(struct batch *bt, uint16_t type, uint16_t flags)
-{
-	struct nftnl_table *t = built(nftnl_table_alloc());
-
-	if (!t)
-		return;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
-	nftnl_table_nlmsg_build_payload(batch_msg(bt, type, flags), t);
-	nftnl_table_free(t);
-	mnl_nlmsg_batch_next(bt->b);
-}
-
-/* Delete every rule of a chain; the chain, and what waits in the queue for
- * its hook, stay. */
-static void batch_flush(struct batch *bt, const char *chain)
-{
-	struct nftnl_rule *r = built(nftnl_rule_alloc());
-
-	if (!r)
-		return;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_DELRULE, 0), r);
-	nftnl_rule_free(r);
-	mnl_nlmsg_batch_next(bt->b);
-}
-
-static void batch_chain(struct batch *bt, const char *name, const char *type,
-			uint32_t hook, int32_t prio)
-{
-	struct nftnl_chain *c = built(nftnl_chain_alloc());
-
-	if (!c)
-		return;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nftnl_chain_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWCHAIN,
-						  NLM_F_CREATE), c);
-	nftnl_chain_free(c);
-	mnl_nlmsg_batch_next(bt->b);
-	if (bt->replace)
-		batch_flush(bt, name);
-}
-
-static struct nftnl_rule *rule_new(const char *chain)
-{
-	struct nftnl_rule *r = built(nftnl_rule_alloc());
-
-	if (!r)
-		return NULL;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	return r;
-}
-
-static void batch_rule(struct batch *bt, struct nftnl_rule *r)
-{
-	if (!r)
-		return;
-	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWRULE,
-						 NLM_F_APPEND | NLM_F_CREATE), r);
-	nftnl_rule_free(r);
-	mnl_nlmsg_batch_next(bt->b);
-}
-
-/* An answer to us, to one of the messages [first, last): late answers to
- * an earlier batch (one that timed out) are not this batch's. */
-static bool ours(const struct nft *n, const struct nlmsghdr *nlh,
-		 uint32_t first, uint32_t last)
-{
-	return (nlh->nlmsg_pid == 0 || nlh->nlmsg_pid == n->portid) &&
-	       nlh->nlmsg_seq - first < last - first;
-}
-
-/* Answers read from the socket, handed out one at a time by answer(). */
-struct answers {
-	char buf[8192];		/* MNL_SOCKET_BUFFER_SIZE at most */
-	struct nlmsghdr *next;	/* NULL: read more */
-	int len;		/* bytes from next on */
-};
-
-/* The next answer to us for one of the messages [first, last), reading
- * as needed; NULL with *err set when the socket fails. */
-static const struct nlmsghdr *answer(struct nft *n, struct answers *a,
-				     uint32_t first, uint32_t last, int *err)
-{
-	const struct nlmsghdr *nlh;
-	ssize_t got;
-
-	for (;;) {
-		while (a->next && mnl_nlmsg_ok(a->next, a->len)) {
-			nlh = a->next;
-			a->next = mnl_nlmsg_next(a->next, &a->len);
-			if (ours(n, nlh, first, last))
-				return nlh;
-		}
-		got = mnl_socket_recvfrom(n->nl, a->buf, sizeof(a->buf));
-		if (got < 0) {
-			*err = -errno;
-			return NULL;
-		}
-		a->next = (struct nlmsghdr *)a->buf;
-		a->len = (int)got;
-	}
-}
-
-/* An acknowledgement's error (0 for success), -EBADMSG if cut short. */
-static int ack_error(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-	return mnl_nlmsg_get_payload_len(nlh) < sizeof(*err) ? -EBADMSG :
-		err->error;
-}
-
-/* Read one answer per acknowledged message; the first error wins. */
-static int read_acks(struct nft *n, const struct batch *bt)
-{
-	struct answers a = { .next = NULL };
-	const struct nlmsghdr *nlh;
-	unsigned acks;
-	int ret = 0, err;
-
-	for (acks = bt->acks; acks > 0; acks--) {
-		do {
-			nlh = answer(n, &a, bt->first, bt->seq, &err);
-			if (!nlh)
-				return err;
-		} while (nlh->nlmsg_type != NLMSG_ERROR);
-		err = ack_error(nlh);
-		if (err == -EBADMSG)
-			return err;
-		if (err && !ret)
-			ret = err;
-	}
-	return ret;
-}
-
-static int batch_commit(struct nft *n, struct batch *bt)
-{
-	int ret;
-
-	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
-	mnl_nlmsg_batch_next(bt->b);
-	n->seq = bt->seq;
-	if (build_err)
-		ret = build_err;
-	else if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(bt->b),
-				   mnl_nlmsg_batch_size(bt->b)) < 0)
-		ret = -errno;
-	else
-		ret = read_acks(n, bt);
-	mnl_nlmsg_batch_stop(bt->b);
-	return ret;
 }
 
 /* Go on only for packets of effect idx and family. */
@@ -493,7 +271,7 @@ static void effect_is(struct nftnl_rule *r, unsigned idx, uint8_t family)
 	cmp_u8(r, NFT_REG_1, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
 }
 
-static void add_redirect_rules(struct batch *bt, const struct effect *d,
+static void add_redirect_rules(struct nftb_batch *bt, const struct effect *d,
 			       unsigned idx)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -501,19 +279,19 @@ static void add_redirect_rules(struct batch *bt, const struct effect *d,
 	size_t i;
 
 	for (i = 0; i < sizeof(protos); i++) {
-		r = rule_new("nat_out");
+		r = nftb_rule_new(bt, "nat_out");
 		effect_is(r, idx, d->family);
 		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 		cmp_u8(r, NFT_REG_1, protos[i]);
 		dnat(r, d);
-		batch_rule(bt, r);
+		nftb_rule(bt, r);
 	}
 }
 
 /* The DSCP field, ECN kept: in IPv4's TOS byte, written with the byte
  * before it (the checksum is fixed a 16-bit word at a time), in IPv6's
  * traffic class across its first two bytes. */
-static void add_dscp_rules(struct batch *bt, const char *chain,
+static void add_dscp_rules(struct nftb_batch *bt, const char *chain,
 			   const struct effect *d, unsigned idx)
 {
 	const uint8_t keep4[2] = { 0xff, 0x03 };
@@ -522,105 +300,105 @@ static void add_dscp_rules(struct batch *bt, const char *chain,
 	const uint8_t set6[2] = { d->dscp >> 2, (uint8_t)(d->dscp << 6) };
 	struct nftnl_rule *r;
 
-	r = rule_new(chain);
+	r = nftb_rule_new(bt, chain);
 	effect_is(r, idx, AF_INET);
 	payload_net(r, 0, 2, NFT_REG_1, false, false);
 	bitwise(r, NFT_REG_1, NFT_REG_1, keep4, set4, 2);
 	payload_net(r, 0, 2, NFT_REG_1, true, true);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(chain);
+	r = nftb_rule_new(bt, chain);
 	effect_is(r, idx, AF_INET6);
 	payload_net(r, 0, 2, NFT_REG_1, false, false);
 	bitwise(r, NFT_REG_1, NFT_REG_1, keep6, set6, 2);
 	payload_net(r, 0, 2, NFT_REG_1, true, false);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 }
 
-static void add_nat_chain(struct batch *bt)
+static void add_nat_chain(struct nftb_batch *bt)
 {
-	batch_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
+	nftb_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
 }
 
-static void add_queue_chain(struct batch *bt, const struct nft *n,
+static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
 	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
 	const uint8_t icmp6_min = 130, icmp6_max = 143;
 	struct nftnl_rule *r;
 
-	batch_chain(bt, name, "filter", hook, PRIO_QUEUE);
+	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
 	/* An offloaded packet leaves with its QoS mark and effect only:
 	 * the act chain has nothing to do for it and lets it go at its first
 	 * test. */
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
 	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER | HONE_MARK_EFFECT);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
 	/* IPv6's own plumbing (MLD 130-132 and 143, ND 133-137) belongs to
 	 * no application: never queued, so no rule can break IPv6. */
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_ICMPV6);
 	payload_th(r, 0, 1, NFT_REG_1);
 	cmp(r, NFT_REG_1, NFT_CMP_GTE, &icmp6_min, 1);
 	cmp(r, NFT_REG_1, NFT_CMP_LTE, &icmp6_max, 1);
 	verdict(r, NF_ACCEPT);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	queue_to(r, n->conf.queue, !n->conf.fail_closed, n->native);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 }
 
-static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
+static void add_act_chain(struct nftb_batch *bt, const char *name, uint32_t hook)
 {
 	struct nftnl_rule *r;
 	uint32_t zero = 0;
 
-	batch_chain(bt, name, "filter", hook, PRIO_ACT);
+	nftb_chain(bt, name, "filter", hook, PRIO_ACT);
 
 	/* Nothing to do here: offloaded, or not ours. */
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	meta_load(r, NFT_META_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_1, ~(HONE_MARK_USER | HONE_MARK_EFFECT));
 	cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, sizeof(zero));
 	verdict(r, NF_ACCEPT);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
 	/* A related packet (an ICMP error, from anyone) shares its
 	 * connection's conntrack entry: its verdict must not become the
 	 * connection's. */
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_FLOW);
 	ct_load(r, NFT_CT_STATE, NFT_REG_3);
 	and_mask(r, NFT_REG_3, NFT_REG_3, NF_CT_STATE_BIT(IP_CT_RELATED));
 	cmp(r, NFT_REG_3, NFT_CMP_EQ, &zero, sizeof(zero));
 	ct_store(r, NFT_CT_MARK, NFT_REG_1);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_DROP);
 	verdict(r, NF_DROP);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
 	/* The reset or ICMP error a reject sends belongs to the rejected
 	 * connection and carries its mark: let it through. */
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_REJECT);
 	ct_load(r, NFT_CT_STATE, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_RELATED));
 	cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
 	verdict(r, NF_ACCEPT);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_REJECT);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
@@ -628,25 +406,25 @@ static void add_act_chain(struct batch *bt, const char *name, uint32_t hook)
 	and_mask8(r, NFT_REG_1, TH_RST);
 	cmp_u8(r, NFT_REG_1, TH_RST);
 	verdict(r, NF_ACCEPT);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_REJECT);
 	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
 	reject(r, NFT_REJECT_TCP_RST, 0);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_REJECT);
 	reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 }
 
 /* DNS answers (source port 53) go to NFLOG group log_group, whole, one
  * message each at once: honefw learns names from them (dnslog.c). In
  * done_in, so only what the rules let in counts. */
-static void add_dns_log(struct batch *bt, const struct nft *n,
+static void add_dns_log(struct nftb_batch *bt, const struct nft *n,
 			const char *chain)
 {
 	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
@@ -656,38 +434,38 @@ static void add_dns_log(struct batch *bt, const struct nft *n,
 	size_t i;
 
 	for (i = 0; i < sizeof(protos); i++) {
-		r = rule_new(chain);
+		r = nftb_rule_new(bt, chain);
 		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 		cmp_u8(r, NFT_REG_1, protos[i]);
 		payload_th(r, 0, 2, NFT_REG_1);
 		cmp(r, NFT_REG_1, NFT_CMP_EQ, &port, sizeof(port));
-		if ((e = expr_new(r, "log"))) {
+		if ((e = nftb_expr(r, "log"))) {
 			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
 					   n->conf.log_group);
 			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
 		}
-		batch_rule(bt, r);
+		nftb_rule(bt, r);
 	}
 }
 
 /* With effects, the DSCP ones (done_out): before the mark is cut. */
-static void add_done_chain(struct batch *bt, const struct nft *n,
+static void add_done_chain(struct nftb_batch *bt, const struct nft *n,
 			   const char *name, uint32_t hook, bool effects)
 {
 	struct nftnl_rule *r;
 	unsigned i;
 
-	batch_chain(bt, name, "filter", hook, PRIO_DONE);
+	nftb_chain(bt, name, "filter", hook, PRIO_DONE);
 	if (hook == NF_INET_LOCAL_IN && n->conf.dns_log)
 		add_dns_log(bt, n, name);
 	for (i = 0; effects && i < n->neffects; i++)
 		if (!n->effects[i].family)
 			add_dscp_rules(bt, name, &n->effects[i], i + 1);
-	r = rule_new(name);
+	r = nftb_rule_new(bt, name);
 	mark_has(r, ~HONE_MARK_USER);
 	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
-	batch_rule(bt, r);
+	nftb_rule(bt, r);
 }
 
 /* What v does besides its action, if anything. */
@@ -745,23 +523,21 @@ static bool has_redirect(const struct nft *n)
 
 static int install(struct nft *n)
 {
-	struct batch *bt;
+	struct nftb_batch *bt;
 	unsigned i;
 	int ret;
 
 	bt = malloc(sizeof(*bt));
 	if (!bt)
 		return -ENOMEM;
-	batch_start(n, bt);
+	nftb_start(&n->nb, bt, TABLE);
 	/* Deleting a base chain drops every packet queued from its hook: our
-	 * own table keeps its chains and only their rules are replaced.
-	 * Create-then-delete takes over a stale table atomically. */
+	 * own table keeps its chains and only their rules are replaced. */
 	bt->replace = n->installed;
-	batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (!bt->replace) {
-		batch_table(bt, NFT_MSG_DELTABLE, 0);
-		batch_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
-	}
+	if (bt->replace)
+		nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	else
+		nftb_table_anew(bt);
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
@@ -774,7 +550,7 @@ static int install(struct nft *n)
 			add_redirect_rules(bt, &n->effects[i], i + 1);
 	add_done_chain(bt, n, "done_in", NF_INET_LOCAL_IN, false);
 	add_done_chain(bt, n, "done_out", NF_INET_LOCAL_OUT, true);
-	ret = batch_commit(n, bt);
+	ret = nftb_commit(&n->nb, bt);
 	free(bt);
 	return ret;
 }
@@ -806,45 +582,13 @@ int nft_install(struct nft *n, const struct nft_conf *c,
 
 int nft_present(struct nft *n)
 {
-	struct answers a = { .next = NULL };
-	const struct nlmsghdr *ans;
-	struct nftnl_table *t;
-	struct nlmsghdr *nlh;
-	uint32_t seq = n->seq++;
-	int err;
-
-	t = nftnl_table_alloc();
-	if (!t)
-		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, TABLE);
-	nlh = nftnl_nlmsg_build_hdr(a.buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
-				    seq);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	if (!(ans = answer(n, &a, seq, seq + 1, &err)))
-		return err;
-	if (ans->nlmsg_type != NLMSG_ERROR)
-		return 1;
-	err = ack_error(ans);
-	return err == -ENOENT ? 0 : err;
+	return nftb_present(&n->nb, TABLE);
 }
 
 int nft_remove(struct nft *n)
 {
-	struct batch *bt;
-	int ret;
-
-	bt = malloc(sizeof(*bt));
-	if (!bt)
-		return -ENOMEM;
-	batch_start(n, bt);
-	batch_table(bt, NFT_MSG_DELTABLE, 0);
-	ret = batch_commit(n, bt);
-	free(bt);
 	n->installed = false;
-	return ret == -ENOENT ? 0 : ret;
+	return nftb_remove(&n->nb, TABLE);
 }
 
 int nft_effect(const struct nft *n, const struct rules_verdict *v)
@@ -866,7 +610,6 @@ bool nft_native_queue(const struct nft *n)
 
 int nft_open(struct nft **out)
 {
-	struct timeval tv = { .tv_sec = 2 };
 	struct nft *n;
 	int ret;
 
@@ -874,31 +617,19 @@ int nft_open(struct nft **out)
 	if (!n)
 		return -ENOMEM;
 	n->native = true;
-	n->seq = time(NULL);
-	ret = nlsock_open(NETLINK_NETFILTER, &n->nl);
-	if (ret < 0)
-		goto err_free;
-	/* Never hang on a missing answer. */
-	if (setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVTIMEO,
-		       &tv, sizeof(tv)) < 0) {
-		ret = -errno;
-		goto err_close;
+	ret = nftb_open(&n->nb);
+	if (ret < 0) {
+		free(n);
+		return ret;
 	}
-	n->portid = mnl_socket_get_portid(n->nl);
 	*out = n;
 	return 0;
-
-err_close:
-	mnl_socket_close(n->nl);
-err_free:
-	free(n);
-	return ret;
 }
 
 void nft_close(struct nft *n)
 {
 	if (!n)
 		return;
-	mnl_socket_close(n->nl);
+	nftb_close(&n->nb);
 	free(n);
 }

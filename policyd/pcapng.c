@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hone/hone.h>
 
@@ -322,6 +323,17 @@ void pcapng_put(struct pcapng_builder *w, const void *data, size_t len)
 void pcapng_put32(struct pcapng_builder *w, uint32_t v)
 {
 	pcapng_put(w, &v, 4);
+}
+
+void pcapng_put_now(struct pcapng_builder *w)
+{
+	struct timespec ts;
+	uint64_t us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	pcapng_put32(w, us >> 32);
+	pcapng_put32(w, (uint32_t)us);
 }
 
 void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,

@@ -91,6 +91,9 @@ struct pcapng_builder {
 void pcapng_begin(struct pcapng_builder *w, uint32_t type);
 void pcapng_put(struct pcapng_builder *w, const void *data, size_t len);
 void pcapng_put32(struct pcapng_builder *w, uint32_t v);
+/* The time now, as Hone stamps blocks: microseconds since the epoch, high
+ * then low word. */
+void pcapng_put_now(struct pcapng_builder *w);
 /* len over 65535 is cut to 65532 (a whole, aligned option). */
 void pcapng_opt(struct pcapng_builder *w, uint16_t code, const void *val,
 		size_t len);

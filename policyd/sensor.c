@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +175,24 @@ int sensor_hash_sha256(struct sensor *s)
 		if (!e->p.exited)
 			sensor_hash_exe(s, e);
 	return 0;
+}
+
+int sensor_parse(const char *name, enum sensor_kind *out)
+{
+	static const char *const names[] = {
+		[SENSOR_AUTO] = "auto",
+		[SENSOR_KMOD] = "kmod",
+		[SENSOR_NETLINK] = "netlink",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 enum sensor_kind sensor_kind(const struct sensor *s)

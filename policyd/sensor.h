@@ -101,6 +101,8 @@ size_t sensor_hashing(const struct sensor *s);
  * while its executable is still being hashed; else negative: it will have
  * none (no sha256 rules, or hashing failed) and matches no sha256 key. */
 int sensor_digest(struct sensor *s, const struct proc *p);
+/* "auto", "kmod" or "netlink"; -EINVAL for anything else. */
+int sensor_parse(const char *name, enum sensor_kind *out);
 enum sensor_kind sensor_kind(const struct sensor *s);
 /* A descriptor to poll for readability; then call sensor_drain(). */
 int sensor_fd(const struct sensor *s);

@@ -14,6 +14,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HONEFW=${HONEFW:-$ROOT/build/honefw}
 # e.g. "--sensor kmod" where hone.ko is loaded (the VM run)
 HONEFW_ARGS=${HONEFW_ARGS:-}
+HONEREAD=${HONEREAD:-$ROOT/build/honeread}
+# "--sensor kmod" where hone.ko is loaded (tests/vm/test_honeread.sh)
+HONEREAD_ARGS=${HONEREAD_ARGS:---sensor netlink}
 QCOUNT=${QCOUNT:-$ROOT/build/tools/qcount}
 A=hone-a$$
 B=hone-b$$
@@ -21,6 +24,7 @@ T=$(mktemp -d /tmp/hone-netns.XXXXXX)
 SRV4=10.99.0.2
 SRV6=fd99::2
 FW=
+HR=
 PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 
 [ "$(id -u)" = 0 ] || { echo "$0: needs root" >&2; exit 1; }
@@ -31,6 +35,7 @@ cleanup() {
 	[ -n "$FW" ] && kill -9 "$FW" 2>/dev/null
 	# t_journal's systemd-journald
 	[ -n "${JD:-}" ] && kill -9 "$JD" 2>/dev/null
+	[ -n "$HR" ] && kill -9 "$HR" 2>/dev/null
 	# a scenario's small file system (log_full)
 	awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts |
 		xargs -r umount -l
@@ -96,6 +101,17 @@ sink_stop() { kill "$(cat "$T/sink.$1.pid")" 2>/dev/null; }
 # sink_count PORT PATTERN: datagrams whose payload starts with PATTERN.
 sink_count() { grep -c -- " $2" "$T/sink.$1"; }
 
+# running NAME PID LOG: NAME (PID) says it runs in LOG within 5 s.
+running() {
+	for _ in $(seq 50); do
+		grep -q "^$1: running" "$3" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$1 did not start:"; cat "$3"
+	return 1
+}
+
 fw_start() {
 	: > "$T/fw.log"
 	# shellcheck disable=SC2086
@@ -104,23 +120,31 @@ fw_start() {
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!
-	for _ in $(seq 50); do
-		grep -q '^honefw: running' "$T/fw.log" && return 0
-		kill -0 "$FW" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "honefw did not start:"; cat "$T/fw.log"
-	return 1
+	running honefw "$FW" "$T/fw.log"
 }
 
-fw_stop() {
-	[ -n "$FW" ] || return 0
-	kill -TERM "$FW" 2>/dev/null
-	wait "$FW" 2>/dev/null
-	FW=
+# term PID: SIGTERM, and wait for it to end.
+term() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
+
+fw_stop() { term "$FW"; FW=; }
 
 fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
+
+# honeread recording into $T/rec; hr_stop ends it with SIGTERM.
+hr_start() {
+	: > "$T/hr.log"
+	# shellcheck disable=SC2086
+	${HR_WRAP:-} "$HONEREAD" -F -d "$T/rec" --netns "$A" $HONEREAD_ARGS "$@" \
+		>> "$T/hr.log" 2>&1 &
+	HR=$!
+	running honeread "$HR" "$T/hr.log"
+}
+
+hr_stop() { term "$HR"; HR=; }
 
 tables() { a nft list tables 2>/dev/null | grep -c 'table inet hone'; }
 

@@ -128,3 +128,13 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+# netns_report NAME OUT RC: the lines of a tests/netns/run output OUT
+# (exit RC) as NAME's VMTEST lines, and a FAIL unless all passed.
+netns_report() {
+	awk -v n="$1" '/^ok   / { sub(/^ok   /, ""); print "VMTEST " n ": " $0 " PASS"; next }
+	     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST " n ": " $0 " FAIL"; next }
+	     { print }' "$2"
+	grep -q -E '^[0-9]+ passed, 0 failed$' "$2" ||
+		vmtest "$1: tests/netns/run" FAIL "exit $3: $(tail -1 "$2")"
+}

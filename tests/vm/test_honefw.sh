@@ -14,11 +14,6 @@ scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark nth redirect dry_run
 # shellcheck disable=SC2086
 REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/netns/run" \
 	$scenarios > "$T/out" 2>&1
-rc=$?
-awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST honefw: " $0 " PASS"; next }
-     /^FAIL / { sub(/^FAIL /, ""); print "VMTEST honefw: " $0 " FAIL"; next }
-     { print }' "$T/out"
-grep -q -E '^[0-9]+ passed, 0 failed$' "$T/out" ||
-	vmtest "honefw: tests/netns/run" FAIL "exit $rc: $(tail -1 "$T/out")"
+netns_report honefw "$T/out" $?
 check "honefw: with hone.ko and the native nft queue" \
 	grep -q '^honefw: running: .*(nft queue).* sensor kmod' "$T/out"

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * honeread's source without hone.ko: the netlink sensor (proc connector,
+ * /proc, sock_diag; sensor_netlink.c) knows the processes and who holds
+ * each socket, and honeread's own table (nftlog.c) logs every packet to
+ * an NFLOG group. Each packet's socket is found as honefw finds a queued
+ * packet's (flow.c: sock_diag, cached per flow), and the stream hone.ko
+ * would give is built from it: the process (after its ancestors) and the
+ * socket before the packet's first block that names them. What the
+ * sensor cannot attribute (a process gone before /proc was read, a socket
+ * closed before its first packet was looked up) is recorded without.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hone/hone.h>
+#include <linux/netfilter.h>
+
+#include "flow.h"
+#include "honeread.h"
+#include "htab.h"
+#include "log.h"
+#include "nflog.h"
+#include "nftlog.h"
+#include "pcapng.h"
+#include "sys.h"
+#include "tblock.h"
+
+struct nlsrc {
+	struct hread *h;
+	struct sensor *sensor;
+	struct flows *flows;
+	struct nflog *log;
+	struct nftlog *table;
+	uint64_t now, expired;	/* CLOCK_MONOTONIC ns */
+	uint32_t snaplen;
+	bool started;		/* the section's headers are in the stream */
+	struct pcapng_builder w;
+	uint8_t blk[HONE_BLOCK_MAX];
+};
+
+static struct nlsrc *nl_of(const struct hread *h)
+{
+	return h->priv;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static struct pcapng_builder *begin(struct nlsrc *s, uint32_t type)
+{
+	s->w = (struct pcapng_builder){ .buf = s->blk, .cap = sizeof(s->blk) };
+	pcapng_begin(&s->w, type);
+	return &s->w;
+}
+
+/* The block built goes the way /dev/hone's blocks go. */
+static void emit(struct nlsrc *s)
+{
+	int len = pcapng_end(&s->w);
+
+	if (len > 0)
+		record_feed(s->h->rec, s->blk, len);
+}
+
+static void emit_proc(struct nlsrc *s, const struct proc *p)
+{
+	if (record_knows(s->h->rec, BFILE_PROC, p->view.pid, p->start))
+		return;
+	/* The pedigree reads top-down. */
+	if (p->view.parent)
+		emit_proc(s, htab_entry(p->view.parent, struct proc, view));
+	tblock_proc(begin(s, HONE_BT_PROCESS), p);
+	emit(s);
+}
+
+static void packet(void *ctx, const uint8_t *data, size_t len, unsigned hook)
+{
+	struct nlsrc *s = ctx;
+	struct pcapng_builder *w;
+	const struct proc *proc = NULL;
+	struct conn *conn = NULL;
+	struct rules_pkt pkt;
+	struct flow *f = NULL;
+	char comment[256];
+	size_t wire = len;
+
+	/* Files end at their size, not at the end of a batch. */
+	if (record_due(s->h->rec))
+		record_rotate(s->h->rec);
+	if (flow_parse(data, len, hook, &pkt) == 0) {
+		wire = pkt.length;
+		f = flows_get(s->flows, &pkt, s->now);
+	} else {
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.dir = hook == NF_INET_LOCAL_IN ? RULES_DIR_IN : RULES_DIR_OUT;
+	}
+	if (f && f->has_sock) {
+		/* A socket sock_diag just found may belong to a process the
+		 * proc connector told of after the last drain. */
+		if (f->checked == s->now)
+			sensor_drain(s->sensor);
+		conn = sensor_conn(s->sensor, f->cookie, f->uid, f->inode);
+	}
+	if (conn)
+		proc = conn->proc;
+	if (proc)
+		emit_proc(s, proc);
+	if (conn && !record_knows(s->h->rec, BFILE_CONN, conn->cookie,
+				  conn->pid)) {
+		tblock_conn(begin(s, HONE_BT_CONNECTION), conn, &pkt);
+		emit(s);
+	}
+	w = begin(s, HONE_BT_EPB);
+	tblock_epb(w, data, len, wire, &pkt, conn, proc);
+	if (proc)
+		snprintf(comment, sizeof(comment), "pid=%u exe=%s%s conn=%" PRIu64,
+			 proc->view.pid, proc->exe ? proc->exe : "?",
+			 proc->foreign ? "(foreign)" : "", conn->cookie);
+	else
+		snprintf(comment, sizeof(comment), "pid=- exe=- conn=-");
+	pcapng_opt_utf8(w, HONE_OPT_COMMENT, comment, strlen(comment));
+	emit(s);
+}
+
+/* The section's header and interface, as hone.ko's reader begins. */
+static void headers(struct nlsrc *s)
+{
+	tblock_shb(begin(s, HONE_BT_SHB), "honeread");
+	emit(s);
+	tblock_idb(begin(s, HONE_BT_IDB), s->snaplen, "honeread",
+		   "Hone Capture Pseudo-device (netlink sensor, NFLOG)");
+	emit(s);
+	s->started = true;
+}
+
+static int nl_read(struct hread *h)
+{
+	struct nlsrc *s = nl_of(h);
+	int ret;
+
+	if (!s->started)
+		headers(s);
+	s->now = now_ns();
+	/* Processes first: a packet's owner may have just started. */
+	if ((ret = sensor_drain(s->sensor)) < 0)
+		return ret;
+	if (s->now - s->expired >= 1000000000ULL) {
+		flows_expire(s->flows, s->now);
+		s->expired = s->now;
+	}
+	ret = nflog_drain(s->log, packet, s);
+	return ret < 0 ? ret : 0;
+}
+
+static void nl_rotate(struct hread *h)
+{
+	/* The next file gets its headers, processes and sockets from
+	 * record.c's kept blocks. */
+	record_rotate(h->rec);
+}
+
+static int nl_fds(struct hread *h, struct pollfd *p)
+{
+	struct nlsrc *s = nl_of(h);
+
+	p[0] = (struct pollfd){ .fd = sensor_fd(s->sensor), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = nflog_fd(s->log), .events = POLLIN };
+	return 2;
+}
+
+static int nl_open(struct hread *h)
+{
+	uint32_t snaplen = h->o->snaplen ? h->o->snaplen : HONEREAD_HEADERS;
+	struct nlsrc *s;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->h = h;
+	/* The proc connector only speaks in the initial network namespace:
+	 * the sensor opens before joining another one. */
+	if ((ret = sensor_open(SENSOR_NETLINK, false, &s->sensor)) < 0) {
+		log_warnx("netlink sensor: %s", strerror(-ret));
+		goto err_free;
+	}
+	if (h->o->netns && (ret = sys_join_netns(h->o->netns)) < 0) {
+		log_warnx("netns %s: %s", h->o->netns, strerror(-ret));
+		goto err_sensor;
+	}
+	if ((ret = flows_open(&s->flows)) < 0) {
+		log_warnx("sock_diag: %s", strerror(-ret));
+		goto err_sensor;
+	}
+	/* Bound before the table sends it anything. */
+	if ((ret = nflog_open(h->o->group, snaplen, &s->log)) < 0) {
+		log_warnx("NFLOG group %u: %s", h->o->group, strerror(-ret));
+		goto err_flows;
+	}
+	if ((ret = nftlog_open(h->o->group, &s->table)) < 0) {
+		log_warnx("nftables: %s", strerror(-ret));
+		goto err_log;
+	}
+	s->snaplen = snaplen;
+	h->priv = s;
+	return 0;
+
+err_log:
+	nflog_close(s->log);
+err_flows:
+	flows_close(s->flows);
+err_sensor:
+	sensor_close(s->sensor);
+err_free:
+	free(s);
+	return ret;
+}
+
+static void nl_close(struct hread *h)
+{
+	struct nlsrc *s = nl_of(h);
+	uint64_t lost = nflog_lost(s->log);
+
+	if (lost)
+		log_warnx("NFLOG: %" PRIu64 " packets lost (socket full)", lost);
+	nftlog_close(s->table);
+	nflog_close(s->log);
+	flows_close(s->flows);
+	sensor_close(s->sensor);
+	free(s);
+}
+
+const struct hread_source hread_netlink = {
+	.name = "netlink",
+	.open = nl_open,
+	.close = nl_close,
+	.fds = nl_fds,
+	.read = nl_read,
+	.rotate = nl_rotate,
+};

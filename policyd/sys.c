@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What honefw and honeread ask of the system alike (sys.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+int sys_join_netns(const char *name)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Keep CAP_NET_ADMIN (nftables, the queue) and what reading other users'
+ * /proc entries needs; drop every other capability for good. */
+int sys_drop_privileges(void)
+{
+	static const int keep[] = {
+		CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+	};
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+	int cap;
+	size_t i;
+
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (keep[i] == cap)
+				break;
+		if (i < sizeof(keep) / sizeof(keep[0]))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	}
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
+		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
+	}
+	if (syscall(SYS_capset, &h, data) < 0)
+		return -errno;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int sys_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
