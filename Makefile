@@ -178,9 +178,10 @@ check-vm: all
 
 # make check runs these tests small, to keep within CI's time: here at the
 # sizes issue 9 names (10,000 short-lived processes, 50 load/unload rounds,
-# 16 readers beside a bulk transfer and fork, socket and namespace storms).
+# 16 readers beside a bulk transfer and fork, socket and namespace storms),
+# and honeread's recording at its netns size.
 check-stress: all
-	HONE_VM_STRESS=1 HONE_VM_TESTS="test_loadloop test_many test_stress" \
+	HONE_VM_STRESS=1 HONE_VM_TESTS="test_loadloop test_many test_stress test_honeread" \
 	HONE_VM_TEST_TIMEOUT=1800 HONE_VM_TIMEOUT=3600 tests/vm/run
 
 $(B)/bench/%: $(call obj,obj,tests/bench/%.c $(LIB_SRCS))
