@@ -35,7 +35,7 @@ COMMON_SRCS	:= $(wildcard policyd/log.c policyd/pcapng.c)
 RULES_SRCS	:= $(wildcard rules/*.c)
 # honeread's own files; honeread links honefw's too, but its main.
 HONEREAD_SRCS	:= $(wildcard policyd/honeread.c policyd/hread*.c policyd/record.c \
-		     policyd/nflog.c policyd/nftlog.c)
+		     policyd/nftlog.c)
 HONEFW_SRCS	:= $(filter-out $(COMMON_SRCS) $(HONEREAD_SRCS), $(wildcard policyd/*.c))
 # Everything but main(): what the tests, fuzzers and benchmarks link.
 LIB_SRCS	:= $(COMMON_SRCS) $(RULES_SRCS) \

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * NFLOG (nfnetlink_log) through libmnl: one config message binds the
- * group, asks for whole packets and one message per packet at once (the
- * kernel adds the uid of the socket a packet is delivered to whenever the
- * packet has one) (a name must be known before the connect that follows
- * the answer is judged: daemon.c reads this socket before every batch).
+ * DNS answers from an NFLOG group (nflog.c): whole packets, each sent at
+ * once with the uid of the socket it is delivered to when the kernel knows
+ * it (a name must be known before the connect that follows the answer is
+ * judged: daemon.c reads this socket before every batch).
  *
  * Who can forge what: an answer is only as good as its sender. Only
  * answers from a resolver of resolv.conf count, so a user cannot bind a
@@ -21,20 +20,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_log.h>
 
 #include "dns.h"
 #include "dnslog.h"
 #include "flow.h"
-#include "nlsock.h"
+#include "nflog.h"
 
 #define RESOLVERS_MAX	8
 #define COPY_RANGE	0xffff
-#define BUF_SIZE	(COPY_RANGE + 4096)
-#define RCVBUF		(4 * 1024 * 1024)
 #define UDP_HDR		8
 #define TCP_HDR		20
 
@@ -44,8 +38,7 @@ struct resolver {
 };
 
 struct dnslog {
-	struct mnl_socket *nl;
-	uint32_t portid;
+	struct nflog *log;
 	struct resolver res[RESOLVERS_MAX];
 	size_t nres;
 	struct dnslog_stats st;
@@ -53,44 +46,11 @@ struct dnslog {
 	dnslog_owner_fn owner;
 	void *ctx;
 	uint32_t uid;		/* of the answer being read */
-	uint8_t buf[BUF_SIZE];
 };
 
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static int configure(struct dnslog *l, uint16_t group)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nfulnl_msg_config_cmd cmd = { .command = NFULNL_CFG_CMD_BIND };
-	struct nfulnl_msg_config_mode mode = {
-		.copy_range = htonl(COPY_RANGE),
-		.copy_mode = NFULNL_COPY_PACKET,
-	};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *g;
-	int ret;
-
-	nlh->nlmsg_type = NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_CONFIG;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = 1;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->nfgen_family = AF_UNSPEC;
-	g->version = NFNETLINK_V0;
-	g->res_id = htons(group);
-	mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
-	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
-	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
-	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, 0);
-	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	ret = mnl_socket_recvfrom(l->nl, buf, sizeof(buf));
-	if (ret < 0)
-		return -errno;
-	ret = mnl_cb_run(buf, ret, 1, l->portid, NULL, NULL);
-	return ret < 0 ? -errno : 0;
 }
 
 int dnslog_open(uint16_t group, struct dnslog **out)
@@ -100,35 +60,26 @@ int dnslog_open(uint16_t group, struct dnslog **out)
 
 	if (!l)
 		return -ENOMEM;
-	ret = nlsock_open(NETLINK_NETFILTER, &l->nl);
-	if (ret < 0)
-		goto err_free;
-	l->portid = mnl_socket_get_portid(l->nl);
-	nlsock_rcvbuf(l->nl, RCVBUF);
-	ret = configure(l, group);
-	if (ret < 0)
-		goto err_close;
+	ret = nflog_open(group, COPY_RANGE, &l->log);
+	if (ret < 0) {
+		free(l);
+		return ret;
+	}
 	*out = l;
 	return 0;
-
-err_close:
-	mnl_socket_close(l->nl);
-err_free:
-	free(l);
-	return ret;
 }
 
 void dnslog_close(struct dnslog *l)
 {
 	if (!l)
 		return;
-	mnl_socket_close(l->nl);
+	nflog_close(l->log);
 	free(l);
 }
 
 int dnslog_fd(const struct dnslog *l)
 {
-	return mnl_socket_get_fd(l->nl);
+	return nflog_fd(l->log);
 }
 
 /* "nameserver ADDR" (an IPv6 one maybe with %scope). */
@@ -248,60 +199,25 @@ static void answer(struct dnslog *l, const uint8_t *p, size_t len,
 	l->st.answers++;
 }
 
-static int attr_cb(const struct nlattr *a, void *data)
+static void packet(void *ctx, const struct nflog_pkt *p)
 {
-	const struct nlattr **tb = data;
+	struct dnslog *l = ctx;
 
-	if (mnl_attr_type_valid(a, NFULA_MAX) >= 0)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static int packet_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NFULA_MAX + 1] = { NULL };
-	struct dnslog *l = data;
-	bool has_uid;
-
-	if (nlh->nlmsg_type != (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
-		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 ||
-	    !tb[NFULA_PAYLOAD]) {
-		l->st.malformed++;
-		return MNL_CB_OK;
-	}
-	has_uid = tb[NFULA_UID] &&
-		  mnl_attr_validate(tb[NFULA_UID], MNL_TYPE_U32) == 0;
-	l->uid = has_uid ? ntohl(mnl_attr_get_u32(tb[NFULA_UID])) : 0;
-	answer(l, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
-	       mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), has_uid);
-	return MNL_CB_OK;
+	l->uid = p->has_uid ? p->uid : 0;
+	answer(l, p->data, p->len, p->has_uid);
 }
 
 int dnslog_drain(struct dnslog *l, dnslog_fn fn, dnslog_owner_fn owner,
 		 void *ctx)
 {
-	int fd = mnl_socket_get_fd(l->nl), n = 0;
-	ssize_t len;
-
 	l->fn = fn;
 	l->owner = owner;
 	l->ctx = ctx;
-	for (;;) {
-		len = recv(fd, l->buf, sizeof(l->buf), MSG_DONTWAIT);
-		if (len < 0 && errno == ENOBUFS) {
-			l->st.lost++;
-			continue;
-		}
-		if (len < 0)
-			return errno == EAGAIN ? n : -errno;
-		if (mnl_cb_run(l->buf, len, 0, l->portid, packet_cb, l) < 0)
-			return -errno;
-		n++;
-	}
+	return nflog_drain(l->log, packet, l);
 }
 
 void dnslog_stats(const struct dnslog *l, struct dnslog_stats *st)
 {
 	*st = l->st;
+	st->lost = nflog_lost(l->log);
 }

@@ -83,8 +83,11 @@ static void emit_proc(struct nlsrc *s, const struct proc *p)
 	emit(s);
 }
 
-static void packet(void *ctx, const uint8_t *data, size_t len, unsigned hook)
+static void packet(void *ctx, const struct nflog_pkt *p)
 {
+	const uint8_t *data = p->data;
+	size_t len = p->len;
+	unsigned hook = p->hook;
 	struct nlsrc *s = ctx;
 	struct pcapng_builder *w;
 	const struct proc *proc = NULL;

@@ -157,6 +157,7 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[NFULA_MAX + 1] = { NULL };
 	const struct nfulnl_msg_packet_hdr *ph;
 	struct nflog *l = data;
+	struct nflog_pkt p;
 
 	if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET)
 		return MNL_CB_OK;
@@ -166,8 +167,16 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(*ph))
 		return MNL_CB_OK;
 	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
-	l->fn(l->ctx, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
-	      mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), ph->hook);
+	p = (struct nflog_pkt){
+		.data = mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
+		.len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]),
+		.hook = ph->hook,
+		.has_uid = tb[NFULA_UID] &&
+			   mnl_attr_validate(tb[NFULA_UID], MNL_TYPE_U32) == 0,
+	};
+	if (p.has_uid)
+		p.uid = ntohl(mnl_attr_get_u32(tb[NFULA_UID]));
+	l->fn(l->ctx, &p);
 	l->n++;
 	return MNL_CB_OK;
 }

@@ -8,13 +8,23 @@
 #ifndef HONE_NFLOG_H
 #define HONE_NFLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct nflog;
 
-typedef void (*nflog_fn)(void *ctx, const uint8_t *data, size_t len,
-			 unsigned hook);
+/* A logged packet: from its network header, the hook that logged it, and
+ * the uid of the socket it is delivered to when the kernel knows it. */
+struct nflog_pkt {
+	const uint8_t *data;
+	size_t len;
+	unsigned hook;
+	bool has_uid;
+	uint32_t uid;
+};
+
+typedef void (*nflog_fn)(void *ctx, const struct nflog_pkt *p);
 
 /* Bind group, copying up to range bytes of each packet. */
 int nflog_open(uint16_t group, uint32_t range, struct nflog **out);
