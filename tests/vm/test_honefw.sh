@@ -3,16 +3,17 @@
 # scenarios of tests/netns/run where the sensor matters (users, pedigree,
 # allowlist, mark, nth, redirect, dry-run, reload, flush, kill -9
 # open/closed, kernel, events lost, the system calls hone.ko's reader
-# makes, #! scripts, cgroups; IPv4 and IPv6). The others are the same code with either sensor
+# makes, #! scripts, cgroups, a diff of honeread's recording against the
+# live verdicts; IPv4 and IPv6). The others are the same code with either sensor
 # and run on the host only: a new scenario is one of them unless named
 # here.
 # TCG: a reset takes longer than 1.2 s to come back.
 # vm-timeout: 400
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 # HONE_VM_SCENARIOS: a few of them, while working on one.
-scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark nth redirect dry_run reload flush kill_open kill_closed kernel events_lost syscalls script cgroup}
+scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark nth redirect dry_run reload flush kill_open kill_closed kernel events_lost syscalls script cgroup replay_diff}
 # shellcheck disable=SC2086
-REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/netns/run" \
+REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" HONEREAD_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/netns/run" \
 	$scenarios > "$T/out" 2>&1
 netns_report honefw "$T/out" $?
 check "honefw: with hone.ko and the native nft queue" \
