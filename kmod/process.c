@@ -267,6 +267,8 @@ static struct hone_script {
 	struct file *file;
 } scripts[HONE_SCRIPTS_MAX];
 static DEFINE_SPINLOCK(scripts_lock);
+/* Slots in use: every thread's exit looks, and most find none. */
+static atomic_t scripts_held = ATOMIC_INIT(0);
 
 /* t's slot, or with new a free one; NULL if none. Under scripts_lock. */
 static struct hone_script *script_slot(struct task_struct *t, bool new)
@@ -290,6 +292,8 @@ static struct file *script_take(struct task_struct *t,
 	struct hone_script *s;
 	struct file *f = NULL;
 
+	if (!atomic_read(&scripts_held))
+		return NULL;
 	spin_lock(&scripts_lock);
 	s = script_slot(t, false);
 	if (s) {
@@ -299,6 +303,7 @@ static struct file *script_take(struct task_struct *t,
 			f = NULL;
 		}
 		memset(s, 0, sizeof(*s));
+		atomic_dec(&scripts_held);
 	}
 	spin_unlock(&scripts_lock);
 	return f;
@@ -324,6 +329,8 @@ static int kp_script(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	}
 	old = s->file;
+	if (!old)
+		atomic_inc(&scripts_held);
 	s->task = current;
 	s->bprm = bprm;
 	s->file = get_file(bprm->file);
@@ -543,6 +550,7 @@ void hone_process_exit(void)
 		if (scripts[i].file)
 			fput(scripts[i].file);
 	memset(scripts, 0, sizeof(scripts));
+	atomic_set(&scripts_held, 0);
 	spin_lock(&proc_cache_lock);
 	hash_for_each_safe(proc_cache, bkt, tmp, e, node) {
 		hash_del_rcu(&e->node);
