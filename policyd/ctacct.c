@@ -24,6 +24,7 @@
 
 struct ctacct {
 	struct mnl_socket *nl;
+	struct nlsock_rx *rx;
 	uint32_t seq;
 	uint64_t lost;
 };
@@ -99,38 +100,31 @@ static void entry_of(const struct nlmsghdr *nlh, struct ct_counts *n)
 	n->destroyed = (nlh->nlmsg_type & 0xff) == IPCTNL_MSG_CT_DELETE;
 }
 
+struct drain {
+	void (*fn)(void *ctx, const struct ct_counts *n);
+	void *ctx;
+};
+
+static void on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct drain *dr = data;
+	struct ct_counts n;
+
+	/* Errors: an entry asked for that is gone already. */
+	if (nlh->nlmsg_type >> 8 != NFNL_SUBSYS_CTNETLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
+		return;
+	entry_of(nlh, &n);
+	dr->fn(dr->ctx, &n);
+}
+
 void ctacct_drain(struct ctacct *c,
 		  void (*fn)(void *ctx, const struct ct_counts *n), void *ctx)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ct_counts n;
-	struct nlmsghdr *nlh;
-	ssize_t got;
-	int len;
+	struct drain dr = { fn, ctx };
 
-	for (;;) {
-		got = recv(mnl_socket_get_fd(c->nl), buf, sizeof(buf),
-			   MSG_DONTWAIT);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && errno == ENOBUFS) {
-			c->lost++;
-			continue;
-		}
-		if (got <= 0)
-			return;
-		len = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Errors: an entry asked for that is gone already. */
-			if (nlh->nlmsg_type >> 8 != NFNL_SUBSYS_CTNETLINK ||
-			    mnl_nlmsg_get_payload_len(nlh) <
-			    sizeof(struct nfgenmsg))
-				continue;
-			entry_of(nlh, &n);
-			fn(ctx, &n);
-		}
-	}
+	nlsock_rx_drain(c->rx, mnl_socket_get_fd(c->nl), &c->lost, on_msg,
+			&dr);
 }
 
 void ctacct_ask(struct ctacct *c, const struct rules_pkt *t)
@@ -172,10 +166,13 @@ int ctacct_open(struct ctacct **out)
 	ret = acct_on();
 	if (ret)
 		goto err_free;
+	ret = nlsock_rx_new(&c->rx);
+	if (ret)
+		goto err_free;
 	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!c->nl) {
 		ret = -errno;
-		goto err_free;
+		goto err_rx;
 	}
 	if (mnl_socket_bind(c->nl, 1U << (NFNLGRP_CONNTRACK_DESTROY - 1),
 			    MNL_SOCKET_AUTOPID) < 0) {
@@ -189,6 +186,8 @@ int ctacct_open(struct ctacct **out)
 
 err_sock:
 	mnl_socket_close(c->nl);
+err_rx:
+	nlsock_rx_free(c->rx);
 err_free:
 	free(c);
 	return ret;
@@ -199,6 +198,7 @@ void ctacct_close(struct ctacct *c)
 	if (!c)
 		return;
 	mnl_socket_close(c->nl);
+	nlsock_rx_free(c->rx);
 	free(c);
 }
 

@@ -38,8 +38,10 @@ struct off {
 struct offloads {
 	struct mnl_socket *ct;		/* ctnetlink */
 	struct mnl_socket *gone;	/* sock_diag destroy groups */
+	struct nlsock_rx *rx;
 	uint32_t ct_portid, seq;
 	int ct_error;		/* ctnetlink unusable: offload nothing */
+	bool deleted;		/* deletes sent, their errors not read */
 	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;
 	struct offload_stats st;
@@ -90,10 +92,12 @@ static void ct_delete(struct offloads *o, const struct rules_pkt *t)
 	struct nlmsghdr *nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_DELETE, ++o->seq,
 					   t, 0);
 
-	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0) {
 		o->st.errors++;
-	else
+	} else {
 		o->st.ended++;
+		o->deleted = true;
+	}
 }
 
 /* Can verdicts be ended? Deleting an entry nobody has must say ENOENT;
@@ -131,71 +135,62 @@ void offload_end(struct offloads *o, uint64_t cookie)
 
 /* What the kernel said of earlier deletes: only refusals are errors (the
  * entry may have expired on its own). */
-static void read_ct_errors(struct offloads *o)
+static void on_ct_msg(const struct nlmsghdr *nlh, void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct offloads *o = data;
 	const struct nlmsgerr *err;
-	struct nlmsghdr *nlh;
-	ssize_t got;
-	int len;
 
-	while ((got = recv(mnl_socket_get_fd(o->ct), buf, sizeof(buf),
-			   MSG_DONTWAIT)) > 0) {
-		len = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_pid != o->ct_portid ||
-			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
-				continue;
-			err = mnl_nlmsg_get_payload(nlh);
-			if (err->error && err->error != -ENOENT)
-				o->st.errors++;
-		}
-	}
+	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != o->ct_portid ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+		return;
+	err = mnl_nlmsg_get_payload(nlh);
+	if (err->error && err->error != -ENOENT)
+		o->st.errors++;
+}
+
+struct drain {
+	struct offloads *o;
+	void (*gone)(void *ctx, uint64_t cookie);
+	void *ctx;
+	int n;
+};
+
+static void on_gone_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct drain *dr = data;
+	const struct inet_diag_msg *m;
+	uint64_t cookie;
+
+	/* Only the kernel broadcasts to these groups. */
+	if (nlh->nlmsg_pid != 0 || nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return;
+	m = mnl_nlmsg_get_payload(nlh);
+	cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+	offload_end(dr->o, cookie);
+	dr->gone(dr->ctx, cookie);
+	dr->n++;
 }
 
 int offloads_drain(struct offloads *o,
 		   void (*gone)(void *ctx, uint64_t cookie), void *ctx)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct inet_diag_msg *m;
-	struct nlmsghdr *nlh;
-	uint64_t cookie;
-	int len, n = 0;
-	ssize_t got;
+	struct drain dr = { o, gone, ctx, 0 };
+	uint64_t lost = o->st.lost, cut = 0;
 
-	read_ct_errors(o);
-	for (;;) {
-		got = recv(mnl_socket_get_fd(o->gone), buf, sizeof(buf),
-			   MSG_DONTWAIT);
-		if (got < 0 && errno == EINTR)
-			continue;
-		/* ENOBUFS: notices were lost, offloads_lost() says so. */
-		if (got < 0 && errno == ENOBUFS) {
-			o->st.lost++;
-			o->lost = true;
-			continue;
-		}
-		if (got <= 0)
-			break;
-		len = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Only the kernel broadcasts to these groups. */
-			if (nlh->nlmsg_pid != 0 ||
-			    nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-				continue;
-			m = mnl_nlmsg_get_payload(nlh);
-			cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
-				 m->id.idiag_cookie[0];
-			offload_end(o, cookie);
-			gone(ctx, cookie);
-			n++;
-		}
+	nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->gone), &o->st.lost,
+			on_gone_msg, &dr);
+	/* The kernel answers a delete as it is sent: only errors, no
+	 * acknowledgement asked for. */
+	if (o->deleted) {
+		o->deleted = false;
+		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->ct), &cut,
+				on_ct_msg, o);
 	}
-	return n;
+	/* Notices were lost: offloads_lost() says so. */
+	if (o->st.lost != lost)
+		o->lost = true;
+	return dr.n;
 }
 
 bool offloads_lost(const struct offloads *o)
@@ -286,9 +281,12 @@ int offloads_open(struct offloads **out)
 	ret = htab_init(&o->h, 1024);
 	if (ret)
 		goto err_free;
-	ret = nlsock_open(NETLINK_NETFILTER, &o->ct);
+	ret = nlsock_rx_new(&o->rx);
 	if (ret)
 		goto err_htab;
+	ret = nlsock_open(NETLINK_NETFILTER, &o->ct);
+	if (ret)
+		goto err_rx;
 	o->ct_portid = mnl_socket_get_portid(o->ct);
 	o->ct_error = ct_probe(o);
 	ret = open_gone(&o->gone);
@@ -299,6 +297,8 @@ int offloads_open(struct offloads **out)
 
 err_ct:
 	mnl_socket_close(o->ct);
+err_rx:
+	nlsock_rx_free(o->rx);
 err_htab:
 	htab_free(&o->h);
 err_free:
@@ -319,5 +319,6 @@ void offloads_close(struct offloads *o)
 	htab_free(&o->h);
 	mnl_socket_close(o->gone);
 	mnl_socket_close(o->ct);
+	nlsock_rx_free(o->rx);
 	free(o);
 }

@@ -62,6 +62,7 @@ struct sockref {
 
 struct netlink {
 	struct mnl_socket *nl;
+	struct nlsock_rx *rx;
 	int proc;		/* /proc */
 	uint64_t tick_ns;	/* /proc/PID/stat's unit */
 	struct htab inodes;	/* socket inode -> struct sockref */
@@ -346,51 +347,36 @@ static void on_event(struct sensor *s, const struct proc_event *ev)
 	}
 }
 
+static void on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct sensor *s = data;
+	const struct cn_msg *cn;
+	struct proc_event ev;
+
+	/* Only the kernel speaks on the proc connector. */
+	if (nlh->nlmsg_pid != 0 || nlh->nlmsg_type != NLMSG_DONE ||
+	    mnl_nlmsg_get_payload_len(nlh) <
+	    sizeof(*cn) + sizeof(struct proc_event))
+		return;
+	cn = mnl_nlmsg_get_payload(nlh);
+	if (cn->id.idx != CN_IDX_PROC || cn->len < sizeof(struct proc_event))
+		return;
+	/* 4-aligned in the message; the event has u64s. */
+	memcpy(&ev, cn->data, sizeof(ev));
+	on_event(s, &ev);
+}
+
+/* Lost events (an overrun): pid reuse is still caught by the next fork of
+ * that pid. */
 static int nl_drain(struct sensor *s)
 {
 	struct netlink *n = nl_of(s);
-	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
-	const struct nlmsghdr *nlh;
-	const struct cn_msg *cn;
-	struct proc_event ev;
 	uint64_t before = s->st.events;
-	ssize_t got;
-	int len;
+	int ret;
 
-	for (;;) {
-		got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		len = (int)got;
-		if (got < 0) {
-			if (errno == EAGAIN)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				/* Events were lost; pid reuse is still caught
-				 * by the next fork of that pid. */
-				s->st.lost++;
-				continue;
-			}
-			return -errno;
-		}
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Only the kernel speaks on the proc connector. */
-			if (nlh->nlmsg_pid != 0 ||
-			    nlh->nlmsg_type != NLMSG_DONE ||
-			    mnl_nlmsg_get_payload_len(nlh) <
-			    sizeof(*cn) + sizeof(struct proc_event))
-				continue;
-			cn = mnl_nlmsg_get_payload(nlh);
-			if (cn->id.idx != CN_IDX_PROC ||
-			    cn->len < sizeof(struct proc_event))
-				continue;
-			/* 4-aligned in the message; the event has u64s. */
-			memcpy(&ev, cn->data, sizeof(ev));
-			on_event(s, &ev);
-		}
-	}
-	return s->st.events - before;
+	ret = nlsock_rx_drain(n->rx, mnl_socket_get_fd(n->nl), &s->st.lost,
+			      on_msg, s);
+	return ret < 0 ? ret : (int)(s->st.events - before);
 }
 
 /* ---- socket owners ---------------------------------------------------- */
@@ -635,6 +621,9 @@ static int nl_open(struct sensor *s)
 	ret = htab_init(&n->inodes, 4096);
 	if (ret)
 		goto err_proc;
+	ret = nlsock_rx_new(&n->rx);
+	if (ret)
+		goto err_inodes;
 	/* Listen first, then read /proc: what happens in between is in
 	 * the events, which a fork already read at start-up skips. */
 	ret = connect_procs(&n->nl);
@@ -642,7 +631,7 @@ static int nl_open(struct sensor *s)
 		log_warnx("netlink sensor: the proc connector exists only in "
 			  "the initial network namespace");
 	if (ret)
-		goto err_inodes;
+		goto err_rx;
 	s->priv = n;
 	s->fd = mnl_socket_get_fd(n->nl);
 	ret = seed(s);
@@ -655,6 +644,8 @@ err_listen:
 	mnl_socket_close(n->nl);
 	s->priv = NULL;
 	s->fd = -1;
+err_rx:
+	nlsock_rx_free(n->rx);
 err_inodes:
 	htab_free(&n->inodes);
 err_proc:
@@ -672,6 +663,7 @@ static void nl_close(struct sensor *s)
 
 	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
 	mnl_socket_close(n->nl);
+	nlsock_rx_free(n->rx);
 	htab_free(&n->inodes);
 	close(n->proc);
 	free(n);
