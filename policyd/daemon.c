@@ -43,6 +43,9 @@
 #define PARK_MAX	1024		/* packets waiting for a digest */
 #define HASH_SLICE	(1U << 20)	/* bytes hashed between batches */
 #define METRICS_TICKS	5		/* the metrics file is rewritten */
+/* Conntrack's ends are read at most this often: one wakeup and one IPFIX
+ * message per ended connection would take their CPU from verdicts. */
+#define EXPORT_MS	50
 
 /* A packet held back until its process's executable is hashed: verdicts
  * need not come in order, and other packets go on meanwhile. */
@@ -77,6 +80,7 @@ struct daemon {
 	bool shrinking;		/* trimmed, and the tables have not grown since */
 	uint64_t evicted;	/* connections evicted, as last said */
 	uint64_t export_dropped;	/* IPFIX records dropped, as last said */
+	uint64_t exported;	/* when conntrack's ends were last read */
 	struct status_hits *hits;	/* per rule of rs, then fallbacks */
 	int64_t loaded;		/* when rs was loaded */
 	uint64_t reloads;
@@ -264,7 +268,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	d->judged++;
 	count_hit(d, &v, &pkt, proc);
 	if (d->exp)
-		export_judged(d->exp, &pkt, proc, &v);
+		export_judged(d->exp, &pkt, f, proc, &v);
 	ret = action_of(d->nft, &v, pkt.dir, p->mark, &a);
 	if (ret < 0) {
 		d->errors++;
@@ -730,6 +734,14 @@ static int on_signal(struct daemon *d)
 	return 1;
 }
 
+/* Milliseconds until conntrack's ends may be read again, 0 now. */
+static uint64_t export_wait(const struct daemon *d)
+{
+	uint64_t since = (d->now - d->exported) / 1000000;
+
+	return since >= EXPORT_MS ? 0 : EXPORT_MS - since;
+}
+
 static int loop(struct daemon *d)
 {
 	struct pollfd pfd[7 + CTL_POLLFDS] = {
@@ -739,7 +751,7 @@ static int loop(struct daemon *d)
 		{ .fd = queue_fd(d->q), .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
 	};
-	uint64_t last = monotonic_ns();
+	uint64_t last = monotonic_ns(), wait;
 	size_t nctl;
 	int ret;
 
@@ -748,14 +760,15 @@ static int loop(struct daemon *d)
 		 * a reload may open another exporter. A negative fd is not
 		 * polled. */
 		pfd[4].fd = d->dns ? dnslog_fd(d->dns) : -1;
-		pfd[5].fd = d->exp ? export_ct_fd(d->exp) : -1;
+		wait = export_wait(d);
+		pfd[5].fd = d->exp && !wait ? export_ct_fd(d->exp) : -1;
 		pfd[5].events = POLLIN;
 		pfd[6].fd = d->exp ? export_out_fd(d->exp) : -1;
 		pfd[6].events = d->exp ? export_out_events(d->exp) : 0;
 		nctl = ctl_pollfds(d->ctl, pfd + 7);
 		/* While something is being hashed, do not sleep on poll. */
 		ret = poll(pfd, 7 + nctl, sensor_hashing(d->sensor) ||
-			   d->nparked ? 0 : TICK_MS);
+			   d->nparked ? 0 : wait ? (int)wait : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
@@ -771,9 +784,10 @@ static int loop(struct daemon *d)
 			vlog_flush(d->log);
 		}
 		/* Records go out after the batch's verdicts, never before. */
-		if (d->exp && (pfd[3].revents || pfd[5].revents ||
-			       pfd[6].revents))
+		if (d->exp && (pfd[5].revents || pfd[6].revents)) {
 			export_run(d->exp, false, pfd[6].revents);
+			d->exported = d->now;
+		}
 		/* After the verdicts: a status client waits, packets not. */
 		ctl_serve(d->ctl, pfd + 7, nctl, d->now, answer, d);
 		hash_some(d);

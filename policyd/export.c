@@ -51,19 +51,28 @@ static uint64_t realtime_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct xconn *lookup(const struct exporter *e,
-			    const struct rules_pkt *pkt)
+/* t: a flow_tuple() of hash h. */
+static struct xconn *find(const struct exporter *e, const struct rules_pkt *t,
+			  uint64_t h)
 {
-	struct rules_pkt t;
-	struct hnode *n = htab_find(&e->h, flow_tuple(pkt, &t));
+	struct hnode *n = htab_find(&e->h, h);
 	struct xconn *x;
 
 	for (; n; n = htab_find_next(n)) {
 		x = htab_entry(n, struct xconn, node);
-		if (!memcmp(&x->t, &t, sizeof(t)))
+		if (!memcmp(&x->t, t, sizeof(*t)))
 			return x;
 	}
 	return NULL;
+}
+
+static struct xconn *lookup(const struct exporter *e,
+			    const struct rules_pkt *pkt)
+{
+	struct rules_pkt t;
+	uint64_t h = flow_tuple(pkt, &t);
+
+	return find(e, &t, h);
 }
 
 static void xconn_free(struct xconn *x)
@@ -117,11 +126,13 @@ static int who_of(struct xconn *x, const struct proc *p)
 }
 
 void export_judged(struct exporter *e, const struct rules_pkt *pkt,
-		   const struct proc *proc, const struct rules_verdict *v)
+		   const struct flow *f, const struct proc *proc,
+		   const struct rules_verdict *v)
 {
 	struct xconn *x;
 
-	if (lookup(e, pkt))
+	/* The flow's tuple is hashed already: most packets stop here. */
+	if (f ? find(e, &f->key, f->node.key) : lookup(e, pkt))
 		return;
 	if (e->h.n >= XCONN_MAX) {
 		e->untracked++;

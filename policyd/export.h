@@ -14,6 +14,7 @@
 #include "rules.h"
 
 struct exporter;
+struct flow;
 struct proc;
 
 struct export_stats {
@@ -29,9 +30,11 @@ int export_open(const struct rules_ipfix *c, struct exporter **out);
 void export_close(struct exporter *e);
 /* Whether e exports as c says (else a reload opens a new one). */
 bool export_same(const struct exporter *e, const struct rules_ipfix *c);
-/* A judged packet: the first one of a connection starts following it. */
+/* A judged packet of flow f (NULL if none could be kept): the first one
+ * of a connection starts following it. */
 void export_judged(struct exporter *e, const struct rules_pkt *pkt,
-		   const struct proc *proc, const struct rules_verdict *v);
+		   const struct flow *f, const struct proc *proc,
+		   const struct rules_verdict *v);
 /* Reads conntrack's news, builds records, sends them: after each batch
  * and each tick (which also asks for the counts of long connections);
  * out_revents: what poll said of export_out_fd(). */
