@@ -4,7 +4,8 @@
 # The engine's figures, each a ratio measured in this run against its
 # baseline, on this machine's kernel with the netlink sensor
 # (tests/netns/lib.sh); the configurations of a row take turns, and each
-# figure is the median of BENCH_ROUNDS (3) runs of BENCH_SECONDS (3):
+# figure is the median of BENCH_ROUNDS (3) runs of BENCH_SECONDS (3), each
+# ratio the median of the rounds' own ratios:
 #
 # - new TCP connections/s, 1 and 4 clients: honefw with a connection-wide
 #   accept / no firewall (goal 0.80 with the netlink sensor);
@@ -15,7 +16,9 @@
 #   accept / a plain stateful nftables firewall (goal 0.95);
 # - the cost of IPFIX export (an [ipfix] section, UDP to a collector in
 #   the servers' namespace): new TCP connections/s (1 client) and judged
-#   datagrams/s, honefw exporting / honefw not (goal 0.97);
+#   datagrams/s, honefw exporting / the same honefw reloaded without the
+#   section, in turns (off on on off each round; goal 0.97). Once on,
+#   nf_conntrack_acct stays on: both count.
 # - honefw's CPU per connection and per datagram, and what it runs as.
 #
 # Every honefw here has failmode = closed: a full queue drops, it does not
@@ -33,7 +36,12 @@ UDP_PORT=9500
 [ -x "$NETLOAD" ] || { echo "$0: no $NETLOAD (make bench)" >&2; exit 1; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+# rratio A B: the median of the rounds' own A / B (a drift of the machine
+# between rounds cancels out), from the figures measure() kept.
+rratio() {
+	paste "$T/$1" "$T/$2" | awk '{ print $2 ? $1 / $2 : 0 }' | median |
+		awk '{ printf "%.2f", $1 }'
+}
 # honefw's CPU time so far, in microseconds (utime + stime).
 cpu_us() {
 	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000000 / hz) }' \
@@ -96,6 +104,15 @@ measure() {
 	[ -n "$FW" ] && echo $(( ($(cpu_us) - c0) / (v * SECONDS_EACH + 1) )) >> "$T/$name.cpu"
 }
 fig() { median < "$T/$1"; }
+# hup_to RULES on|off: reload honefw with RULES, exporting or not, and wait
+# until it says so.
+hup_to() {
+	local n
+	n=$(grep -c 'reloaded' "$T/fw.log")
+	if [ "$2" = on ]; then "$1" ipfix; else "$1"; fi
+	kill -HUP "$FW"
+	while [ "$(grep -c 'reloaded' "$T/fw.log")" = "$n" ]; do sleep 0.05; done
+}
 cpu() { median < "$T/$1.cpu"; }
 
 netns_setup
@@ -128,13 +145,21 @@ for r in $(seq "$ROUNDS"); do
 	measure m.udp.packet datagrams
 	fw_stop
 
-	rules_flow ipfix
+	# Export on and off in one honefw, a reload apart, in turns: the
+	# machine's drift between two runs is what the ratio must not see.
+	rules_flow
 	fw_start || exit 1
-	measure m.c1.ipfix conns 1
+	for x in off on on off; do
+		hup_to rules_flow "$x"
+		measure m.c1.x$x conns 1
+	done
 	fw_stop
-	rules_packet ipfix
+	rules_packet
 	fw_start || exit 1
-	measure m.udp.ipfix datagrams
+	for x in off on on off; do
+		hup_to rules_packet "$x"
+		measure m.udp.x$x datagrams
+	done
 	kill -USR1 "$FW"
 	sleep 0.2
 	fw_stop
@@ -144,18 +169,18 @@ printf 'engine bench: %s rounds of %s s, medians; netlink sensor\n' "$ROUNDS" "$
 for c in 1 4; do
 	printf 'engine bench: new TCP connections/s, %s client(s): honefw %s / none %s = %s (goal 0.80); honefw %s us CPU per connection\n' \
 		$c "$(fig m.c$c.fw)" "$(fig m.c$c.none)" \
-		"$(ratio "$(fig m.c$c.fw)" "$(fig m.c$c.none)")" "$(cpu m.c$c.fw)"
+		"$(rratio m.c$c.fw m.c$c.none)" "$(cpu m.c$c.fw)"
 done
 printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consumer %s = %s (goal 0.90); honefw %s us CPU per datagram\n' \
 	"$(fig m.udp.packet)" "$(fig m.udp.bare)" \
-	"$(ratio "$(fig m.udp.packet)" "$(fig m.udp.bare)")" "$(cpu m.udp.packet)"
+	"$(rratio m.udp.packet m.udp.bare)" "$(cpu m.udp.packet)"
 printf 'engine bench: 64-byte UDP/s, offloaded: honefw %s / stateful nftables %s = %s (goal 0.95)\n' \
 	"$(fig m.udp.flow)" "$(fig m.udp.stateful)" \
-	"$(ratio "$(fig m.udp.flow)" "$(fig m.udp.stateful)")"
-printf 'engine bench: IPFIX export on / off: new TCP connections/s, 1 client: %s / %s = %s; judged 64-byte UDP/s: %s / %s = %s (goal 0.97); honefw %s us CPU per connection exported\n' \
-	"$(fig m.c1.ipfix)" "$(fig m.c1.fw)" "$(ratio "$(fig m.c1.ipfix)" "$(fig m.c1.fw)")" \
-	"$(fig m.udp.ipfix)" "$(fig m.udp.packet)" "$(ratio "$(fig m.udp.ipfix)" "$(fig m.udp.packet)")" \
-	"$(cpu m.c1.ipfix)"
+	"$(rratio m.udp.flow m.udp.stateful)"
+printf 'engine bench: IPFIX export on / off (one honefw, reloaded): new TCP connections/s, 1 client: %s / %s = %s; judged 64-byte UDP/s: %s / %s = %s (goal 0.97); honefw %s / %s us CPU per connection\n' \
+	"$(fig m.c1.xon)" "$(fig m.c1.xoff)" "$(rratio m.c1.xon m.c1.xoff)" \
+	"$(fig m.udp.xon)" "$(fig m.udp.xoff)" "$(rratio m.udp.xon m.udp.xoff)" \
+	"$(cpu m.c1.xon)" "$(cpu m.c1.xoff)"
 printf 'engine bench: IPFIX %s\n' "$(grep 'status: ipfix' "$T/fw.log" | tail -1 | sed 's/^honefw: status: ipfix: //')"
 printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
 	"$(cat "$T/privileges")"
