@@ -8,15 +8,24 @@
  *		icmpv6 type 130-143 (ND, MLD): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
+ *		[act_in: DNS answers not marked to drop or reject: log]
+ *		meta mark & ~USER == 0: accept (offloaded, or not ours)
  *		meta mark & FLOW, ct state not related: ct mark set meta mark
  *		meta mark & DROP: drop
  *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach),
  *			but not the reset or ICMP error a reject sent
- *	chain nat_out	nat, output, priority -100
- *		meta mark & REDIR == i: dnat to the i-th redirect target
- *	chain done_in/done_out	filter, same hooks, priority -99
+ *		[act_out: DSCP effects]
  *		meta mark set meta mark & USER: the packet goes on with the
  *		rule's QoS mark only
+ *
+ * Once something is redirected, output has two chains more, and act_out
+ * leaves its last two steps to the second (its first test accepts a
+ * packet with an effect alone too):
+ *
+ *	chain nat_out	nat, output, priority -100
+ *		meta mark & REDIR == i: dnat to the i-th redirect target
+ *	chain done_out	filter, output, priority -99
+ *		DSCP effects; meta mark set meta mark & USER
  *
  * An accept verdict resumes at the next base chain, so the act chains see
  * what the queue decided. This kernel ignores a verdict's ct mark, hence the
@@ -65,6 +74,7 @@ struct nft {
 	struct nftb nb;
 	bool native;
 	bool installed;
+	bool nat;		/* nat_out and done_out installed: they stay */
 	struct nft_conf conf;
 	struct effect effects[HONE_EFFECT_MAX];
 	unsigned neffects;
@@ -357,17 +367,74 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	nftb_rule(bt, r);
 }
 
-static void add_act_chain(struct nftb_batch *bt, const char *name, uint32_t hook)
+/* DNS answers (source port 53) go to NFLOG group log_group, whole, one
+ * message each at once: honefw learns names from them (dnslog.c). Only
+ * what the rules let in counts: not what is marked to drop or reject. */
+static void add_dns_log(struct nftb_batch *bt, const struct nft *n,
+			const char *chain)
 {
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	const uint16_t port = htons(53);
+	uint32_t zero = 0;
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos); i++) {
+		r = nftb_rule_new(bt, chain);
+		meta_load(r, NFT_META_MARK, NFT_REG_1);
+		and_mask(r, NFT_REG_1, NFT_REG_1,
+			 HONE_MARK_DROP | HONE_MARK_REJECT);
+		cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, sizeof(zero));
+		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+		cmp_u8(r, NFT_REG_1, protos[i]);
+		payload_th(r, 0, 2, NFT_REG_1);
+		cmp(r, NFT_REG_1, NFT_CMP_EQ, &port, sizeof(port));
+		if ((e = nftb_expr(r, "log"))) {
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
+					   n->conf.log_group);
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
+		}
+		nftb_rule(bt, r);
+	}
+}
+
+/* Output's DSCP effects, then the mark cut: the packet goes on with the
+ * rule's QoS mark only. */
+static void add_done_rules(struct nftb_batch *bt, const struct nft *n,
+			   const char *chain, uint32_t hook)
+{
+	struct nftnl_rule *r;
+	unsigned i;
+
+	for (i = 0; hook == NF_INET_LOCAL_OUT && i < n->neffects; i++)
+		if (!n->effects[i].family)
+			add_dscp_rules(bt, chain, &n->effects[i], i + 1);
+	r = nftb_rule_new(bt, chain);
+	mark_has(r, ~HONE_MARK_USER);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
+	meta_store(r, NFT_META_MARK, NFT_REG_1);
+	nftb_rule(bt, r);
+}
+
+/* The verdict's actions; with done, the done rules follow in the same
+ * chain (no NAT chain between: one base chain fewer for every packet). */
+static void add_act_chain(struct nftb_batch *bt, const struct nft *n,
+			  const char *name, uint32_t hook, bool done)
+{
+	uint32_t rest = HONE_MARK_USER | (done ? 0 : HONE_MARK_EFFECT);
 	struct nftnl_rule *r;
 	uint32_t zero = 0;
 
 	nftb_chain(bt, name, "filter", hook, PRIO_ACT);
+	if (done && hook == NF_INET_LOCAL_IN && n->conf.dns_log)
+		add_dns_log(bt, n, name);
 
-	/* Nothing to do here: offloaded, or not ours. */
+	/* Nothing to do here: offloaded (left at its first test in the
+	 * queue chain), or not ours. */
 	r = nftb_rule_new(bt, name);
 	meta_load(r, NFT_META_MARK, NFT_REG_1);
-	and_mask(r, NFT_REG_1, NFT_REG_1, ~(HONE_MARK_USER | HONE_MARK_EFFECT));
+	and_mask(r, NFT_REG_1, NFT_REG_1, ~rest);
 	cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, sizeof(zero));
 	verdict(r, NF_ACCEPT);
 	nftb_rule(bt, r);
@@ -419,54 +486,10 @@ static void add_act_chain(struct nftb_batch *bt, const char *name, uint32_t hook
 	mark_has(r, HONE_MARK_REJECT);
 	reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
 	nftb_rule(bt, r);
+	if (done)
+		add_done_rules(bt, n, name, hook);
 }
 
-/* DNS answers (source port 53) go to NFLOG group log_group, whole, one
- * message each at once: honefw learns names from them (dnslog.c). In
- * done_in, so only what the rules let in counts. */
-static void add_dns_log(struct nftb_batch *bt, const struct nft *n,
-			const char *chain)
-{
-	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
-	const uint16_t port = htons(53);
-	struct nftnl_rule *r;
-	struct nftnl_expr *e;
-	size_t i;
-
-	for (i = 0; i < sizeof(protos); i++) {
-		r = nftb_rule_new(bt, chain);
-		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
-		cmp_u8(r, NFT_REG_1, protos[i]);
-		payload_th(r, 0, 2, NFT_REG_1);
-		cmp(r, NFT_REG_1, NFT_CMP_EQ, &port, sizeof(port));
-		if ((e = nftb_expr(r, "log"))) {
-			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
-					   n->conf.log_group);
-			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
-		}
-		nftb_rule(bt, r);
-	}
-}
-
-/* With effects, the DSCP ones (done_out): before the mark is cut. */
-static void add_done_chain(struct nftb_batch *bt, const struct nft *n,
-			   const char *name, uint32_t hook, bool effects)
-{
-	struct nftnl_rule *r;
-	unsigned i;
-
-	nftb_chain(bt, name, "filter", hook, PRIO_DONE);
-	if (hook == NF_INET_LOCAL_IN && n->conf.dns_log)
-		add_dns_log(bt, n, name);
-	for (i = 0; effects && i < n->neffects; i++)
-		if (!n->effects[i].family)
-			add_dscp_rules(bt, name, &n->effects[i], i + 1);
-	r = nftb_rule_new(bt, name);
-	mark_has(r, ~HONE_MARK_USER);
-	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
-	meta_store(r, NFT_META_MARK, NFT_REG_1);
-	nftb_rule(bt, r);
-}
 
 /* What v does besides its action, if anything. */
 static bool effect_of(const struct rules_verdict *v, struct effect *e)
@@ -538,18 +561,26 @@ static int install(struct nft *n)
 		nftb_table(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	else
 		nftb_table_anew(bt);
+	/* A NAT hook, and the done chain after it, cost every packet: only
+	 * once something is redirected. Then they stay, emptied by a reload
+	 * that redirects nothing (their old rules would name effects that
+	 * mean something else now). */
+	if (!bt->replace)
+		n->nat = false;
+	n->nat |= has_redirect(n);
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
-	add_act_chain(bt, "act_in", NF_INET_LOCAL_IN);
-	add_act_chain(bt, "act_out", NF_INET_LOCAL_OUT);
-	/* A NAT hook costs every packet: only once something is redirected. */
-	if (has_redirect(n))
+	add_act_chain(bt, n, "act_in", NF_INET_LOCAL_IN, true);
+	add_act_chain(bt, n, "act_out", NF_INET_LOCAL_OUT, !n->nat);
+	if (n->nat) {
 		add_nat_chain(bt);
-	for (i = 0; i < n->neffects; i++)
-		if (n->effects[i].family)
-			add_redirect_rules(bt, &n->effects[i], i + 1);
-	add_done_chain(bt, n, "done_in", NF_INET_LOCAL_IN, false);
-	add_done_chain(bt, n, "done_out", NF_INET_LOCAL_OUT, true);
+		for (i = 0; i < n->neffects; i++)
+			if (n->effects[i].family)
+				add_redirect_rules(bt, &n->effects[i], i + 1);
+		nftb_chain(bt, "done_out", "filter", NF_INET_LOCAL_OUT,
+			   PRIO_DONE);
+		add_done_rules(bt, n, "done_out", NF_INET_LOCAL_OUT);
+	}
 	ret = nftb_commit(&n->nb, bt);
 	free(bt);
 	return ret;
