@@ -23,7 +23,14 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 CC		?= cc
 CLANG		?= clang
 PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd libfixbuf
-CPPFLAGS	+= -Iinclude -Irules -Ipolicyd -D_GNU_SOURCE
+CPPFLAGS	+= -D_GNU_SOURCE
+# Each folder is compiled with only the headers it may use, so the layering
+# is the compiler's to enforce: rules/ knows no daemon and no kernel
+# interface; include/ is the uapi alone (kmod/ builds with Kbuild).
+INC_rules	:= -Irules
+INC_policyd	:= -Iinclude -Irules -Ipolicyd
+INC_tests	:= $(INC_policyd)
+inc		= $(INC_$(firstword $(subst /, ,$(1))))
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -fno-strict-aliasing
 LDLIBS		+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -61,7 +68,7 @@ KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-header
 		     $(CURDIR)/$(B)/vm/$(KVER)/hdr/usr/src/linux-headers-$(KVER)))
 KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
-.PHONY: all userspace kmod check check-unit check-fuzz check-netns check-examples check-attack check-vm check-vm-full \
+.PHONY: all userspace kmod check check-layers check-unit check-fuzz check-netns check-examples check-attack check-vm check-vm-full \
 	check-stress demo bench deps need-deps install clean FORCE
 .DELETE_ON_ERROR:
 
@@ -82,20 +89,20 @@ $(B)/honeread: $(call obj,obj,$(LIB_SRCS) policyd/honeread.c)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+	$(CLANG) $(CPPFLAGS) $(call inc,$<) -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 
 # Test helpers run in namespaces and VMs: static, so the guest needs no libc.
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -static -o $@ $<
 
 # --- kernel module ---------------------------------------------------------
 # Built in build/kmod/KVER so that several kernels do not clobber each other;
@@ -134,7 +141,19 @@ $(B)/unit: $(call obj,obj,$(LIB_SRCS) $(UNIT_SRCS))
 $(B)/unit-asan: $(call obj,asan,$(LIB_SRCS) $(UNIT_SRCS))
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
 
-check-unit: $(B)/unit $(B)/unit-asan $(B)/honefw
+# The layering holds: what rules/ may not see does not compile there.
+LAYER_PROBES	:= log.h sensor.h hone/hone.h
+check-layers:
+	@echo '#include "rules.h"' | $(CC) $(CPPFLAGS) $(INC_rules) -fsyntax-only -x c -
+	@for h in $(LAYER_PROBES); do \
+		if echo "#include \"$$h\"" | \
+		   $(CC) $(CPPFLAGS) $(INC_rules) -fsyntax-only -x c - 2>/dev/null; then \
+			echo "check-layers: rules/ can include $$h" >&2; exit 1; \
+		fi; \
+	done
+	@echo "check-layers: rules/ includes none of $(LAYER_PROBES)"
+
+check-unit: check-layers $(B)/unit $(B)/unit-asan $(B)/honefw
 	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw tests/unit/run $(B)/unit -j2
 	HONE_SRCDIR=$(CURDIR) HONEFW=$(CURDIR)/$(B)/honefw \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
