@@ -19,6 +19,8 @@
 #   datagrams/s, honefw exporting / the same honefw reloaded without the
 #   section, in turns (off on on off each round; goal 0.97). Once on,
 #   nf_conntrack_acct stays on: both count.
+# - verdict latency: UDP round trips one datagram at a time (judged each
+#   way), p50 and p99, with no firewall, the bare consumer and honefw;
 # - honefw's CPU per connection and per datagram, and what it runs as.
 #
 # Every honefw here has failmode = closed: a full queue drops, it does not
@@ -86,13 +88,18 @@ stateful_on() {
 	EOF
 }
 stateful_off() { a nft delete table inet plain; }
+# Both ways: the flood has no answers, the round trips do.
+bare_rules() {
+	a iptables "$1" OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9
+	a iptables "$1" INPUT -p udp --sport $UDP_PORT -j NFQUEUE --queue-num 9
+}
 bare_on() {
-	a iptables -I OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9
+	bare_rules -I
 	a "$QCOUNT" 9 $((SECONDS_EACH + 2)) batch > /dev/null 2>&1 &
 	BARE=$!
 	sleep 0.3
 }
-bare_off() { wait $BARE; a iptables -D OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9; }
+bare_off() { wait $BARE; bare_rules -D; }
 
 # measure NAME CMD...: CMD's figure into $T/NAME.N, and with honefw
 # running, its CPU per unit into $T/NAME.cpu.
@@ -104,6 +111,18 @@ measure() {
 	[ -n "$FW" ] && echo $(( ($(cpu_us) - c0) / (v * SECONDS_EACH + 1) )) >> "$T/$name.cpu"
 }
 fig() { median < "$T/$1"; }
+# rtt NAME: UDP round trips, one datagram at a time, to an echo in the
+# servers' namespace; their p50 and p99 (us) into $T/NAME.p50, .p99.
+rtt() {
+	local name=$1 out
+	ip netns exec "$B" "$NETLOAD" udp-echo $UDP_PORT $((SECONDS_EACH + 1)) &
+	sleep 0.2
+	out=$(as hone-alice "$NETLOAD" udp-rtt $SRV4 $UDP_PORT "$SECONDS_EACH")
+	wait
+	set -- $out
+	echo "$2" >> "$T/$name.p50"
+	echo "$3" >> "$T/$name.p99"
+}
 # hup_to RULES on|off: reload honefw with RULES, exporting or not, and wait
 # until it says so.
 hup_to() {
@@ -131,6 +150,10 @@ for r in $(seq "$ROUNDS"); do
 	bare_on
 	measure m.udp.bare datagrams
 	bare_off
+	rtt m.rtt.none
+	bare_on
+	rtt m.rtt.bare
+	bare_off
 
 	rules_flow
 	fw_start || exit 1
@@ -143,6 +166,7 @@ for r in $(seq "$ROUNDS"); do
 	rules_packet
 	fw_start || exit 1
 	measure m.udp.packet datagrams
+	rtt m.rtt.fw
 	fw_stop
 
 	# Export on and off in one honefw, a reload apart, in turns: the
@@ -160,6 +184,7 @@ for r in $(seq "$ROUNDS"); do
 		hup_to rules_packet "$x"
 		measure m.udp.x$x datagrams
 	done
+	hup_to rules_packet on
 	kill -USR1 "$FW"
 	sleep 0.2
 	fw_stop
@@ -174,6 +199,10 @@ done
 printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consumer %s = %s (goal 0.90); honefw %s us CPU per datagram\n' \
 	"$(fig m.udp.packet)" "$(fig m.udp.bare)" \
 	"$(rratio m.udp.packet m.udp.bare)" "$(cpu m.udp.packet)"
+printf 'engine bench: verdict latency, UDP round trip (a verdict each way), p50/p99 us: none %s/%s, bare consumer %s/%s, honefw %s/%s\n' \
+	"$(fig m.rtt.none.p50)" "$(fig m.rtt.none.p99)" \
+	"$(fig m.rtt.bare.p50)" "$(fig m.rtt.bare.p99)" \
+	"$(fig m.rtt.fw.p50)" "$(fig m.rtt.fw.p99)"
 printf 'engine bench: 64-byte UDP/s, offloaded: honefw %s / stateful nftables %s = %s (goal 0.95)\n' \
 	"$(fig m.udp.flow)" "$(fig m.udp.stateful)" \
 	"$(rratio m.udp.flow m.udp.stateful)"

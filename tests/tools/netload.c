@@ -11,6 +11,10 @@
  *   netload udp-flood ADDR PORT SECONDS
  *                                      64-byte datagrams from one socket,
  *                                      as fast as they go; prints sent
+ *   netload udp-echo PORT SECONDS      sends each datagram back
+ *   netload udp-rtt ADDR PORT SECONDS  one 64-byte datagram at a time,
+ *                                      each waiting for its echo; prints
+ *                                      "rounds p50 p99 lost" (us)
  *
  * IPv4 only: the benchmarks measure the firewall, not the family.
  */
@@ -178,6 +182,71 @@ static int udp_flood(char **argv)
 	return 0;
 }
 
+static int udp_echo(char **argv)
+{
+	int fd = bound(SOCK_DGRAM, argv[0]);
+	double end = now() + atof(argv[1]);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_in from;
+	socklen_t flen;
+	char buf[2048];
+	ssize_t got;
+
+	while (now() < end) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		flen = sizeof(from);
+		got = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+			       (void *)&from, &flen);
+		if (got > 0)
+			sendto(fd, buf, got, 0, (void *)&from, flen);
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+#define RTT_MAX	(1 << 20)
+
+static int udp_rtt(char **argv)
+{
+	struct sockaddr_in a = addr_of(argv[0], argv[1]);
+	double end = now() + atof(argv[2]), t0;
+	static char payload[64 - 28];
+	static double rtt[RTT_MAX];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned long n = 0, lost = 0;
+	char buf[2048];
+
+	if (fd < 0 || connect(fd, (void *)&a, sizeof(a)) < 0) {
+		perror("netload: udp");
+		return 1;
+	}
+	while (now() < end && n < RTT_MAX) {
+		t0 = now();
+		if (send(fd, payload, sizeof(payload), 0) < 0 ||
+		    poll(&p, 1, 1000) <= 0 ||
+		    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0) {
+			lost++;
+			continue;
+		}
+		rtt[n++] = (now() - t0) * 1e6;
+	}
+	if (!n) {
+		printf("0 0 0 %lu\n", lost);
+		return 0;
+	}
+	qsort(rtt, n, sizeof(*rtt), cmp_double);
+	printf("%lu %.0f %.0f %lu\n", n, rtt[n / 2], rtt[n * 99 / 100], lost);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "tcp-server"))
@@ -188,9 +257,15 @@ int main(int argc, char **argv)
 		return udp_sink(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "udp-flood"))
 		return udp_flood(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "udp-echo"))
+		return udp_echo(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "udp-rtt"))
+		return udp_rtt(argv + 2);
 	fprintf(stderr, "usage: netload tcp-server PORT\n"
 		"       netload tcp-connect ADDR PORT SECONDS CLIENTS\n"
 		"       netload udp-sink PORT SECONDS\n"
-		"       netload udp-flood ADDR PORT SECONDS\n");
+		"       netload udp-flood ADDR PORT SECONDS\n"
+		"       netload udp-echo PORT SECONDS\n"
+		"       netload udp-rtt ADDR PORT SECONDS\n");
 	return 2;
 }
