@@ -181,7 +181,8 @@ int offloads_drain(struct offloads *o,
 	nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->gone), &o->st.lost,
 			on_gone_msg, &dr);
 	/* The kernel answers a delete as it is sent: only errors, no
-	 * acknowledgement asked for. */
+	 * acknowledgement asked for (an overrun there costs only their
+	 * count, hence cut, read by no one). */
 	if (o->deleted) {
 		o->deleted = false;
 		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->ct), &cut,

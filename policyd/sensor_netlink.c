@@ -487,12 +487,54 @@ static bool holds(const struct pent *e, uint64_t inode)
 }
 
 /* A process that closes a socket and opens another most often gets the
- * same descriptor back (the lowest free one): before reading whole
- * descriptor tables, look at the descriptors where the most recent
- * processes of the socket's uid held sockets. A readlink or a few instead
- * of a directory and a readlink per descriptor. */
+ * same descriptor back (the lowest free one), and one that keeps its
+ * sockets open the next one up: before reading whole descriptor tables,
+ * look at the descriptors where the most recent processes of the socket's
+ * uid held sockets, and just above the highest. A readlink or a few
+ * instead of a directory and a readlink per descriptor. */
 #define PROBE_PROCS	8
 #define PROBE_FDS	4
+#define PROBE_ABOVE	2
+
+/* A socket found at descriptor fd of e, which keeps its others: the array
+ * moves, so all of e's are indexed again. */
+static void adopt(struct netlink *n, struct pent *e, int fd, uint64_t inode)
+{
+	struct sockref *v;
+	size_t i;
+
+	for (i = 0; i < e->nsocks; i++)
+		htab_remove(&n->inodes, &e->socks[i].node);
+	v = realloc(e->socks, (e->nsocks + 1) * sizeof(*v));
+	if (v) {
+		v[e->nsocks++] = (struct sockref){
+			.node.key = inode, .owner = e, .fd = fd,
+		};
+		e->socks = v;
+	}
+	for (i = 0; i < e->nsocks; i++)
+		htab_insert(&n->inodes, &e->socks[i].node);
+}
+
+/* Whether the socket is at one of the descriptors above e's highest. */
+static bool probe_above(struct netlink *n, struct pent *e, uint64_t inode)
+{
+	char path[64];
+	int top = -1, k;
+	size_t i;
+
+	for (i = 0; i < e->nsocks; i++)
+		if (e->socks[i].fd > top)
+			top = e->socks[i].fd;
+	for (k = 1; k <= PROBE_ABOVE; k++) {
+		snprintf(path, sizeof(path), "%u/fd/%d", e->p.view.pid, top + k);
+		if (sock_at(n->proc, path) == inode) {
+			adopt(n, e, top + k, inode);
+			return true;
+		}
+	}
+	return false;
+}
 
 static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 {
@@ -517,6 +559,10 @@ static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 			htab_remove(&n->inodes, &r->node);
 			r->node.key = inode;
 			htab_insert(&n->inodes, &r->node);
+			s->st.fd_probes++;
+			return e;
+		}
+		if (probe_above(n, e, inode)) {
 			s->st.fd_probes++;
 			return e;
 		}

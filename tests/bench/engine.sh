@@ -114,11 +114,12 @@ fig() { median < "$T/$1"; }
 # rtt NAME: UDP round trips, one datagram at a time, to an echo in the
 # servers' namespace; their p50 and p99 (us) into $T/NAME.p50, .p99.
 rtt() {
-	local name=$1 out
+	local name=$1 out echo
 	ip netns exec "$B" "$NETLOAD" udp-echo $UDP_PORT $((SECONDS_EACH + 1)) &
+	echo=$!
 	sleep 0.2
 	out=$(as hone-alice "$NETLOAD" udp-rtt $SRV4 $UDP_PORT "$SECONDS_EACH")
-	wait
+	wait $echo
 	set -- $out
 	echo "$2" >> "$T/$name.p50"
 	echo "$3" >> "$T/$name.p99"

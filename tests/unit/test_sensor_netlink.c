@@ -285,30 +285,32 @@ Test(sensor_netlink, sockets_after_setuid)
 	close(out);
 }
 
-/* A process that closes a socket and opens another gets the same
- * descriptor: the new socket's owner is found there, without reading the
- * whole descriptor table again. */
-Test(sensor_netlink, new_socket_at_a_known_descriptor)
+/* A python3 makes a socket, then (after between, on its first) another:
+ * the second's owner is found at the descriptor probed, without reading
+ * the whole descriptor table again. */
+static void second_socket_probed(const char *between)
 {
-	char *argv[] = { "/usr/bin/python3", "-c",
-		"import os, socket, sys, time\n"
-		"def one():\n"
-		"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-		"    print(os.fstat(s.fileno()).st_ino, flush=True)\n"
-		"    return s\n"
-		"s = one(); time.sleep(0.5); s.close()\n"
-		"s = one(); time.sleep(2)\n", NULL };
+	char prog[512];
+	char *argv[] = { "/usr/bin/python3", "-c", prog, NULL };
 	struct sensor_stats st0, st;
 	const struct conn *c;
-	uint64_t inode;
+	uint64_t first, inode;
 	int out, status;
 	pid_t pid;
 
+	snprintf(prog, sizeof(prog),
+		 "import os, socket, sys, time\n"
+		 "def one():\n"
+		 "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		 "    print(os.fstat(s.fileno()).st_ino, flush=True)\n"
+		 "    return s\n"
+		 "s = one(); time.sleep(0.5)%s\n"
+		 "t = one(); time.sleep(2)\n", between);
 	pid = spawn(argv, &out);
 	cr_assert_gt(pid, 0);
-	inode = read_number(out);
+	first = read_number(out);
 	cr_assert(sensor_wait(s, pid, python_seen, 2000));
-	c = sensor_conn(s, 1001, geteuid(), inode);
+	c = sensor_conn(s, 1001, geteuid(), first);
 	cr_assert_not_null(c, "first socket of pid %d not attributed", pid);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	sensor_stats(s, &st0);
@@ -319,7 +321,29 @@ Test(sensor_netlink, new_socket_at_a_known_descriptor)
 	sensor_stats(s, &st);
 	cr_expect_eq(st.fd_scans, st0.fd_scans, "no descriptor table read");
 	cr_expect_eq(st.fd_probes, st0.fd_probes + 1);
+	/* A first socket still open is still indexed: no probe at all. */
+	if (!*between) {
+		c = sensor_conn(s, 1003, geteuid(), first);
+		cr_assert_not_null(c, "first socket of pid %d lost", pid);
+		cr_expect_eq(c->pid, (uint32_t)pid);
+		sensor_stats(s, &st0);
+		cr_expect_eq(st0.fd_probes, st.fd_probes);
+		cr_expect_eq(st0.fd_scans, st.fd_scans);
+	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	close(out);
+}
+
+/* A process that closes a socket and opens another gets the same
+ * descriptor. */
+Test(sensor_netlink, new_socket_at_a_known_descriptor)
+{
+	second_socket_probed("; s.close()");
+}
+
+/* One that keeps its sockets gets the next descriptor up. */
+Test(sensor_netlink, new_socket_above_the_highest)
+{
+	second_socket_probed("");
 }
