@@ -8,7 +8,8 @@
 # ratio the median of the rounds' own ratios:
 #
 # - new TCP connections/s, 1 and 4 clients: honefw with a connection-wide
-#   accept / no firewall (goal 0.80 with the netlink sensor);
+#   accept / no firewall (goal 0.80 with the netlink sensor); and each SYN
+#   through the bare consumer / no firewall, the floor queueing sets;
 # - 64-byte UDP datagrams/s, each judged: honefw with a per-packet rule /
 #   the best bare NFQUEUE consumer (qcount batch: one batch verdict per
 #   read; goal 0.90);
@@ -88,18 +89,24 @@ stateful_on() {
 	EOF
 }
 stateful_off() { a nft delete table inet plain; }
+# bare_on RULES: the bare consumer on queue 9, fed by RULES -I (bare_off
+# takes them out again with -D).
 # Both ways: the flood has no answers, the round trips do.
 bare_rules() {
 	a iptables "$1" OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9
 	a iptables "$1" INPUT -p udp --sport $UDP_PORT -j NFQUEUE --queue-num 9
 }
+# Each new connection's SYN: what queueing a connection's first packet
+# costs at all.
+syn_rule() { a iptables "$1" OUTPUT -p tcp --dport $TCP_PORT --syn -j NFQUEUE --queue-num 9; }
 bare_on() {
-	bare_rules -I
+	BARE_RULES=$1
+	"$BARE_RULES" -I
 	a "$QCOUNT" 9 $((SECONDS_EACH + 2)) batch > /dev/null 2>&1 &
 	BARE=$!
 	sleep 0.3
 }
-bare_off() { wait $BARE; bare_rules -D; }
+bare_off() { wait $BARE; "$BARE_RULES" -D; }
 
 # measure NAME CMD...: CMD's figure into $T/NAME.N, and with honefw
 # running, its CPU per unit into $T/NAME.cpu.
@@ -145,14 +152,17 @@ sleep 0.3
 for r in $(seq "$ROUNDS"); do
 	measure m.c1.none conns 1
 	measure m.c4.none conns 4
+	bare_on syn_rule
+	measure m.c1.bare conns 1
+	bare_off
 	stateful_on
 	measure m.udp.stateful datagrams
 	stateful_off
-	bare_on
+	bare_on bare_rules
 	measure m.udp.bare datagrams
 	bare_off
 	rtt m.rtt.none
-	bare_on
+	bare_on bare_rules
 	rtt m.rtt.bare
 	bare_off
 
@@ -180,6 +190,7 @@ for r in $(seq "$ROUNDS"); do
 		# What the exporter did: its status line, read below.
 		[ "$x" = off ] || { kill -USR1 "$FW"; sleep 0.2; }
 	done
+	grep 'status: ipfix' "$T/fw.log" | tail -1 > "$T/ipfix.status"
 	fw_stop
 	rules_packet
 	fw_start || exit 1
@@ -196,6 +207,8 @@ for c in 1 4; do
 		$c "$(fig m.c$c.fw)" "$(fig m.c$c.none)" \
 		"$(rratio m.c$c.fw m.c$c.none)" "$(cpu m.c$c.fw)"
 done
+printf 'engine bench: new TCP connections/s, 1 client, each SYN through the bare consumer: %s / none %s = %s (what queueing a connection costs at all)\n' \
+	"$(fig m.c1.bare)" "$(fig m.c1.none)" "$(rratio m.c1.bare m.c1.none)"
 printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consumer %s = %s (goal 0.90); honefw %s us CPU per datagram\n' \
 	"$(fig m.udp.packet)" "$(fig m.udp.bare)" \
 	"$(rratio m.udp.packet m.udp.bare)" "$(cpu m.udp.packet)"
@@ -210,6 +223,6 @@ printf 'engine bench: IPFIX export on / off (one honefw, reloaded): new TCP conn
 	"$(fig m.c1.xon)" "$(fig m.c1.xoff)" "$(rratio m.c1.xon m.c1.xoff)" \
 	"$(fig m.udp.xon)" "$(fig m.udp.xoff)" "$(rratio m.udp.xon m.udp.xoff)" \
 	"$(cpu m.c1.xon)" "$(cpu m.c1.xoff)"
-printf 'engine bench: IPFIX %s\n' "$(grep 'status: ipfix' "$T/fw.log" | tail -1 | sed 's/^honefw: status: ipfix: //')"
+printf 'engine bench: IPFIX %s\n' "$(sed 's/^honefw: status: ipfix: //' "$T/ipfix.status")"
 printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
 	"$(cat "$T/privileges")"
