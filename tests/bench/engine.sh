@@ -89,8 +89,6 @@ stateful_on() {
 	EOF
 }
 stateful_off() { a nft delete table inet plain; }
-# bare_on RULES: the bare consumer on queue 9, fed by RULES -I (bare_off
-# takes them out again with -D).
 # Both ways: the flood has no answers, the round trips do.
 bare_rules() {
 	a iptables "$1" OUTPUT -p udp --dport $UDP_PORT -j NFQUEUE --queue-num 9
@@ -99,6 +97,8 @@ bare_rules() {
 # Each new connection's SYN: what queueing a connection's first packet
 # costs at all.
 syn_rule() { a iptables "$1" OUTPUT -p tcp --dport $TCP_PORT --syn -j NFQUEUE --queue-num 9; }
+# bare_on RULES: the bare consumer on queue 9, fed by RULES -I (bare_off
+# takes them out again with -D).
 bare_on() {
 	BARE_RULES=$1
 	"$BARE_RULES" -I
@@ -138,7 +138,12 @@ hup_to() {
 	n=$(grep -c 'reloaded' "$T/fw.log")
 	if [ "$2" = on ]; then "$1" ipfix; else "$1"; fi
 	kill -HUP "$FW"
-	while [ "$(grep -c 'reloaded' "$T/fw.log")" = "$n" ]; do sleep 0.05; done
+	for _ in $(seq 100); do
+		[ "$(grep -c 'reloaded' "$T/fw.log")" = "$n" ] || return 0
+		sleep 0.05
+	done
+	echo "$0: honefw did not reload" >&2
+	exit 1
 }
 cpu() { median < "$T/$1.cpu"; }
 
