@@ -19,7 +19,11 @@
 #   the servers' namespace): new TCP connections/s (1 client) and judged
 #   datagrams/s, honefw exporting / the same honefw reloaded without the
 #   section, in turns (off on on off each round; goal 0.97). Once on,
-#   nf_conntrack_acct stays on: both count.
+#   nf_conntrack_acct stays on: both count. And its floor, two more
+#   turns of connections: honefw not exporting with a bare listener on
+#   conntrack's destroy events (tests/tools/ctlisten) / with none. The
+#   kernel builds each event in the context that deletes the entry:
+#   honefw's own delete when an offloaded connection's socket ends.
 # - verdict latency: UDP round trips one datagram at a time (judged each
 #   way), p50 and p99, with no firewall, the bare consumer and honefw;
 # - honefw's CPU per connection and per datagram, and what it runs as.
@@ -33,10 +37,13 @@ set -u
 SECONDS_EACH=${BENCH_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
 NETLOAD=$ROOT/build/tools/netload
+CTLISTEN=$ROOT/build/tools/ctlisten
 TCP_PORT=9600
 UDP_PORT=9500
 
-[ -x "$NETLOAD" ] || { echo "$0: no $NETLOAD (make bench)" >&2; exit 1; }
+for t in "$NETLOAD" "$CTLISTEN"; do
+	[ -x "$t" ] || { echo "$0: no $t (make bench)" >&2; exit 1; }
+done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # rratio A B: the median of the rounds' own A / B (a drift of the machine
@@ -189,11 +196,21 @@ for r in $(seq "$ROUNDS"); do
 	# machine's drift between two runs is what the ratio must not see.
 	rules_flow
 	fw_start || exit 1
-	for x in off on on off; do
-		hup_to rules_flow "$x"
+	# lis: not exporting, with the bare destroy-group listener in
+	# honefw's namespace, the floor of any conntrack-fed exporter.
+	for x in off on lis lis on off; do
+		if [ "$x" = lis ]; then
+			hup_to rules_flow off
+			a "$CTLISTEN" $((SECONDS_EACH + 1)) > /dev/null &
+			LIS=$!
+			sleep 0.2
+		else
+			hup_to rules_flow "$x"
+		fi
 		measure m.c1.x$x conns 1
+		[ "$x" = lis ] && wait $LIS
 		# What the exporter did: its status line, read below.
-		[ "$x" = off ] || { kill -USR1 "$FW"; sleep 0.2; }
+		[ "$x" = on ] && { kill -USR1 "$FW"; sleep 0.2; }
 	done
 	grep 'status: ipfix' "$T/fw.log" | tail -1 > "$T/ipfix.status"
 	fw_stop
@@ -228,6 +245,9 @@ printf 'engine bench: IPFIX export on / off (one honefw, reloaded): new TCP conn
 	"$(fig m.c1.xon)" "$(fig m.c1.xoff)" "$(rratio m.c1.xon m.c1.xoff)" \
 	"$(fig m.udp.xon)" "$(fig m.udp.xoff)" "$(rratio m.udp.xon m.udp.xoff)" \
 	"$(cpu m.c1.xon)" "$(cpu m.c1.xoff)"
+printf 'engine bench: the floor of export, new TCP connections/s, 1 client: honefw not exporting, a bare listener on conntrack'"'"'s destroy events (tests/tools/ctlisten) %s / no listener %s = %s; honefw exporting / that = %s\n' \
+	"$(fig m.c1.xlis)" "$(fig m.c1.xoff)" "$(rratio m.c1.xlis m.c1.xoff)" \
+	"$(rratio m.c1.xon m.c1.xlis)"
 printf 'engine bench: IPFIX %s\n' "$(sed 's/^honefw: status: ipfix: //' "$T/ipfix.status")"
 printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
 	"$(cat "$T/privileges")"
