@@ -1,22 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loading a rule set: rules.ini and then rules.d/ *.ini in lexical order,
- * each refused unless it is a regular file that root owns and only root
- * may write, in directories only root may change; checks across files;
- * diagnostics; the rule set's accessors. */
-#include <dirent.h>
+/* Loading a rule set: the files rules_read() gives parsed in their order;
+ * checks across files; diagnostics; the rule set's accessors. */
 #include <errno.h>
-#include <fcntl.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "rules_priv.h"
-
-#define FILE_MAX	(16u << 20)
 
 void load_say(struct load *ld, const char *file, unsigned line, bool warning,
 	      const char *fmt, ...)
@@ -48,227 +39,6 @@ static const char *file_intern(struct rules *rs, const char *name)
 	rs->files = v;
 	v[rs->nfiles] = strdup(name);
 	return v[rs->nfiles] ? v[rs->nfiles++] : NULL;
-}
-
-/* Like sshd's StrictModes: whoever may write the rules owns the firewall. */
-static bool owner_ok(struct load *ld, const char *name, const struct stat *st)
-{
-	if (st->st_uid != 0) {
-		load_say(ld, name, 0, false, "refused: owned by uid %u, expected "
-			 "root", (unsigned)st->st_uid);
-		return false;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		load_say(ld, name, 0, false, "refused: writable by group or others "
-			 "(mode %04o), expected chmod go-w", st->st_mode & 07777);
-		return false;
-	}
-	return true;
-}
-
-/* And whoever may rename entries of a directory above them may swap in
- * rules of their own: each directory from / down must be root's and
- * writable by root only. A root-owned directory with the sticky bit (/tmp)
- * will do, since there nobody but root may rename or unlink root's
- * entries. dir is the first len bytes of path, "/" when len is 0. */
-static bool dir_ok(struct load *ld, const char *name, const char *path,
-		   size_t len, const struct stat *st)
-{
-	int n = len ? (int)len : 1;
-
-	if (st->st_uid != 0) {
-		load_say(ld, name, 0, false, "refused: directory %.*s is owned by uid "
-			 "%u (mode %04o), expected root", n, path,
-			 (unsigned)st->st_uid, st->st_mode & 07777);
-		return false;
-	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
-		load_say(ld, name, 0, false, "refused: directory %.*s is writable by "
-			 "group or others (mode %04o), expected chmod go-w or the "
-			 "sticky bit", n, path, st->st_mode & 07777);
-		return false;
-	}
-	return true;
-}
-
-/* From dfd, which it closes, to the component at comp (up to '/' or the
- * end). O_NOFOLLOW: the walk goes where realpath() said or nowhere. */
-static int step(int dfd, char *comp, int flags)
-{
-	char *slash = strchr(comp, '/');
-	int fd, err;
-
-	if (slash)
-		*slash = '\0';
-	fd = openat(dfd, comp, flags | O_NOFOLLOW | O_CLOEXEC);
-	err = errno;
-	if (slash)
-		*slash = '/';
-	close(dfd);
-	errno = err;
-	return fd;
-}
-
-/* Opens name with flags, going down from / one component of its realpath
- * at a time and, if check, checking each directory on the way: those
- * checked are those passed through, and one swapped for a symlink since
- * realpath() fails the open. Returns the fd, or -1 once said. */
-static int open_strict(struct load *ld, const char *name, int flags,
-		       bool check)
-{
-	char *real, *comp, *slash;
-	struct stat st;
-	int fd = -1, dfd;
-
-	real = realpath(name, NULL);
-	if (!real) {
-		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	for (comp = real + 1; dfd >= 0; comp = slash + 1) {
-		if (fstat(dfd, &st) < 0)
-			break;
-		if (check && !dir_ok(ld, name, real, comp - 1 - real, &st))
-			goto out_close;
-		slash = strchr(comp, '/');
-		if (!slash) {
-			fd = step(dfd, comp, flags);
-			dfd = -1;
-			break;
-		}
-		dfd = step(dfd, comp, O_PATH | O_DIRECTORY);
-	}
-	if (fd < 0)
-		load_say(ld, name, 0, false, "cannot open: %s", strerror(errno));
-out_close:
-	if (dfd >= 0)
-		close(dfd);
-	free(real);
-	return fd;
-}
-
-static const char *file_kind(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFIFO:
-		return "a FIFO";
-	case S_IFDIR:
-		return "a directory";
-	case S_IFSOCK:
-		return "a socket";
-	case S_IFCHR:
-		return "a character device";
-	case S_IFBLK:
-		return "a block device";
-	}
-	return "of another type";
-}
-
-static int load_file(struct load *ld, const char *name, bool main_file,
-		     unsigned flags)
-{
-	const char *file;
-	struct stat st;
-	char *buf = NULL;
-	ssize_t got;
-	size_t len = 0;
-	int fd, ret = 0;
-
-	/* O_NONBLOCK: a FIFO opens at once, where it would wait for a
-	 * writer, and is refused below instead of blocking the daemon. */
-	fd = open_strict(ld, name, O_RDONLY | O_NONBLOCK,
-			 !(flags & RULES_LOAD_NO_OWNER_CHECK));
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0) {
-		load_say(ld, name, 0, false, "cannot stat: %s", strerror(errno));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		load_say(ld, name, 0, false, "refused: not a regular file (%s), "
-			 "expected a regular file", file_kind(st.st_mode));
-		goto out_close;
-	}
-	if (st.st_size > FILE_MAX) {
-		load_say(ld, name, 0, false, "expected a file of at most 16 MiB");
-		goto out_close;
-	}
-	if (!(flags & RULES_LOAD_NO_OWNER_CHECK) && !owner_ok(ld, name, &st))
-		goto out_close;
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (len < (size_t)st.st_size &&
-	       (got = read(fd, buf + len, st.st_size - len)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			load_say(ld, name, 0, false, "cannot read: %s", strerror(errno));
-			goto out_free;
-		}
-		len += got;
-	}
-	file = file_intern(ld->rs, name);
-	ret = file ? parse_buffer(ld, file, main_file, buf, len) : -ENOMEM;
-out_free:
-	free(buf);
-out_close:
-	close(fd);
-	return ret;
-}
-
-static int ini_filter(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && !fnmatch("*.ini", d->d_name, FNM_PERIOD);
-}
-
-/* Byte order, whatever the locale. */
-static int lexical(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int load_dir(struct load *ld, const char *dir, unsigned flags)
-{
-	bool check = !(flags & RULES_LOAD_NO_OWNER_CHECK);
-	struct dirent **ents;
-	struct stat st;
-	char path[4096];
-	int fd, i, n, ret = 0;
-
-	if (stat(dir, &st) < 0 && errno == ENOENT)
-		return 0;
-	fd = open_strict(ld, dir, O_RDONLY | O_DIRECTORY, check);
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0) {
-		load_say(ld, dir, 0, false, "cannot stat: %s", strerror(errno));
-		goto out_close;
-	}
-	/* no sticky bit here: whoever may add a file adds rules */
-	if (check && !owner_ok(ld, dir, &st))
-		goto out_close;
-	n = scandirat(fd, ".", &ents, ini_filter, lexical);
-	if (n < 0) {
-		load_say(ld, dir, 0, false, "cannot read the directory: %s",
-			 strerror(errno));
-		goto out_close;
-	}
-	for (i = 0; i < n; i++) {
-		if (!ret && snprintf(path, sizeof(path), "%s/%s", dir,
-				     ents[i]->d_name) >= (int)sizeof(path))
-			load_say(ld, dir, 0, false, "expected shorter file names");
-		else if (!ret)
-			ret = load_file(ld, path, false, flags);
-		free(ents[i]);
-	}
-	free(ents);
-out_close:
-	close(fd);
-	return ret;
 }
 
 static int by_name(const void *a, const void *b)
@@ -444,29 +214,31 @@ static int load_init(struct load *ld, rules_report_fn report, void *ctx)
 	return 0;
 }
 
-int rules_load(const char *path, unsigned flags, rules_report_fn report,
-	       void *ctx, struct rules **out)
+static int parse_file(struct load *ld, const struct rules_file *f)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[4096];
+	const char *file = file_intern(ld->rs, f->name);
+
+	return file ? parse_buffer(ld, file, f->main_file, f->buf, f->len) :
+		      -ENOMEM;
+}
+
+/* resolve: the files are this host's, read from its disk. */
+static int parse_files(const struct rules_file *files, size_t n,
+		       unsigned errors, bool resolve, rules_report_fn report,
+		       void *ctx, struct rules **out)
+{
 	struct load ld;
+	size_t i;
 	int ret;
 
 	*out = NULL;
 	ret = load_init(&ld, report, ctx);
 	if (ret)
 		return ret;
-	if (snprintf(dir, sizeof(dir), "%.*s/rules.d",
-		     slash ? (int)(slash - path) : 1, slash ? path : ".") >=
-	    (int)sizeof(dir)) {
-		load_say(&ld, path, 0, false, "expected a shorter path");
-		ret = -ENAMETOOLONG;
-	}
-	if (!ret)
-		ret = load_file(&ld, path, true, flags);
-	if (!ret)
-		ret = load_dir(&ld, dir, flags);
-	if (!ret)
+	ld.errors = errors;
+	for (i = 0; !ret && i < n; i++)
+		ret = parse_file(&ld, &files[i]);
+	if (!ret && resolve)
 		ret = paths_resolve(&ld);
 	if (ret) {
 		rules_free(ld.rs);
@@ -475,24 +247,77 @@ int rules_load(const char *path, unsigned flags, rules_report_fn report,
 	return load_finish(&ld, out);
 }
 
+int rules_parse(const struct rules_file *files, size_t n, unsigned errors,
+		rules_report_fn report, void *ctx, struct rules **out)
+{
+	return parse_files(files, n, errors, true, report, ctx, out);
+}
+
 int rules_load_buffer(const char *name, const char *buf, size_t len,
 		      rules_report_fn report, void *ctx, struct rules **out)
 {
-	const char *file;
-	struct load ld;
+	const struct rules_file f = {
+		.name = name, .main_file = true, .buf = buf, .len = len,
+	};
+
+	return parse_files(&f, 1, 0, false, report, ctx, out);
+}
+
+/* What rules_load() keeps of each file rules_read() gives: its own copy,
+ * since the reader frees its buffers. */
+struct file_list {
+	struct rules_file *v;
+	size_t n;
+};
+
+static int file_keep(void *ctx, const struct rules_file *f)
+{
+	struct file_list *l = ctx;
+	struct rules_file *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	char *name, *buf;
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	name = strdup(f->name);
+	buf = malloc(f->len + 1);	/* malloc(0) may be NULL */
+	if (!name || !buf) {
+		free(name);
+		free(buf);
+		return -ENOMEM;
+	}
+	memcpy(buf, f->buf, f->len);
+	v[l->n++] = (struct rules_file){
+		.name = name, .main_file = f->main_file, .buf = buf, .len = f->len,
+	};
+	return 0;
+}
+
+static void file_list_free(struct file_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free((char *)l->v[i].name);
+		free((char *)l->v[i].buf);
+	}
+	free(l->v);
+}
+
+/* As honefw will do it across two processes, in one. */
+int rules_load(const char *path, unsigned flags, rules_report_fn report,
+	       void *ctx, struct rules **out)
+{
+	struct file_list l = { 0 };
+	unsigned errors;
 	int ret;
 
 	*out = NULL;
-	ret = load_init(&ld, report, ctx);
-	if (ret)
-		return ret;
-	file = file_intern(ld.rs, name);
-	ret = file ? parse_buffer(&ld, file, true, buf, len) : -ENOMEM;
-	if (ret) {
-		rules_free(ld.rs);
-		return ret;
-	}
-	return load_finish(&ld, out);
+	ret = rules_read(path, flags, report, ctx, file_keep, &l, &errors);
+	if (!ret)
+		ret = rules_parse(l.v, l.n, errors, report, ctx, out);
+	file_list_free(&l);
+	return ret;
 }
 
 void rules_free(struct rules *rs)

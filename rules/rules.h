@@ -127,17 +127,44 @@ typedef void (*rules_report_fn)(void *ctx, const char *file, unsigned line,
 /* tests: skip the owner and mode checks of the files and directories */
 #define RULES_LOAD_NO_OWNER_CHECK	0x1
 
-/* Load path and then <dir of path>/rules.d/ *.ini. On any error nothing is
- * returned: a negative errno (-EINVAL for bad content), every error given
- * to report. Paths of exe, parent, ancestor and pedigree are resolved as
- * the kernel reports them (/bin/sh: /usr/bin/dash), each change or
- * missing path a warning. */
+/* Load path and then <dir of path>/rules.d/ *.ini: rules_read(), then
+ * rules_parse() of what it read, so a file refused is said before the
+ * errors of any file read. On any error nothing is returned: a negative
+ * errno (-EINVAL for bad content), every error given to report. Paths of
+ * exe, parent, ancestor and pedigree are resolved as the kernel reports
+ * them (/bin/sh: /usr/bin/dash), each change or missing path a warning. */
 int rules_load(const char *path, unsigned flags, rules_report_fn report,
 	       void *ctx, struct rules **out);
 /* Parse one in-memory file, named name in diagnostics (tests, fuzzing).
  * Its paths are taken as written: it need not be this host's. */
 int rules_load_buffer(const char *name, const char *buf, size_t len,
 		      rules_report_fn report, void *ctx, struct rules **out);
+
+/* One rule file as read from disk (rules_read()), for rules_parse(). */
+struct rules_file {
+	const char *name;	/* as given, or rules.d's path of it */
+	bool main_file;		/* the one [global] may be in */
+	const char *buf;
+	size_t len;
+};
+typedef int (*rules_file_fn)(void *ctx, const struct rules_file *f);
+
+/* Reads path, then the *.ini of rules.d beside it in byte order, with every
+ * check rules_load() makes, and hands each file read to fn in that order
+ * (f and what it points to are the reader's: gone once fn returns). A file
+ * refused or unreadable is reported (report, as rules_load() does) and
+ * counted in *errors; reading goes on with the next. Returns 0, fn's
+ * negative error, or -ENOMEM / -ENAMETOOLONG. */
+int rules_read(const char *path, unsigned flags, rules_report_fn report,
+	       void *ctx, rules_file_fn fn, void *fctx, unsigned *errors);
+
+/* The rule set of files as rules_read() gave them, in order, errors being
+ * what it counted (each already reported; the load fails if any, after
+ * the files are parsed and their own errors reported too, exactly as
+ * rules_load() would). Paths of who-keys resolved as rules_load() does.
+ * Nothing of files is kept: the caller may free them on return. */
+int rules_parse(const struct rules_file *files, size_t n, unsigned errors,
+		rules_report_fn report, void *ctx, struct rules **out);
 void rules_free(struct rules *rs);
 
 const struct rules_global *rules_global(const struct rules *rs);

@@ -118,7 +118,8 @@ enum ipfix_key {
 	X_COLLECTOR, X_TRANSPORT, X_PEN, X_ACTIVE_TIMEOUT, X__COUNT
 };
 
-/* One load: where diagnostics go, what the files have said so far. */
+/* One load: where diagnostics go, what the files have said so far.
+ * Reading (read.c) needs only the first: report, ctx and errors. */
 struct load {
 	struct rules *rs;
 	rules_report_fn report;
