@@ -36,6 +36,9 @@ struct queue {
 	uint32_t cfg_seq;	/* of the last config message */
 	uint16_t num;
 	bool fail_open;
+	/* The kernel's counts, root's only to open: opened with the queue,
+	 * read again from the start for each status. */
+	FILE *stats;
 	size_t vlen;		/* bytes of verdicts waiting in vbuf */
 	char vbuf[VERDICT_BUF];
 	struct mmsghdr msgs[BATCH];
@@ -115,6 +118,8 @@ int queue_open(uint16_t num, bool fail_open, struct queue **out)
 		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
 		q->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	/* Only the counts are missing without it: queue_stats() says so. */
+	q->stats = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
 	*out = q;
 	return 0;
 
@@ -129,6 +134,8 @@ void queue_close(struct queue *q)
 {
 	if (!q)
 		return;
+	if (q->stats)
+		fclose(q->stats);
 	mnl_socket_close(q->nl);
 	free(q);
 }
@@ -153,12 +160,13 @@ uint16_t queue_num(const struct queue *q)
  * last id, 1. */
 int queue_stats(const struct queue *q, struct queue_stats *st)
 {
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	FILE *f = q->stats;
 	unsigned num;
 	int ret = -ENOENT;
 
 	if (!f)
-		return -errno;
+		return ret;
+	rewind(f);
 	while (fscanf(f, "%u %*u %" SCNu64 " %*u %*u %" SCNu64 " %" SCNu64
 		      " %*u %*u", &num, &st->waiting, &st->dropped,
 		      &st->user_dropped) == 4) {
@@ -167,7 +175,6 @@ int queue_stats(const struct queue *q, struct queue_stats *st)
 			break;
 		}
 	}
-	fclose(f);
 	return ret;
 }
 
