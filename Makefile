@@ -22,7 +22,8 @@ WSLUADIR	?= $(shell tshark -G folders 2>/dev/null | \
 
 CC		?= cc
 CLANG		?= clang
-PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd libfixbuf
+PKGS		:= libnftnl libmnl libnetfilter_queue inih libsystemd libfixbuf \
+		   libseccomp
 CPPFLAGS	+= -D_GNU_SOURCE
 # Each folder is compiled with only the headers it may use, so the layering
 # is the compiler's to enforce: rules/ knows no daemon and no kernel
@@ -38,6 +39,7 @@ SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 
 B		:= build
+ENGINE_USER	:= _honefw
 COMMON_SRCS	:= $(wildcard policyd/log.c policyd/pcapng.c)
 RULES_SRCS	:= $(wildcard rules/*.c)
 # honeread's own files; honeread links honefw's too, but its main.
@@ -234,7 +236,7 @@ demo: need-deps
 # --- set-up ----------------------------------------------------------------
 APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
-		   libsystemd-dev libfixbuf-dev \
+		   libsystemd-dev libfixbuf-dev libseccomp-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
 		   nftables iptables curl socat iperf3 python3 procps wget strace jq \
@@ -273,6 +275,10 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/hone/examples/logrotate.honefw
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini ] || \
 		install -m 0644 examples/rules.ini $(DESTDIR)$(SYSCONFDIR)/hone/rules.ini
+	# The engine's user (honefw --user): honefw refuses to run without.
+	[ -n "$(DESTDIR)" ] || id $(ENGINE_USER) >/dev/null 2>&1 || \
+		useradd --system --no-create-home --shell /usr/sbin/nologin \
+			$(ENGINE_USER)
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 0644 policyd/honefw.service policyd/honeread.service \
 		$(DESTDIR)/lib/systemd/system/

@@ -24,6 +24,7 @@
 #include "htab.h"
 #include "log.h"
 #include "pcapng.h"
+#include "priv.h"
 
 /* The largest block, and room for two: one building after one queued. */
 #define BLOCK_SIZE	HONE_BLOCK_MAX
@@ -312,7 +313,8 @@ static const char *open_error(int err)
 }
 
 /* A file no one else can read, or swap for a file of theirs: a regular
- * file of the euid's, its only link, no access for group or others. */
+ * file of root's (who opened it: honefw's parent, or honeread), its only
+ * link, no access for group or others. */
 static int check(struct bfile *f)
 {
 	struct stat st;
@@ -322,9 +324,9 @@ static int check(struct bfile *f)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		snprintf(why, sizeof(why), "not a regular file");
-	else if (st.st_uid != geteuid())
-		snprintf(why, sizeof(why), "owned by uid %u; expected uid %u",
-			 (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_uid != 0)
+		snprintf(why, sizeof(why), "owned by uid %u; expected root",
+			 (unsigned)st.st_uid);
 	else if (st.st_nlink != 1)
 		snprintf(why, sizeof(why), "%ju links; expected 1",
 			 (uintmax_t)st.st_nlink);
@@ -352,12 +354,9 @@ int bfile_open(const char *path, const char *what, bfile_headers_fn headers,
 	f->what = what;
 	f->headers = headers;
 	f->ctx = ctx;
-	/* Not through a link, and a FIFO or device must not block or wake
-	 * anything before it is refused. */
-	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-		     O_NONBLOCK | O_CLOEXEC, 0600);
+	f->fd = priv_log_open(path);
 	if (f->fd < 0) {
-		ret = -errno;
+		ret = f->fd;
 		log_warnx("%s %s: %s", what, path, open_error(-ret));
 		goto err_free;
 	}

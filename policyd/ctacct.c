@@ -138,8 +138,7 @@ void ctacct_ask(struct ctacct *c, const struct rules_pkt *t)
 		log_debug("ctnetlink get: %s", strerror(errno));
 }
 
-/* Entries made from now on count; the kernel's default is not to. */
-static int acct_on(void)
+int ctacct_acct_on(void)
 {
 	int fd = open(ACCT_SYSCTL, O_RDWR | O_CLOEXEC), ret = 0;
 	char c = '0';
@@ -163,9 +162,6 @@ int ctacct_open(struct ctacct **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	ret = acct_on();
-	if (ret)
-		goto err_free;
 	ret = nlsock_rx_new(&c->rx);
 	if (ret)
 		goto err_free;

@@ -23,8 +23,10 @@ struct ct_counts {
 
 struct ctacct;
 
-/* In the network namespace judged; switches nf_conntrack_acct on there
- * (entries made before count nothing). */
+/* nf_conntrack_acct on in this network namespace: entries made from now
+ * on count (the kernel's default is not to; those before count nothing). */
+int ctacct_acct_on(void);
+/* In the network namespace judged, once ctacct_acct_on() there. */
 int ctacct_open(struct ctacct **out);
 void ctacct_close(struct ctacct *c);
 int ctacct_fd(const struct ctacct *c);

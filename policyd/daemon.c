@@ -31,6 +31,7 @@
 #include "names.h"
 #include "nft.h"
 #include "offload.h"
+#include "priv.h"
 #include "queue.h"
 #include "rules.h"
 #include "sensor.h"
@@ -109,7 +110,7 @@ static void report(void *ctx, const char *file, unsigned line, bool warning,
 
 static int load_rules(const char *path, struct rules **out)
 {
-	int ret = rules_load(path, 0, report, NULL, out);
+	int ret = priv_rules(path, report, NULL, out);
 
 	if (ret < 0)
 		log_warnx("%s: not loaded: %s", path, ret == -EINVAL ?
@@ -419,7 +420,8 @@ static int export_apply(struct daemon *d, const struct rules *rs)
 
 	if (d->exp && c->host && export_same(d->exp, c))
 		return 0;
-	if (c->host && (ret = export_open(c, &e)) < 0)
+	if (c->host && ((ret = priv_acct_on()) < 0 ||
+			(ret = export_open(c, &e)) < 0))
 		return ret;
 	export_close(d->exp);
 	d->exp = e;
@@ -875,8 +877,16 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
 		       strerror(-ret));
-	if ((ret = sys_drop_privileges()) < 0)
-		fatalx("dropping privileges: %s", strerror(-ret));
+	ret = priv_split(&(struct priv_conf){
+		.user = o->user, .config = o->config, .log = o->log,
+		.metrics = o->metrics, .socket = o->socket, .report = report,
+	});
+	if (ret < 0)
+		fatalx("privilege separation: user %s: %s%s", o->user,
+		       ret == -ESRCH ? "no such user" : strerror(-ret),
+		       ret == -ESRCH ? " (useradd --system --no-create-home "
+		       "--shell /usr/sbin/nologin " PRIV_USER ", or --user)" :
+		       "");
 	log_info("running: %zu rules, queue %u (%s), failmode %s, sensor %s%s",
 		 rules_count(d.rs), queue_num(d.q), nft_native_queue(d.nft) ?
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?

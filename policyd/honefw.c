@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "honefw.h"
 #include "log.h"
+#include "priv.h"
 
 static void __attribute__((noreturn)) usage(int status)
 {
@@ -18,6 +19,7 @@ static void __attribute__((noreturn)) usage(int status)
 		"[--netns NAME]\n"
 		"              [--conn-grace SECONDS] [--socket PATH] "
 		"[--metrics FILE]\n"
+		"              [--user USER]\n"
 		"       honefw [-c FILE] --check\n"
 		"       honefw --status [--json] [--socket PATH]\n"
 		"       honefw --replay [-c FILE] [--diff OLD] [--explain] "
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		OPT_DRY = 256, OPT_SENSOR, OPT_QUEUE, OPT_LOG, OPT_LOG_ALL,
 		OPT_NETNS, OPT_GRACE, OPT_REPLAY, OPT_DIFF, OPT_EXPLAIN,
 		OPT_JSON, OPT_INVENTORY, OPT_STATUS, OPT_SOCKET, OPT_METRICS,
+		OPT_USER,
 	};
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 		{ "status",	no_argument,		NULL, OPT_STATUS },
 		{ "socket",	required_argument,	NULL, OPT_SOCKET },
 		{ "metrics",	required_argument,	NULL, OPT_METRICS },
+		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "foreground",	no_argument,		NULL, 'd' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -86,6 +90,7 @@ int main(int argc, char **argv)
 		.conn_grace = -1,
 		.socket = CTL_SOCKET,
 		.metrics = HONEFW_METRICS,
+		.user = PRIV_USER,
 	};
 	int check = 0, replay = 0, inventory = 0, status = 0, ch;
 
@@ -142,6 +147,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_METRICS:
 			o.metrics = optarg;
+			break;
+		case OPT_USER:
+			o.user = optarg;
 			break;
 		case 'd':
 			o.foreground = true;

@@ -20,6 +20,7 @@ struct honefw_opts {
 	int conn_grace;		/* seconds; -1: SENSOR_GRACE */
 	const char *socket;	/* the control socket (ctl.h) */
 	const char *metrics;	/* Prometheus text file */
+	const char *user;	/* the engine's (priv.h) */
 	bool foreground;
 	int verbose;
 	/* --replay, --inventory */

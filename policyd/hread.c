@@ -6,6 +6,7 @@
  * second. SIGTERM and SIGINT end the section and the file cleanly.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
@@ -79,6 +80,11 @@ static void loop(struct hread *h, const struct hread_source *src, int sigfd)
 
 int hread_main(const struct honeread_opts *o)
 {
+	/* CAP_NET_ADMIN: the sensor's sockets; the rest: other users' /proc
+	 * entries. */
+	static const int keep[] = {
+		CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+	};
 	const struct hread_source *src = source_of(o->sensor);
 	struct hread h = { .o = o };
 	int sigfd, ret, status = 1;
@@ -98,7 +104,8 @@ int hread_main(const struct honeread_opts *o)
 		log_warnx("%s: %s", o->rec.dir, strerror(-ret));
 		goto out_source;
 	}
-	if ((ret = sys_drop_privileges()) < 0) {
+	ret = sys_drop_privileges(keep, sizeof(keep) / sizeof(keep[0]));
+	if (ret < 0) {
 		log_warnx("dropping privileges: %s", strerror(-ret));
 		goto out_record;
 	}

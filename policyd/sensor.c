@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "exehash.h"
+#include "priv.h"
 #include "sensor_priv.h"
 
 #define CONN_MAX	(1U << 18)
@@ -32,13 +33,11 @@ static void digest_known(struct pent *e)
 
 void sensor_hash_exe(struct sensor *s, struct pent *e)
 {
-	char path[64];
 	int fd, ret;
 
 	if (!s->digests)
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/exe", e->p.view.pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = priv_exe_open(e->p.view.pid);
 	if (fd < 0)
 		return;
 	/* The version is taken now, while it runs and cannot be written. */

@@ -47,6 +47,7 @@
 
 #include "log.h"
 #include "nlsock.h"
+#include "priv.h"
 #include "sensor_priv.h"
 
 #define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
@@ -179,19 +180,16 @@ static int read_image(struct sensor *s, struct pent *e)
 {
 	struct netlink *n = nl_of(s);
 	uint32_t pid = e->p.view.pid, uid, gid;
-	char exe[PATH_MAX + 1], path[64], cg[PATH_MAX + 8];
+	char exe[PATH_MAX + 1], cg[PATH_MAX + 8];
 	struct exe_file file;
-	struct stat st;
-	ssize_t len, elen;
+	ssize_t len;
+	dev_t dev;
+	ino_t ino;
 	int ret;
 
-	snprintf(path, sizeof(path), "%u/exe", pid);
-	elen = readlinkat(n->proc, path, exe, sizeof(exe) - 1);
-	/* The link is the path; following it reaches the file itself. */
-	if (elen < 0 || fstatat(n->proc, path, &st, 0) < 0)
+	if (priv_exe(pid, exe, sizeof(exe), &dev, &ino) < 0)
 		return -ENOENT;
-	exe[elen] = '\0';
-	file = (struct exe_file){ .dev = st.st_dev, .ino = st.st_ino };
+	file = (struct exe_file){ .dev = dev, .ino = ino };
 	len = read_proc(n, pid, "cmdline", n->argv, sizeof(n->argv));
 	ret = read_ids(n, pid, &uid, &gid);
 	if (ret)
@@ -399,77 +397,33 @@ static void nl_release(struct sensor *s, struct pent *e)
 		drop_socks(nl_of(s), e);
 }
 
-static int add_sock(struct sockref **v, size_t *len, size_t *cap,
-		    uint64_t ino, int fd)
-{
-	struct sockref *nv;
-
-	if (*len == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		nv = realloc(*v, *cap * sizeof(**v));
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-	}
-	(*v)[*len].node.key = ino;
-	(*v)[(*len)++].fd = fd;
-	return 0;
-}
-
-/* The socket inode the descriptor link at dir/path names, 0 if none. */
-static uint64_t sock_at(int dir, const char *path)
-{
-	char link[64];
-	ssize_t l;
-
-	l = readlinkat(dir, path, link, sizeof(link) - 1);
-	if (l < 9 || memcmp(link, "socket:[", 8))
-		return 0;
-	link[l] = '\0';
-	return strtoull(link + 8, NULL, 10);
-}
-
 /* Read the process's descriptors; its socket inodes replace the old ones
  * in the index. */
 static int scan_fds(struct sensor *s, struct pent *e)
 {
 	struct netlink *n = nl_of(s);
-	struct sockref *v = NULL;
-	size_t len = 0, cap = 0, i;
-	struct dirent *de;
-	char path[64];
-	uint64_t ino;
-	DIR *d;
-	int fd, ret = 0;
+	struct priv_sock *socks;
+	struct sockref *v;
+	size_t len, i;
+	int ret;
 
-	snprintf(path, sizeof(path), "%u/fd", e->p.view.pid);
-	fd = openat(n->proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	s->st.fd_scans++;
-	while ((de = readdir(d))) {
-		ino = sock_at(fd, de->d_name);
-		if (!ino)
-			continue;
-		ret = add_sock(&v, &len, &cap, ino, atoi(de->d_name));
-		if (ret)
-			break;
-	}
-	closedir(d);
-	if (ret) {
-		free(v);
+	ret = priv_socks(e->p.view.pid, &socks, &len);
+	if (ret)
 		return ret;
+	s->st.fd_scans++;
+	v = len ? calloc(len, sizeof(*v)) : NULL;
+	if (len && !v) {
+		free(socks);
+		return -ENOMEM;
 	}
 	drop_socks(n, e);
 	for (i = 0; i < len; i++) {
-		v[i].owner = e;
+		v[i] = (struct sockref){
+			.node.key = socks[i].ino, .owner = e, .fd = socks[i].fd,
+		};
 		htab_insert(&n->inodes, &v[i].node);
 	}
+	free(socks);
 	e->socks = v;
 	e->nsocks = len;
 	e->scanned = true;
@@ -519,7 +473,6 @@ static void adopt(struct netlink *n, struct pent *e, int fd, uint64_t inode)
 /* Whether the socket is at one of the descriptors above e's highest. */
 static bool probe_above(struct netlink *n, struct pent *e, uint64_t inode)
 {
-	char path[64];
 	int top = -1, k;
 	size_t i;
 
@@ -527,8 +480,7 @@ static bool probe_above(struct netlink *n, struct pent *e, uint64_t inode)
 		if (e->socks[i].fd > top)
 			top = e->socks[i].fd;
 	for (k = 1; k <= PROBE_ABOVE; k++) {
-		snprintf(path, sizeof(path), "%u/fd/%d", e->p.view.pid, top + k);
-		if (sock_at(n->proc, path) == inode) {
+		if (priv_sock_at(e->p.view.pid, top + k) == inode) {
 			adopt(n, e, top + k, inode);
 			return true;
 		}
@@ -542,7 +494,6 @@ static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 	unsigned procs = 0;
 	struct sockref *r;
 	struct pent *e;
-	char path[64];
 	size_t i;
 
 	for (e = proctab_recent(s->procs); e && procs < PROBE_PROCS;
@@ -552,9 +503,7 @@ static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 		procs++;
 		for (i = 0; i < e->nsocks && i < PROBE_FDS; i++) {
 			r = &e->socks[i];
-			snprintf(path, sizeof(path), "%u/fd/%d", e->p.view.pid,
-				 r->fd);
-			if (sock_at(n->proc, path) != inode)
+			if (priv_sock_at(e->p.view.pid, r->fd) != inode)
 				continue;
 			htab_remove(&n->inodes, &r->node);
 			r->node.key = inode;

@@ -6,16 +6,16 @@
  * are tried.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "status.h"
 
 struct row {
@@ -310,30 +310,26 @@ int status_prom(const struct status *st, FILE *f)
 
 int status_prom_file(const struct status *st, const char *path)
 {
-	char tmp[PATH_MAX];
+	int fd = memfd_create("hone-metrics", MFD_CLOEXEC), dfd, ret;
 	FILE *f;
-	int fd, ret;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
 	if (fd < 0)
 		return -errno;
-	/* For node_exporter, whatever honefw's umask (the unit's is 077). */
-	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+	dfd = dup(fd);
+	f = dfd < 0 ? NULL : fdopen(dfd, "w");
+	if (!f) {
 		ret = -errno;
-		close(fd);
-		goto err_unlink;
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
 	}
 	ret = status_prom(st, f);
 	if (fclose(f) && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
+	/* Renamed into place by whoever may write there. */
 	if (!ret)
-		return 0;
-err_unlink:
-	unlink(tmp);
+		ret = priv_metrics(path, fd);
+out:
+	close(fd);
 	return ret;
 }

@@ -60,8 +60,9 @@ size_t status_hit_index(const struct rules *rs, const struct rules_verdict *v,
 int status_text(const struct status *st, FILE *f);
 int status_json(const struct status *st, FILE *f);
 int status_prom(const struct status *st, FILE *f);
-/* The metrics file: written to PATH.tmp, then renamed over path, so a
- * reader sees the old file or the new one, whole. */
+/* The metrics file, through priv_metrics(): written to PATH.tmp, then
+ * renamed over path, so a reader sees the old file or the new one,
+ * whole. */
 int status_prom_file(const struct status *st, const char *path);
 
 #endif /* HONE_STATUS_H */

@@ -28,13 +28,8 @@ int sys_join_netns(const char *name)
 	return ret;
 }
 
-/* Keep CAP_NET_ADMIN (nftables, the queue) and what reading other users'
- * /proc entries needs; drop every other capability for good. */
-int sys_drop_privileges(void)
+int sys_drop_privileges(const int *keep, size_t n)
 {
-	static const int keep[] = {
-		CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
-	};
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
@@ -43,15 +38,13 @@ int sys_drop_privileges(void)
 	size_t i;
 
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			if (keep[i] == cap)
-				break;
-		if (i < sizeof(keep) / sizeof(keep[0]))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+		for (i = 0; i < n && keep[i] != cap; i++)
+			;
+		if (i == n && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
 			return -errno;
 	}
-	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+	for (i = 0; i < n; i++) {
 		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
 		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
 	}

@@ -3,13 +3,15 @@
 #ifndef HONE_SYS_H
 #define HONE_SYS_H
 
+#include <stddef.h>
+
 /* Join the network namespace /run/netns/NAME. */
 int sys_join_netns(const char *name);
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT blocked, and read from the
  * descriptor returned (non-blocking), or -1 with errno. */
 int sys_signals(void);
-/* Keep CAP_NET_ADMIN and what reading other users' /proc entries needs;
- * drop every other capability for good, and set no_new_privs. */
-int sys_drop_privileges(void);
+/* Keep the n capabilities of keep (CAP_SETPCAP effective until then);
+ * drop every other for good, and set no_new_privs. */
+int sys_drop_privileges(const int *keep, size_t n);
 
 #endif /* HONE_SYS_H */

@@ -150,7 +150,7 @@ tables() { a nft list tables 2>/dev/null | grep -c 'table inet hone'; }
 
 netns_setup() {
 	local u
-	for u in hone-alice hone-bob; do
+	for u in hone-alice hone-bob _honefw; do
 		id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$u"
 	done
 	chmod 0755 "$T"

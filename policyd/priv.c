@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Privilege separation (priv.h): the parent's few answers, the engine's
+ * requests, and the split itself. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ctacct.h"
+#include "log.h"
+#include "priv.h"
+#include "sys.h"
+
+/* A reply's sockets at most: 32 KiB, well within a socket's buffer. */
+#define SOCKS_PER_MSG	2048
+
+enum priv_op {
+	PRIV_EXE = 1,
+	PRIV_EXE_OPEN,
+	PRIV_SOCK_AT,
+	PRIV_SOCKS,
+	PRIV_LOG,
+	PRIV_ACCT,
+	PRIV_METRICS,
+	PRIV_RULES,
+};
+
+struct priv_req {
+	uint32_t op;
+	uint32_t pid;
+	int32_t fd;
+};
+
+struct priv_rep {
+	int32_t err;		/* 0 or a negative errno */
+	uint32_t more;		/* PRIV_SOCKS: more replies follow;
+				 * PRIV_RULES: the files refused */
+	uint64_t dev, ino;
+};
+
+/* The engine's end of the socketpair; -1: no parent, done in-process. */
+static int engine_fd = -1;
+
+/* ---- what the parent does, or an engine without one ------------------ */
+
+static ssize_t do_exe(uint32_t pid, char *path, size_t size, dev_t *dev,
+		      ino_t *ino)
+{
+	char link[64];
+	struct stat st;
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	len = readlink(link, path, size - 1);
+	/* The link is the path; following it reaches the file itself. */
+	if (len < 0 || stat(link, &st) < 0)
+		return -errno;
+	path[len] = '\0';
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return len;
+}
+
+static int do_exe_open(uint32_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The socket inode the descriptor link at dir/name names, 0 if none. */
+static uint64_t sock_at(int dir, const char *name)
+{
+	char link[64];
+	ssize_t l;
+
+	l = readlinkat(dir, name, link, sizeof(link) - 1);
+	if (l < 9 || memcmp(link, "socket:[", 8))
+		return 0;
+	link[l] = '\0';
+	return strtoull(link + 8, NULL, 10);
+}
+
+static uint64_t do_sock_at(uint32_t pid, int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/fd/%d", pid, fd);
+	return sock_at(AT_FDCWD, path);
+}
+
+static int add_sock(struct priv_sock **v, size_t *len, size_t *cap,
+		    uint64_t ino, int fd)
+{
+	struct priv_sock *nv;
+
+	if (*len == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		nv = realloc(*v, *cap * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+	}
+	(*v)[(*len)++] = (struct priv_sock){ .fd = fd, .ino = ino };
+	return 0;
+}
+
+static int do_socks(uint32_t pid, struct priv_sock **out, size_t *n)
+{
+	struct priv_sock *v = NULL;
+	size_t len = 0, cap = 0;
+	struct dirent *de;
+	char path[64];
+	uint64_t ino;
+	DIR *d;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (!ret && (de = readdir(d))) {
+		ino = sock_at(fd, de->d_name);
+		if (ino)
+			ret = add_sock(&v, &len, &cap, ino, atoi(de->d_name));
+	}
+	closedir(d);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* Not through a link, and a FIFO or device must not block or wake
+ * anything before bfile.c refuses it. */
+static int do_log_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		      O_NONBLOCK | O_CLOEXEC, 0600);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int copy_all(int from, int to)
+{
+	char buf[16384];
+	off_t off = 0;
+	ssize_t r;
+
+	while ((r = pread(from, buf, sizeof(buf), off)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || write(to, buf, r) != r)
+			return r < 0 ? -errno : -EIO;
+		off += r;
+	}
+	return 0;
+}
+
+static int do_metrics(const char *path, int from)
+{
+	char tmp[PATH_MAX];
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	/* For node_exporter, whatever honefw's umask (the unit's is 077). */
+	ret = fchmod(fd, 0644) < 0 ? -errno : copy_all(from, fd);
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+/* One message, with fd passed along if not negative. */
+static int send_msg(int sock, const void *head, size_t hlen,
+		    const void *data, size_t dlen, int fd)
+{
+	struct iovec iov[2] = {
+		{ (void *)head, hlen }, { (void *)data, dlen },
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = dlen ? 2 : 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* One message: its head (exactly hlen bytes), up to *dlen bytes of data
+ * (*dlen set to what came) and a descriptor passed along (*fd, else -1).
+ * -EPIPE: the other side is gone. */
+static int recv_msg(int sock, void *head, size_t hlen, void *data,
+		    size_t *dlen, int *fd)
+{
+	struct iovec iov[2] = {
+		{ head, hlen }, { data, dlen ? *dlen : 0 },
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {
+		.msg_iov = iov, .msg_iovlen = 2,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (n == 0)
+		return -EPIPE;
+	if ((size_t)n < hlen || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EBADMSG;
+	}
+	if (dlen)
+		*dlen = n - hlen;
+	return 0;
+}
+
+/* The engine's side: one request, one reply. */
+static int ask(const struct priv_req *q, int fd_out, struct priv_rep *r,
+	       void *data, size_t *dlen, int *fd_in)
+{
+	int ret, fd;
+
+	ret = send_msg(engine_fd, q, sizeof(*q), NULL, 0, fd_out);
+	if (!ret)
+		ret = recv_msg(engine_fd, r, sizeof(*r), data, dlen, &fd);
+	if (ret)
+		fatalx("privileged parent: %s", strerror(-ret));
+	if (fd_in)
+		*fd_in = fd;
+	else if (fd >= 0)
+		close(fd);
+	return r->err;
+}
+
+/* ---- the parent's side ------------------------------------------------ */
+
+struct parent {
+	const struct priv_conf *c;
+	int sock;
+	pid_t engine;
+	dev_t socket_dev;	/* the control socket, as at the split */
+	ino_t socket_ino;
+};
+
+static int reply(int sock, int err, uint32_t more, const void *data,
+		 size_t len, int fd)
+{
+	struct priv_rep r = { .err = err, .more = more };
+
+	return send_msg(sock, &r, sizeof(r), data, len, fd);
+}
+
+static int answer_exe(int sock, uint32_t pid)
+{
+	struct priv_rep r = { 0 };
+	char path[PATH_MAX + 1];
+	dev_t dev;
+	ino_t ino;
+	ssize_t len = do_exe(pid, path, sizeof(path), &dev, &ino);
+
+	if (len < 0)
+		return reply(sock, len, 0, NULL, 0, -1);
+	r.dev = dev;
+	r.ino = ino;
+	return send_msg(sock, &r, sizeof(r), path, len, -1);
+}
+
+static int answer_fd(int sock, int fd)
+{
+	int ret = reply(sock, fd < 0 ? fd : 0, 0, NULL, 0, fd);
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int answer_socks(int sock, uint32_t pid)
+{
+	struct priv_sock *v = NULL;
+	size_t n = 0, i, k;
+	int ret;
+
+	ret = do_socks(pid, &v, &n);
+	if (ret)
+		return reply(sock, ret, 0, NULL, 0, -1);
+	for (i = 0; !ret; i += k) {
+		k = n - i < SOCKS_PER_MSG ? n - i : SOCKS_PER_MSG;
+		ret = reply(sock, 0, i + k < n, v + i, k * sizeof(*v), -1);
+		if (i + k == n)
+			break;
+	}
+	free(v);
+	return ret;
+}
+
+struct rules_buf {
+	int fd;
+	int err;
+};
+
+/* Each file as a head (name length, main, length), its name, its bytes. */
+static int rules_put(void *ctx, const struct rules_file *f)
+{
+	struct rules_buf *b = ctx;
+	uint32_t head[4] = {
+		strlen(f->name), f->main_file, (uint32_t)f->len,
+		(uint32_t)((uint64_t)f->len >> 32),
+	};
+
+	if (write(b->fd, head, sizeof(head)) != sizeof(head) ||
+	    write(b->fd, f->name, head[0]) != head[0] ||
+	    write(b->fd, f->buf, f->len) != (ssize_t)f->len)
+		return -EIO;
+	return 0;
+}
+
+static int answer_rules(const struct parent *p)
+{
+	struct rules_buf b = { .fd = memfd_create("hone-rules", MFD_CLOEXEC) };
+	unsigned errors = 0;
+	int ret;
+
+	if (b.fd < 0)
+		return reply(p->sock, -errno, 0, NULL, 0, -1);
+	ret = rules_read(p->c->config, 0, p->c->report, NULL, rules_put, &b,
+			 &errors);
+	ret = reply(p->sock, ret, errors, NULL, 0, ret ? -1 : b.fd);
+	close(b.fd);
+	return ret;
+}
+
+static int answer(struct parent *p, const struct priv_req *q, int fd)
+{
+	switch (q->op) {
+	case PRIV_EXE:
+		return answer_exe(p->sock, q->pid);
+	case PRIV_EXE_OPEN:
+		return answer_fd(p->sock, do_exe_open(q->pid));
+	case PRIV_SOCK_AT:
+		return reply(p->sock, 0, 0, &(uint64_t){
+			do_sock_at(q->pid, q->fd) }, sizeof(uint64_t), -1);
+	case PRIV_SOCKS:
+		return answer_socks(p->sock, q->pid);
+	case PRIV_LOG:
+		return answer_fd(p->sock, p->c->log ? do_log_open(p->c->log) :
+				 -ENOENT);
+	case PRIV_ACCT:
+		return reply(p->sock, ctacct_acct_on(), 0, NULL, 0, -1);
+	case PRIV_METRICS:
+		return reply(p->sock, p->c->metrics && fd >= 0 ?
+			     do_metrics(p->c->metrics, fd) : -EINVAL, 0, NULL,
+			     0, -1);
+	case PRIV_RULES:
+		return answer_rules(p);
+	}
+	return reply(p->sock, -EINVAL, 0, NULL, 0, -1);
+}
+
+/* The engine is gone: the parent goes too, as the engine did. */
+static void __attribute__((noreturn)) parent_exit(const struct parent *p)
+{
+	struct stat st;
+	int status;
+
+	while (waitpid(p->engine, &status, 0) < 0 && errno == EINTR)
+		;
+	/* Not a socket a later honefw has put there since. */
+	if (p->c->socket && stat(p->c->socket, &st) == 0 &&
+	    st.st_dev == p->socket_dev && st.st_ino == p->socket_ino)
+		unlink(p->c->socket);
+	if (WIFSIGNALED(status))
+		log_warnx("engine %d: killed by signal %d", p->engine,
+			  WTERMSIG(status));
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* The parent's signals go to the engine; SIGCHLD says it is gone. */
+static void on_signal(const struct parent *p, int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			parent_exit(p);
+		kill(p->engine, si.ssi_signo);
+	}
+}
+
+static void __attribute__((noreturn)) serve(struct parent *p, int sigfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = p->sock, .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+	struct priv_req q;
+	int fd, ret;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			fatal("poll");
+		if (pfd[1].revents)
+			on_signal(p, sigfd);
+		if (!pfd[0].revents)
+			continue;
+		ret = recv_msg(p->sock, &q, sizeof(q), NULL, NULL, &fd);
+		if (ret == -EPIPE)
+			parent_exit(p);
+		if (!ret)
+			ret = answer(p, &q, fd);
+		if (fd >= 0)
+			close(fd);
+		if (ret == -EPIPE)
+			parent_exit(p);
+		if (ret < 0)
+			log_warnx("privileged parent: %s", strerror(-ret));
+	}
+}
+
+/* Everything but stdio and the socket closed: the engine's descriptors
+ * are its own. syslog's too, first: it would write to whatever later
+ * took its number, and reconnects by itself. */
+static int parent_start(struct parent *p, int sock)
+{
+	static const int keep[] = {
+		CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL,
+	};
+	struct stat st;
+	sigset_t set;
+	int sigfd;
+
+	closelog();
+	p->sock = sock;
+	if ((sock > 3 && syscall(SYS_close_range, 3, sock - 1, 0) < 0) ||
+	    syscall(SYS_close_range, sock + 1, ~0U, 0) < 0)
+		return -errno;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0)
+		return -errno;
+	if (p->c->socket && stat(p->c->socket, &st) == 0) {
+		p->socket_dev = st.st_dev;
+		p->socket_ino = st.st_ino;
+	}
+	return sys_drop_privileges(keep, sizeof(keep) / sizeof(keep[0])) ?:
+	       sigfd;
+}
+
+/* System calls that the engine never makes and an attacker would: new
+ * programs, other processes' memory, the kernel's own state, identities. */
+static int engine_filter(void)
+{
+	static const int deny[] = {
+		SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(ptrace),
+		SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+		SCMP_SYS(process_madvise), SCMP_SYS(pidfd_getfd),
+		SCMP_SYS(kcmp), SCMP_SYS(mount), SCMP_SYS(umount2),
+		SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(setns),
+		SCMP_SYS(unshare), SCMP_SYS(kexec_load),
+		SCMP_SYS(kexec_file_load), SCMP_SYS(init_module),
+		SCMP_SYS(finit_module), SCMP_SYS(delete_module),
+		SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
+		SCMP_SYS(userfaultfd), SCMP_SYS(keyctl), SCMP_SYS(add_key),
+		SCMP_SYS(request_key), SCMP_SYS(setuid), SCMP_SYS(setgid),
+		SCMP_SYS(setreuid), SCMP_SYS(setregid), SCMP_SYS(setresuid),
+		SCMP_SYS(setresgid), SCMP_SYS(setgroups), SCMP_SYS(setfsuid),
+		SCMP_SYS(setfsgid), SCMP_SYS(personality), SCMP_SYS(swapon),
+		SCMP_SYS(swapoff), SCMP_SYS(reboot), SCMP_SYS(acct),
+		SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at),
+		SCMP_SYS(iopl), SCMP_SYS(ioperm), SCMP_SYS(fanotify_init),
+		SCMP_SYS(io_uring_setup),
+	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	size_t i;
+	int ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (i = 0; !ret && i < sizeof(deny) / sizeof(deny[0]); i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0);
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}
+
+/* The user's identity, CAP_NET_ADMIN alone (NFQUEUE verdicts and
+ * nftables need it, message by message), the filter. Capabilities
+ * survive the uid change only in the permitted set: the bounding set is
+ * cut after it, with CAP_SETPCAP raised for that alone. */
+static int engine_start(const struct passwd *pw)
+{
+	static const int keep[] = { CAP_NET_ADMIN };
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint32_t caps = 1U << CAP_NET_ADMIN | 1U << CAP_SETPCAP;
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return -errno;
+	data[0].effective = data[0].permitted = caps;
+	if (syscall(SYS_capset, &h, data) < 0)
+		return -errno;
+	return sys_drop_privileges(keep, 1) ?: engine_filter();
+}
+
+int priv_split(const struct priv_conf *c)
+{
+	struct parent p = { .c = c };
+	struct passwd *pw;
+	int sv[2], ret, sigfd;
+	pid_t parent = getpid();
+
+	errno = 0;
+	pw = getpwnam(c->user);
+	if (!pw)
+		return errno ? -errno : -ESRCH;
+	if (pw->pw_uid == 0)
+		return -EPERM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	p.engine = fork();
+	if (p.engine < 0) {
+		ret = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return ret;
+	}
+	if (p.engine == 0) {
+		close(sv[0]);
+		engine_fd = sv[1];
+		/* Without its parent the engine cannot name a process. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+		    getppid() != parent)
+			_exit(1);
+		ret = engine_start(pw);
+		if (ret)
+			fatalx("engine as %s: %s", c->user, strerror(-ret));
+		return 0;
+	}
+	close(sv[1]);
+	sigfd = parent_start(&p, sv[0]);
+	if (sigfd < 0) {
+		/* The engine dies with it. */
+		log_warnx("privileged parent: %s", strerror(-sigfd));
+		exit(1);
+	}
+	serve(&p, sigfd);
+}
+
+/* ---- the engine's requests -------------------------------------------- */
+
+ssize_t priv_exe(uint32_t pid, char *path, size_t size, dev_t *dev,
+		 ino_t *ino)
+{
+	struct priv_req q = { .op = PRIV_EXE, .pid = pid };
+	struct priv_rep r;
+	size_t len = size - 1;
+
+	if (engine_fd < 0)
+		return do_exe(pid, path, size, dev, ino);
+	if (ask(&q, -1, &r, path, &len, NULL))
+		return r.err;
+	path[len] = '\0';
+	*dev = r.dev;
+	*ino = r.ino;
+	return len;
+}
+
+/* A request answered with a descriptor. */
+static int ask_fd(uint32_t op, uint32_t pid)
+{
+	struct priv_req q = { .op = op, .pid = pid };
+	struct priv_rep r;
+	int fd;
+
+	if (ask(&q, -1, &r, NULL, NULL, &fd))
+		return r.err;
+	return fd >= 0 ? fd : -EBADMSG;
+}
+
+int priv_exe_open(uint32_t pid)
+{
+	return engine_fd < 0 ? do_exe_open(pid) : ask_fd(PRIV_EXE_OPEN, pid);
+}
+
+uint64_t priv_sock_at(uint32_t pid, int fd)
+{
+	struct priv_req q = { .op = PRIV_SOCK_AT, .pid = pid, .fd = fd };
+	struct priv_rep r;
+	uint64_t ino = 0;
+	size_t len = sizeof(ino);
+
+	if (engine_fd < 0)
+		return do_sock_at(pid, fd);
+	if (ask(&q, -1, &r, &ino, &len, NULL) || len != sizeof(ino))
+		return 0;
+	return ino;
+}
+
+int priv_socks(uint32_t pid, struct priv_sock **out, size_t *n)
+{
+	struct priv_req q = { .op = PRIV_SOCKS, .pid = pid };
+	struct priv_sock *v = NULL, *nv;
+	size_t len = 0, got;
+	struct priv_rep r;
+	int fd, ret;
+
+	if (engine_fd < 0)
+		return do_socks(pid, out, n);
+	ret = send_msg(engine_fd, &q, sizeof(q), NULL, 0, -1);
+	do {
+		nv = ret ? NULL : realloc(v, (len + SOCKS_PER_MSG) * sizeof(*v));
+		if (!nv) {
+			ret = ret ?: -ENOMEM;
+			break;
+		}
+		v = nv;
+		got = SOCKS_PER_MSG * sizeof(*v);
+		ret = recv_msg(engine_fd, &r, sizeof(r), v + len, &got, &fd);
+		if (fd >= 0)
+			close(fd);
+		if (ret)
+			fatalx("privileged parent: %s", strerror(-ret));
+		len += got / sizeof(*v);
+	} while (!r.err && r.more);
+	if (ret || r.err) {
+		free(v);
+		return ret ?: r.err;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int priv_log_open(const char *path)
+{
+	return engine_fd < 0 ? do_log_open(path) : ask_fd(PRIV_LOG, 0);
+}
+
+int priv_acct_on(void)
+{
+	struct priv_req q = { .op = PRIV_ACCT };
+	struct priv_rep r;
+
+	return engine_fd < 0 ? ctacct_acct_on() : ask(&q, -1, &r, NULL, NULL,
+						       NULL);
+}
+
+int priv_metrics(const char *path, int fd)
+{
+	struct priv_req q = { .op = PRIV_METRICS };
+	struct priv_rep r;
+
+	return engine_fd < 0 ? do_metrics(path, fd) : ask(&q, fd, &r, NULL,
+							  NULL, NULL);
+}
+
+/* The files as answer_rules() put them, parsed. */
+static int rules_from(int fd, unsigned errors, rules_report_fn report,
+		      void *ctx, struct rules **out)
+{
+	struct rules_file *files = NULL, *nf;
+	size_t n = 0, off = 0, size;
+	const char *base;
+	uint32_t head[4];
+	struct stat st;
+	uint64_t len;
+	int ret = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	size = st.st_size;
+	base = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
+	if (base == MAP_FAILED)
+		return -errno;
+	while (!ret && off < size) {
+		if (size - off < sizeof(head)) {
+			ret = -EBADMSG;
+			break;
+		}
+		memcpy(head, base + off, sizeof(head));
+		off += sizeof(head);
+		len = head[2] | (uint64_t)head[3] << 32;
+		nf = realloc(files, (n + 1) * sizeof(*files));
+		if (!nf) {
+			ret = -ENOMEM;
+			break;
+		}
+		files = nf;
+		if (size - off < head[0] || size - off - head[0] < len) {
+			ret = -EBADMSG;
+			break;
+		}
+		/* The name is NUL-terminated by the byte after it only if
+		 * copied: strndup it, rules_parse() interns its own copy. */
+		files[n] = (struct rules_file){
+			.name = strndup(base + off, head[0]),
+			.main_file = head[1], .buf = base + off + head[0],
+			.len = len,
+		};
+		if (!files[n++].name)
+			ret = -ENOMEM;
+		off += head[0] + len;
+	}
+	if (!ret)
+		ret = rules_parse(files, n, errors, report, ctx, out);
+	while (n--)
+		free((char *)files[n].name);
+	free(files);
+	if (size)
+		munmap((void *)base, size);
+	return ret;
+}
+
+int priv_rules(const char *path, rules_report_fn report, void *ctx,
+	       struct rules **out)
+{
+	struct priv_req q = { .op = PRIV_RULES };
+	struct priv_rep r;
+	int fd, ret;
+
+	if (engine_fd < 0)
+		return rules_load(path, 0, report, ctx, out);
+	if (ask(&q, -1, &r, NULL, NULL, &fd))
+		return r.err;
+	if (fd < 0)
+		return -EBADMSG;
+	ret = rules_from(fd, r.more, report, ctx, out);
+	close(fd);
+	return ret;
+}
