@@ -180,7 +180,7 @@ for r in $(seq "$ROUNDS"); do
 
 	rules_flow
 	fw_start || exit 1
-	[ "$r" = 1 ] && grep -E '^(Uid|CapEff|Seccomp):' "/proc/$FW/status" |
+	[ "$r" = 1 ] && grep -E '^(Uid|CapEff|Seccomp):' "/proc/$(pgrep -P "$FW")/status" |
 		tr -s '\t' ' ' | paste -sd' ' > "$T/privileges"
 	measure m.c1.fw conns 1
 	measure m.c4.fw conns 4
@@ -249,5 +249,5 @@ printf 'engine bench: the floor of export, new TCP connections/s, 1 client: hone
 	"$(fig m.c1.xlis)" "$(fig m.c1.xoff)" "$(rratio m.c1.xlis m.c1.xoff)" \
 	"$(rratio m.c1.xon m.c1.xlis)"
 printf 'engine bench: IPFIX %s\n' "$(sed 's/^honefw: status: ipfix: //' "$T/ipfix.status")"
-printf 'engine bench: honefw runs as: %s (goal: the packet parser unprivileged)\n' \
+printf 'engine bench: honefw'"'"'s engine, the packet parser, runs as: %s (goal: unprivileged)\n' \
 	"$(cat "$T/privileges")"
