@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,19 +135,14 @@ static int do_socks(uint32_t pid, struct priv_sock **out, size_t *n)
 	char path[64];
 	uint64_t ino;
 	DIR *d;
-	int fd, ret = 0;
+	int ret = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = opendir(path);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
 	while (!ret && (de = readdir(d))) {
-		ino = sock_at(fd, de->d_name);
+		ino = sock_at(dirfd(d), de->d_name);
 		if (ino)
 			ret = add_sock(&v, &len, &cap, ino, atoi(de->d_name));
 	}
@@ -170,17 +166,34 @@ static int do_log_open(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+static int write_all(int fd, const void *buf, size_t len)
+{
+	ssize_t w;
+
+	for (; len; buf = (const char *)buf + w, len -= w) {
+		w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
 static int copy_all(int from, int to)
 {
 	char buf[16384];
 	off_t off = 0;
 	ssize_t r;
+	int ret;
 
 	while ((r = pread(from, buf, sizeof(buf), off)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 || write(to, buf, r) != r)
-			return r < 0 ? -errno : -EIO;
+		if (r < 0)
+			return -errno;
+		if ((ret = write_all(to, buf, r)) < 0)
+			return ret;
 		off += r;
 	}
 	return 0;
@@ -360,39 +373,32 @@ static int answer_socks(int sock, uint32_t pid)
 	return ret;
 }
 
-struct rules_buf {
-	int fd;
-	int err;
-};
-
-/* Each file as a head (name length, main, length), its name, its bytes. */
+/* Each file as a head (name length, main, length), its name, its bytes,
+ * into the memfd at ctx. */
 static int rules_put(void *ctx, const struct rules_file *f)
 {
-	struct rules_buf *b = ctx;
+	int fd = *(int *)ctx;
 	uint32_t head[4] = {
 		strlen(f->name), f->main_file, (uint32_t)f->len,
 		(uint32_t)((uint64_t)f->len >> 32),
 	};
 
-	if (write(b->fd, head, sizeof(head)) != sizeof(head) ||
-	    write(b->fd, f->name, head[0]) != head[0] ||
-	    write(b->fd, f->buf, f->len) != (ssize_t)f->len)
-		return -EIO;
-	return 0;
+	return write_all(fd, head, sizeof(head)) ?:
+	       write_all(fd, f->name, head[0]) ?:
+	       write_all(fd, f->buf, f->len);
 }
 
 static int answer_rules(const struct parent *p)
 {
-	struct rules_buf b = { .fd = memfd_create("hone-rules", MFD_CLOEXEC) };
+	int fd = memfd_create("hone-rules", MFD_CLOEXEC), ret;
 	unsigned errors = 0;
-	int ret;
 
-	if (b.fd < 0)
+	if (fd < 0)
 		return reply(p->sock, -errno, 0, NULL, 0, -1);
-	ret = rules_read(p->c->config, 0, p->c->report, NULL, rules_put, &b,
+	ret = rules_read(p->c->config, 0, p->c->report, NULL, rules_put, &fd,
 			 &errors);
-	ret = reply(p->sock, ret, errors, NULL, 0, ret ? -1 : b.fd);
-	close(b.fd);
+	ret = reply(p->sock, ret, errors, NULL, 0, ret ? -1 : fd);
+	close(fd);
 	return ret;
 }
 
@@ -424,13 +430,11 @@ static int answer(struct parent *p, const struct priv_req *q, int fd)
 }
 
 /* The engine is gone: the parent goes too, as the engine did. */
-static void __attribute__((noreturn)) parent_exit(const struct parent *p)
+static void __attribute__((noreturn)) parent_exit(const struct parent *p,
+						  int status)
 {
 	struct stat st;
-	int status;
 
-	while (waitpid(p->engine, &status, 0) < 0 && errno == EINTR)
-		;
 	/* Not a socket a later honefw has put there since. */
 	if (p->c->socket && stat(p->c->socket, &st) == 0 &&
 	    st.st_dev == p->socket_dev && st.st_ino == p->socket_ino)
@@ -441,15 +445,32 @@ static void __attribute__((noreturn)) parent_exit(const struct parent *p)
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
-/* The parent's signals go to the engine; SIGCHLD says it is gone. */
+/* Whether the engine has exited; if so, the parent exits too. Without
+ * wait, a SIGCHLD may also say it was stopped or continued. */
+static void reap(const struct parent *p, bool wait)
+{
+	int status;
+	pid_t r;
+
+	while ((r = waitpid(p->engine, &status, wait ? 0 : WNOHANG)) < 0 &&
+	       errno == EINTR)
+		;
+	if (r == p->engine)
+		parent_exit(p, status);
+	if (wait)
+		fatal("waiting for the engine");
+}
+
+/* The parent's signals go to the engine. */
 static void on_signal(const struct parent *p, int sigfd)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
-			parent_exit(p);
-		kill(p->engine, si.ssi_signo);
+			reap(p, false);
+		else
+			kill(p->engine, si.ssi_signo);
 	}
 }
 
@@ -469,15 +490,16 @@ static void __attribute__((noreturn)) serve(struct parent *p, int sigfd)
 			on_signal(p, sigfd);
 		if (!pfd[0].revents)
 			continue;
+		/* The socket closes as the engine exits. */
 		ret = recv_msg(p->sock, &q, sizeof(q), NULL, NULL, &fd);
 		if (ret == -EPIPE)
-			parent_exit(p);
+			reap(p, true);
 		if (!ret)
 			ret = answer(p, &q, fd);
 		if (fd >= 0)
 			close(fd);
 		if (ret == -EPIPE)
-			parent_exit(p);
+			reap(p, true);
 		if (ret < 0)
 			log_warnx("privileged parent: %s", strerror(-ret));
 	}
@@ -563,12 +585,7 @@ static int engine_filter(void)
  * cut after it, with CAP_SETPCAP raised for that alone. */
 static int engine_start(const struct passwd *pw)
 {
-	static const int keep[] = { CAP_NET_ADMIN };
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { 0 };
-	uint32_t caps = 1U << CAP_NET_ADMIN | 1U << CAP_SETPCAP;
+	static const int keep[] = { CAP_NET_ADMIN, CAP_SETPCAP };
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
 	    setgroups(0, NULL) < 0 ||
@@ -576,10 +593,8 @@ static int engine_start(const struct passwd *pw)
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return -errno;
-	data[0].effective = data[0].permitted = caps;
-	if (syscall(SYS_capset, &h, data) < 0)
-		return -errno;
-	return sys_drop_privileges(keep, 1) ?: engine_filter();
+	return sys_caps(keep, 2) ?: sys_drop_privileges(keep, 1) ?:
+	       engine_filter();
 }
 
 int priv_split(const struct priv_conf *c)

@@ -28,13 +28,24 @@ int sys_join_netns(const char *name)
 	return ret;
 }
 
-int sys_drop_privileges(const int *keep, size_t n)
+int sys_caps(const int *caps, size_t n)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = { 0 };
-	int cap;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		data[caps[i] / 32].effective |= 1U << (caps[i] % 32);
+		data[caps[i] / 32].permitted |= 1U << (caps[i] % 32);
+	}
+	return syscall(SYS_capset, &h, data) < 0 ? -errno : 0;
+}
+
+int sys_drop_privileges(const int *keep, size_t n)
+{
+	int cap, ret;
 	size_t i;
 
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
@@ -44,12 +55,8 @@ int sys_drop_privileges(const int *keep, size_t n)
 		    errno != EINVAL)
 			return -errno;
 	}
-	for (i = 0; i < n; i++) {
-		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
-		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
-	}
-	if (syscall(SYS_capset, &h, data) < 0)
-		return -errno;
+	if ((ret = sys_caps(keep, n)) < 0)
+		return ret;
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 

@@ -10,6 +10,8 @@ int sys_join_netns(const char *name);
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT blocked, and read from the
  * descriptor returned (non-blocking), or -1 with errno. */
 int sys_signals(void);
+/* The n capabilities of caps, effective and permitted, and no others. */
+int sys_caps(const int *caps, size_t n);
 /* Keep the n capabilities of keep (CAP_SETPCAP effective until then);
  * drop every other for good, and set no_new_privs. */
 int sys_drop_privileges(const int *keep, size_t n);

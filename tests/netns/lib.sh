@@ -24,6 +24,7 @@ T=$(mktemp -d /tmp/hone-netns.XXXXXX)
 SRV4=10.99.0.2
 SRV6=fd99::2
 FW=
+ENG=
 HR=
 PY=/usr/bin/python3	# root's python3 may be one the users cannot run
 
@@ -120,7 +121,9 @@ fw_start() {
 		$HONEFW_ARGS "$@" \
 		>> "$T/fw.log" 2>&1 &
 	FW=$!
-	running honefw "$FW" "$T/fw.log"
+	running honefw "$FW" "$T/fw.log" || return 1
+	# The engine, honefw's child, reads the queue and the sensor.
+	ENG=$(pgrep -P "$FW")
 }
 
 # term PID: SIGTERM, and wait for it to end.
@@ -132,7 +135,18 @@ term() {
 
 fw_stop() { term "$FW"; FW=; }
 
-fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; FW=; }
+# gone PID: within 5 s, PID has exited (a zombie nobody reaped counts).
+gone() {
+	for _ in $(seq 50); do
+		[ -e "/proc/$1" ] || return 0
+		grep -q '^State:.*zombie' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The engine dies with its parent, and holds the queue until it has.
+fw_kill() { kill -9 "$FW"; wait "$FW" 2>/dev/null; gone "$ENG"; FW=; }
 
 # honeread recording into $T/rec; hr_stop ends it with SIGTERM.
 hr_start() {
