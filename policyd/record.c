@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hone/hone.h>
 
@@ -455,14 +456,28 @@ void record_ask(struct record *r)
 	r->asked = true;
 }
 
+/* A file nothing came to (the netlink sensor's first, when nothing
+ * happened before a rotation) holds not even a section header: it goes
+ * rather than stay behind unreadable. */
+static void close_file(struct bfile *f, const char *path)
+{
+	bool empty = bfile_size(f) == 0;
+
+	bfile_close(f);
+	if (empty && unlink(path) == 0)
+		log_info("recording %s: nothing came, removed", path);
+}
+
 int record_rotate(struct record *r)
 {
+	char old[PATH_MAX];
 	struct bfile *f;
 	int ret;
 
 	r->asked = false;
 	/* What was queued belongs to the old file. */
 	bfile_flush(r->file);
+	memcpy(old, r->path, sizeof(old));
 	if ((ret = open_file(r, &f)) < 0) {
 		log_warnx("recording: no new file: %s; going on in the old one",
 			  strerror(-ret));
@@ -472,7 +487,7 @@ int record_rotate(struct record *r)
 		return ret;
 	}
 	r->st.lost += bfile_lost(r->file);
-	bfile_close(r->file);
+	close_file(r->file, old);
 	r->file = f;
 	ref_prune(r);
 	/* A file is never empty, even if nothing comes before the next
@@ -528,7 +543,8 @@ void record_close(struct record *r)
 {
 	if (!r)
 		return;
-	bfile_close(r->file);
+	bfile_flush(r->file);
+	close_file(r->file, r->path);
 	htab_clear(&r->refs[BFILE_PROC], ref_release);
 	htab_clear(&r->refs[BFILE_CONN], ref_release);
 	htab_free(&r->refs[BFILE_PROC]);
