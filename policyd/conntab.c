@@ -169,6 +169,11 @@ size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie)
 	return n;
 }
 
+void conntab_retry_now(struct conn *c)
+{
+	htab_entry(c, struct centry, c)->retry_at = 0;
+}
+
 bool conntab_retry(struct conn *c, uint64_t now, uint64_t interval)
 {
 	struct centry *e = htab_entry(c, struct centry, c);

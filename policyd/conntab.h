@@ -26,6 +26,8 @@ struct conn *conntab_set(struct conntab *t, uint64_t cookie,
 /* For an entry without owner: true at most once per interval, so a
  * socket nobody is found for is not searched for at every packet. */
 bool conntab_retry(struct conn *c, uint64_t now, uint64_t interval);
+/* The next conntab_retry() is true: the search did not happen yet. */
+void conntab_retry_now(struct conn *c);
 void conntab_close(struct conntab *t, uint64_t cookie, uint64_t now);
 /* Close every open entry live(ctx, cookie) denies; returns how many. */
 size_t conntab_sweep(struct conntab *t, bool (*live)(void *ctx, uint64_t cookie),

@@ -41,7 +41,8 @@
 
 #define NSEC		1000000000ULL
 #define TICK_MS		1000
-#define PARK_MAX	1024		/* packets waiting for a digest */
+#define PARK_MAX	1024		/* packets waiting for a digest or an
+					 * owner */
 #define HASH_SLICE	(1U << 20)	/* bytes hashed between batches */
 #define METRICS_TICKS	5		/* the metrics file is rewritten */
 /* Conntrack's ends are read at most this often: one wakeup and one IPFIX
@@ -183,8 +184,8 @@ static bool offload(struct daemon *d, const struct flow *f,
 	return offload_add(d->off, conn->cookie, pkt) == 0;
 }
 
-/* false when full: then the packet is judged without its digest, which
- * matches no sha256 key. */
+/* false when full: then the packet is judged without what it waits for
+ * (a digest, which matches no sha256 key; an owner: unknown). */
 static bool park(struct daemon *d, const struct queue_pkt *p)
 {
 	struct parked *k;
@@ -234,6 +235,7 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	struct action a = { .verdict = NF_ACCEPT };
 	const struct proc *proc = NULL;
 	struct conn *conn = NULL;
+	bool waits = false;
 	struct flow *f;
 	int ret;
 
@@ -242,15 +244,22 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		return;
 	}
 	f = flows_get(d->flows, &pkt, d->now);
-	if (f && f->has_sock)
+	if (f && f->has_sock) {
 		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
+		waits = sensor_waits(d->sensor);
+	}
 	/* The socket the flow named is gone: another may send on its
 	 * 5-tuple now, and must not pass for it. */
 	if (conn && conn->closed) {
 		flow_recheck(d->flows, f, d->now);
 		conn = f->has_sock ? sensor_conn(d->sensor, f->cookie, f->uid,
 						 f->inode) : NULL;
+		waits = f->has_sock && sensor_waits(d->sensor);
 	}
+	/* Its owner is being searched for, while other packets go on: it is
+	 * judged again once the search has ended. */
+	if (waits && park(d, p))
+		return;
 	if (!conn)
 		conn = sensor_conn_sent(d->sensor, &pkt);
 	if (conn)
@@ -293,7 +302,8 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
 }
 
-/* Judge again what waited for a digest; what still waits parks again. */
+/* Judge again what waited for a digest or an owner; what still waits
+ * parks again. */
 static void rejudge(struct daemon *d)
 {
 	size_t i, n = d->nparked;
@@ -573,6 +583,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.flows = flows_count(d->flows),
 		.offloaded = os.flows, .notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
+		.fd_reads = ss.fd_scans,
 		.queue = queue_num(d->q),
 		.heap = mi.uordblks,
 	};
@@ -746,12 +757,13 @@ static uint64_t export_wait(const struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd pfd[7 + CTL_POLLFDS] = {
+	struct pollfd pfd[8 + CTL_POLLFDS] = {
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
 		{ .fd = offloads_fd(d->off), .events = POLLIN },
 		{ .fd = queue_fd(d->q), .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
+		[7] = { .fd = sensor_find_fd(d->sensor), .events = POLLIN },
 	};
 	uint64_t last = monotonic_ns(), wait;
 	size_t nctl;
@@ -767,10 +779,12 @@ static int loop(struct daemon *d)
 		pfd[5].events = POLLIN;
 		pfd[6].fd = d->exp ? export_out_fd(d->exp) : -1;
 		pfd[6].events = d->exp ? export_out_events(d->exp) : 0;
-		nctl = ctl_pollfds(d->ctl, pfd + 7);
-		/* While something is being hashed, do not sleep on poll. */
-		ret = poll(pfd, 7 + nctl, sensor_hashing(d->sensor) ||
-			   d->nparked ? 0 : wait ? (int)wait : TICK_MS);
+		nctl = ctl_pollfds(d->ctl, pfd + 8);
+		/* While something is being hashed, or parked packets wait for
+		 * no search, do not sleep on poll. */
+		ret = poll(pfd, 8 + nctl, sensor_hashing(d->sensor) ||
+			   (d->nparked && !sensor_searching(d->sensor)) ? 0 :
+			   wait ? (int)wait : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
@@ -790,8 +804,12 @@ static int loop(struct daemon *d)
 			export_run(d->exp, false, pfd[6].revents);
 			d->exported = d->now;
 		}
+		/* A search has ended: what waited for it is judged. */
+		if (pfd[7].revents && sensor_find_drain(d->sensor) > 0 &&
+		    d->nparked)
+			rejudge(d);
 		/* After the verdicts: a status client waits, packets not. */
-		ctl_serve(d->ctl, pfd + 7, nctl, d->now, answer, d);
+		ctl_serve(d->ctl, pfd + 8, nctl, d->now, answer, d);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;

@@ -32,11 +32,13 @@
 
 /* A reply's sockets at most: 32 KiB, well within a socket's buffer. */
 #define SOCKS_PER_MSG	2048
+/* Descriptors a search reads between two requests: a few ms at most. */
+#define FIND_SLICE	256
 
 enum priv_op {
 	PRIV_EXE = 1,
 	PRIV_EXE_OPEN,
-	PRIV_SOCK_AT,
+	PRIV_SOCKS_AT,
 	PRIV_SOCKS,
 	PRIV_LOG,
 	PRIV_ACCT,
@@ -57,8 +59,22 @@ struct priv_rep {
 	uint64_t dev, ino;
 };
 
-/* The engine's end of the socketpair; -1: no parent, done in-process. */
-static int engine_fd = -1;
+/* A search (priv_find()): the processes to read, in order, until one
+ * holds the socket. */
+struct priv_find_req {
+	uint64_t inode;		/* pids follow */
+};
+
+/* Its answers: each process's sockets, in messages of SOCKS_PER_MSG
+ * (more while it has more), then one with done set. */
+struct priv_find_rep {
+	uint32_t pid;
+	uint8_t more, done, gone;
+};
+
+/* The engine's ends of the socketpairs: requests answered at once, and
+ * searches answered as they go; -1: no parent, done in-process. */
+static int engine_fd = -1, find_fd = -1;
 
 /* ---- what the parent does, or an engine without one ------------------ */
 
@@ -103,12 +119,17 @@ static uint64_t sock_at(int dir, const char *name)
 	return strtoull(link + 8, NULL, 10);
 }
 
-static uint64_t do_sock_at(uint32_t pid, int fd)
+static void do_socks_at(const struct priv_fdref *refs, size_t n,
+			uint64_t *inos)
 {
 	char path[64];
+	size_t i;
 
-	snprintf(path, sizeof(path), "/proc/%u/fd/%d", pid, fd);
-	return sock_at(AT_FDCWD, path);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%u/fd/%d", refs[i].pid,
+			 refs[i].fd);
+		inos[i] = sock_at(AT_FDCWD, path);
+	}
 }
 
 static int add_sock(struct priv_sock **v, size_t *len, size_t *cap,
@@ -127,25 +148,43 @@ static int add_sock(struct priv_sock **v, size_t *len, size_t *cap,
 	return 0;
 }
 
+/* Up to max more of d's descriptors; *more if it has others still. */
+static int read_socks(DIR *d, size_t max, struct priv_sock **v, size_t *len,
+		      size_t *cap, bool *more)
+{
+	struct dirent *de = NULL;
+	uint64_t ino;
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; !ret && k < max && (de = readdir(d)); k++) {
+		ino = sock_at(dirfd(d), de->d_name);
+		if (ino)
+			ret = add_sock(v, len, cap, ino, atoi(de->d_name));
+	}
+	*more = de != NULL;
+	return ret;
+}
+
+static DIR *open_fds(uint32_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	return opendir(path);
+}
+
 static int do_socks(uint32_t pid, struct priv_sock **out, size_t *n)
 {
 	struct priv_sock *v = NULL;
 	size_t len = 0, cap = 0;
-	struct dirent *de;
-	char path[64];
-	uint64_t ino;
-	DIR *d;
-	int ret = 0;
+	DIR *d = open_fds(pid);
+	bool more;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
-	d = opendir(path);
 	if (!d)
 		return -errno;
-	while (!ret && (de = readdir(d))) {
-		ino = sock_at(dirfd(d), de->d_name);
-		if (ino)
-			ret = add_sock(&v, &len, &cap, ino, atoi(de->d_name));
-	}
+	ret = read_socks(d, SIZE_MAX, &v, &len, &cap, &more);
 	closedir(d);
 	if (ret) {
 		free(v);
@@ -224,8 +263,8 @@ static int do_metrics(const char *path, int from)
 /* ---- messages --------------------------------------------------------- */
 
 /* One message, with fd passed along if not negative. */
-static int send_msg(int sock, const void *head, size_t hlen,
-		    const void *data, size_t dlen, int fd)
+static int send_msg_flags(int sock, const void *head, size_t hlen,
+			  const void *data, size_t dlen, int fd, int flags)
 {
 	struct iovec iov[2] = {
 		{ (void *)head, hlen }, { (void *)data, dlen },
@@ -247,17 +286,23 @@ static int send_msg(int sock, const void *head, size_t hlen,
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+	while (sendmsg(sock, &m, MSG_NOSIGNAL | flags) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
 }
 
+static int send_msg(int sock, const void *head, size_t hlen,
+		    const void *data, size_t dlen, int fd)
+{
+	return send_msg_flags(sock, head, hlen, data, dlen, fd, 0);
+}
+
 /* One message: its head (exactly hlen bytes), up to *dlen bytes of data
  * (*dlen set to what came) and a descriptor passed along (*fd, else -1).
  * -EPIPE: the other side is gone. */
-static int recv_msg(int sock, void *head, size_t hlen, void *data,
-		    size_t *dlen, int *fd)
+static int recv_msg_flags(int sock, void *head, size_t hlen, void *data,
+			  size_t *dlen, int *fd, int flags)
 {
 	struct iovec iov[2] = {
 		{ head, hlen }, { data, dlen ? *dlen : 0 },
@@ -274,7 +319,7 @@ static int recv_msg(int sock, void *head, size_t hlen, void *data,
 	ssize_t n;
 
 	*fd = -1;
-	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags)) < 0)
 		if (errno != EINTR)
 			return -errno;
 	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
@@ -292,6 +337,12 @@ static int recv_msg(int sock, void *head, size_t hlen, void *data,
 	if (dlen)
 		*dlen = n - hlen;
 	return 0;
+}
+
+static int recv_msg(int sock, void *head, size_t hlen, void *data,
+		    size_t *dlen, int *fd)
+{
+	return recv_msg_flags(sock, head, hlen, data, dlen, fd, 0);
 }
 
 /* The engine's side: one request, one reply. */
@@ -316,10 +367,22 @@ static int ask(const struct priv_req *q, int fd_out, struct priv_rep *r,
 
 struct parent {
 	const struct priv_conf *c;
-	int sock;
+	int sock, find;
 	pid_t engine;
 	dev_t socket_dev;	/* the control socket, as at the split */
 	ino_t socket_ino;
+	/* The search under way: a slice read between two requests. */
+	struct priv_find_req job;
+	bool searching;
+	uint32_t n, next;	/* pids, those read */
+	uint32_t pids[PRIV_FIND_MAX];
+	/* The process being read, then sent. */
+	uint32_t out_pid;
+	DIR *dir;		/* its descriptors, while read */
+	struct priv_sock *out;
+	size_t nout, cap, sent;
+	bool out_gone, out_left;
+	bool end;		/* then the search's end, to send */
 };
 
 static int reply(int sock, int err, uint32_t more, const void *data,
@@ -402,16 +465,28 @@ static int answer_rules(const struct parent *p)
 	return ret;
 }
 
-static int answer(struct parent *p, const struct priv_req *q, int fd)
+static int answer_socks_at(int sock, const void *data, size_t len)
+{
+	uint64_t inos[PRIV_REFS_MAX];
+	size_t n = len / sizeof(struct priv_fdref);
+
+	if (len % sizeof(struct priv_fdref))
+		return reply(sock, -EINVAL, 0, NULL, 0, -1);
+	do_socks_at(data, n, inos);
+	return reply(sock, 0, 0, inos, n * sizeof(*inos), -1);
+}
+
+/* q, with data (len bytes) and a descriptor (fd) if they came. */
+static int answer(struct parent *p, const struct priv_req *q,
+		  const void *data, size_t len, int fd)
 {
 	switch (q->op) {
 	case PRIV_EXE:
 		return answer_exe(p->sock, q->pid);
 	case PRIV_EXE_OPEN:
 		return answer_fd(p->sock, do_exe_open(q->pid));
-	case PRIV_SOCK_AT:
-		return reply(p->sock, 0, 0, &(uint64_t){
-			do_sock_at(q->pid, q->fd) }, sizeof(uint64_t), -1);
+	case PRIV_SOCKS_AT:
+		return answer_socks_at(p->sock, data, len);
 	case PRIV_SOCKS:
 		return answer_socks(p->sock, q->pid);
 	case PRIV_LOG:
@@ -427,6 +502,105 @@ static int answer(struct parent *p, const struct priv_req *q, int fd)
 		return answer_rules(p);
 	}
 	return reply(p->sock, -EINVAL, 0, NULL, 0, -1);
+}
+
+/* What of the search is still to be sent, without waiting: the engine
+ * reads it between packets, and may itself be waiting for an answer. */
+static int find_send(struct parent *p)
+{
+	struct priv_find_rep r = { .pid = p->out_pid, .gone = p->out_gone };
+	size_t k;
+	int ret;
+
+	while (p->out_left) {
+		k = p->nout - p->sent;
+		k = k < SOCKS_PER_MSG ? k : SOCKS_PER_MSG;
+		r.more = p->sent + k < p->nout;
+		ret = send_msg_flags(p->find, &r, sizeof(r), p->out + p->sent,
+				     k * sizeof(*p->out), -1, MSG_DONTWAIT);
+		if (ret)
+			return ret;
+		p->sent += k;
+		p->out_left = r.more;
+	}
+	free(p->out);
+	p->out = NULL;
+	p->cap = 0;
+	if (p->end) {
+		r = (struct priv_find_rep){ .done = true };
+		ret = send_msg_flags(p->find, &r, sizeof(r), NULL, 0, -1,
+				     MSG_DONTWAIT);
+		if (ret)
+			return ret;
+		p->end = p->searching = false;
+	}
+	return 0;
+}
+
+/* The search's next slice: FIND_SLICE descriptors at most, so that a
+ * request waits for no more. A process read whole is sent; the end comes
+ * after the one that holds the socket. */
+static int find_step(struct parent *p)
+{
+	bool more = false;
+	size_t i, from;
+
+	if (!p->dir) {
+		p->out_pid = p->pids[p->next++];
+		p->nout = p->sent = 0;
+		p->dir = open_fds(p->out_pid);
+		p->out_gone = !p->dir;
+	}
+	from = p->nout;
+	if (p->dir && read_socks(p->dir, FIND_SLICE, &p->out, &p->nout,
+				 &p->cap, &more) < 0)
+		p->out_gone = true;
+	for (i = from; i < p->nout && !p->end; i++)
+		p->end = p->out[i].ino == p->job.inode;
+	if (more && !p->out_gone)
+		return 0;
+	if (p->dir)
+		closedir(p->dir);
+	p->dir = NULL;
+	if (p->out_gone)
+		p->nout = 0;
+	p->out_left = true;
+	p->end |= p->next == p->n;
+	return find_send(p);
+}
+
+static int find_start(struct parent *p)
+{
+	size_t len = sizeof(p->pids);
+	int fd, ret;
+
+	ret = recv_msg(p->find, &p->job, sizeof(p->job), p->pids, &len, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		return ret;
+	p->n = len / sizeof(p->pids[0]);
+	p->next = 0;
+	p->searching = true;
+	/* Nothing to read: the end at once. */
+	p->end = !p->n;
+	return p->end ? find_send(p) : find_step(p);
+}
+
+/* A search that goes on: the rest of what was read, or the next slice. */
+static int find_more(struct parent *p)
+{
+	return p->out_left || (p->end && !p->dir) ? find_send(p) :
+	       find_step(p);
+}
+
+/* What to poll the search's socket for: a new search, or room for the
+ * rest of an answer; none while processes are to be read (no wait). */
+static short find_events(const struct parent *p)
+{
+	if (!p->searching)
+		return POLLIN;
+	return p->out_left || (p->end && !p->dir) ? POLLOUT : 0;
 }
 
 /* The engine is gone: the parent goes too, as the engine did. */
@@ -474,30 +648,44 @@ static void on_signal(const struct parent *p, int sigfd)
 	}
 }
 
+/* A request at once, a search a slice at a time in between: the
+ * engine's requests never wait for a whole search. */
 static void __attribute__((noreturn)) serve(struct parent *p, int sigfd)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = p->sock, .events = POLLIN },
 		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = p->find, .events = POLLIN },
 	};
+	struct priv_fdref refs[PRIV_REFS_MAX];
 	struct priv_req q;
+	size_t len;
 	int fd, ret;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		pfd[2].events = find_events(p);
+		if (poll(pfd, 3, p->searching && !pfd[2].events ? 0 : -1) < 0 &&
+		    errno != EINTR)
 			fatal("poll");
 		if (pfd[1].revents)
 			on_signal(p, sigfd);
-		if (!pfd[0].revents)
-			continue;
-		/* The socket closes as the engine exits. */
-		ret = recv_msg(p->sock, &q, sizeof(q), NULL, NULL, &fd);
-		if (ret == -EPIPE)
-			reap(p, true);
-		if (!ret)
-			ret = answer(p, &q, fd);
-		if (fd >= 0)
-			close(fd);
+		ret = 0;
+		if (pfd[0].revents) {
+			/* The socket closes as the engine exits. */
+			len = sizeof(refs);
+			ret = recv_msg(p->sock, &q, sizeof(q), refs, &len, &fd);
+			if (!ret)
+				ret = answer(p, &q, refs, len, fd);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (!ret && p->searching &&
+		    (!pfd[2].events || (pfd[2].revents & POLLOUT)))
+			ret = find_more(p);
+		else if (!ret && (pfd[2].revents & POLLIN))
+			ret = find_start(p);
+		if (ret == -EAGAIN)
+			ret = 0;
 		if (ret == -EPIPE)
 			reap(p, true);
 		if (ret < 0)
@@ -508,20 +696,23 @@ static void __attribute__((noreturn)) serve(struct parent *p, int sigfd)
 /* Everything but stdio and the socket closed: the engine's descriptors
  * are its own. syslog's too, first: it would write to whatever later
  * took its number, and reconnects by itself. */
-static int parent_start(struct parent *p, int sock)
+static int parent_start(struct parent *p, int sock, int find)
 {
 	static const int keep[] = {
 		CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL,
 	};
+	int lo = sock < find ? sock : find, hi = sock < find ? find : sock;
 	struct stat st;
 	sigset_t set;
 	int sigfd;
 
 	closelog();
-	p->sock = sock;
-	if ((sock > 3 && syscall(SYS_close_range, 3, sock - 1, 0) < 0) ||
-	    syscall(SYS_close_range, sock + 1, ~0U, 0) < 0)
+	if ((lo > 3 && syscall(SYS_close_range, 3, lo - 1, 0) < 0) ||
+	    (hi > lo + 1 && syscall(SYS_close_range, lo + 1, hi - 1, 0) < 0) ||
+	    syscall(SYS_close_range, hi + 1, ~0U, 0) < 0)
 		return -errno;
+	p->sock = sock;
+	p->find = find;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
@@ -599,10 +790,10 @@ static int engine_start(const struct passwd *pw)
 
 int priv_split(const struct priv_conf *c)
 {
-	struct parent p = { .c = c };
-	struct passwd *pw;
-	int sv[2], ret, sigfd;
+	static struct parent p;
+	int sv[2], fv[2], ret, sigfd;
 	pid_t parent = getpid();
+	struct passwd *pw;
 
 	errno = 0;
 	pw = getpwnam(c->user);
@@ -612,16 +803,21 @@ int priv_split(const struct priv_conf *c)
 		return -EPERM;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fv) < 0) {
+		ret = -errno;
+		goto err_sv;
+	}
+	p.c = c;
 	p.engine = fork();
 	if (p.engine < 0) {
 		ret = -errno;
-		close(sv[0]);
-		close(sv[1]);
-		return ret;
+		goto err_fv;
 	}
 	if (p.engine == 0) {
 		close(sv[0]);
+		close(fv[0]);
 		engine_fd = sv[1];
+		find_fd = fv[1];
 		/* Without its parent the engine cannot name a process. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 		    getppid() != parent)
@@ -632,13 +828,22 @@ int priv_split(const struct priv_conf *c)
 		return 0;
 	}
 	close(sv[1]);
-	sigfd = parent_start(&p, sv[0]);
+	close(fv[1]);
+	sigfd = parent_start(&p, sv[0], fv[0]);
 	if (sigfd < 0) {
 		/* The engine dies with it. */
 		log_warnx("privileged parent: %s", strerror(-sigfd));
 		exit(1);
 	}
 	serve(&p, sigfd);
+
+err_fv:
+	close(fv[0]);
+	close(fv[1]);
+err_sv:
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
 }
 
 /* ---- the engine's requests -------------------------------------------- */
@@ -677,18 +882,27 @@ int priv_exe_open(uint32_t pid)
 	return engine_fd < 0 ? do_exe_open(pid) : ask_fd(PRIV_EXE_OPEN, pid);
 }
 
-uint64_t priv_sock_at(uint32_t pid, int fd)
+int priv_socks_at(const struct priv_fdref *refs, size_t n, uint64_t *inos)
 {
-	struct priv_req q = { .op = PRIV_SOCK_AT, .pid = pid, .fd = fd };
+	struct priv_req q = { .op = PRIV_SOCKS_AT };
+	size_t len = n * sizeof(*inos);
 	struct priv_rep r;
-	uint64_t ino = 0;
-	size_t len = sizeof(ino);
+	int fd, ret;
 
-	if (engine_fd < 0)
-		return do_sock_at(pid, fd);
-	if (ask(&q, -1, &r, &ino, &len, NULL) || len != sizeof(ino))
+	if (n > PRIV_REFS_MAX)
+		return -E2BIG;
+	if (engine_fd < 0) {
+		do_socks_at(refs, n, inos);
 		return 0;
-	return ino;
+	}
+	ret = send_msg(engine_fd, &q, sizeof(q), refs, n * sizeof(*refs), -1);
+	if (!ret)
+		ret = recv_msg(engine_fd, &r, sizeof(r), inos, &len, &fd);
+	if (ret)
+		fatalx("privileged parent: %s", strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	return r.err ?: len == n * sizeof(*inos) ? 0 : -EBADMSG;
 }
 
 int priv_socks(uint32_t pid, struct priv_sock **out, size_t *n)
@@ -822,4 +1036,58 @@ int priv_rules(const char *path, rules_report_fn report, void *ctx,
 	ret = rules_from(fd, r.more, report, ctx, out);
 	close(fd);
 	return ret;
+}
+
+/* ---- searches ---------------------------------------------------------- */
+
+int priv_find_fd(void)
+{
+	return find_fd;
+}
+
+int priv_find(uint64_t inode, const uint32_t *pids, size_t n)
+{
+	struct priv_find_req q = { .inode = inode };
+
+	n = n < PRIV_FIND_MAX ? n : PRIV_FIND_MAX;
+	return send_msg(find_fd, &q, sizeof(q), pids, n * sizeof(*pids), -1);
+}
+
+int priv_find_read(void (*fn)(void *ctx, const struct priv_found *f),
+		   void *ctx)
+{
+	static struct priv_sock *v;	/* one process's, across messages */
+	static size_t len, cap;
+	struct priv_find_rep r;
+	struct priv_sock *nv;
+	size_t got;
+	int fd, ret;
+
+	for (;;) {
+		if (cap - len < SOCKS_PER_MSG) {
+			nv = realloc(v, (cap + SOCKS_PER_MSG) * sizeof(*v));
+			if (!nv)
+				return -ENOMEM;
+			v = nv;
+			cap += SOCKS_PER_MSG;
+		}
+		got = SOCKS_PER_MSG * sizeof(*v);
+		ret = recv_msg_flags(find_fd, &r, sizeof(r), v + len, &got, &fd,
+				     MSG_DONTWAIT);
+		if (fd >= 0)
+			close(fd);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret)
+			fatalx("privileged parent: %s", strerror(-ret));
+		if (r.done)
+			return 1;
+		len += got / sizeof(*v);
+		if (r.more)
+			continue;
+		fn(ctx, &(struct priv_found){
+			.pid = r.pid, .socks = v, .n = len, .gone = r.gone,
+		});
+		len = 0;
+	}
 }

@@ -11,6 +11,7 @@
 #ifndef HONE_PRIV_H
 #define HONE_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,8 +45,15 @@ ssize_t priv_exe(uint32_t pid, char *path, size_t size, dev_t *dev,
 		 ino_t *ino);
 /* /proc/PID/exe opened for reading: the very file the process runs. */
 int priv_exe_open(uint32_t pid);
-/* The socket inode at descriptor fd of pid, 0 if none. */
-uint64_t priv_sock_at(uint32_t pid, int fd);
+/* A descriptor of a process. */
+struct priv_fdref {
+	uint32_t pid;
+	int32_t fd;
+};
+#define PRIV_REFS_MAX	64
+/* The socket inode at each of the n descriptors (0: none), in one
+ * request: n at most PRIV_REFS_MAX. */
+int priv_socks_at(const struct priv_fdref *refs, size_t n, uint64_t *inos);
 /* Every socket among pid's descriptors, in *v (malloc'd). */
 int priv_socks(uint32_t pid, struct priv_sock **v, size_t *n);
 /* The verdict log at path opened for appending (O_NOFOLLOW, 0600, not
@@ -59,5 +67,24 @@ int priv_metrics(const char *path, int fd);
 /* rules_load() of path: the parent reads the files, the engine parses. */
 int priv_rules(const char *path, rules_report_fn report, void *ctx,
 	       struct rules **out);
+
+/* Searches, with a parent only: the parent reads the descriptors of the
+ * processes pids, in that order, until one holds socket inode, and sends
+ * each process's sockets as it goes; the engine's requests are answered
+ * in between. One at a time; PRIV_FIND_MAX pids at most (the rest are
+ * not searched). */
+#define PRIV_FIND_MAX	16384
+struct priv_found {
+	uint32_t pid;
+	const struct priv_sock *socks;
+	size_t n;
+	bool gone;		/* could not be read: exited */
+};
+/* What to poll for the answers; -1 without a parent. */
+int priv_find_fd(void);
+int priv_find(uint64_t inode, const uint32_t *pids, size_t n);
+/* fn for each process read so far: 1 once the search has ended, else 0. */
+int priv_find_read(void (*fn)(void *ctx, const struct priv_found *f),
+		   void *ctx);
 
 #endif /* HONE_PRIV_H */

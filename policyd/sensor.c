@@ -226,7 +226,9 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 {
 	struct conn *c = conntab_find(s->conns, cookie);
 	struct pent *owner;
+	int ret;
 
+	s->waits = false;
 	if (c && c->proc)
 		return c;
 	/* hone.ko says who owns a socket before its first packet; without
@@ -241,10 +243,39 @@ struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 	if (!conntab_retry(c, sensor_now(), CONN_RETRY))
 		return NULL;
 	s->st.conn_misses++;
-	owner = s->ops->owner(s, uid, inode);
-	if (!owner)
+	ret = s->ops->owner(s, uid, inode, &owner);
+	if (ret == -EINPROGRESS) {
+		/* Asked again, not held back, when the search ends. */
+		conntab_retry_now(c);
+		s->waits = s->searching = true;
+	}
+	if (ret)
 		return NULL;
 	return conntab_set(s->conns, cookie, owner, uid, inode);
+}
+
+bool sensor_waits(const struct sensor *s)
+{
+	return s->waits;
+}
+
+int sensor_find_fd(const struct sensor *s)
+{
+	return s->ops->find_drain ? priv_find_fd() : -1;
+}
+
+int sensor_find_drain(struct sensor *s)
+{
+	int ret = s->ops->find_drain ? s->ops->find_drain(s) : 0;
+
+	if (ret > 0)
+		s->searching = false;
+	return ret;
+}
+
+bool sensor_searching(const struct sensor *s)
+{
+	return s->searching;
 }
 
 void sensor_set_grace(struct sensor *s, uint64_t ns)

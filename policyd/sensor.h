@@ -118,6 +118,15 @@ const struct proc *sensor_proc(struct sensor *s, pid_t pid);
  * hone.ko has already told the owner. NULL when no owner is known. */
 struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
 			 uint64_t inode);
+/* Whether the last sensor_conn() returned NULL because the netlink
+ * sensor's privileged parent is searching /proc (for that socket or
+ * another): its packet may wait for the search's end, then ask again. */
+bool sensor_waits(const struct sensor *s);
+/* The search's answers: a descriptor to poll (-1: no searches), and
+ * reading them; 1 once the search has ended. */
+int sensor_find_fd(const struct sensor *s);
+int sensor_find_drain(struct sensor *s);
+bool sensor_searching(const struct sensor *s);
 /* sock_diag says the socket is destroyed (the netlink sensor has no close
  * event of its own). */
 void sensor_conn_gone(struct sensor *s, uint64_t cookie);

@@ -24,6 +24,11 @@
  *   one's descriptor), then reads the descriptors of every process (those
  *   of that uid first): at most once a second per socket (sensor.c), but
  *   a socket no process holds costs that much.
+ * - Under honefw, its privileged parent (priv.h) does that search, one at
+ *   a time: the packet waits for it, parked, and other packets are judged
+ *   meanwhile. A miss while a search goes on waits for its end, probes
+ *   and all; up to PRIV_FIND_MAX processes are read (the rest, last in
+ *   the order, not).
  * - No close events of its own: honefw passes on sock_diag's destroy
  *   notices (sensor_conn_gone(), from offload.c), and a closed socket's
  *   entry leaves after the grace; one never seen closing leaves when the
@@ -52,6 +57,8 @@
 
 #define RCVBUF		(8 << 20)	/* a fork storm of ~100k events */
 #define ARGV_MAX	32768		/* what is kept of a command line */
+/* A search's packets are judged again within this of its end. */
+#define MISSED_NS	(100ULL * 1000000ULL)
 
 /* One socket inode among a process's descriptors at its last scan, and
  * the descriptor it was found at. */
@@ -67,6 +74,10 @@ struct netlink {
 	int proc;		/* /proc */
 	uint64_t tick_ns;	/* /proc/PID/stat's unit */
 	struct htab inodes;	/* socket inode -> struct sockref */
+	uint64_t finding;	/* the socket the parent searches for, or 0 */
+	uint64_t missed;	/* the last one searched for in vain, */
+	uint64_t missed_at;	/* and when */
+	uint32_t pids[PRIV_FIND_MAX];	/* search_order()'s */
 	char argv[ARGV_MAX];
 };
 
@@ -397,25 +408,19 @@ static void nl_release(struct sensor *s, struct pent *e)
 		drop_socks(nl_of(s), e);
 }
 
-/* Read the process's descriptors; its socket inodes replace the old ones
- * in the index. */
-static int scan_fds(struct sensor *s, struct pent *e)
+/* The process's descriptors as read: its socket inodes replace the old
+ * ones in the index. */
+static int index_socks(struct sensor *s, struct pent *e,
+		       const struct priv_sock *socks, size_t len)
 {
 	struct netlink *n = nl_of(s);
-	struct priv_sock *socks;
 	struct sockref *v;
-	size_t len, i;
-	int ret;
+	size_t i;
 
-	ret = priv_socks(e->p.view.pid, &socks, &len);
-	if (ret)
-		return ret;
 	s->st.fd_scans++;
 	v = len ? calloc(len, sizeof(*v)) : NULL;
-	if (len && !v) {
-		free(socks);
+	if (len && !v)
 		return -ENOMEM;
-	}
 	drop_socks(n, e);
 	for (i = 0; i < len; i++) {
 		v[i] = (struct sockref){
@@ -423,11 +428,24 @@ static int scan_fds(struct sensor *s, struct pent *e)
 		};
 		htab_insert(&n->inodes, &v[i].node);
 	}
-	free(socks);
 	e->socks = v;
 	e->nsocks = len;
 	e->scanned = true;
 	return 0;
+}
+
+static int scan_fds(struct sensor *s, struct pent *e)
+{
+	struct priv_sock *socks;
+	size_t len;
+	int ret;
+
+	ret = priv_socks(e->p.view.pid, &socks, &len);
+	if (ret)
+		return ret;
+	ret = index_socks(s, e, socks, len);
+	free(socks);
+	return ret;
 }
 
 static bool holds(const struct pent *e, uint64_t inode)
@@ -449,6 +467,8 @@ static bool holds(const struct pent *e, uint64_t inode)
 #define PROBE_PROCS	8
 #define PROBE_FDS	4
 #define PROBE_ABOVE	2
+_Static_assert(PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE) <= PRIV_REFS_MAX,
+	       "a probe is one request");
 
 /* A socket found at descriptor fd of e, which keeps its others: the array
  * moves, so all of e's are indexed again. */
@@ -470,85 +490,164 @@ static void adopt(struct netlink *n, struct pent *e, int fd, uint64_t inode)
 		htab_insert(&n->inodes, &e->socks[i].node);
 }
 
-/* Whether the socket is at one of the descriptors above e's highest. */
-static bool probe_above(struct netlink *n, struct pent *e, uint64_t inode)
-{
-	int top = -1, k;
-	size_t i;
-
-	for (i = 0; i < e->nsocks; i++)
-		if (e->socks[i].fd > top)
-			top = e->socks[i].fd;
-	for (k = 1; k <= PROBE_ABOVE; k++) {
-		if (priv_sock_at(e->p.view.pid, top + k) == inode) {
-			adopt(n, e, top + k, inode);
-			return true;
-		}
-	}
-	return false;
-}
-
-static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
-{
-	struct netlink *n = nl_of(s);
-	unsigned procs = 0;
-	struct sockref *r;
+/* A descriptor to look at, of one of e's sockets (sock) or above its
+ * highest (sock == SIZE_MAX). */
+struct cand {
 	struct pent *e;
-	size_t i;
+	size_t sock;
+};
+
+static size_t candidates(struct sensor *s, uint32_t uid, struct cand *c,
+			 struct priv_fdref *refs)
+{
+	unsigned procs = 0;
+	size_t n = 0, i;
+	struct pent *e;
+	int top, k;
 
 	for (e = proctab_recent(s->procs); e && procs < PROBE_PROCS;
 	     e = proctab_older(s->procs, e)) {
 		if (e->p.exited || e->p.view.uid != uid || !e->nsocks)
 			continue;
 		procs++;
-		for (i = 0; i < e->nsocks && i < PROBE_FDS; i++) {
-			r = &e->socks[i];
-			if (priv_sock_at(e->p.view.pid, r->fd) != inode)
+		top = -1;
+		for (i = 0; i < e->nsocks; i++) {
+			if (e->socks[i].fd > top)
+				top = e->socks[i].fd;
+			if (i >= PROBE_FDS)
 				continue;
-			htab_remove(&n->inodes, &r->node);
-			r->node.key = inode;
-			htab_insert(&n->inodes, &r->node);
-			s->st.fd_probes++;
-			return e;
+			c[n] = (struct cand){ e, i };
+			refs[n++] = (struct priv_fdref){ e->p.view.pid,
+							 e->socks[i].fd };
 		}
-		if (probe_above(n, e, inode)) {
-			s->st.fd_probes++;
-			return e;
+		for (k = 1; k <= PROBE_ABOVE; k++) {
+			c[n] = (struct cand){ e, SIZE_MAX };
+			refs[n++] = (struct priv_fdref){ e->p.view.pid, top + k };
 		}
 	}
-	return NULL;
+	return n;
+}
+
+/* Every candidate read in one request, the first that holds it taken. */
+static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
+{
+	struct priv_fdref refs[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
+	struct cand c[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
+	uint64_t inos[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
+	struct netlink *n = nl_of(s);
+	size_t nc = candidates(s, uid, c, refs), i;
+	struct sockref *r;
+
+	if (!nc || priv_socks_at(refs, nc, inos))
+		return NULL;
+	for (i = 0; i < nc && inos[i] != inode; i++)
+		;
+	if (i == nc)
+		return NULL;
+	s->st.fd_probes++;
+	if (c[i].sock == SIZE_MAX) {
+		adopt(n, c[i].e, refs[i].fd, inode);
+		return c[i].e;
+	}
+	r = &c[i].e->socks[c[i].sock];
+	htab_remove(&n->inodes, &r->node);
+	r->node.key = inode;
+	htab_insert(&n->inodes, &r->node);
+	return c[i].e;
 }
 
 /* The socket's uid is its creator's: first the processes of that uid, then
  * the others (an accepted socket has its listener's uid, and a daemon may
  * have changed uid since it listened). Among each, first those not read
  * since they forked or exec'd (a new socket is most often in a new
- * process), then those read before. */
-static struct pent *nl_owner(struct sensor *s, uint32_t uid, uint64_t inode)
+ * process), then those read before. The pids in that order, at most max. */
+static size_t search_order(struct sensor *s, uint32_t uid, uint32_t *pids,
+			   size_t max)
 {
-	struct hnode *h = htab_find(&nl_of(s)->inodes, inode);
 	struct pent *e;
+	size_t n = 0;
 	int pass;
 
-	if (h)
-		return htab_entry(h, struct sockref, node)->owner;
+	for (pass = 0; pass < 4; pass++)
+		for (e = proctab_recent(s->procs); e && n < max;
+		     e = proctab_older(s->procs, e))
+			if (!e->p.exited && (e->p.view.uid == uid) == (pass < 2) &&
+			    e->scanned == (pass & 1))
+				pids[n++] = e->p.view.pid;
+	return n;
+}
+
+/* 0 and *out, -ENOENT, or -EINPROGRESS while the parent searches (for
+ * this socket or another: asked again once sensor_find_drain() says the
+ * search has ended). */
+static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
+		    struct pent **out)
+{
+	struct netlink *n = nl_of(s);
+	struct hnode *h = htab_find(&n->inodes, inode);
+	struct pent *e;
+	size_t i, np;
+
+	if (h) {
+		*out = htab_entry(h, struct sockref, node)->owner;
+		return 0;
+	}
+	/* Not even a probe: the parent reads for the search between
+	 * requests, and every packet waiting would ask again at its end. */
+	if (n->finding)
+		return -EINPROGRESS;
 	e = probe(s, uid, inode);
 	if (e) {
 		proctab_touch(s->procs, e);
-		return e;
+		*out = e;
+		return 0;
 	}
-	for (pass = 0; pass < 4; pass++) {
-		for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e)) {
-			if (e->p.exited || (e->p.view.uid == uid) != (pass < 2) ||
-			    e->scanned != (pass & 1))
-				continue;
-			if (scan_fds(s, e) || !holds(e, inode))
-				continue;
-			proctab_touch(s->procs, e);
-			return e;
-		}
+	/* Searched for in vain just now: its packets are being judged
+	 * again. */
+	if (inode == n->missed && sensor_now() - n->missed_at < MISSED_NS)
+		return -ENOENT;
+	np = search_order(s, uid, n->pids, PRIV_FIND_MAX);
+	if (priv_find_fd() >= 0) {
+		if (priv_find(inode, n->pids, np) < 0)
+			return -ENOENT;
+		n->finding = inode;
+		return -EINPROGRESS;
 	}
-	return NULL;
+	for (i = 0; i < np; i++) {
+		e = proctab_find(s->procs, n->pids[i]);
+		if (!e || scan_fds(s, e) || !holds(e, inode))
+			continue;
+		proctab_touch(s->procs, e);
+		*out = e;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void on_found(void *ctx, const struct priv_found *f)
+{
+	struct sensor *s = ctx;
+	struct pent *e = proctab_find(s->procs, f->pid);
+
+	if (!e || e->p.exited || f->gone ||
+	    index_socks(s, e, f->socks, f->n) || !holds(e, nl_of(s)->finding))
+		return;
+	proctab_touch(s->procs, e);
+}
+
+static int nl_find_drain(struct sensor *s)
+{
+	struct netlink *n = nl_of(s);
+	int ret = priv_find_read(on_found, s);
+
+	if (ret <= 0)
+		return ret;
+	if (!htab_find(&n->inodes, n->finding)) {
+		n->missed = n->finding;
+		n->missed_at = sensor_now();
+	}
+	n->finding = 0;
+	return 1;
 }
 
 /* ---- open and close --------------------------------------------------- */
@@ -669,5 +768,6 @@ const struct sensor_ops sensor_netlink_ops = {
 	.close = nl_close,
 	.drain = nl_drain,
 	.owner = nl_owner,
+	.find_drain = nl_find_drain,
 	.release = nl_release,
 };

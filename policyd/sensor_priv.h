@@ -11,8 +11,13 @@ struct sensor_ops {
 	int (*open)(struct sensor *s);
 	void (*close)(struct sensor *s);
 	int (*drain)(struct sensor *s);
-	/* Netlink only: find who holds socket inode (of that uid). */
-	struct pent *(*owner)(struct sensor *s, uint32_t uid, uint64_t inode);
+	/* Netlink only: find who holds socket inode (of that uid): 0,
+	 * -ENOENT, or -EINPROGRESS while a search goes on (find_drain()). */
+	int (*owner)(struct sensor *s, uint32_t uid, uint64_t inode,
+		     struct pent **out);
+	/* Netlink with a privileged parent: the search's answers so far; 1
+	 * once it has ended. */
+	int (*find_drain)(struct sensor *s);
 	/* hone.ko only: the cookie of the socket an outbound packet with
 	 * pkt's 5-tuple left from, 0 if none was seen. */
 	uint64_t (*sent)(struct sensor *s, const struct rules_pkt *pkt);
@@ -30,6 +35,8 @@ struct sensor {
 	uint64_t grace;			/* ns a closed connection is kept */
 	struct exehash *digests;	/* while rules need sha256 */
 	bool offline;			/* replay: fed blocks, no device */
+	bool waits;			/* the last sensor_conn() waits */
+	bool searching;			/* for an owner, until find_drain() */
 	void *priv;
 };
 

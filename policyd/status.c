@@ -96,8 +96,9 @@ int status_text(const struct status *st, FILE *f)
 		" offloaded (%" PRIu64 " destroy notices lost)\n", st->procs,
 		st->conns, st->evicted, st->flows, st->offloaded,
 		st->notices_lost);
-	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost\n",
-		st->sensor, st->events, st->events_lost);
+	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
+		PRIu64 " processes' descriptors read\n", st->sensor, st->events,
+		st->events_lost, st->fd_reads);
 	if (st->has_queue_stats)
 		fprintf(f, "queue %u: %" PRIu64 " waiting, %" PRIu64 " dropped "
 			"(queue full), %" PRIu64 " dropped (netlink)\n", st->queue,
@@ -171,8 +172,8 @@ int status_json(const struct status *st, FILE *f)
 		st->procs, st->conns, st->evicted, st->flows, st->offloaded,
 		st->notices_lost);
 	fprintf(f, ",\"sensor\":{\"kind\":\"%s\",\"events\":%" PRIu64
-		",\"lost\":%" PRIu64 "}", st->sensor, st->events,
-		st->events_lost);
+		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64 "}", st->sensor,
+		st->events, st->events_lost, st->fd_reads);
 	fprintf(f, ",\"queue\":{\"number\":%u", st->queue);
 	if (st->has_queue_stats)
 		fprintf(f, ",\"waiting\":%" PRIu64 ",\"dropped\":%" PRIu64
@@ -225,6 +226,8 @@ static const struct metric metrics[] = {
 	M("sensor_events_total", "counter", events, "Sensor events read."),
 	M("sensor_events_lost_total", "counter", events_lost,
 	  "Sensor events lost."),
+	M("sensor_fd_reads_total", "counter", fd_reads,
+	  "Processes' descriptors read to find a socket's owner (netlink)."),
 	Q("queue_dropped_total", q.dropped,
 	  "Packets the kernel dropped because the queue was full."),
 	Q("queue_user_dropped_total", q.user_dropped,

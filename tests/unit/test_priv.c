@@ -59,6 +59,15 @@ Test(priv, exe_names_the_file_the_process_runs)
 	cr_assert_lt(priv_exe(INT32_MAX, path, sizeof(path), &dev, &ino), 0);
 }
 
+static uint64_t sock_at_one(int fd)
+{
+	struct priv_fdref ref = { getpid(), fd };
+	uint64_t ino;
+
+	cr_assert_eq(priv_socks_at(&ref, 1, &ino), 0);
+	return ino;
+}
+
 /* More than one of the parent's messages holds (SOCKS_PER_MSG). */
 #define NSOCKS	3000
 
@@ -84,12 +93,12 @@ Test(priv, socks_finds_every_socket_and_its_descriptor)
 				break;
 		found += i < n;
 		if (k % 500 == 0)
-			cr_assert_eq(priv_sock_at(getpid(), fds[k]), st.st_ino);
+			cr_assert_eq(sock_at_one(fds[k]), st.st_ino);
 	}
 	free(v);
 	cr_assert_eq(found, NSOCKS);
 	/* Not a socket: none. */
-	cr_assert_eq(priv_sock_at(getpid(), 0), 0);
+	cr_assert_eq(sock_at_one(0), 0);
 	for (k = 0; k < NSOCKS; k++)
 		close(fds[k]);
 }
