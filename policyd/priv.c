@@ -49,7 +49,6 @@ enum priv_op {
 struct priv_req {
 	uint32_t op;
 	uint32_t pid;
-	int32_t fd;
 };
 
 struct priv_rep {
