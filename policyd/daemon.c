@@ -315,13 +315,14 @@ static void rejudge(struct daemon *d)
 }
 
 /* A slice of hashing between batches; when a file is done, the packets
- * that waited for it are judged. */
+ * that waited for it are judged (not those that wait for a search). */
 static void hash_some(struct daemon *d)
 {
 	size_t before = sensor_hashing(d->sensor), left;
 
 	left = before ? sensor_hash_work(d->sensor, HASH_SLICE) : 0;
-	if (d->nparked && (left < before || !left))
+	if (d->nparked && (left < before ||
+			   (!left && !sensor_searching(d->sensor))))
 		rejudge(d);
 }
 
@@ -853,7 +854,7 @@ int daemon_main(const struct honefw_opts *o)
 	if (!d.parked)
 		fatal("calloc");
 	g = rules_global(d.rs);
-	d.sigfd = sys_signals();
+	d.sigfd = sys_signals(0);
 	if (d.sigfd < 0)
 		fatal("signalfd");
 	/* The proc connector only speaks in the initial network namespace:

@@ -89,7 +89,7 @@ int hread_main(const struct honeread_opts *o)
 	struct hread h = { .o = o };
 	int sigfd, ret, status = 1;
 
-	if ((sigfd = sys_signals()) < 0)
+	if ((sigfd = sys_signals(0)) < 0)
 		fatal("signalfd");
 	/* Its own directory: not open to others (payloads, who ran what). */
 	if (mkdir(o->rec.dir, 0700) < 0 && errno != EEXIST)

@@ -38,7 +38,7 @@
 enum priv_op {
 	PRIV_EXE = 1,
 	PRIV_EXE_OPEN,
-	PRIV_SOCKS_AT,
+	PRIV_PROBE,
 	PRIV_SOCKS,
 	PRIV_LOG,
 	PRIV_ACCT,
@@ -49,6 +49,7 @@ enum priv_op {
 struct priv_req {
 	uint32_t op;
 	uint32_t pid;
+	uint64_t ino;		/* PRIV_PROBE: the socket looked for */
 };
 
 struct priv_rep {
@@ -118,8 +119,8 @@ static uint64_t sock_at(int dir, const char *name)
 	return strtoull(link + 8, NULL, 10);
 }
 
-static void do_socks_at(const struct priv_fdref *refs, size_t n,
-			uint64_t *inos)
+/* The first of the n descriptors that holds socket ino. */
+static int do_probe(uint64_t ino, const struct priv_fdref *refs, size_t n)
 {
 	char path[64];
 	size_t i;
@@ -127,8 +128,10 @@ static void do_socks_at(const struct priv_fdref *refs, size_t n,
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/proc/%u/fd/%d", refs[i].pid,
 			 refs[i].fd);
-		inos[i] = sock_at(AT_FDCWD, path);
+		if (sock_at(AT_FDCWD, path) == ino)
+			return i;
 	}
+	return -ENOENT;
 }
 
 static int add_sock(struct priv_sock **v, size_t *len, size_t *cap,
@@ -464,17 +467,6 @@ static int answer_rules(const struct parent *p)
 	return ret;
 }
 
-static int answer_socks_at(int sock, const void *data, size_t len)
-{
-	uint64_t inos[PRIV_REFS_MAX];
-	size_t n = len / sizeof(struct priv_fdref);
-
-	if (len % sizeof(struct priv_fdref))
-		return reply(sock, -EINVAL, 0, NULL, 0, -1);
-	do_socks_at(data, n, inos);
-	return reply(sock, 0, 0, inos, n * sizeof(*inos), -1);
-}
-
 /* q, with data (len bytes) and a descriptor (fd) if they came. */
 static int answer(struct parent *p, const struct priv_req *q,
 		  const void *data, size_t len, int fd)
@@ -484,8 +476,10 @@ static int answer(struct parent *p, const struct priv_req *q,
 		return answer_exe(p->sock, q->pid);
 	case PRIV_EXE_OPEN:
 		return answer_fd(p->sock, do_exe_open(q->pid));
-	case PRIV_SOCKS_AT:
-		return answer_socks_at(p->sock, data, len);
+	case PRIV_PROBE:
+		return reply(p->sock, len % sizeof(struct priv_fdref) ? -EINVAL :
+			     do_probe(q->ino, data, len / sizeof(struct priv_fdref)),
+			     0, NULL, 0, -1);
 	case PRIV_SOCKS:
 		return answer_socks(p->sock, q->pid);
 	case PRIV_LOG:
@@ -702,7 +696,6 @@ static int parent_start(struct parent *p, int sock, int find)
 	};
 	int lo = sock < find ? sock : find, hi = sock < find ? find : sock;
 	struct stat st;
-	sigset_t set;
 	int sigfd;
 
 	closelog();
@@ -712,15 +705,7 @@ static int parent_start(struct parent *p, int sock, int find)
 		return -errno;
 	p->sock = sock;
 	p->find = find;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	sigfd = sys_signals(SIGCHLD);
 	if (sigfd < 0)
 		return -errno;
 	if (p->c->socket && stat(p->c->socket, &st) == 0) {
@@ -881,27 +866,24 @@ int priv_exe_open(uint32_t pid)
 	return engine_fd < 0 ? do_exe_open(pid) : ask_fd(PRIV_EXE_OPEN, pid);
 }
 
-int priv_socks_at(const struct priv_fdref *refs, size_t n, uint64_t *inos)
+int priv_probe(uint64_t ino, const struct priv_fdref *refs, size_t n)
 {
-	struct priv_req q = { .op = PRIV_SOCKS_AT };
-	size_t len = n * sizeof(*inos);
+	struct priv_req q = { .op = PRIV_PROBE, .ino = ino };
 	struct priv_rep r;
 	int fd, ret;
 
 	if (n > PRIV_REFS_MAX)
 		return -E2BIG;
-	if (engine_fd < 0) {
-		do_socks_at(refs, n, inos);
-		return 0;
-	}
+	if (engine_fd < 0)
+		return do_probe(ino, refs, n);
 	ret = send_msg(engine_fd, &q, sizeof(q), refs, n * sizeof(*refs), -1);
 	if (!ret)
-		ret = recv_msg(engine_fd, &r, sizeof(r), inos, &len, &fd);
+		ret = recv_msg(engine_fd, &r, sizeof(r), NULL, NULL, &fd);
 	if (ret)
 		fatalx("privileged parent: %s", strerror(-ret));
 	if (fd >= 0)
 		close(fd);
-	return r.err ?: len == n * sizeof(*inos) ? 0 : -EBADMSG;
+	return r.err;
 }
 
 int priv_socks(uint32_t pid, struct priv_sock **out, size_t *n)

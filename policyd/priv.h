@@ -51,9 +51,9 @@ struct priv_fdref {
 	int32_t fd;
 };
 #define PRIV_REFS_MAX	64
-/* The socket inode at each of the n descriptors (0: none), in one
- * request: n at most PRIV_REFS_MAX. */
-int priv_socks_at(const struct priv_fdref *refs, size_t n, uint64_t *inos);
+/* Which of the n descriptors, the first in their order, holds socket
+ * ino: its index, or -ENOENT. One request, n at most PRIV_REFS_MAX. */
+int priv_probe(uint64_t ino, const struct priv_fdref *refs, size_t n);
 /* Every socket among pid's descriptors, in *v (malloc'd). */
 int priv_socks(uint32_t pid, struct priv_sock **v, size_t *n);
 /* The verdict log at path opened for appending (O_NOFOLLOW, 0600, not

@@ -528,21 +528,18 @@ static size_t candidates(struct sensor *s, uint32_t uid, struct cand *c,
 	return n;
 }
 
-/* Every candidate read in one request, the first that holds it taken. */
+/* The candidates in one request, read in order until one holds it. */
 static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 {
 	struct priv_fdref refs[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
 	struct cand c[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
-	uint64_t inos[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
 	struct netlink *n = nl_of(s);
-	size_t nc = candidates(s, uid, c, refs), i;
+	size_t nc = candidates(s, uid, c, refs);
 	struct sockref *r;
+	int i;
 
-	if (!nc || priv_socks_at(refs, nc, inos))
-		return NULL;
-	for (i = 0; i < nc && inos[i] != inode; i++)
-		;
-	if (i == nc)
+	i = nc ? priv_probe(inode, refs, nc) : -ENOENT;
+	if (i < 0)
 		return NULL;
 	s->st.fd_probes++;
 	if (c[i].sock == SIZE_MAX) {

@@ -60,7 +60,7 @@ int sys_drop_privileges(const int *keep, size_t n)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 
-int sys_signals(void)
+int sys_signals(int extra)
 {
 	sigset_t set;
 
@@ -69,6 +69,8 @@ int sys_signals(void)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	if (extra)
+		sigaddset(&set, extra);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

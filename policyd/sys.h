@@ -7,9 +7,9 @@
 
 /* Join the network namespace /run/netns/NAME. */
 int sys_join_netns(const char *name);
-/* SIGHUP, SIGUSR1, SIGTERM and SIGINT blocked, and read from the
- * descriptor returned (non-blocking), or -1 with errno. */
-int sys_signals(void);
+/* SIGHUP, SIGUSR1, SIGTERM and SIGINT blocked, and extra if not 0, and
+ * read from the descriptor returned (non-blocking), or -1 with errno. */
+int sys_signals(int extra);
 /* The n capabilities of caps, effective and permitted, and no others. */
 int sys_caps(const int *caps, size_t n);
 /* Keep the n capabilities of keep (CAP_SETPCAP effective until then);
