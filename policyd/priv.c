@@ -39,7 +39,6 @@ enum priv_op {
 	PRIV_EXE = 1,
 	PRIV_EXE_OPEN,
 	PRIV_PROBE,
-	PRIV_SOCKS,
 	PRIV_LOG,
 	PRIV_ACCT,
 	PRIV_METRICS,
@@ -54,8 +53,7 @@ struct priv_req {
 
 struct priv_rep {
 	int32_t err;		/* 0 or a negative errno */
-	uint32_t more;		/* PRIV_SOCKS: more replies follow;
-				 * PRIV_RULES: the files refused */
+	uint32_t more;		/* PRIV_RULES: the files refused */
 	uint64_t dev, ino;
 };
 
@@ -419,25 +417,6 @@ static int answer_fd(int sock, int fd)
 	return ret;
 }
 
-static int answer_socks(int sock, uint32_t pid)
-{
-	struct priv_sock *v = NULL;
-	size_t n = 0, i, k;
-	int ret;
-
-	ret = do_socks(pid, &v, &n);
-	if (ret)
-		return reply(sock, ret, 0, NULL, 0, -1);
-	for (i = 0; !ret; i += k) {
-		k = n - i < SOCKS_PER_MSG ? n - i : SOCKS_PER_MSG;
-		ret = reply(sock, 0, i + k < n, v + i, k * sizeof(*v), -1);
-		if (i + k == n)
-			break;
-	}
-	free(v);
-	return ret;
-}
-
 /* Each file as a head (name length, main, length), its name, its bytes,
  * into the memfd at ctx. */
 static int rules_put(void *ctx, const struct rules_file *f)
@@ -480,8 +459,6 @@ static int answer(struct parent *p, const struct priv_req *q,
 		return reply(p->sock, len % sizeof(struct priv_fdref) ? -EINVAL :
 			     do_probe(q->ino, data, len / sizeof(struct priv_fdref)),
 			     0, NULL, 0, -1);
-	case PRIV_SOCKS:
-		return answer_socks(p->sock, q->pid);
 	case PRIV_LOG:
 		return answer_fd(p->sock, p->c->log ? do_log_open(p->c->log) :
 				 -ENOENT);
@@ -888,37 +865,8 @@ int priv_probe(uint64_t ino, const struct priv_fdref *refs, size_t n)
 
 int priv_socks(uint32_t pid, struct priv_sock **out, size_t *n)
 {
-	struct priv_req q = { .op = PRIV_SOCKS, .pid = pid };
-	struct priv_sock *v = NULL, *nv;
-	size_t len = 0, got;
-	struct priv_rep r;
-	int fd, ret;
-
-	if (engine_fd < 0)
-		return do_socks(pid, out, n);
-	ret = send_msg(engine_fd, &q, sizeof(q), NULL, 0, -1);
-	do {
-		nv = ret ? NULL : realloc(v, (len + SOCKS_PER_MSG) * sizeof(*v));
-		if (!nv) {
-			ret = ret ?: -ENOMEM;
-			break;
-		}
-		v = nv;
-		got = SOCKS_PER_MSG * sizeof(*v);
-		ret = recv_msg(engine_fd, &r, sizeof(r), v + len, &got, &fd);
-		if (fd >= 0)
-			close(fd);
-		if (ret)
-			fatalx("privileged parent: %s", strerror(-ret));
-		len += got / sizeof(*v);
-	} while (!r.err && r.more);
-	if (ret || r.err) {
-		free(v);
-		return ret ?: r.err;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	/* With a parent, the engine cannot read them: it searches. */
+	return engine_fd < 0 ? do_socks(pid, out, n) : -EPERM;
 }
 
 int priv_log_open(const char *path)

@@ -54,7 +54,8 @@ struct priv_fdref {
 /* Which of the n descriptors, the first in their order, holds socket
  * ino: its index, or -ENOENT. One request, n at most PRIV_REFS_MAX. */
 int priv_probe(uint64_t ino, const struct priv_fdref *refs, size_t n);
-/* Every socket among pid's descriptors, in *v (malloc'd). */
+/* Every socket among pid's descriptors, in *v (malloc'd); without a
+ * parent only (with one, priv_find()). */
 int priv_socks(uint32_t pid, struct priv_sock **v, size_t *n);
 /* The verdict log at path opened for appending (O_NOFOLLOW, 0600, not
  * blocking): what policyd/bfile.c then checks. */

@@ -68,7 +68,7 @@ static int probe2(uint64_t ino, int a, int b)
 	return priv_probe(ino, refs, 2);
 }
 
-/* More than one of the parent's messages holds (SOCKS_PER_MSG). */
+/* As many as netns privsep sends through the parent's search. */
 #define NSOCKS	3000
 
 Test(priv, socks_finds_every_socket_and_its_descriptor)
