@@ -102,7 +102,7 @@ $(B)/fuzzobj/%.o: %.c
 	$(CLANG) $(CPPFLAGS) $(call inc,$<) -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 
 # Test helpers run in namespaces and VMs: static, so the guest needs no libc.
-$(B)/tools/%: tests/tools/%.c
+$(B)/tools/%: tests/tools/%.c tests/tools/mmsg.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -static -o $@ $<
 

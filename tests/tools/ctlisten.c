@@ -7,15 +7,12 @@
  */
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <time.h>
 
-#define SLOTS		64
 #define SLOT_SIZE	1024	/* a destroy event with counters */
-static char buf[SLOTS][SLOT_SIZE];
+#include "mmsg.h"
 
 int main(int argc, char **argv)
 {
@@ -24,8 +21,6 @@ int main(int argc, char **argv)
 		.nl_groups = 1U << (NFNLGRP_CONNTRACK_DESTROY - 1),
 	};
 	int rcvbuf = 8 << 20, fd, i, n;	/* as policyd/ctacct.c */
-	struct mmsghdr m[SLOTS];
-	struct iovec iov[SLOTS];
 	unsigned long count = 0;
 	time_t end;
 
@@ -40,20 +35,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	for (i = 0; i < SLOTS; i++) {
-		iov[i] = (struct iovec){ buf[i], SLOT_SIZE };
-		m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
-						.msg_iovlen = 1 };
-	}
+	mmsg_init();
 	while (time(NULL) < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		/* ENOBUFS: the kernel counted it. */
-		n = recvmmsg(fd, m, SLOTS, MSG_DONTWAIT, NULL);
+		n = mmsg_read(fd, SLOTS);
 		for (i = 0; i < n; i++)
-			count += m[i].msg_len >= NLMSG_HDRLEN;
+			count += mm[i].msg_len >= NLMSG_HDRLEN;
 	}
 	printf("%lu\n", count);
 	return 0;

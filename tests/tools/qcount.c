@@ -11,7 +11,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLOTS		64
 #define SLOT_SIZE	2048	/* a packet message with 64 bytes of packet */
-static char buf[SLOTS][SLOT_SIZE];
+#include "mmsg.h"
 
 static struct nlmsghdr *msg(char *b, uint16_t type, uint16_t queue)
 {
@@ -106,8 +104,6 @@ int main(int argc, char **argv)
 	unsigned long count = 0;
 	uint16_t queue;
 	time_t end;
-	struct mmsghdr m[SLOTS];
-	struct iovec iov[SLOTS];
 	long id, last;
 	int fd, i, n, batch = argc == 4 && !strcmp(argv[3], "batch");
 
@@ -135,21 +131,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "qcount: queue %u bound\n", queue);
-	for (i = 0; i < SLOTS; i++) {
-		iov[i] = (struct iovec){ buf[i], SLOT_SIZE };
-		m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
-						.msg_iovlen = 1 };
-	}
+	mmsg_init();
 	while (time(NULL) < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		/* ENOBUFS: the kernel counted it. */
-		n = recvmmsg(fd, m, batch ? SLOTS : 1, MSG_DONTWAIT, NULL);
+		n = mmsg_read(fd, batch ? SLOTS : 1);
 		last = -1;
 		for (i = 0; i < n; i++) {
-			id = packet_id((void *)buf[i], m[i].msg_len);
+			id = packet_id((void *)buf[i], mm[i].msg_len);
 			if (id < 0)
 				continue;
 			count++;

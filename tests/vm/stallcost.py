@@ -9,8 +9,9 @@ tenth of a second after the reader was opened or closed, so that its
 ring is full by then (HEIO_GET_STATS says whether it is). The bytes
 PID's namespace received in each half second make its throughput.
 Under TCG, beside the host's other work, the median of with / without
-over 12 pairs scatters by some 4% around the truth: a median below BOUND
-takes PAIRS more pairs, and the median of all counts. Prints the median
+over 12 pairs scatters by some 4% around the truth, more when the host is
+busy: a median below BOUND takes PAIRS more pairs, up to three times, and
+the median of all counts. Prints the median
 and the number of pairs, then a line of detail.
 """
 import os
@@ -51,7 +52,7 @@ def stalled(dev, pid):
 def main():
     dev, pid, pairs, bound = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     without, with_, full = [], [], 0
-    while len(without) < 2 * pairs:
+    while len(without) < 4 * pairs:
         for i in range(pairs):
             if i % 2:
                 (b, f), (a, _) = stalled(dev, pid), window(pid)
