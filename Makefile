@@ -71,7 +71,7 @@ KDIR		?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-header
 KBUILD_OUT	:= $(CURDIR)/$(B)/kmod/$(KVER)
 
 .PHONY: all userspace kmod check check-layers check-unit check-fuzz check-netns check-examples check-attack check-vm check-vm-full \
-	check-stress demo bench deps need-deps install clean FORCE
+	check-stress demo bench bench-vm deps need-deps install clean FORCE
 .DELETE_ON_ERROR:
 
 all: userspace kmod
@@ -231,6 +231,13 @@ $(B)/bench/%: $(call obj,obj,tests/bench/%.c $(LIB_SRCS))
 bench: need-deps $(BENCHES) userspace
 	@set -e; for b in $(BENCHES); do $$b; done
 	@for s in tests/bench/*.sh; do [ -x "$$s" ] && $$s || true; done
+
+# The connection rows with each sensor, in the 6.12 VM where hone.ko is
+# loaded. TCG: the ratios mean something, the rates do not.
+bench-vm: all
+	HONE_VM_KERNELS=6.12 tests/vm/run --shell 'for s in kmod netlink; do \
+		HONEFW_ARGS="--sensor $$s" BENCH_ROWS=conns \
+		"$$HONE_SRCDIR/tests/bench/engine.sh"; done'
 
 demo: need-deps
 	$(MAKE) userspace

@@ -73,7 +73,9 @@ static ssize_t reader_fill(struct hone_reader *r)
 		hone_snapshot_start(r);
 		return r->fmt->head(r, r->out, HONE_OUT_SIZE);
 	case HONE_RS_SNAP:
-		rec = hone_snapshot_next(r);
+		do
+			rec = hone_snapshot_next(r);
+		while (rec && !hone_reader_wants(r, rec));
 		if (rec)
 			return r->fmt->record(r, rec, r->out, HONE_OUT_SIZE);
 		r->state = HONE_RS_LIVE;
@@ -223,6 +225,9 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HEIO_SET_FILTER_SOCK:
 		ret = reader_filter_sock(r, (int)arg);
+		break;
+	case HEIO_SET_RECORDS:
+		ret = hone_reader_records(r, arg);
 		break;
 	case HEIO_GET_STATS:
 		hone_reader_stats(r, &st);

@@ -7,6 +7,9 @@
  * gone by then). Each packet is attributed by its socket's cookie to the
  * owner recorded at create/accept time; incoming packets without skb->sk
  * are looked up the way xt_socket does (established, then listener).
+ * Readers of flow events (a firewall) learn each socket's addresses from
+ * its packets before any filter sees them: at LOCAL_OUT, and at LOCAL_IN
+ * before the raw table.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -22,6 +25,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/jhash.h>
 #include "sensor.h"
 
 static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_state *state)
@@ -103,9 +107,9 @@ static struct sock *packet_listener(struct sock *sk)
  * straight from a SYN cookie (found by address). The child keeps the
  * cookie, so the owner is recorded for it until accept() names the real
  * one. */
-static const struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
+static struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
 {
-	const struct hone_owner *o = hone_owner_find(cookie);
+	struct hone_owner *o = hone_owner_find(cookie);
 	struct sock *l = NULL;
 
 	if (o)
@@ -119,39 +123,128 @@ static const struct hone_owner *packet_owner(struct sock *sk, u64 cookie)
 		o = hone_owner_find(hone_sock_cookie(l));
 	if (o)
 		hone_owner_inherit(cookie, o);
-	return o;
+	/* Its own entry, so that what is told of it is its own. */
+	return o ? hone_owner_find(cookie) ?: o : NULL;
+}
+
+/* The socket of a packet at state's hook; *found holds a reference to
+ * put when it had to be looked up. */
+static struct sock *packet_sock(struct sk_buff *skb, const struct nf_hook_state *state,
+				bool in, struct sock **found)
+{
+	struct sock *sk = skb->sk;
+
+	*found = NULL;
+	if (in) {
+		if (sk && !net_eq(sock_net(sk), state->net))
+			sk = NULL;
+		if (!sk)
+			sk = *found = packet_lookup(skb, state);
+	}
+	if (sk && (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+		sk = NULL;
+	if (sk ? sk_fullsock(sk) && sk->sk_kern_sock : !in) {
+		if (*found)
+			sock_gen_put(*found);
+		sk = *found = packet_reply_sock(skb, state);
+	}
+	return sk;
+}
+
+/* A TCP or UDP packet's addresses and ports, seen from this host, into
+ * rec; false for other packets and later fragments (no ports). */
+static bool packet_addrs(const struct sk_buff *skb, const struct nf_hook_state *state,
+			 bool in, struct hone_rec_conn *rec)
+{
+	const void *src, *dst;
+	const __be16 *ports;
+	__be16 _ports[2], frag_off = 0;
+	int off, alen;
+	u8 proto;
+
+	if (state->pf == NFPROTO_IPV4) {
+		const struct iphdr *ip4 = ip_hdr(skb);
+
+		if (ip4->frag_off & htons(IP_OFFSET))
+			return false;
+		proto = ip4->protocol;
+		off = skb_network_offset(skb) + ip4->ihl * 4;
+		src = &ip4->saddr;
+		dst = &ip4->daddr;
+		alen = 4;
+		rec->family = AF_INET;
+	} else {
+		const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+		proto = ip6->nexthdr;
+		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6),
+				       &proto, &frag_off);
+		if (off < 0 || frag_off & htons(IP6_OFFSET))
+			return false;
+		src = &ip6->saddr;
+		dst = &ip6->daddr;
+		alen = 16;
+		rec->family = AF_INET6;
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return false;
+	ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+	if (!ports)
+		return false;
+	rec->proto = proto;
+	memcpy(rec->laddr, in ? dst : src, alen);
+	memcpy(rec->raddr, in ? src : dst, alen);
+	rec->lport = ntohs(ports[in]);
+	rec->rport = ntohs(ports[!in]);
+	return true;
+}
+
+/* A flow event for a packet of sk, unless o's socket told these addresses
+ * last: once for a connected socket, once per peer in turn for others. */
+static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
+			bool in, struct sock *sk, struct hone_owner *o)
+{
+	static const struct hone_payload none;
+	struct hone_rec_conn rec, a = {};
+	const char *exe;
+	u16 exe_len;
+
+	if (!sk_fullsock(sk) || !packet_addrs(skb, state, in, &a))
+		return;
+	if (hone_owner_told(o, jhash(&a.lport, offsetofend(struct hone_rec_conn, raddr) -
+					      offsetof(struct hone_rec_conn, lport),
+				     a.proto << 8 | a.family) | 1))
+		return;
+	hone_conn_fill(&rec, sk, HONE_CONN_FLOW);
+	rec.family = a.family;
+	rec.proto = a.proto;
+	rec.lport = a.lport;
+	rec.rport = a.rport;
+	memcpy(rec.laddr, a.laddr, sizeof(rec.laddr));
+	memcpy(rec.raddr, a.raddr, sizeof(rec.raddr));
+	hone_owner_get(o, &rec.pid, &rec.tid, &exe, &exe_len);
+	hone_readers_emit(&rec.h, sizeof(rec), &none);
 }
 
 static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	struct hone_payload p = { .skb = skb, .skb_len = skb->len };
-	struct sock *sk = skb->sk, *found = NULL;
-	const struct hone_owner *o;
+	bool in = state->hook == NF_INET_LOCAL_IN;
+	bool packets = hone_readers_want(HONE_RECORDS_PACKET);
+	bool flows = !in && hone_readers_want(HONE_RECORDS_FLOW);
+	struct sock *sk, *found;
+	struct hone_owner *o = NULL;
 	struct hone_rec_pkt rec;
 
-	if (!hone_readers_any())
+	if (!packets && !flows)
 		return NF_ACCEPT;
 	memset(&rec, 0, sizeof(rec));
 	rec.h.type = HONE_REC_PKT;
 	rec.h.ts = ktime_get_real_ns();
 	rec.len = skb->len;
-	if (state->hook == NF_INET_LOCAL_IN) {
-		rec.dir = HONE_EPB_FLAG_INBOUND;
-		if (sk && !net_eq(sock_net(sk), state->net))
-			sk = NULL;
-		if (!sk)
-			sk = found = packet_lookup(skb, state);
-	} else {
-		rec.dir = HONE_EPB_FLAG_OUTBOUND;
-	}
-	if (sk && (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
-		sk = NULL;
-	if (sk ? sk_fullsock(sk) && sk->sk_kern_sock : rec.dir == HONE_EPB_FLAG_OUTBOUND) {
-		if (found)
-			sock_gen_put(found);
-		sk = found = packet_reply_sock(skb, state);
-	}
+	rec.dir = in ? HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND;
+	sk = packet_sock(skb, state, in, &found);
 	if (sk) {
 		rec.cookie = hone_sock_cookie(sk);
 		o = packet_owner(sk, rec.cookie);
@@ -160,7 +253,30 @@ static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 				       &rec.exe_len);
 		p.tail_len = rec.exe_len;
 	}
-	hone_readers_emit(&rec.h, sizeof(rec), &p);
+	if (flows && o)
+		packet_flow(skb, state, in, sk, o);
+	if (packets)
+		hone_readers_emit(&rec.h, sizeof(rec), &p);
+	if (found)
+		sock_gen_put(found);
+	return NF_ACCEPT;
+}
+
+/* Incoming packets before any filter: flow events only. */
+static unsigned int packet_flow_hook(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct sock *sk, *found;
+	struct hone_owner *o;
+
+	if (!hone_readers_want(HONE_RECORDS_FLOW))
+		return NF_ACCEPT;
+	sk = packet_sock(skb, state, true, &found);
+	if (sk) {
+		o = packet_owner(sk, hone_sock_cookie(sk));
+		if (o)
+			packet_flow(skb, state, true, sk, o);
+	}
 	if (found)
 		sock_gen_put(found);
 	return NF_ACCEPT;
@@ -171,9 +287,13 @@ static const struct nf_hook_ops packet_ops[] = {
 	  .priority = NF_IP_PRI_LAST },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
 	  .priority = NF_IP_PRI_RAW - 1 },
+	{ .hook = packet_flow_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP_PRI_RAW - 1 },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP6_PRI_LAST },
 	{ .hook = packet_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_RAW - 1 },
+	{ .hook = packet_flow_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP6_PRI_RAW - 1 },
 };
 

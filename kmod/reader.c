@@ -14,6 +14,10 @@
 static LIST_HEAD(hone_readers);
 static DEFINE_MUTEX(hone_readers_lock);
 static unsigned int hone_readers_count;	/* under hone_readers_lock */
+/* Readers that want each kind of record (HONE_RECORDS_* bit i): with none,
+ * producers need not make it. */
+#define HONE_RECORD_KINDS	4
+static atomic_t hone_wanting[HONE_RECORD_KINDS];
 
 atomic64_t hone_packets_lost = ATOMIC64_INIT(0);
 atomic64_t hone_proc_lost = ATOMIC64_INIT(0);
@@ -53,6 +57,17 @@ static void reader_slot_put(void)
 	mutex_unlock(&hone_readers_lock);
 }
 
+/* r now wants records (HONE_RECORDS_*), and is counted so. */
+static void reader_want(struct hone_reader *r, u32 records)
+{
+	u32 i, was = r->records;
+
+	WRITE_ONCE(r->records, records);
+	for (i = 0; i < HONE_RECORD_KINDS; i++)
+		if ((records ^ was) & BIT(i))
+			atomic_add(records & BIT(i) ? 1 : -1, &hone_wanting[i]);
+}
+
 struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 {
 	struct hone_reader *r;
@@ -82,6 +97,7 @@ struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 	r->state = HONE_RS_HEAD;
 	r->start_ts = ktime_get_real_ns();
 
+	reader_want(r, HONE_RECORDS_DEFAULT);
 	mutex_lock(&hone_readers_lock);
 	list_add_tail_rcu(&r->node, &hone_readers);
 	mutex_unlock(&hone_readers_lock);
@@ -104,6 +120,7 @@ void hone_reader_destroy(struct hone_reader *r)
 	list_del_rcu(&r->node);
 	mutex_unlock(&hone_readers_lock);
 	synchronize_rcu();
+	reader_want(r, 0);
 	hone_snapshot_stop(r);
 	kvfree(r->scratch);
 	kvfree(r->out);
@@ -112,9 +129,37 @@ void hone_reader_destroy(struct hone_reader *r)
 	reader_slot_put();
 }
 
-bool hone_readers_any(void)
+bool hone_readers_want(u32 records)
 {
-	return !list_empty(&hone_readers);
+	return atomic_read(&hone_wanting[ilog2(records)]);
+}
+
+/* Under r->read_lock, or before r is listed and after it is not. */
+int hone_reader_records(struct hone_reader *r, u32 records)
+{
+	if (records & ~(HONE_RECORDS_DEFAULT | HONE_RECORDS_FLOW))
+		return -EINVAL;
+	reader_want(r, records);
+	return 0;
+}
+
+/* Whether r asked for records of rec's kind. */
+bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec)
+{
+	u32 bit;
+
+	switch (rec->type) {
+	case HONE_REC_PROC:
+		bit = HONE_RECORDS_PROC;
+		break;
+	case HONE_REC_CONN:
+		bit = ((const struct hone_rec_conn *)rec)->event == HONE_CONN_FLOW ?
+		      HONE_RECORDS_FLOW : HONE_RECORDS_CONN;
+		break;
+	default:
+		bit = HONE_RECORDS_PACKET;
+	}
+	return READ_ONCE(r->records) & bit;
 }
 
 /* The counters of one record type: delivered, dropped. */
@@ -146,6 +191,8 @@ static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 le
 	u8 *dst = NULL;
 	u64 head;
 
+	if (!hone_reader_wants(r, rec))
+		return;
 	if (p->skb) {
 		caplen = r->snaplen ? min(p->skb_len, r->snaplen) : p->skb_len;
 		caplen = min(caplen, HONE_SNAPLEN_MAX);

@@ -118,6 +118,7 @@ struct hone_reader {
 	const struct hone_format *fmt;
 	struct hone_stats stats;
 	u64 filter_cookie;
+	u32 records;			/* HONE_RECORDS_* */
 	u32 snaplen;
 	u64 drops_reported;
 	u64 start_ts;
@@ -172,7 +173,9 @@ void hone_reader_destroy(struct hone_reader *r);
 void hone_readers_emit(const struct hone_rec *rec, u32 len,
 		       const struct hone_payload *p);
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
-bool hone_readers_any(void);
+bool hone_readers_want(u32 records);
+int hone_reader_records(struct hone_reader *r, u32 records);
+bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec);
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;
 extern atomic64_t hone_owner_full, hone_proc_full, hone_script_lost;
 
@@ -194,7 +197,8 @@ int hone_socket_init(void);
 void hone_socket_exit(void);
 struct hone_owner;
 u64 hone_sock_cookie(struct sock *sk);
-const struct hone_owner *hone_owner_find(u64 cookie);
+struct hone_owner *hone_owner_find(u64 cookie);
+bool hone_owner_told(struct hone_owner *o, u32 flow);
 void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 		    const char **exe, u16 *exe_len);
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);

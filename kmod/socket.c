@@ -53,6 +53,7 @@ struct hone_owner {
 	struct rcu_head rcu;
 	u64 cookie;
 	unsigned long freed;		/* jiffies | 1; 0 while the socket lives */
+	u32 told;			/* hash of the addresses last told */
 	u32 pid, tid, uid;
 	u16 exe_len;
 	char exe[];
@@ -92,9 +93,20 @@ static struct hone_owner *owner_find(u64 cookie)
 }
 
 /* Under rcu_read_lock. */
-const struct hone_owner *hone_owner_find(u64 cookie)
+struct hone_owner *hone_owner_find(u64 cookie)
 {
 	return owner_find(cookie);
+}
+
+/* Whether a flow event for the addresses hashed as flow was sent last for
+ * o's socket; they are the last from now on. Racing packets of one socket
+ * may tell it twice, never not at all. Under rcu_read_lock. */
+bool hone_owner_told(struct hone_owner *o, u32 flow)
+{
+	if (READ_ONCE(o->told) == flow)
+		return true;
+	WRITE_ONCE(o->told, flow);
+	return false;
 }
 
 void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
@@ -235,6 +247,7 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 	}
 	o->cookie = cookie;
 	o->freed = 0;
+	o->told = 0;
 	o->pid = p->tgid;
 	o->tid = p->pid;
 	o->exe_len = len;
@@ -263,6 +276,7 @@ void hone_owner_inherit(u64 cookie, const struct hone_owner *from)
 		return;
 	o->cookie = cookie;
 	o->freed = jiffies | 1;
+	o->told = 0;
 	spin_lock_irqsave(&owner_lock, flags);
 	if (owner_find(cookie) || !owner_insert(o, NULL)) {
 		spin_unlock_irqrestore(&owner_lock, flags);

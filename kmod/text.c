@@ -142,7 +142,8 @@ static void conn_line(struct line *l, const struct hone_rec_conn *c)
 {
 	bool v6 = c->family == AF_INET6;
 	char kind = c->event == HONE_CONN_OPEN ? 'O' :
-		    c->event == HONE_CONN_ACCEPT ? 'A' : 'C';
+		    c->event == HONE_CONN_ACCEPT ? 'A' :
+		    c->event == HONE_CONN_FLOW ? 'F' : 'C';
 
 	line_add(l, " SOCK %c %u %016llx", kind, c->pid, c->cookie);
 	line_proto(l, c->proto, v6);

@@ -76,6 +76,7 @@ struct daemon {
 	size_t nparked;
 	uint64_t now;
 	uint64_t judged, unknown, errors, unparsable;
+	uint64_t sensor_lost;		/* at the last drain */
 	uint64_t told_unparsable;	/* when last said; a flood is a line
 					 * a second */
 	size_t entries;		/* in the tables, at most since the last trim */
@@ -260,8 +261,6 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	 * judged again once the search has ended. */
 	if (waits && park(d, p))
 		return;
-	if (!conn)
-		conn = sensor_conn_sent(d->sensor, &pkt);
 	if (conn)
 		proc = conn->proc;
 	/* No socket anywhere: the kernel's own packet (an RST, an ICMP
@@ -366,6 +365,14 @@ static bool answer_owner(void *ctx, const struct rules_pkt *pkt,
 	return true;
 }
 
+/* hone.ko saw a packet of this flow on socket c before it was queued. */
+static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
+{
+	struct daemon *d = ctx;
+
+	flows_tell(d->flows, pkt, c->cookie, c->uid, c->inode, d->now);
+}
+
 /* Every packet of the batch was reported by hone.ko before it was queued:
  * read those reports (and any event) before judging. So are the DNS
  * answers the host received before the connect being judged. */
@@ -376,6 +383,11 @@ static void drain(void *ctx)
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
+	/* A flow event may be among what was lost. */
+	if (sensor_lost(d->sensor) != d->sensor_lost) {
+		d->sensor_lost = sensor_lost(d->sensor);
+		flows_distrust(d->flows);
+	}
 	if (d->dns && (ret = dnslog_drain(d->dns, learned, answer_owner, d)) < 0)
 		log_warnx("DNS answers: %s", strerror(-ret));
 	/* Sockets gone end their flows' verdicts before more are judged. */
@@ -585,6 +597,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.offloaded = os.flows, .notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
+		.diag_lookups = flows_asked(d->flows),
 		.queue = queue_num(d->q),
 		.heap = mi.uordblks,
 	};
@@ -844,6 +857,7 @@ int daemon_main(const struct honefw_opts *o)
 	const struct rules_global *g;
 	struct offload_stats os;
 	struct nft_conf c;
+	uint32_t ino;
 	int ret;
 
 	if (load_rules(o->config, &d.rs) < 0)
@@ -868,6 +882,9 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = flows_open(&d.flows)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
+	if ((ret = sys_netns_ino(&ino)) < 0)
+		fatalx("/proc/self/ns/net: %s", strerror(-ret));
+	sensor_on_flow(d.sensor, ino, told, &d);
 	if ((ret = offloads_open(&d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",
 		       strerror(-ret));

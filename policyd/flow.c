@@ -39,6 +39,8 @@ struct flows {
 	struct mnl_socket *diag;
 	uint32_t portid, seq;
 	struct htab h;
+	uint32_t gen;		/* what was told since the last distrust */
+	uint64_t asked;		/* sock_diag lookups */
 };
 
 static int parse_l4(const uint8_t *l4, size_t len, struct rules_pkt *pkt)
@@ -215,6 +217,7 @@ static int diag_lookup(struct flows *fl, struct flow *f)
 	ssize_t got;
 	int len;
 
+	fl->asked++;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -275,8 +278,9 @@ static bool has_ports(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
-struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
-		       uint64_t now)
+/* pkt's flow, made on first sight. */
+static struct flow *flow_of(struct flows *fl, const struct rules_pkt *pkt,
+			    uint64_t now)
 {
 	struct rules_pkt t;
 	struct hnode *n;
@@ -301,6 +305,18 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 		htab_insert(&fl->h, &f->node);
 	}
 	f->used = now;
+	return f;
+}
+
+struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
+		       uint64_t now)
+{
+	struct flow *f = flow_of(fl, pkt, now);
+
+	/* The sensor tells every socket's new addresses before their
+	 * packet: nothing to ask. */
+	if (!f || f->sensed == fl->gen)
+		return f;
 	/* Past the handshake the accepted socket replaces the listener. */
 	if (f->provisional && !(pkt->tcpflags & TH_SYN))
 		f->checked = now - FLOW_RECHECK;
@@ -309,13 +325,40 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 	return f;
 }
 
+void flows_tell(struct flows *fl, const struct rules_pkt *pkt,
+		uint64_t cookie, uint32_t uid, uint64_t inode, uint64_t now)
+{
+	struct flow *f = flow_of(fl, pkt, now);
+
+	if (!f)
+		return;
+	f->has_sock = true;
+	f->sensed = fl->gen;
+	f->provisional = false;
+	f->cookie = cookie;
+	f->uid = uid;
+	f->inode = inode;
+	f->checked = now;
+}
+
+void flows_distrust(struct flows *fl)
+{
+	fl->gen++;
+}
+
+uint64_t flows_asked(const struct flows *fl)
+{
+	return fl->asked;
+}
+
 void flow_recheck(struct flows *fl, struct flow *f, uint64_t now)
 {
 	int ret;
 
-	if (!has_ports(f->key.proto))
+	if (!has_ports(f->key.proto) || f->sensed == fl->gen)
 		return;
 	f->checked = now;
+	f->sensed = 0;
 	ret = diag_lookup(fl, f);
 	f->has_sock = ret == 0;
 	if (ret < 0 && ret != -ENOENT)
@@ -467,6 +510,7 @@ int flows_open(struct flows **out)
 	ret = htab_init(&fl->h, 1024);
 	if (ret < 0)
 		goto err_free;
+	fl->gen = 1;
 	ret = nlsock_open(NETLINK_SOCK_DIAG, &fl->diag);
 	if (ret < 0)
 		goto err_htab;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A queued packet's flow: its 5-tuple and the socket sock_diag names for
- * it (cookie, uid, inode), cached per flow so that sock_diag is asked once
- * per flow and FLOW_RECHECK, not per packet.
+ * A queued packet's flow: its 5-tuple and the socket that sent or receives
+ * it (cookie, uid, inode). hone.ko tells it before the packet is queued
+ * (flows_tell); else sock_diag is asked, once per flow and FLOW_RECHECK,
+ * not per packet.
  */
 #ifndef HONE_FLOW_H
 #define HONE_FLOW_H
@@ -19,6 +20,8 @@ struct flow {
 	struct rules_pkt key;	/* the 5-tuple part only */
 	bool has_sock;
 	bool provisional;	/* a TCP listener or not accepted yet */
+	uint32_t sensed;	/* the sensor told the socket, in this
+				 * generation of flows_distrust() */
 	uint64_t cookie;
 	uint32_t uid;
 	uint64_t inode;
@@ -59,8 +62,21 @@ void flows_close(struct flows *f);
 struct flow *flows_get(struct flows *f, const struct rules_pkt *pkt,
 		       uint64_t now);
 /* Ask sock_diag again now: the socket the flow named is gone, and another
- * may hold its 5-tuple. */
+ * may hold its 5-tuple (unless the sensor told it: it would have told the
+ * other). */
 void flow_recheck(struct flows *f, struct flow *fl, uint64_t now);
+/* The sensor saw a packet of pkt's 5-tuple leave or arrive on socket
+ * cookie (of uid, with that inode, 0 before accept()): the flow's socket
+ * from now on. */
+void flows_tell(struct flows *f, const struct rules_pkt *pkt,
+		uint64_t cookie, uint32_t uid, uint64_t inode, uint64_t now);
+/* The sensor lost events: what it told may be out of date, and every flow
+ * is checked as if nothing had been told, until it is told again. A flow
+ * told is otherwise not asked for, even once its socket is gone: a new
+ * socket on the same 5-tuple would have been told. */
+void flows_distrust(struct flows *f);
+/* sock_diag lookups so far. */
+uint64_t flows_asked(const struct flows *f);
 /* True if v is worth a text line for f: another decision than the last one
  * told, or the same one FLOW_RETELL later. Records it. */
 bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now);

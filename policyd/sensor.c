@@ -297,14 +297,17 @@ size_t sensor_conns_sweep(struct sensor *s,
 	return conntab_sweep(s->conns, live, ctx, sensor_now());
 }
 
-struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt)
+void sensor_on_flow(struct sensor *s, uint32_t netns, sensor_flow_fn fn,
+		    void *ctx)
 {
-	uint64_t cookie;
+	s->on_flow = fn;
+	s->flow_ctx = ctx;
+	s->flow_netns = netns;
+}
 
-	if (!s->ops->sent || pkt->dir != RULES_DIR_OUT)
-		return NULL;
-	cookie = s->ops->sent(s, pkt);
-	return cookie ? sensor_conn(s, cookie, 0, 0) : NULL;
+uint64_t sensor_lost(const struct sensor *s)
+{
+	return s->st.lost;
 }
 
 void sensor_stats(const struct sensor *s, struct sensor_stats *st)

@@ -82,8 +82,8 @@ int sensor_open_fd(int fd, bool need_sha256, struct sensor **out);
 int sensor_open_offline(struct sensor **out);
 struct pcapng_block;
 /* One block of a Hone capture (hone.ko's stream or honefw's verdict log)
- * into the tables, as the hone.ko sensor reads it live; packets are only
- * remembered for sensor_conn_sent(). */
+ * into the tables, as the hone.ko sensor reads it live; packets are
+ * skipped. */
 void sensor_feed(struct sensor *s, const struct pcapng_block *b);
 /* After a run of events (a drain): link the processes whose parent came
  * after them (a snapshot is in no order). */
@@ -139,11 +139,16 @@ void sensor_set_grace(struct sensor *s, uint64_t ns);
  * sock_diag found). Returns how many. */
 size_t sensor_conns_sweep(struct sensor *s,
 			  bool (*live)(void *ctx, uint64_t cookie), void *ctx);
-/* hone.ko only: the socket of an outbound packet, by the 5-tuple of a
- * packet the module saw leave (read by the last drain); for when
- * sock_diag no longer knows it. NULL for the netlink sensor or when none
- * is known. */
-struct conn *sensor_conn_sent(struct sensor *s, const struct rules_pkt *pkt);
+/* hone.ko tells, before any filter sees a TCP or UDP packet, the socket
+ * it belongs to whenever its 5-tuple is new for that socket: fn hears it
+ * at a drain (pkt: the 5-tuple part, seen from this host), for packets of
+ * the network namespace whose /proc/PID/ns/net inode is netns. */
+typedef void (*sensor_flow_fn)(void *ctx, const struct rules_pkt *pkt,
+			       const struct conn *c);
+void sensor_on_flow(struct sensor *s, uint32_t netns, sensor_flow_fn fn,
+		    void *ctx);
+/* Events the sensor lost so far (its ring full, the module's own). */
+uint64_t sensor_lost(const struct sensor *s);
 
 /* Counters for --stats and the tests. */
 struct sensor_stats {

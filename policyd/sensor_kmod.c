@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hone.ko sensor: /dev/hone's PCAP-NG stream into the tables. The
- * module tells every fork, exec and exit, and who created or accepted
- * each socket, before the socket's first packet; a reader's first read
- * snapshots what already runs. The same code reads any Hone capture
+ * module tells every fork, exec and exit, who created or accepted each
+ * socket, and each socket's new 5-tuples (flow events), all before the
+ * packets they concern; a reader's first read snapshots what already runs. The same code reads any Hone capture
  * (sensor_open_fd), so it is tested without the module.
  */
 #include <errno.h>
@@ -17,9 +17,7 @@
 #include <unistd.h>
 
 #include <hone/hone.h>
-#include <linux/netfilter.h>
 
-#include "flow.h"
 #include "log.h"
 #include "pcapng.h"
 #include "sensor_priv.h"
@@ -52,25 +50,14 @@ static const struct exe_file *kproc_file(const struct kproc *kp)
 /* What a connection block says. */
 struct kconn {
 	uint64_t cookie;
-	uint32_t pid, event, uid;
+	uint32_t pid, event, uid, netns;
 	uint64_t inode;
-};
-
-/* Outbound packets hone.ko saw, by 5-tuple: the socket each came from.
- * The module sees them before honefw's queue, so a packet whose socket is
- * gone by the time it is judged (a process that sent one datagram and
- * exited) still names its owner. Direct-mapped: a newer flow takes an
- * older one's slot. */
-#define SENT_SLOTS	4096U
-
-struct sent {
-	struct rules_pkt key;	/* the 5-tuple part */
-	uint64_t cookie;	/* 0: empty */
+	struct rules_pkt addrs;	/* family, proto, ends: a flow's 5-tuple */
+	unsigned ends;		/* how many of local, remote were given */
 };
 
 struct kmod {
 	struct pcapng_reader r;
-	struct sent sent[SENT_SLOTS];
 	bool lost_sync;		/* an error was said: quiet until a section */
 	uint64_t dropped;	/* process and connection events, at the last resync */
 	uint64_t resync_at;	/* not before then (sensor_now()) */
@@ -216,6 +203,22 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 		proctab_set_ids(s->procs, e, kp->uid, kp->gid);
 }
 
+/* The flow's socket, whose owner a packet of it names (before accept(),
+ * its listener's): told whether or not its process is known. */
+static void on_flow(struct sensor *s, const struct kconn *kc)
+{
+	struct pent *owner = current(s, kc->pid, 0);
+	struct conn *c = owner ? conntab_set(s->conns, kc->cookie, owner,
+					     kc->uid, kc->inode) : NULL;
+	struct conn none = {
+		.cookie = kc->cookie, .uid = kc->uid, .inode = kc->inode,
+	};
+
+	/* The same addresses mean other sockets in other namespaces. */
+	if (kc->ends == 2 && s->on_flow && kc->netns == s->flow_netns)
+		s->on_flow(s->flow_ctx, &kc->addrs, c ? c : &none);
+}
+
 static void on_conn(struct sensor *s, const struct kconn *kc)
 {
 	struct pent *owner;
@@ -230,6 +233,9 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
 					  kc->inode))
 			s->st.lost++;
 		break;
+	case HONE_CONN_FLOW:
+		on_flow(s, kc);
+		break;
 	case HONE_CONN_CLOSE:
 		conntab_close(s->conns, kc->cookie, sensor_now());
 		break;
@@ -239,8 +245,7 @@ static void on_conn(struct sensor *s, const struct kconn *kc)
 /* ---- the stream --------------------------------------------------------
  *
  * Blocks as hone.h draws them, framed and checked by pcapng.c. Packets
- * are read for the socket of each outbound one; unknown blocks and
- * options are skipped.
+ * (in a saved capture), unknown blocks and options are skipped.
  */
 
 /* A string option, NUL-terminated in buf; NULL if too long or empty. */
@@ -328,6 +333,20 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 	on_proc(s, &kp);
 }
 
+/* An address option: u16 port, u16 0, 4 or 16 address bytes. */
+static void opt_end(const struct pcapng_block *b, const struct pcapng_opt *o,
+		    uint8_t *addr, uint16_t *port, struct kconn *kc)
+{
+	uint16_t v;
+
+	if (o->len != 8 && o->len != 20)
+		return;
+	memcpy(&v, o->val, 2);
+	*port = b->swap ? __builtin_bswap16(v) : v;
+	memcpy(addr, o->val + 4, o->len - 4);
+	kc->ends++;
+}
+
 static void connection_block(struct sensor *s, const struct pcapng_block *b)
 {
 	struct kconn kc = {
@@ -351,6 +370,21 @@ static void connection_block(struct sensor *s, const struct pcapng_block *b)
 			break;
 		case HONE_CONN_INODE:
 			kc.inode = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_CONN_NETNS:
+			kc.netns = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_CONN_FAMILY:
+			kc.addrs.family = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_CONN_PROTO:
+			kc.addrs.proto = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_CONN_LOCAL:
+			opt_end(b, &o, kc.addrs.local, &kc.addrs.lport, &kc);
+			break;
+		case HONE_CONN_REMOTE:
+			opt_end(b, &o, kc.addrs.remote, &kc.addrs.rport, &kc);
 			break;
 		}
 	}
@@ -377,43 +411,6 @@ static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 	s->st.lost = lost;
 }
 
-/* An EPB: interface, timestamp (2), captured and original length, data. */
-#define EPB_DATA	20
-/* Enough of a packet for flow_parse(): IP header, options or extension
- * headers, ports. */
-#define KMOD_SNAPLEN	128
-
-static void packet_block(struct sensor *s, const struct pcapng_block *b)
-{
-	uint32_t flags = 0, caplen = pcapng_u32(b, 12);
-	struct rules_pkt pkt, t;
-	struct pcapng_opt o;
-	uint64_t cookie = 0;
-	size_t cur = 0;
-	struct sent *e;
-
-	while (pcapng_opt_next(b, &cur, &o)) {
-		if (o.code == HONE_EPB_FLAGS)
-			flags = pcapng_opt_u32(b, &o);
-		else if (o.code == HONE_EPB_COOKIE)
-			cookie = pcapng_opt_u64(b, &o);
-	}
-	if ((flags & 3) != HONE_EPB_FLAG_OUTBOUND || !cookie ||
-	    flow_parse(b->body + EPB_DATA, caplen, NF_INET_LOCAL_OUT, &pkt) < 0)
-		return;
-	e = &km_of(s)->sent[flow_tuple(&pkt, &t) % SENT_SLOTS];
-	e->key = t;
-	e->cookie = cookie;
-}
-
-static uint64_t kmod_sent(struct sensor *s, const struct rules_pkt *pkt)
-{
-	struct rules_pkt t;
-	const struct sent *e = &km_of(s)->sent[flow_tuple(pkt, &t) % SENT_SLOTS];
-
-	return memcmp(&e->key, &t, sizeof(t)) ? 0 : e->cookie;
-}
-
 void sensor_feed(struct sensor *s, const struct pcapng_block *b)
 {
 	switch (b->type) {
@@ -428,10 +425,6 @@ void sensor_feed(struct sensor *s, const struct pcapng_block *b)
 		break;
 	case HONE_BT_ISB:
 		statistics_block(s, b);
-		break;
-	case HONE_BT_EPB:
-		if (b->known)
-			packet_block(s, b);
 		break;
 	}
 }
@@ -561,10 +554,13 @@ static int kmod_open(struct sensor *s)
 			ret = -errno;
 			goto err_reader;
 		}
-		/* Addresses and ports, not payloads: what the module copies
-		 * for honefw per packet. */
-		if (ioctl(s->fd, HEIO_SET_SNAPLEN, KMOD_SNAPLEN) < 0) {
+		/* Events alone: no packet shares the ring with them, and
+		 * each socket's flows are told before their packets. */
+		if (ioctl(s->fd, HEIO_SET_RECORDS, HONE_RECORDS_PROC |
+			  HONE_RECORDS_CONN | HONE_RECORDS_FLOW) < 0) {
 			ret = -errno;
+			log_warn("hone.ko sensor: HEIO_SET_RECORDS (a module "
+				 "older than this honefw?)");
 			goto err_fd;
 		}
 	}
@@ -597,5 +593,4 @@ const struct sensor_ops sensor_kmod_ops = {
 	.open = kmod_open,
 	.close = kmod_close,
 	.drain = kmod_drain,
-	.sent = kmod_sent,
 };

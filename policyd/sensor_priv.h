@@ -18,9 +18,6 @@ struct sensor_ops {
 	/* Netlink with a privileged parent: the search's answers so far; 1
 	 * once it has ended. */
 	int (*find_drain)(struct sensor *s);
-	/* hone.ko only: the cookie of the socket an outbound packet with
-	 * pkt's 5-tuple left from, 0 if none was seen. */
-	uint64_t (*sent)(struct sensor *s, const struct rules_pkt *pkt);
 	/* Netlink only: a process entry is about to be freed. */
 	void (*release)(struct sensor *s, struct pent *e);
 };
@@ -37,6 +34,9 @@ struct sensor {
 	bool offline;			/* replay: fed blocks, no device */
 	bool waits;			/* the last sensor_conn() waits */
 	bool searching;			/* for an owner, until find_drain() */
+	sensor_flow_fn on_flow;
+	void *flow_ctx;
+	uint32_t flow_netns;
 	void *priv;
 };
 

@@ -97,8 +97,9 @@ int status_text(const struct status *st, FILE *f)
 		st->conns, st->evicted, st->flows, st->offloaded,
 		st->notices_lost);
 	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
-		PRIu64 " processes' descriptors read\n", st->sensor, st->events,
-		st->events_lost, st->fd_reads);
+		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
+		"lookups\n", st->sensor, st->events, st->events_lost,
+		st->fd_reads, st->diag_lookups);
 	if (st->has_queue_stats)
 		fprintf(f, "queue %u: %" PRIu64 " waiting, %" PRIu64 " dropped "
 			"(queue full), %" PRIu64 " dropped (netlink)\n", st->queue,
@@ -172,8 +173,9 @@ int status_json(const struct status *st, FILE *f)
 		st->procs, st->conns, st->evicted, st->flows, st->offloaded,
 		st->notices_lost);
 	fprintf(f, ",\"sensor\":{\"kind\":\"%s\",\"events\":%" PRIu64
-		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64 "}", st->sensor,
-		st->events, st->events_lost, st->fd_reads);
+		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64
+		",\"diag_lookups\":%" PRIu64 "}", st->sensor, st->events,
+		st->events_lost, st->fd_reads, st->diag_lookups);
 	fprintf(f, ",\"queue\":{\"number\":%u", st->queue);
 	if (st->has_queue_stats)
 		fprintf(f, ",\"waiting\":%" PRIu64 ",\"dropped\":%" PRIu64
@@ -228,6 +230,8 @@ static const struct metric metrics[] = {
 	  "Sensor events lost."),
 	M("sensor_fd_reads_total", "counter", fd_reads,
 	  "Processes' descriptors read to find a socket's owner (netlink)."),
+	M("sock_diag_lookups_total", "counter", diag_lookups,
+	  "Sockets of queued packets asked of sock_diag (none that hone.ko told)."),
 	Q("queue_dropped_total", q.dropped,
 	  "Packets the kernel dropped because the queue was full."),
 	Q("queue_user_dropped_total", q.user_dropped,

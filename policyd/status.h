@@ -42,6 +42,7 @@ struct status {
 	uint64_t offloaded, notices_lost;
 	uint64_t events, events_lost;
 	uint64_t fd_reads;		/* netlink: processes' descriptors read */
+	uint64_t diag_lookups;		/* sock_diag asked for a flow's socket */
 	uint16_t queue;
 	bool has_queue_stats;		/* /proc listed the queue */
 	struct queue_stats q;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,6 +27,16 @@ int sys_join_netns(const char *name)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int sys_netns_ino(uint32_t *ino)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
 }
 
 int sys_caps(const int *caps, size_t n)

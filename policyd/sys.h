@@ -4,9 +4,12 @@
 #define HONE_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Join the network namespace /run/netns/NAME. */
 int sys_join_netns(const char *name);
+/* The inode of this process's network namespace (as hone.ko names it). */
+int sys_netns_ino(uint32_t *ino);
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT blocked, and extra if not 0, and
  * read from the descriptor returned (non-blocking), or -1 with errno. */
 int sys_signals(int extra);

@@ -176,6 +176,12 @@ enum hone_proc_event {
 enum hone_conn_event {
 	HONE_CONN_OPEN		= 0,	/* socket created */
 	HONE_CONN_ACCEPT	= 1,	/* socket accepted from a listener */
+	/* A packet of the socket, with addresses it had not had yet (its
+	 * first, or a datagram to or from another peer): LOCAL and REMOTE
+	 * are the packet's, seen from this host. Only to readers that ask
+	 * for them (HONE_RECORDS_FLOW), before the packet reaches any
+	 * filter: a firewall learns whose packet it judges, not asks. */
+	HONE_CONN_FLOW		= 2,
 	HONE_CONN_CLOSE		= 0xFFFFFFFFU,	/* socket freed */
 };
 
@@ -206,6 +212,15 @@ enum hone_verdict {
 #define HEIO_SET_FILTER_SOCK	_IOW(HONE_IOC_MAGIC, 6, int)
 /* Argument: pointer to struct hone_stats. */
 #define HEIO_GET_STATS		_IOR(HONE_IOC_MAGIC, 8, struct hone_stats)
+/* Argument: the value itself, the records this reader gets from now on
+ * (HONE_RECORDS_*); by default processes, connections and packets. A
+ * reader of events alone shares its ring with no packet. */
+#define HEIO_SET_RECORDS	_IOW(HONE_IOC_MAGIC, 9, int)
+#define HONE_RECORDS_PROC	0x1	/* Process Event blocks */
+#define HONE_RECORDS_CONN	0x2	/* Connection Events: open, accept, close */
+#define HONE_RECORDS_PACKET	0x4	/* Enhanced Packet blocks */
+#define HONE_RECORDS_FLOW	0x8	/* Connection Events: HONE_CONN_FLOW */
+#define HONE_RECORDS_DEFAULT	0x7
 
 /* Counters of one reader; the *_lost ones are the sensor's, for all. */
 struct hone_stats {

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "flow.h"
 #include "htab.h"
 #include "test_sensor.h"
 
@@ -351,50 +352,78 @@ Test(sensor_kmod, pipe_in_pieces)
 }
 
 /* Not a Hone stream: said, and nothing is learnt. */
-/* A datagram that left before its sender exited and closed the socket:
- * hone.ko's packet block still names the socket by the packet's 5-tuple. */
-Test(sensor_kmod, sent_packet_names_its_socket)
+/* A flow event: the packet's ends, a socket of netns. */
+static void flow(struct cap *c, uint64_t cookie, uint32_t pid, uint32_t netns,
+		 const struct rules_pkt *p)
 {
-	static const uint8_t udp[28] = {
-		0x45, 0, 0, 28, 0, 0, 0, 0, 64, IPPROTO_UDP, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x9c, 0x40, 0, 53, 0, 8, 0, 0,		/* 40000 -> 53 */
-	};
+	uint8_t e[8] = { 0 };
+
+	begin(c, HONE_BT_CONNECTION);
+	put32(c, (uint32_t)cookie);
+	put32(c, pid);
+	put64(c, 0);
+	opt32(c, HONE_CONN_EVENT, HONE_CONN_FLOW);
+	opt64(c, HONE_CONN_COOKIE, cookie);
+	opt32(c, HONE_CONN_FAMILY, p->family);
+	opt32(c, HONE_CONN_PROTO, p->proto);
+	memcpy(e, &p->lport, 2);
+	memcpy(e + 4, p->local, 4);
+	opt(c, HONE_CONN_LOCAL, e, 8);
+	memcpy(e, &p->rport, 2);
+	memcpy(e + 4, p->remote, 4);
+	opt(c, HONE_CONN_REMOTE, e, 8);
+	opt32(c, HONE_CONN_UID, 1000);
+	opt32(c, HONE_CONN_NETNS, netns);
+	end(c);
+}
+
+#define NETNS	4026531840U
+
+struct told {
+	struct rules_pkt pkt;
+	uint64_t cookie;
+	char exe[64];
+	unsigned n;
+};
+
+static void on_told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
+{
+	struct told *t = ctx;
+
+	t->pkt = *pkt;
+	t->cookie = c->cookie;
+	snprintf(t->exe, sizeof(t->exe), "%s", c->proc ? c->proc->exe : "");
+	t->n++;
+}
+
+/* A datagram that left before its sender exited and closed the socket:
+ * hone.ko told its socket by the packet's 5-tuple, before the packet was
+ * queued; only flows of honefw's own network namespace are told. */
+Test(sensor_kmod, flow_event_names_its_socket)
+{
 	struct rules_pkt pkt = {
-		.family = AF_INET, .proto = IPPROTO_UDP, .dir = RULES_DIR_OUT,
+		.family = AF_INET, .proto = IPPROTO_UDP,
 		.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
 		.lport = 40000, .rport = 53,
-	};
+	}, t;
+	struct told got = { 0 };
 	struct cap c = { 0 };
 	struct sensor *s;
-	struct conn *cn;
 
 	section(&c);
 	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
 	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
-	begin(&c, HONE_BT_EPB);
-	put32(&c, 0);
-	put64(&c, 0);
-	put32(&c, sizeof(udp));
-	put32(&c, sizeof(udp));
-	put(&c, udp, sizeof(udp));
-	opt32(&c, HONE_EPB_FLAGS, HONE_EPB_FLAG_OUTBOUND);
-	opt64(&c, HONE_EPB_COOKIE, COOKIE);
-	end(&c);
+	flow(&c, COOKIE, 500, NETNS + 1, &pkt);
+	flow(&c, COOKIE, 500, NETNS, &pkt);
 	proc(&c, HONE_PROC_EXIT, 500, 1, 50, NULL, NULL, 0, 1000);
 	conn(&c, HONE_CONN_CLOSE, COOKIE, 500, 1000, 0);
 	s = from_file(&c);
+	sensor_on_flow(s, NETNS, on_told, &got);
 	cr_assert_gt(sensor_drain(s), 0);
-	cn = sensor_conn_sent(s, &pkt);
-	cr_assert_not_null(cn);
-	cr_expect_eq(cn->cookie, COOKIE);
-	cr_assert_not_null(cn->proc);
-	cr_expect_str_eq(cn->proc->exe, "/usr/bin/dig");
-	pkt.rport = 54;
-	cr_expect_null(sensor_conn_sent(s, &pkt), "another flow");
-	pkt.rport = 53;
-	pkt.dir = RULES_DIR_IN;
-	cr_expect_null(sensor_conn_sent(s, &pkt), "only what left");
+	cr_assert_eq(got.n, 1, "told once, for its own namespace: %u", got.n);
+	cr_expect_eq(got.cookie, COOKIE);
+	cr_expect_eq(flow_tuple(&got.pkt, &t), flow_tuple(&pkt, &t));
+	cr_expect_str_eq(got.exe, "/usr/bin/dig");
 	sensor_close(s);
 }
 

@@ -3,9 +3,10 @@
 """Readers of /dev/hone and /dev/honet that end their section the way
 hone(4) says: capture.py GO READER...
 
-READER is DEVICE,OUT[,snaplen=N][,ring_kb=N][,stall]. Each DEVICE is
-opened (ring_kb: with the module parameter set to N meanwhile; snaplen:
-then set with HEIO_SET_SNAPLEN) and OUT.ready created; then each is read
+READER is DEVICE,OUT[,snaplen=N][,records=N][,ring_kb=N][,stall]. Each
+DEVICE is opened (ring_kb: with the module parameter set to N meanwhile;
+snaplen, records: then set with HEIO_SET_SNAPLEN, HEIO_SET_RECORDS) and
+OUT.ready created; then each is read
 into OUT until the file GO exists (a stall reader reads nothing until
 then). Then each: what is left is read, its HEIO_GET_STATS counters go to
 OUT.stats (name=value), HEIO_RESTART is asked and it is read until read()
@@ -21,6 +22,7 @@ from stall import stats
 
 HEIO_RESTART = (0xE0 << 8) | 1
 HEIO_SET_SNAPLEN = (1 << 30) | (4 << 16) | (0xE0 << 8) | 5
+HEIO_SET_RECORDS = (1 << 30) | (4 << 16) | (0xE0 << 8) | 9
 RING_KB = '/sys/module/hone/parameters/ring_kb'
 
 
@@ -42,6 +44,8 @@ class Reader:
                     f.write(old)
         if 'snaplen' in opts:
             fcntl.ioctl(self.fd, HEIO_SET_SNAPLEN, int(opts['snaplen']))
+        if 'records' in opts:
+            fcntl.ioctl(self.fd, HEIO_SET_RECORDS, int(opts['records']))
         self.out = open(self.path, 'wb')
         open(self.path + '.ready', 'w').close()
 

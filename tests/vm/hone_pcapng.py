@@ -10,7 +10,7 @@ text writes Connection Event and Enhanced Packet Blocks as /dev/honet
 writes their records (hone(4)), then what only the block has, as
 name=value fields:
 
-  TS SOCK O|A|C PID COOKIE PROTO LOCAL -> REMOTE id=ID family=F type=T
+  TS SOCK O|A|F|C PID COOKIE PROTO LOCAL -> REMOTE id=ID family=F type=T
      proto=P uid=U tid=T netns=N [inode=I] opts=CODES
   TS PAKT I|O COOKIE PID PROTO SRC -> DST LEN caplen=N flags=F opts=CODES
      [conn=ID] [pidtid=PID/TID] [comment=TEXT]
@@ -133,7 +133,7 @@ def conn_line(blk, end, where):
     opts = options(blk, 24, end, where)
     o = dict(opts)
     event = num(end, o.get(2), where, 2, 4) if 2 in o else 0
-    kind = {0: 'O', 1: 'A', 0xFFFFFFFF: 'C'}.get(event, f'?{event}')
+    kind = {0: 'O', 1: 'A', 2: 'F', 0xFFFFFFFF: 'C'}.get(event, f'?{event}')
     fam = num(end, o.get(258), where, 258, 4)
     proto = num(end, o.get(260), where, 260, 4)
     f = [ts(end, hi, lo), 'SOCK', kind, str(pid), hex16(num(end, o.get(257), where, 257, 8)),

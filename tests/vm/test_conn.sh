@@ -6,7 +6,9 @@
 # open (or accept) and close event with that pid, cookie and protocol, and
 # its addresses at close; every packet of the exchanges carries its
 # socket's cookie and pid, in both namespaces, down to the ACK the kernel
-# sends for the server's TIME_WAIT socket.
+# sends for the server's TIME_WAIT socket. A third reader asks for events
+# and flow events alone (HEIO_SET_RECORDS, as honefw does): no packet, and
+# each socket's first 5-tuple told with its cookie and pid.
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 V=$HONE_SRCDIR/tests/vm
 netns_up || { vmtest conn FAIL "netns"; exit; }
@@ -14,7 +16,9 @@ netns_up || { vmtest conn FAIL "netns"; exit; }
 # (the statistics at the end count them).
 ip netns exec hone-a sysctl -qw net.ipv6.conf.va.router_solicitations=0
 ip netns exec hone-b sysctl -qw net.ipv6.conf.vb.router_solicitations=0
-python3 "$V/capture.py" "$T/go" "/dev/honet,$T/text" "/dev/hone,$T/cap" &
+# HONE_RECORDS_PROC | _CONN | _FLOW
+python3 "$V/capture.py" "$T/go" "/dev/honet,$T/text" "/dev/hone,$T/cap" \
+	"/dev/honet,$T/flows,records=11" &
 R=$!
 wait_for "$T/cap.ready" || vmtest conn FAIL "readers did not open"
 ip netns exec hone-b python3 "$V/sockets.py" server 10.9.0.2 fd09::2 7001 > "$T/server" &
@@ -82,5 +86,36 @@ check "conn(honet): TAIL after HEIO_RESTART counts the $n packets read" \
 	"$T/text"
 check "conn(honet): a new section starts with HEAD" \
 	awk 'NR == 1 { exit !($2 == "HEAD") }' "$T/text.next"
-cp "$T/text" "$T/cap.txt" "$T/socks" /tmp/out/ 2>/dev/null
+
+# flow_events SOCKETS FILE: for each socket that sent or received, a flow
+# event with its pid, cookie and protocol: of a connected one, its own
+# addresses; of a listener or an unconnected one, its local address (the
+# remote is the peer's). None for idle sockets.
+flow_events() {
+	awk 'NR == FNR { s[NR] = $0; next }
+	$2 == "SOCK" && $3 == "F" { ev[$4 " " $5 " " $6 " " $7] = 1; ev[$4 " " $5 " " $6 " " $7 " " $9] = 1; any[$5] = 1 }
+	END {
+		for (i = 1; i in s; i++) {
+			split(s[i], f, " ")
+			k = f[3] " " f[4] " " f[2] " " f[5]
+			if (f[1] == "idle")
+				ok = !(f[4] in any)
+			else if (f[1] == "listen" || f[1] == "udp")
+				ok = k in ev
+			else
+				ok = (k " " f[6]) in ev
+			printf "%s %s %s %s: %s\n", ok ? "PASS" : "FAIL", f[1], f[2], f[4],
+				f[1] == "idle" ? "no flow event" : "its flow event"
+		}
+	}' "$1" "$2"
+}
+flow_events "$T/socks" "$T/flows" > "$T/fevents"
+while read -r res what; do vmtest "conn(flows): $what" "$res"; done < "$T/fevents"
+check "conn(flows): the events-only reader got no packet" \
+	eval '! grep -q " PAKT " "$T/flows" && grep -qw "packets=0" "$T/flows.stats"'
+check "conn(flows): and every connection event the others got ($(grep -c ' SOCK [OAC] ' "$T/text"))" \
+	eval '[ "$(grep -c " SOCK [OAC] " "$T/flows")" = "$(grep -c " SOCK [OAC] " "$T/text")" ]'
+check "conn: readers that did not ask get no flow event" \
+	eval '! grep -q " SOCK F " "$T/text" && ! grep -q " SOCK F " "$T/cap.txt"'
+cp "$T/text" "$T/cap.txt" "$T/socks" "$T/flows" /tmp/out/ 2>/dev/null
 true
