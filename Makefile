@@ -232,12 +232,13 @@ bench: need-deps $(BENCHES) userspace
 	@set -e; for b in $(BENCHES); do $$b; done
 	@for s in tests/bench/*.sh; do [ -x "$$s" ] && $$s || true; done
 
-# The connection rows with each sensor, in the 6.12 VM where hone.ko is
-# loaded. TCG: the ratios mean something, the rates do not.
+# The connection rows and the page test with each sensor, in the 6.12 VM
+# where hone.ko is loaded. TCG: the ratios mean something, the rates not.
 bench-vm: all
-	HONE_VM_KERNELS=6.12 tests/vm/run --shell 'for s in kmod netlink; do \
-		HONEFW_ARGS="--sensor $$s" BENCH_ROWS=conns \
-		"$$HONE_SRCDIR/tests/bench/engine.sh"; done'
+	HONE_VM_KERNELS=6.12 HONE_VM_TIMEOUT=1800 tests/vm/run --shell \
+		'for s in kmod netlink; do export HONEFW_ARGS="--sensor $$s"; \
+		BENCH_ROWS=conns "$$HONE_SRCDIR/tests/bench/engine.sh"; \
+		"$$HONE_SRCDIR/tests/bench/pages.sh"; done'
 
 demo: need-deps
 	$(MAKE) userspace

@@ -55,10 +55,11 @@ rratio() {
 	paste "$T/$1" "$T/$2" | awk '{ print $2 ? $1 / $2 : 0 }' | median |
 		awk '{ printf "%.2f", $1 }'
 }
-# honefw's CPU time so far, in microseconds (utime + stime).
+# honefw's CPU time so far, in microseconds (utime + stime): the engine's
+# and its privileged parent's.
 cpu_us() {
-	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000000 / hz) }' \
-		"/proc/$FW/stat"
+	cat "/proc/$FW/stat" "/proc/$ENG/stat" |
+		awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { print int(t * 1000000 / hz) }'
 }
 
 # Each prints a rate per second.

@@ -7,7 +7,8 @@
 # objects, six at a time as a browser does. The time for all 20 with honefw
 # on the desktop rule set (examples/desktop.ini, curl as the browser) over
 # the time with no firewall, in turns, BENCH_ROUNDS (3) times: the median
-# of the rounds' own ratios (goal <= 1.02). Netlink sensor.
+# of the rounds' own ratios (goal <= 1.02). The netlink sensor, or hone.ko
+# with HONEFW_ARGS=--sensor kmod (make bench-vm).
 set -u
 
 . "$(cd "$(dirname "$0")" && pwd)/../netns/lib.sh"
@@ -54,7 +55,10 @@ pages() {
 netns_setup
 site
 (ip netns exec "$B" python3 -m http.server -b $SRV4 -d "$T/www" 80 > /dev/null 2>&1 &)
-sleep 0.5
+for _ in $(seq 100); do
+	ip netns exec "$B" ss -Hltn 'sport = :80' | grep -q . && break
+	sleep 0.1
+done
 sed -e 's|^exe = /usr/lib/firefox-esr/firefox-esr, |exe = /usr/bin/curl, /usr/lib/firefox-esr/firefox-esr, |' \
 	"$ROOT/examples/desktop.ini" > "$T/rules.ini"
 chmod 0644 "$T/rules.ini"
@@ -72,7 +76,7 @@ for r in $(seq "$ROUNDS"); do
 	fw_stop
 	echo "$none $fw" >> "$T/pages"
 done
-printf 'pages bench: %s pages, %s objects, one connection each; desktop rules (the browser rule judged %s connections a round): honefw %s s / none %s s = %s (goal <= 1.02)\n' \
-	"$PAGES" "$OBJECTS" "$judged" "$(awk '{ print $2 }' "$T/pages" | median)" \
+printf 'pages bench, %s: %s pages, %s objects, one connection each; desktop rules (the browser rule judged %s connections a round): honefw %s s / none %s s = %s (goal <= 1.02)\n' \
+	"$(case "$HONEFW_ARGS" in *kmod*) echo hone.ko ;; *) echo "netlink sensor" ;; esac)" "$PAGES" "$OBJECTS" "$judged" "$(awk '{ print $2 }' "$T/pages" | median)" \
 	"$(awk '{ print $1 }' "$T/pages" | median)" \
 	"$(awk '{ printf "%.3f\n", $2 / $1 }' "$T/pages" | median)"
