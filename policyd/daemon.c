@@ -31,6 +31,7 @@
 #include "names.h"
 #include "nft.h"
 #include "offload.h"
+#include "owner.h"
 #include "priv.h"
 #include "queue.h"
 #include "rules.h"
@@ -60,7 +61,8 @@ struct daemon {
 	const struct honefw_opts *o;
 	struct rules *rs;
 	struct sensor *sensor;
-	struct flows *flows;
+	struct owners *owners;	/* whose each packet is */
+	struct flows *flows;	/* the owners', for upkeep */
 	struct offloads *off;
 	struct nft *nft;
 	struct queue *q;
@@ -76,7 +78,6 @@ struct daemon {
 	size_t nparked;
 	uint64_t now;
 	uint64_t judged, unknown, errors, unparsable;
-	uint64_t sensor_lost;		/* at the last drain */
 	uint64_t told_unparsable;	/* when last said; a flood is a line
 					 * a second */
 	size_t entries;		/* in the tables, at most since the last trim */
@@ -234,9 +235,9 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 	struct rules_verdict v;
 	struct rules_pkt pkt;
 	struct action a = { .verdict = NF_ACCEPT };
-	const struct proc *proc = NULL;
-	struct conn *conn = NULL;
-	bool waits = false;
+	const struct proc *proc;
+	struct conn *conn;
+	struct owner who;
 	struct flow *f;
 	int ret;
 
@@ -244,28 +245,15 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		judge_unparsable(d, q, p);
 		return;
 	}
-	f = flows_get(d->flows, &pkt, d->now);
-	if (f && f->has_sock) {
-		conn = sensor_conn(d->sensor, f->cookie, f->uid, f->inode);
-		waits = sensor_waits(d->sensor);
-	}
-	/* The socket the flow named is gone: another may send on its
-	 * 5-tuple now, and must not pass for it. */
-	if (conn && conn->closed) {
-		flow_recheck(d->flows, f, d->now);
-		conn = f->has_sock ? sensor_conn(d->sensor, f->cookie, f->uid,
-						 f->inode) : NULL;
-		waits = f->has_sock && sensor_waits(d->sensor);
-	}
+	owner_of(d->owners, &pkt, p->has_sock, d->now, &who);
 	/* Its owner is being searched for, while other packets go on: it is
 	 * judged again once the search has ended. */
-	if (waits && park(d, p))
+	if (who.waits && park(d, p))
 		return;
-	if (conn)
-		proc = conn->proc;
-	/* No socket anywhere: the kernel's own packet (an RST, an ICMP
-	 * error), not one of a process honefw failed to name. */
-	pkt.nosock = !conn && !(f && f->has_sock) && !p->has_sock;
+	f = who.flow;
+	conn = who.conn;
+	proc = who.proc;
+	pkt.nosock = who.nosock;
 	if (proc && rules_need_sha256(d->rs) &&
 	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p))
 		return;
@@ -357,20 +345,8 @@ static bool answer_owner(void *ctx, const struct rules_pkt *pkt,
 			 uint32_t *uid)
 {
 	struct daemon *d = ctx;
-	struct flow *f = flows_get(d->flows, pkt, d->now);
 
-	if (!f || !f->has_sock)
-		return false;
-	*uid = f->uid;
-	return true;
-}
-
-/* hone.ko saw a packet of this flow on socket c before it was queued. */
-static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
-{
-	struct daemon *d = ctx;
-
-	flows_tell(d->flows, pkt, c->cookie, c->uid, c->inode, d->now);
+	return owner_uid(d->owners, pkt, d->now, uid);
 }
 
 /* Every packet of the batch was reported by hone.ko before it was queued:
@@ -379,15 +355,10 @@ static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
 static void drain(void *ctx)
 {
 	struct daemon *d = ctx;
-	int ret = sensor_drain(d->sensor);
+	int ret = owners_drain(d->owners, d->now);
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
-	/* A flow event may be among what was lost. */
-	if (sensor_lost(d->sensor) != d->sensor_lost) {
-		d->sensor_lost = sensor_lost(d->sensor);
-		flows_distrust(d->flows);
-	}
 	if (d->dns && (ret = dnslog_drain(d->dns, learned, answer_owner, d)) < 0)
 		log_warnx("DNS answers: %s", strerror(-ret));
 	/* Sockets gone end their flows' verdicts before more are judged. */
@@ -842,7 +813,7 @@ static void shut(struct daemon *d)
 	queue_close(d->q);
 	nft_close(d->nft);
 	offloads_close(d->off);
-	flows_close(d->flows);
+	owners_close(d->owners);
 	sensor_close(d->sensor);
 	rules_free(d->rs);
 	free(d->parked);
@@ -880,11 +851,11 @@ int daemon_main(const struct honefw_opts *o)
 		sensor_set_grace(d.sensor, (uint64_t)o->conn_grace * NSEC);
 	if (o->netns && (ret = sys_join_netns(o->netns)) < 0)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
-	if ((ret = flows_open(&d.flows)) < 0)
-		fatalx("sock_diag: %s", strerror(-ret));
 	if ((ret = sys_netns_ino(&ino)) < 0)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
-	sensor_on_flow(d.sensor, ino, told, &d);
+	if ((ret = owners_open(d.sensor, ino, &d.owners)) < 0)
+		fatalx("sock_diag: %s", strerror(-ret));
+	d.flows = owners_flows(d.owners);
 	if ((ret = offloads_open(&d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",
 		       strerror(-ret));

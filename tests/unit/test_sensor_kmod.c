@@ -22,6 +22,7 @@
 
 #include "flow.h"
 #include "htab.h"
+#include "owner.h"
 #include "test_sensor.h"
 
 struct cap {
@@ -425,6 +426,59 @@ Test(sensor_kmod, flow_event_names_its_socket)
 	cr_expect_eq(flow_tuple(&got.pkt, &t), flow_tuple(&pkt, &t));
 	cr_expect_str_eq(got.exe, "/usr/bin/dig");
 	sensor_close(s);
+}
+
+/* owner.h with hone.ko: a flow it told is named without asking sock_diag;
+ * one it did not tell is asked; once events were lost (the statistics
+ * say so), a told flow is asked as others are (FLOW_RECHECK, 2 s, after
+ * it was told), until told again. */
+Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
+{
+	struct rules_pkt pkt = {
+		.family = AF_INET, .proto = IPPROTO_UDP, .dir = RULES_DIR_OUT,
+		.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
+		.lport = 40000, .rport = 53,
+	}, other = pkt;
+	struct cap c = { 0 }, lost = { 0 };
+	struct owners *o;
+	struct owner w;
+	struct sensor *s;
+	int p[2];
+
+	section(&c);
+	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
+	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
+	flow(&c, COOKIE, 500, NETNS, &pkt);
+	begin(&lost, HONE_BT_ISB);
+	put32(&lost, 0);
+	put64(&lost, 0);
+	opt64(&lost, HONE_ISB_CONN_RDROP, 1);
+	end(&lost);
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, &s), 0);
+	cr_assert_eq(owners_open(s, NETNS, &o), 0);
+	cr_assert_eq(write(p[1], c.b, c.len), (ssize_t)c.len);
+	cr_assert_eq(owners_drain(o, 1), 0);
+
+	owner_of(o, &pkt, false, 2, &w);
+	cr_assert_not_null(w.proc);
+	cr_expect_str_eq(w.proc->exe, "/usr/bin/dig");
+	cr_expect(!w.nosock && !w.waits);
+	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
+
+	other.rport = 54;
+	owner_of(o, &other, false, 3, &w);
+	cr_expect_null(w.conn);
+	cr_expect(w.nosock, "no socket anywhere: the kernel's");
+	cr_expect_eq(flows_asked(owners_flows(o)), 1, "not told: asked");
+
+	cr_assert_eq(write(p[1], lost.b, lost.len), (ssize_t)lost.len);
+	cr_assert_eq(owners_drain(o, 4), 0);
+	owner_of(o, &pkt, false, 3000000000ULL, &w);
+	cr_expect_eq(flows_asked(owners_flows(o)), 2, "told before events were lost: asked");
+	owners_close(o);
+	sensor_close(s);
+	close(p[1]);
 }
 
 Test(sensor_kmod, garbage)
