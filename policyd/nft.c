@@ -3,8 +3,9 @@
  * The "inet hone" table, built with libnftnl and sent as one netlink batch:
  *
  *	chain in/out	filter, input/output, priority -150
- *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark,
- *			accept (the fast path; a reload flips gen)
+ *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark
+ *			without FLOW|GEN, accept (the fast path; a reload
+ *			flips gen; a drop or reject stays in the mark)
  *		icmpv6 type 130-143 (ND, MLD): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
@@ -339,14 +340,17 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 
 	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
-	/* An offloaded packet leaves with its QoS mark and effect only:
-	 * the act chain has nothing to do for it and lets it go at its first
-	 * test. */
+	/* An offloaded packet leaves with its QoS mark, effect and, when its
+	 * connection was dropped or rejected, that: the act chain lets an
+	 * accepted one go at its first test, and drops or rejects the others
+	 * (a reload can turn an accepted connection's verdict into a drop,
+	 * stored in its mark by its first packet judged after). */
 	r = nftb_rule_new(bt, name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
-	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER | HONE_MARK_EFFECT);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER | HONE_MARK_EFFECT |
+		 HONE_MARK_DROP | HONE_MARK_REJECT);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	nftb_rule(bt, r);
