@@ -199,8 +199,11 @@ static bool packet_addrs(const struct sk_buff *skb, const struct nf_hook_state *
 	return true;
 }
 
-/* A flow event for a packet of sk, unless o's socket told these addresses
- * last: once for a connected socket, once per peer in turn for others. */
+/* A flow event for a packet of sk, unless its owner o's socket told these
+ * addresses last: once for a connected socket, once per peer in turn for
+ * others. A socket with no owner recorded (its uid's share of the table
+ * full) tells every packet, with no pid: a firewall must not take it for
+ * the socket that had its 5-tuple before. */
 static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 			bool in, struct sock *sk, struct hone_owner *o)
 {
@@ -211,9 +214,9 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 
 	if (!sk_fullsock(sk) || !packet_addrs(skb, state, in, &a))
 		return;
-	if (hone_owner_told(o, jhash(&a.lport, offsetofend(struct hone_rec_conn, raddr) -
-					      offsetof(struct hone_rec_conn, lport),
-				     a.proto << 8 | a.family) | 1))
+	if (o && hone_owner_told(o, jhash(&a.lport, offsetofend(struct hone_rec_conn, raddr) -
+						   offsetof(struct hone_rec_conn, lport),
+					  a.proto << 8 | a.family) | 1))
 		return;
 	hone_conn_fill(&rec, sk, HONE_CONN_FLOW);
 	rec.family = a.family;
@@ -222,7 +225,8 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 	rec.rport = a.rport;
 	memcpy(rec.laddr, a.laddr, sizeof(rec.laddr));
 	memcpy(rec.raddr, a.raddr, sizeof(rec.raddr));
-	hone_owner_get(o, &rec.pid, &rec.tid, &exe, &exe_len);
+	if (o)
+		hone_owner_get(o, &rec.pid, &rec.tid, &exe, &exe_len);
 	hone_readers_emit(&rec.h, sizeof(rec), &none);
 }
 
@@ -253,7 +257,7 @@ static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 				       &rec.exe_len);
 		p.tail_len = rec.exe_len;
 	}
-	if (flows && o)
+	if (flows && sk)
 		packet_flow(skb, state, in, sk, o);
 	if (packets)
 		hone_readers_emit(&rec.h, sizeof(rec), &p);
@@ -274,8 +278,7 @@ static unsigned int packet_flow_hook(void *priv, struct sk_buff *skb,
 	sk = packet_sock(skb, state, true, &found);
 	if (sk) {
 		o = packet_owner(sk, hone_sock_cookie(sk));
-		if (o)
-			packet_flow(skb, state, true, sk, o);
+		packet_flow(skb, state, true, sk, o);
 	}
 	if (found)
 		sock_gen_put(found);
