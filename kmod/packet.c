@@ -25,7 +25,8 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <linux/tcp.h>
-#include <linux/jhash.h>
+#include <linux/siphash.h>
+#include <linux/random.h>
 #include "sensor.h"
 
 static struct sock *packet_lookup(struct sk_buff *skb, const struct nf_hook_state *state)
@@ -199,6 +200,10 @@ static bool packet_addrs(const struct sk_buff *skb, const struct nf_hook_state *
 	return true;
 }
 
+/* What a socket told last is kept as a keyed hash: nobody can pick a
+ * 5-tuple that passes for another one. */
+static siphash_key_t flow_key;
+
 /* A flow event for a packet of sk, unless its owner o's socket told these
  * addresses last: once for a connected socket, once per peer in turn for
  * others. A socket with no owner recorded (its uid's share of the table
@@ -214,9 +219,10 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 
 	if (!sk_fullsock(sk) || !packet_addrs(skb, state, in, &a))
 		return;
-	if (o && hone_owner_told(o, jhash(&a.lport, offsetofend(struct hone_rec_conn, raddr) -
-						   offsetof(struct hone_rec_conn, lport),
-					  a.proto << 8 | a.family) | 1))
+	/* family and proto to the addresses, the rest zero */
+	if (o && hone_owner_told(o, siphash(&a.family, offsetofend(struct hone_rec_conn, raddr) -
+						       offsetof(struct hone_rec_conn, family),
+					    &flow_key) | 1))
 		return;
 	hone_conn_fill(&rec, sk, HONE_CONN_FLOW);
 	rec.family = a.family;
@@ -317,6 +323,7 @@ static struct pernet_operations packet_net_ops = {
 
 int hone_packet_init(void)
 {
+	get_random_bytes(&flow_key, sizeof(flow_key));
 	return register_pernet_subsys(&packet_net_ops);
 }
 

@@ -198,7 +198,7 @@ void hone_socket_exit(void);
 struct hone_owner;
 u64 hone_sock_cookie(struct sock *sk);
 struct hone_owner *hone_owner_find(u64 cookie);
-bool hone_owner_told(struct hone_owner *o, u32 flow);
+bool hone_owner_told(struct hone_owner *o, u64 flow);
 void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 		    const char **exe, u16 *exe_len);
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);

@@ -53,7 +53,7 @@ struct hone_owner {
 	struct rcu_head rcu;
 	u64 cookie;
 	unsigned long freed;		/* jiffies | 1; 0 while the socket lives */
-	u32 told;			/* hash of the addresses last told */
+	u64 told;			/* keyed hash of the addresses last told */
 	u32 pid, tid, uid;
 	u16 exe_len;
 	char exe[];
@@ -101,7 +101,7 @@ struct hone_owner *hone_owner_find(u64 cookie)
 /* Whether a flow event for the addresses hashed as flow was sent last for
  * o's socket; they are the last from now on. Racing packets of one socket
  * may tell it twice, never not at all. Under rcu_read_lock. */
-bool hone_owner_told(struct hone_owner *o, u32 flow)
+bool hone_owner_told(struct hone_owner *o, u64 flow)
 {
 	if (READ_ONCE(o->told) == flow)
 		return true;
