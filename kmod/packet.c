@@ -231,6 +231,7 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 	rec.rport = a.rport;
 	memcpy(rec.laddr, a.laddr, sizeof(rec.laddr));
 	memcpy(rec.raddr, a.raddr, sizeof(rec.raddr));
+	rec.listen = sk->sk_state == TCP_LISTEN;
 	if (o)
 		hone_owner_get(o, &rec.pid, &rec.tid, &exe, &exe_len);
 	hone_readers_emit(&rec.h, sizeof(rec), &none);

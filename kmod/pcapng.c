@@ -196,6 +196,8 @@ static size_t conn_block(const struct hone_rec_conn *c, struct blk *b)
 	opt_u32(b, HONE_CONN_NETNS, c->netns);
 	if (c->inode)
 		opt_u64(b, HONE_CONN_INODE, c->inode);
+	if (c->listen)
+		opt_u32(b, HONE_CONN_LISTEN, 1);
 	return blk_end(b);
 }
 

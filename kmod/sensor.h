@@ -66,6 +66,7 @@ struct hone_rec_conn {
 	u32 event, pid, tid, uid, family, type, proto, netns;
 	u16 lport, rport;	/* host order */
 	u8 laddr[16], raddr[16];
+	bool listen;		/* a flow event of a listener */
 };
 
 /* Followed by caplen bytes of packet (from the network header), then

@@ -326,7 +326,8 @@ struct flow *flows_get(struct flows *fl, const struct rules_pkt *pkt,
 }
 
 void flows_tell(struct flows *fl, const struct rules_pkt *pkt,
-		uint64_t cookie, uint32_t uid, uint64_t inode, uint64_t now)
+		uint64_t cookie, uint32_t uid, uint64_t inode, bool provisional,
+		uint64_t now)
 {
 	struct flow *f = flow_of(fl, pkt, now);
 
@@ -334,7 +335,7 @@ void flows_tell(struct flows *fl, const struct rules_pkt *pkt,
 		return;
 	f->has_sock = true;
 	f->sensed = fl->gen;
-	f->provisional = false;
+	f->provisional = provisional;
 	f->cookie = cookie;
 	f->uid = uid;
 	f->inode = inode;

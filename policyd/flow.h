@@ -67,9 +67,11 @@ struct flow *flows_get(struct flows *f, const struct rules_pkt *pkt,
 void flow_recheck(struct flows *f, struct flow *fl, uint64_t now);
 /* The sensor saw a packet of pkt's 5-tuple leave or arrive on socket
  * cookie (of uid, with that inode, 0 before accept()): the flow's socket
- * from now on. */
+ * from now on; provisional (a listener, not accepted yet) until told of
+ * the accepted one. */
 void flows_tell(struct flows *f, const struct rules_pkt *pkt,
-		uint64_t cookie, uint32_t uid, uint64_t inode, uint64_t now);
+		uint64_t cookie, uint32_t uid, uint64_t inode, bool provisional,
+		uint64_t now);
 /* The sensor lost events: what it told may be out of date, and every flow
  * is checked as if nothing had been told, until it is told again. A flow
  * told is otherwise not asked for, even once its socket is gone: a new

@@ -13,11 +13,13 @@ struct owners {
 };
 
 /* hone.ko saw a packet of this flow on socket c before it was queued. */
-static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
+static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c,
+		 bool provisional)
 {
 	struct owners *o = ctx;
 
-	flows_tell(o->flows, pkt, c->cookie, c->uid, c->inode, o->now);
+	flows_tell(o->flows, pkt, c->cookie, c->uid, c->inode, provisional,
+		   o->now);
 }
 
 int owners_open(struct sensor *s, uint32_t netns, struct owners **out)

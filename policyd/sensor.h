@@ -142,9 +142,11 @@ size_t sensor_conns_sweep(struct sensor *s,
 /* hone.ko tells, before any filter sees a TCP or UDP packet, the socket
  * it belongs to whenever its 5-tuple is new for that socket: fn hears it
  * at a drain (pkt: the 5-tuple part, seen from this host), for packets of
- * the network namespace whose /proc/PID/ns/net inode is netns. */
+ * the network namespace whose /proc/PID/ns/net inode is netns.
+ * provisional: a listener, or a connection not accepted yet, stands in
+ * for the socket accept() will give. */
 typedef void (*sensor_flow_fn)(void *ctx, const struct rules_pkt *pkt,
-			       const struct conn *c);
+			       const struct conn *c, bool provisional);
 void sensor_on_flow(struct sensor *s, uint32_t netns, sensor_flow_fn fn,
 		    void *ctx);
 /* Events the sensor lost so far (its ring full, the module's own). */

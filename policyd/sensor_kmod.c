@@ -54,6 +54,7 @@ struct kconn {
 	uint64_t inode;
 	struct rules_pkt addrs;	/* family, proto, ends: a flow's 5-tuple */
 	unsigned ends;		/* how many of local, remote were given */
+	bool listen;		/* a flow event of a listener */
 };
 
 struct kmod {
@@ -204,7 +205,9 @@ static void on_proc(struct sensor *s, const struct kproc *kp)
 }
 
 /* The flow's socket, whose owner a packet of it names (before accept(),
- * its listener's): told whether or not its process is known. */
+ * its listener's): told whether or not its process is known. A listener,
+ * or a connection not accepted yet (no inode), stands in for the socket
+ * to come. */
 static void on_flow(struct sensor *s, const struct kconn *kc)
 {
 	struct pent *owner = current(s, kc->pid, 0);
@@ -216,7 +219,8 @@ static void on_flow(struct sensor *s, const struct kconn *kc)
 
 	/* The same addresses mean other sockets in other namespaces. */
 	if (kc->ends == 2 && s->on_flow && kc->netns == s->flow_netns)
-		s->on_flow(s->flow_ctx, &kc->addrs, c ? c : &none);
+		s->on_flow(s->flow_ctx, &kc->addrs, c ? c : &none,
+			   kc->listen || !kc->inode);
 }
 
 static void on_conn(struct sensor *s, const struct kconn *kc)
@@ -373,6 +377,9 @@ static void connection_block(struct sensor *s, const struct pcapng_block *b)
 			break;
 		case HONE_CONN_NETNS:
 			kc.netns = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_CONN_LISTEN:
+			kc.listen = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_FAMILY:
 			kc.addrs.family = pcapng_opt_u32(b, &o);

@@ -172,6 +172,9 @@ enum hone_proc_event {
 #define HONE_CONN_TID		264	/* u32: thread that created it */
 #define HONE_CONN_NETNS		265	/* u32: network namespace inode */
 #define HONE_CONN_INODE		266	/* u64: socket inode, 0 if none */
+#define HONE_CONN_LISTEN	267	/* u32: 1 in a flow event of a listening
+					 * socket: the connection is not its
+					 * own yet, but the acceptor's */
 
 enum hone_conn_event {
 	HONE_CONN_OPEN		= 0,	/* socket created */

@@ -353,9 +353,10 @@ Test(sensor_kmod, pipe_in_pieces)
 }
 
 /* Not a Hone stream: said, and nothing is learnt. */
-/* A flow event: the packet's ends, a socket of netns. */
+/* A flow event: the packet's ends, a socket of netns with that inode
+ * (0: not accepted yet), listening or not. */
 static void flow(struct cap *c, uint64_t cookie, uint32_t pid, uint32_t netns,
-		 const struct rules_pkt *p)
+		 const struct rules_pkt *p, uint64_t inode, bool listen)
 {
 	uint8_t e[8] = { 0 };
 
@@ -375,6 +376,10 @@ static void flow(struct cap *c, uint64_t cookie, uint32_t pid, uint32_t netns,
 	opt(c, HONE_CONN_REMOTE, e, 8);
 	opt32(c, HONE_CONN_UID, 1000);
 	opt32(c, HONE_CONN_NETNS, netns);
+	if (inode)
+		opt64(c, HONE_CONN_INODE, inode);
+	if (listen)
+		opt32(c, HONE_CONN_LISTEN, 1);
 	end(c);
 }
 
@@ -384,16 +389,19 @@ struct told {
 	struct rules_pkt pkt;
 	uint64_t cookie;
 	char exe[64];
+	bool provisional;
 	unsigned n;
 };
 
-static void on_told(void *ctx, const struct rules_pkt *pkt, const struct conn *c)
+static void on_told(void *ctx, const struct rules_pkt *pkt, const struct conn *c,
+		    bool provisional)
 {
 	struct told *t = ctx;
 
 	t->pkt = *pkt;
 	t->cookie = c->cookie;
 	snprintf(t->exe, sizeof(t->exe), "%s", c->proc ? c->proc->exe : "");
+	t->provisional = provisional;
 	t->n++;
 }
 
@@ -414,8 +422,8 @@ Test(sensor_kmod, flow_event_names_its_socket)
 	section(&c);
 	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
 	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
-	flow(&c, COOKIE, 500, NETNS + 1, &pkt);
-	flow(&c, COOKIE, 500, NETNS, &pkt);
+	flow(&c, COOKIE, 500, NETNS + 1, &pkt, 77, false);
+	flow(&c, COOKIE, 500, NETNS, &pkt, 77, false);
 	proc(&c, HONE_PROC_EXIT, 500, 1, 50, NULL, NULL, 0, 1000);
 	conn(&c, HONE_CONN_CLOSE, COOKIE, 500, 1000, 0);
 	s = from_file(&c);
@@ -425,6 +433,7 @@ Test(sensor_kmod, flow_event_names_its_socket)
 	cr_expect_eq(got.cookie, COOKIE);
 	cr_expect_eq(flow_tuple(&got.pkt, &t), flow_tuple(&pkt, &t));
 	cr_expect_str_eq(got.exe, "/usr/bin/dig");
+	cr_expect(!got.provisional);
 	sensor_close(s);
 }
 
@@ -438,7 +447,7 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 		.family = AF_INET, .proto = IPPROTO_UDP, .dir = RULES_DIR_OUT,
 		.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
 		.lport = 40000, .rport = 53,
-	}, other = pkt;
+	}, other = pkt, syn = pkt, child = pkt;
 	struct cap c = { 0 }, lost = { 0 };
 	struct owners *o;
 	struct owner w;
@@ -448,7 +457,14 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	section(&c);
 	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
 	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
-	flow(&c, COOKIE, 500, NETNS, &pkt);
+	flow(&c, COOKIE, 500, NETNS, &pkt, 77, false);
+	/* A listener's SYN, and a connection not accepted yet. */
+	syn.proto = child.proto = IPPROTO_TCP;
+	syn.dir = child.dir = RULES_DIR_IN;
+	syn.lport = 80;
+	child.lport = 81;
+	flow(&c, COOKIE + 1, 500, NETNS, &syn, 78, true);
+	flow(&c, COOKIE + 2, 500, NETNS, &child, 0, false);
 	begin(&lost, HONE_BT_ISB);
 	put32(&lost, 0);
 	put64(&lost, 0);
@@ -464,6 +480,13 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	cr_assert_not_null(w.proc);
 	cr_expect_str_eq(w.proc->exe, "/usr/bin/dig");
 	cr_expect(!w.nosock && !w.waits);
+	cr_expect(!w.flow->provisional);
+	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
+	/* Stand-ins for the socket accept() gives: not offloaded. */
+	owner_of(o, &syn, false, 2, &w);
+	cr_expect(w.flow->has_sock && w.flow->provisional, "a listener's");
+	owner_of(o, &child, false, 2, &w);
+	cr_expect(w.flow->has_sock && w.flow->provisional, "not accepted yet");
 	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
 
 	other.rport = 54;

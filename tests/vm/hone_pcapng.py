@@ -144,6 +144,8 @@ def conn_line(blk, end, where):
         f.append(f'{name}={num(end, o.get(code), where, code, 4)}')
     if 266 in o:
         f.append(f'inode={num(end, o.get(266), where, 266, 8)}')
+    if 267 in o:
+        f.append(f'listen={num(end, o.get(267), where, 267, 4)}')
     return ' '.join(f + [codes(opts)])
 
 

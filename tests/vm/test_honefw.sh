@@ -18,3 +18,6 @@ REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" HONEREAD_ARGS="--sensor kmod" bash "$
 netns_report honefw "$T/out" $?
 check "honefw: with hone.ko and the native nft queue" \
 	grep -q '^honefw: running: .*(nft queue).* sensor kmod' "$T/out"
+# told_full's refusals stay in the module's counters, which later tests
+# read: they get a fresh module.
+check "honefw: hone.ko reloaded after the scenarios" eval 'hone_unload && hone_load'
