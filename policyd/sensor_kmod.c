@@ -3,8 +3,9 @@
  * The hone.ko sensor: /dev/hone's PCAP-NG stream into the tables. The
  * module tells every fork, exec and exit, who created or accepted each
  * socket, and each socket's new 5-tuples (flow events), all before the
- * packets they concern; a reader's first read snapshots what already runs. The same code reads any Hone capture
- * (sensor_open_fd), so it is tested without the module.
+ * packets they concern; a reader's first read snapshots what already
+ * runs. The same code reads any Hone capture (sensor_open_fd), so it is
+ * tested without the module.
  */
 #include <errno.h>
 #include <fcntl.h>
