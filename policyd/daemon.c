@@ -62,7 +62,6 @@ struct daemon {
 	struct rules *rs;
 	struct sensor *sensor;
 	struct owners *owners;	/* whose each packet is */
-	struct flows *flows;	/* the owners', for upkeep */
 	struct offloads *off;
 	struct nft *nft;
 	struct queue *q;
@@ -389,7 +388,7 @@ static void sweep(struct daemon *d)
 	size_t ended, closed;
 	int ret;
 
-	ret = flows_live(d->flows, &v, &l.n);
+	ret = flows_live(owners_flows(d->owners), &v, &l.n);
 	if (ret < 0) {
 		log_warnx("socket destroy notices were lost, and sock_diag's "
 			  "dump failed: %s", strerror(-ret));
@@ -533,7 +532,7 @@ static void tables(struct daemon *d)
 			  st.evicted - d->evicted);
 		d->evicted = st.evicted;
 	}
-	n = st.procs + st.conns + flows_count(d->flows);
+	n = st.procs + st.conns + flows_count(owners_flows(d->owners));
 	if (n > d->entries) {
 		d->entries = n;
 		d->shrinking = false;
@@ -564,11 +563,11 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.unparsable = d->unparsable, .errors = d->errors,
 		.parked = d->nparked,
 		.procs = ss.procs, .conns = ss.conns, .evicted = ss.evicted,
-		.flows = flows_count(d->flows),
+		.flows = flows_count(owners_flows(d->owners)),
 		.offloaded = os.flows, .notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
-		.diag_lookups = flows_asked(d->flows),
+		.diag_lookups = flows_asked(owners_flows(d->owners)),
 		.queue = queue_num(d->q),
 		.heap = mi.uordblks,
 	};
@@ -684,7 +683,7 @@ static void tick(struct daemon *d)
 	drain(d);
 	if (offloads_lost(d->off))
 		sweep(d);
-	flows_expire(d->flows, d->now);
+	flows_expire(owners_flows(d->owners), d->now);
 	if (d->names)
 		names_expire(d->names, d->now);
 	tables(d);
@@ -855,7 +854,6 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
 	if ((ret = owners_open(d.sensor, ino, &d.owners)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
-	d.flows = owners_flows(d.owners);
 	if ((ret = offloads_open(&d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",
 		       strerror(-ret));

@@ -39,7 +39,7 @@ struct flows {
 	struct mnl_socket *diag;
 	uint32_t portid, seq;
 	struct htab h;
-	uint32_t gen;		/* what was told since the last distrust */
+	uint64_t gen;		/* what was told since the last distrust */
 	uint64_t asked;		/* sock_diag lookups */
 };
 

@@ -20,8 +20,9 @@ struct flow {
 	struct rules_pkt key;	/* the 5-tuple part only */
 	bool has_sock;
 	bool provisional;	/* a TCP listener or not accepted yet */
-	uint32_t sensed;	/* the sensor told the socket, in this
-				 * generation of flows_distrust() */
+	uint64_t sensed;	/* the sensor told the socket, in this
+				 * generation of flows_distrust() (0:
+				 * never; 64 bits never wrap to it) */
 	uint64_t cookie;
 	uint32_t uid;
 	uint64_t inode;

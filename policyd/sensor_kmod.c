@@ -54,7 +54,7 @@ struct kconn {
 	uint32_t pid, event, uid, netns;
 	uint64_t inode;
 	struct rules_pkt addrs;	/* family, proto, ends: a flow's 5-tuple */
-	unsigned ends;		/* how many of local, remote were given */
+	unsigned ends;		/* 1: local given, 2: remote given */
 	bool listen;		/* a flow event of a listener */
 };
 
@@ -219,7 +219,7 @@ static void on_flow(struct sensor *s, const struct kconn *kc)
 	};
 
 	/* The same addresses mean other sockets in other namespaces. */
-	if (kc->ends == 2 && s->on_flow && kc->netns == s->flow_netns)
+	if (kc->ends == 3 && s->on_flow && kc->netns == s->flow_netns)
 		s->on_flow(s->flow_ctx, &kc->addrs, c ? c : &none,
 			   kc->listen || !kc->inode);
 }
@@ -340,7 +340,7 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 
 /* An address option: u16 port, u16 0, 4 or 16 address bytes. */
 static void opt_end(const struct pcapng_block *b, const struct pcapng_opt *o,
-		    uint8_t *addr, uint16_t *port, struct kconn *kc)
+		    uint8_t *addr, uint16_t *port, unsigned end, struct kconn *kc)
 {
 	uint16_t v;
 
@@ -349,7 +349,7 @@ static void opt_end(const struct pcapng_block *b, const struct pcapng_opt *o,
 	memcpy(&v, o->val, 2);
 	*port = b->swap ? __builtin_bswap16(v) : v;
 	memcpy(addr, o->val + 4, o->len - 4);
-	kc->ends++;
+	kc->ends |= end;
 }
 
 static void connection_block(struct sensor *s, const struct pcapng_block *b)
@@ -389,10 +389,10 @@ static void connection_block(struct sensor *s, const struct pcapng_block *b)
 			kc.addrs.proto = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_LOCAL:
-			opt_end(b, &o, kc.addrs.local, &kc.addrs.lport, &kc);
+			opt_end(b, &o, kc.addrs.local, &kc.addrs.lport, 1, &kc);
 			break;
 		case HONE_CONN_REMOTE:
-			opt_end(b, &o, kc.addrs.remote, &kc.addrs.rport, &kc);
+			opt_end(b, &o, kc.addrs.remote, &kc.addrs.rport, 2, &kc);
 			break;
 		}
 	}
