@@ -54,6 +54,7 @@
  * need not come in order, and other packets go on meanwhile. */
 struct parked {
 	struct queue_pkt p;
+	uint64_t cookie;	/* its socket, if known: it stays its owner */
 	uint8_t data[QUEUE_COPY_RANGE];
 };
 
@@ -187,7 +188,8 @@ static bool offload(struct daemon *d, const struct flow *f,
 
 /* false when full: then the packet is judged without what it waits for
  * (a digest, which matches no sha256 key; an owner: unknown). */
-static bool park(struct daemon *d, const struct queue_pkt *p)
+static bool park(struct daemon *d, const struct queue_pkt *p,
+		 const struct conn *conn)
 {
 	struct parked *k;
 
@@ -195,6 +197,7 @@ static bool park(struct daemon *d, const struct queue_pkt *p)
 	    p->len > sizeof(k->data))
 		return false;
 	k = &d->parked[d->nparked++];
+	k->cookie = conn ? conn->cookie : 0;
 	/* Parked again from its own slot (rejudge()): already there. */
 	if (p->data != k->data) {
 		k->p = *p;
@@ -227,9 +230,10 @@ static void hosts_of(struct daemon *d, const struct conn *conn,
 				d->now, hosts, NAMES_PER_ADDR);
 }
 
-static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
+/* cookie: the socket a parked packet was found to have (owner_of()). */
+static void judge_one(struct daemon *d, struct queue *q,
+		      const struct queue_pkt *p, uint64_t cookie)
 {
-	struct daemon *d = ctx;
 	const char *hosts[NAMES_PER_ADDR];
 	struct rules_verdict v;
 	struct rules_pkt pkt;
@@ -244,17 +248,17 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		judge_unparsable(d, q, p);
 		return;
 	}
-	owner_of(d->owners, &pkt, p->has_sock, d->now, &who);
+	owner_of(d->owners, &pkt, p->has_sock, cookie, d->now, &who);
 	/* Its owner is being searched for, while other packets go on: it is
 	 * judged again once the search has ended. */
-	if (who.waits && park(d, p))
+	if (who.waits && park(d, p, NULL))
 		return;
 	f = who.flow;
 	conn = who.conn;
 	proc = who.proc;
 	pkt.nosock = who.nosock;
 	if (proc && rules_need_sha256(d->rs) &&
-	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p))
+	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p, conn))
 		return;
 	if (!proc)
 		d->unknown++;
@@ -288,6 +292,11 @@ static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
 }
 
+static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
+{
+	judge_one(ctx, q, p, 0);
+}
+
 /* Judge again what waited for a digest or an owner; what still waits
  * parks again. */
 static void rejudge(struct daemon *d)
@@ -296,7 +305,7 @@ static void rejudge(struct daemon *d)
 
 	d->nparked = 0;
 	for (i = 0; i < n; i++)
-		judge(d, d->q, &d->parked[i].p);
+		judge_one(d, d->q, &d->parked[i].p, d->parked[i].cookie);
 	queue_flush(d->q);
 }
 

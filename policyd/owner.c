@@ -75,12 +75,17 @@ static struct conn *flow_conn(struct owners *o, struct flow *f, bool *waits)
 }
 
 void owner_of(struct owners *o, const struct rules_pkt *pkt,
-	      bool queued_sock, uint64_t now, struct owner *out)
+	      bool queued_sock, uint64_t cookie, uint64_t now,
+	      struct owner *out)
 {
 	struct flow *f = flows_get(o->flows, pkt, now);
 	bool waits = false;
-	struct conn *c = flow_conn(o, f, &waits);
+	/* Known sockets only: no inode, no search (sensor_conn()). */
+	struct conn *c = cookie ? sensor_conn(o->s, cookie, 0, 0) : NULL;
 
+	if (c)
+		goto found;
+	c = flow_conn(o, f, &waits);
 	/* The socket the flow named is gone: another may send on its
 	 * 5-tuple now, and must not pass for it. */
 	if (c && c->closed) {
@@ -88,6 +93,7 @@ void owner_of(struct owners *o, const struct rules_pkt *pkt,
 		waits = false;
 		c = flow_conn(o, f, &waits);
 	}
+found:
 	*out = (struct owner){
 		.flow = f, .conn = c, .proc = c ? c->proc : NULL,
 		.waits = waits,

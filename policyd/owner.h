@@ -31,9 +31,13 @@ void owners_close(struct owners *o);
 /* The sensor's events, before a batch of packets is judged: 0 or the
  * sensor's error. */
 int owners_drain(struct owners *o, uint64_t now);
-/* pkt's owner; queued_sock: the queue said the packet has a socket. */
+/* pkt's owner; queued_sock: the queue said the packet has a socket.
+ * cookie: the socket it was found to be sent or received by before it was
+ * parked, 0 if none: it stays the packet's owner while the sensor holds it,
+ * closed or not (it had the packet all the same). */
 void owner_of(struct owners *o, const struct rules_pkt *pkt,
-	      bool queued_sock, uint64_t now, struct owner *out);
+	      bool queued_sock, uint64_t cookie, uint64_t now,
+	      struct owner *out);
 /* The user of pkt's socket, without looking for its process: false if
  * no socket is known. */
 bool owner_uid(struct owners *o, const struct rules_pkt *pkt, uint64_t now,

@@ -476,28 +476,28 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	cr_assert_eq(write(p[1], c.b, c.len), (ssize_t)c.len);
 	cr_assert_eq(owners_drain(o, 1), 0);
 
-	owner_of(o, &pkt, false, 2, &w);
+	owner_of(o, &pkt, false, 0, 2, &w);
 	cr_assert_not_null(w.proc);
 	cr_expect_str_eq(w.proc->exe, "/usr/bin/dig");
 	cr_expect(!w.nosock && !w.waits);
 	cr_expect(!w.flow->provisional);
 	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
 	/* Stand-ins for the socket accept() gives: not offloaded. */
-	owner_of(o, &syn, false, 2, &w);
+	owner_of(o, &syn, false, 0, 2, &w);
 	cr_expect(w.flow->has_sock && w.flow->provisional, "a listener's");
-	owner_of(o, &child, false, 2, &w);
+	owner_of(o, &child, false, 0, 2, &w);
 	cr_expect(w.flow->has_sock && w.flow->provisional, "not accepted yet");
 	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
 
 	other.rport = 54;
-	owner_of(o, &other, false, 3, &w);
+	owner_of(o, &other, false, 0, 3, &w);
 	cr_expect_null(w.conn);
 	cr_expect(w.nosock, "no socket anywhere: the kernel's");
 	cr_expect_eq(flows_asked(owners_flows(o)), 1, "not told: asked");
 
 	cr_assert_eq(write(p[1], lost.b, lost.len), (ssize_t)lost.len);
 	cr_assert_eq(owners_drain(o, 4), 0);
-	owner_of(o, &pkt, false, 3000000000ULL, &w);
+	owner_of(o, &pkt, false, 0, 3000000000ULL, &w);
 	cr_expect_eq(flows_asked(owners_flows(o)), 2, "told before events were lost: asked");
 	owners_close(o);
 	sensor_close(s);
