@@ -4,7 +4,8 @@
  * the bind, copy range, length and flags go in ONE config message, else
  * packets are dropped between bind and params even with bypass; recvmmsg
  * pulls up to BATCH packets per syscall; verdicts are concatenated and sent
- * in one sendto; an error on this socket is logged, never fatal.
+ * in one sendto, a run of equal ones as one batch verdict when that is
+ * safe (flush()); an error on this socket is logged, never fatal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +30,12 @@
 #define MAXLEN		4096
 #define VERDICT_BUF	(64 * 1024)
 #define VERDICT_MAX	128	/* bytes one verdict message may take */
+#define PEND_MAX	(VERDICT_BUF / VERDICT_MAX)
+
+struct pend {
+	uint32_t id, verdict, mark;
+	bool has_mark;
+};
 
 struct queue {
 	struct mnl_socket *nl;
@@ -39,7 +46,12 @@ struct queue {
 	/* The kernel's counts, root's only to open: opened with the queue,
 	 * read again from the start for each status. */
 	FILE *stats;
-	size_t vlen;		/* bytes of verdicts waiting in vbuf */
+	/* Packets read and not given a verdict yet, the parked among them:
+	 * the kernel holds them, and a batch verdict takes every packet up
+	 * to its id. */
+	uint64_t held;
+	size_t npend;		/* verdicts given, not sent */
+	struct pend pend[PEND_MAX];
 	char vbuf[VERDICT_BUF];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
@@ -178,33 +190,73 @@ int queue_stats(const struct queue *q, struct queue_stats *st)
 	return ret;
 }
 
+static bool same(const struct pend *a, const struct pend *b)
+{
+	return a->verdict == b->verdict && a->has_mark == b->has_mark &&
+	       (!a->has_mark || a->mark == b->mark);
+}
+
+/* A batch verdict gives its verdict to every packet the kernel holds up to
+ * its id, so a run of equal verdicts may go as one only when every packet
+ * read has its verdict here (none parked: a batch would take it along) and
+ * the ids only grow (a run must not take an earlier id of a later run). */
+static bool may_batch(const struct queue *q)
+{
+	size_t i;
+
+	if (q->held)
+		return false;
+	for (i = 1; i < q->npend; i++)
+		if ((int32_t)(q->pend[i].id - q->pend[i - 1].id) <= 0)
+			return false;
+	return true;
+}
+
 int queue_flush(struct queue *q)
 {
+	bool batch = may_batch(q);
+	struct nlmsghdr *nlh;
+	size_t i, j, len = 0;
 	ssize_t n;
 
-	if (!q->vlen)
+	for (i = 0; i < q->npend; i = j) {
+		const struct pend *v;
+
+		for (j = i + 1; batch && j < q->npend &&
+		     same(&q->pend[i], &q->pend[j]); j++)
+			;
+		v = &q->pend[j - 1];
+		nlh = nfq_nlmsg_put(q->vbuf + len, j - i > 1 ?
+				    NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT,
+				    q->num);
+		nfq_nlmsg_verdict_put(nlh, v->id, v->verdict);
+		if (v->has_mark)
+			nfq_nlmsg_verdict_put_mark(nlh, v->mark);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (!len)
 		return 0;
-	n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
-	q->vlen = 0;
+	q->npend = 0;
+	n = mnl_socket_sendto(q->nl, q->vbuf, len);
 	return n < 0 ? -errno : 0;
 }
 
 int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
 		  bool has_mark, uint32_t mark)
 {
-	struct nlmsghdr *nlh;
 	int ret;
 
-	if (q->vlen + VERDICT_MAX > sizeof(q->vbuf)) {
+	if (q->npend == PEND_MAX) {
 		ret = queue_flush(q);
 		if (ret < 0)
 			return ret;
 	}
-	nlh = nfq_nlmsg_put(q->vbuf + q->vlen, NFQNL_MSG_VERDICT, q->num);
-	nfq_nlmsg_verdict_put(nlh, id, verdict);
-	if (has_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->pend[q->npend++] = (struct pend){
+		.id = id, .verdict = verdict, .has_mark = has_mark,
+		.mark = mark,
+	};
+	if (q->held)
+		q->held--;
 	return 0;
 }
 
@@ -228,11 +280,16 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 				  strerror(-e->error));
 		return;
 	}
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
-	    !attr[NFQA_PAYLOAD])
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR])
 		return;
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	p.id = ntohl(ph->packet_id);
+	q->held++;
+	/* Nothing to judge it by: it must not stay held. */
+	if (!attr[NFQA_PAYLOAD]) {
+		queue_verdict(q, p.id, NF_DROP, false, 0);
+		return;
+	}
 	p.hook = ph->hook;
 	p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);

@@ -39,7 +39,6 @@ ROUNDS=${BENCH_ROUNDS:-3}
 # BENCH_ROWS=conns: the connection rows alone (make bench-vm, hone.ko).
 ROWS=${BENCH_ROWS:-all}
 SENSOR=$(case "$HONEFW_ARGS" in *kmod*) echo hone.ko ;; *) echo "netlink sensor" ;; esac)
-NETLOAD=$ROOT/build/tools/netload
 CTLISTEN=$ROOT/build/tools/ctlisten
 TCP_PORT=9600
 UDP_PORT=9500

@@ -18,6 +18,7 @@ HONEREAD=${HONEREAD:-$ROOT/build/honeread}
 # "--sensor kmod" where hone.ko is loaded (tests/vm/test_honeread.sh)
 HONEREAD_ARGS=${HONEREAD_ARGS:---sensor netlink}
 QCOUNT=${QCOUNT:-$ROOT/build/tools/qcount}
+NETLOAD=$ROOT/build/tools/netload
 A=hone-a$$
 B=hone-b$$
 T=$(mktemp -d /tmp/hone-netns.XXXXXX)
