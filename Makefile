@@ -247,16 +247,17 @@ demo: need-deps
 	examples/demo
 
 # --- set-up ----------------------------------------------------------------
+# dwarves: pahole, for hone.ko's BTF since Debian's 6.12 headers ship vmlinux.
 APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libnftnl-dev libmnl-dev libnetfilter-queue-dev libinih-dev \
 		   libsystemd-dev libfixbuf-dev libseccomp-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
 		   nftables iptables curl socat iperf3 python3 procps wget strace jq \
-		   libfixbuf-tools pmacct sqlite3
+		   libfixbuf-tools pmacct sqlite3 dwarves
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
 		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
-		   wget strace jq ipfixDump nfacctd sqlite3
+		   wget strace jq ipfixDump nfacctd sqlite3 pahole
 
 deps:
 	apt-get update -qq
