@@ -20,6 +20,8 @@
 #include <linux/netfilter.h>
 #include <linux/sock_diag.h>
 
+#include <hone/hone.h>
+
 #include "flow.h"
 #include "log.h"
 #include "nlsock.h"
@@ -28,9 +30,11 @@
 #define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
 #define FLOW_RETELL	(10 * NSEC)	/* a per-packet drop flood: a line
 					 * per flow every 10 s */
-/* Idle that long, a flow has nothing left worth keeping: its socket is
- * asked for again anyway, its decision would be told again. */
+/* Idle that long, a flow has nothing left worth keeping: its decision
+ * would be told again, its socket is told again by hone.ko before its
+ * next packet (else asked for again). */
 #define FLOW_IDLE	FLOW_RETELL
+_Static_assert(FLOW_IDLE >= 2 * HONE_FLOW_RETELL_SEC * NSEC, "told again");
 #define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
 #define FLOW_MAX	65536
 #define DIAG_WAIT_US	100000

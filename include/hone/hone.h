@@ -180,7 +180,8 @@ enum hone_conn_event {
 	HONE_CONN_OPEN		= 0,	/* socket created */
 	HONE_CONN_ACCEPT	= 1,	/* socket accepted from a listener */
 	/* A packet of the socket, with addresses it had not had yet (its
-	 * first, or a datagram to or from another peer): LOCAL and REMOTE
+	 * first, or a datagram to or from another peer), or had last more
+	 * than HONE_FLOW_RETELL_SEC before: LOCAL and REMOTE
 	 * are the packet's, seen from this host. Only to readers that ask
 	 * for them (HONE_RECORDS_FLOW), before the packet reaches any
 	 * filter: a firewall learns whose packet it judges, not asks. */
@@ -247,5 +248,10 @@ struct hone_stats {
 #define HONE_NRB_END		0
 #define HONE_NRB_IPV4		1	/* 4 address bytes, then NUL-ended names */
 #define HONE_NRB_IPV6		2	/* 16 address bytes, then names */
+
+/* A socket's flow event (HONE_CONN_FLOW) comes again for a packet with the
+ * same addresses once this many seconds have passed since it was last: a
+ * reader may forget a flow idle for twice as long. */
+#define HONE_FLOW_RETELL_SEC	5
 
 #endif /* _UAPI_HONE_H */
