@@ -100,17 +100,16 @@ struct hone_owner *hone_owner_find(u64 cookie)
 }
 
 /* Whether a flow event for the addresses hashed as flow was sent last for
- * o's socket, less than HONE_FLOW_RETELL_SEC ago; they are the last from now on.
- * Told again after a while, a flow a reader forgot while it was idle is
- * told before its next packet. Racing packets of one socket may tell it
- * twice, never not at all. Under rcu_read_lock. */
+ * o's socket, less than HONE_FLOW_RETELL_SEC ago; they are the last from
+ * now on. Told again after a while, a flow that a reader forgot while it
+ * was idle is told before its next packet. Racing packets of one socket
+ * may tell it twice, never not at all. Under rcu_read_lock. */
 bool hone_owner_told(struct hone_owner *o, u64 flow)
 {
 	unsigned long now = jiffies;
 
 	if (READ_ONCE(o->told) == flow &&
-	    time_before(now, READ_ONCE(o->told_at) +
-				 HONE_FLOW_RETELL_SEC * HZ))
+	    time_before(now, READ_ONCE(o->told_at) + HONE_FLOW_RETELL_SEC * HZ))
 		return true;
 	WRITE_ONCE(o->told_at, now);
 	WRITE_ONCE(o->told, flow);

@@ -236,9 +236,15 @@ int queue_flush(struct queue *q)
 	}
 	if (!len)
 		return 0;
-	q->npend = 0;
 	n = mnl_socket_sendto(q->nl, q->vbuf, len);
-	return n < 0 ? -errno : 0;
+	if (n >= 0) {
+		q->npend = 0;
+		return 0;
+	}
+	/* Not one was taken: the kernel still holds those packets. */
+	q->held += q->npend;
+	q->npend = 0;
+	return -errno;
 }
 
 int queue_verdict(struct queue *q, uint32_t id, uint32_t verdict,
