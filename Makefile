@@ -165,7 +165,7 @@ $(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(call obj,fuzzobj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
-# make check replays each corpus and searches for 3 s: a regression test.
+# make check replays each corpus and searches for 1 s: a regression test.
 # A real search: make check-fuzz FUZZ_SECONDS=600.
 FUZZ_SECONDS	?= 1
 check-fuzz: $(FUZZERS)
