@@ -74,6 +74,21 @@ static struct conn *flow_conn(struct owners *o, struct flow *f, bool *waits)
 	return c;
 }
 
+/* The socket f names now: one closed is looked for again, as another may
+ * send on its 5-tuple now and must not pass for it. */
+static struct conn *flow_owner(struct owners *o, struct flow *f,
+			       uint64_t now, bool *waits)
+{
+	struct conn *c = flow_conn(o, f, waits);
+
+	if (c && c->closed) {
+		flow_recheck(o->flows, f, now);
+		*waits = false;
+		c = flow_conn(o, f, waits);
+	}
+	return c;
+}
+
 void owner_of(struct owners *o, const struct rules_pkt *pkt,
 	      bool queued_sock, uint64_t cookie, uint64_t now,
 	      struct owner *out)
@@ -83,17 +98,8 @@ void owner_of(struct owners *o, const struct rules_pkt *pkt,
 	/* Known sockets only: no inode, no search (sensor_conn()). */
 	struct conn *c = cookie ? sensor_conn(o->s, cookie, 0, 0) : NULL;
 
-	if (c)
-		goto found;
-	c = flow_conn(o, f, &waits);
-	/* The socket the flow named is gone: another may send on its
-	 * 5-tuple now, and must not pass for it. */
-	if (c && c->closed) {
-		flow_recheck(o->flows, f, now);
-		waits = false;
-		c = flow_conn(o, f, &waits);
-	}
-found:
+	if (!c)
+		c = flow_owner(o, f, now, &waits);
 	*out = (struct owner){
 		.flow = f, .conn = c, .proc = c ? c->proc : NULL,
 		.waits = waits,
