@@ -133,9 +133,11 @@ void sensor_close(struct sensor *s)
 {
 	if (!s)
 		return;
-	/* Connections hold processes, and processes the backend's index. */
+	/* Connections hold processes, and processes the backend's index;
+	 * the tables take the orphans' entries along. */
 	conntab_free(s->conns);
 	proctab_free(s->procs);
+	free(s->orphans);
 	s->ops->close(s);
 	exehash_free(s->digests);
 	free(s);
@@ -206,7 +208,11 @@ int sensor_fd(const struct sensor *s)
 
 int sensor_drain(struct sensor *s)
 {
+	uint64_t before = s->st.events;
 	int ret = s->ops->drain(s);
+
+	if (s->st.events != before)
+		sensor_settle(s);
 
 	/* The only place entries are freed: pointers the verdict path got
 	 * stay valid until it drains again. */

@@ -23,41 +23,6 @@
 #include "pcapng.h"
 #include "sensor_priv.h"
 
-/* What a process block says. */
-struct kproc {
-	uint32_t pid, event;
-	uint64_t start;			/* 0: not given */
-	const char *path;		/* NULL: not given */
-	const char *argv;		/* NUL-separated */
-	size_t argvlen;
-	bool has_ppid, has_ids, has_dev, has_ino;
-	bool foreign;			/* honefw's log: the path is a claim */
-	uint32_t ppid, uid, gid;
-	uint64_t ppid_start;		/* 0: not given */
-	struct exe_file file;
-	const char *script;		/* NULL: not given, or none */
-	bool has_script_dev, has_script_ino;
-	struct exe_file script_file;
-	const char *cgroup;		/* NULL: not given */
-	uint64_t cgroup_id;
-};
-
-/* What runs, if the block said: without it the path is only a claim. */
-static const struct exe_file *kproc_file(const struct kproc *kp)
-{
-	return kp->has_dev && kp->has_ino && !kp->foreign ? &kp->file : NULL;
-}
-
-/* What a connection block says. */
-struct kconn {
-	uint64_t cookie;
-	uint32_t pid, event, uid, netns;
-	uint64_t inode;
-	struct rules_pkt addrs;	/* family, proto, ends: a flow's 5-tuple */
-	unsigned ends;		/* 1: local given, 2: remote given */
-	bool listen;		/* a flow event of a listener */
-};
-
 struct kmod {
 	struct pcapng_reader r;
 	bool lost_sync;		/* an error was said: quiet until a section */
@@ -67,184 +32,11 @@ struct kmod {
 	char path[PATH_MAX + 1];
 	char script[PATH_MAX + 1];
 	char cgroup[PATH_MAX + 1];
-	/* Processes whose parent was not known yet (the snapshot is in no
-	 * particular order): linked at the end of a drain. Held, for a few
-	 * drains with events at most (a parent lost with its events never
-	 * comes). */
-	struct orphan {
-		struct pent *e;
-		unsigned drains;
-	} *orphans;
-	size_t norphans, cap;
 };
 
 static struct kmod *km_of(const struct sensor *s)
 {
 	return s->priv;
-}
-
-/* The live process with this pid, if it is the one that started then. */
-static struct pent *current(struct sensor *s, uint32_t pid, uint64_t start)
-{
-	struct pent *e = proctab_find(s->procs, pid);
-
-	if (!e || e->p.exited || (start && e->p.start && e->p.start != start))
-		return NULL;
-	return e;
-}
-
-static void add_orphan(struct sensor *s, struct pent *e)
-{
-	struct kmod *k = km_of(s);
-	struct orphan *v;
-
-	if (k->norphans == k->cap) {
-		v = realloc(k->orphans, (k->cap ? k->cap * 2 : 64) * sizeof(*v));
-		if (!v)
-			return;		/* it only misses its parent */
-		k->orphans = v;
-		k->cap = k->cap ? k->cap * 2 : 64;
-	}
-	proctab_get(e);
-	k->orphans[k->norphans++] = (struct orphan){ e, 0 };
-}
-
-#define ORPHAN_DRAINS	8
-
-void sensor_settle(struct sensor *s)
-{
-	struct kmod *k = km_of(s);
-	struct pent *e, *parent;
-	size_t i, kept = 0;
-
-	for (i = 0; i < k->norphans; i++) {
-		e = k->orphans[i].e;
-		parent = current(s, e->p.view.ppid, 0);
-		if (parent && !e->p.exited)
-			proctab_adopt(e, parent);
-		if (parent || e->p.exited ||
-		    ++k->orphans[i].drains >= ORPHAN_DRAINS)
-			proctab_put(s->procs, e);
-		else
-			k->orphans[kept++] = k->orphans[i];
-	}
-	k->norphans = kept;
-}
-
-static struct pent *new_proc(struct sensor *s, const struct kproc *kp)
-{
-	struct pent *parent = NULL, *e;
-
-	if (kp->has_ppid)
-		parent = current(s, kp->ppid, kp->ppid_start);
-	e = proctab_new(s->procs, kp->pid, kp->start, parent);
-	if (!e)
-		return NULL;
-	if (kp->has_ppid && kp->ppid && !parent) {
-		e->p.view.ppid = kp->ppid;
-		add_orphan(s, e);
-	}
-	return e;
-}
-
-/* What the block says beyond exe: on an exec, its script (none if not
- * said); whenever said, the cgroup. */
-static int kproc_who(struct sensor *s, const struct kproc *kp, struct pent *e)
-{
-	const struct exe_file *sf = kp->has_script_dev && kp->has_script_ino ?
-				    &kp->script_file : NULL;
-	int ret = 0;
-
-	if (kp->event == HONE_PROC_EXEC && kp->script)
-		ret = proctab_script(s->procs, e, kp->script, sf);
-	if (!ret && kp->cgroup)
-		ret = proctab_cgroup(e, kp->cgroup, kp->cgroup_id);
-	return ret;
-}
-
-static void on_proc(struct sensor *s, const struct kproc *kp)
-{
-	struct pent *e = current(s, kp->pid, kp->start);
-
-	s->st.events++;
-	switch (kp->event) {
-	case HONE_PROC_FORK:
-		/* A fork of a known pid and start is the snapshot again. */
-		if (e && kp->start && e->p.start == kp->start)
-			break;
-		e = new_proc(s, kp);
-		/* Without its parent, the block tells what it runs. */
-		if (e && !e->p.view.parent && kp->path &&
-		    proctab_exec(s->procs, e, kp->path, kproc_file(kp),
-				 kp->argv, kp->argvlen))
-			e = NULL;
-		break;
-	case HONE_PROC_EXEC:
-	case HONE_PROC_KTHREAD:
-		if (!e)
-			e = new_proc(s, kp);
-		if (e && proctab_exec(s->procs, e, kp->path, kproc_file(kp),
-				      kp->argv, kp->argvlen))
-			e = NULL;
-		if (e && kp->path)
-			sensor_hash_exe(s, e);
-		break;
-	case HONE_PROC_EXIT:
-		if (!e)
-			return;
-		proctab_exit(s->procs, e);
-		return;
-	default:
-		return;
-	}
-	if (!e || kproc_who(s, kp, e)) {
-		s->st.lost++;
-		return;
-	}
-	if (kp->has_ids)
-		proctab_set_ids(s->procs, e, kp->uid, kp->gid);
-}
-
-/* The flow's socket, whose owner a packet of it names (before accept(),
- * its listener's): told whether or not its process is known. A listener,
- * or a connection not accepted yet (no inode), stands in for the socket
- * to come. */
-static void on_flow(struct sensor *s, const struct kconn *kc)
-{
-	struct pent *owner = current(s, kc->pid, 0);
-	struct conn *c = owner ? conntab_set(s->conns, kc->cookie, owner,
-					     kc->uid, kc->inode) : NULL;
-	struct conn none = {
-		.cookie = kc->cookie, .uid = kc->uid, .inode = kc->inode,
-	};
-
-	/* The same addresses mean other sockets in other namespaces. */
-	if (kc->ends == 3 && s->on_flow && kc->netns == s->flow_netns)
-		s->on_flow(s->flow_ctx, &kc->addrs, c ? c : &none,
-			   kc->listen || !kc->inode);
-}
-
-static void on_conn(struct sensor *s, const struct kconn *kc)
-{
-	struct pent *owner;
-
-	s->st.events++;
-	switch (kc->event) {
-	case HONE_CONN_OPEN:
-	case HONE_CONN_ACCEPT:
-		owner = current(s, kc->pid, 0);
-		/* No owner: a kernel socket, or its process is unknown. */
-		if (owner && !conntab_set(s->conns, kc->cookie, owner, kc->uid,
-					  kc->inode))
-			s->st.lost++;
-		break;
-	case HONE_CONN_FLOW:
-		on_flow(s, kc);
-		break;
-	case HONE_CONN_CLOSE:
-		conntab_close(s->conns, kc->cookie, sensor_now());
-		break;
-	}
 }
 
 /* ---- the stream --------------------------------------------------------
@@ -263,17 +55,44 @@ static const char *opt_str(const struct pcapng_opt *o, char *buf, size_t size)
 	return buf;
 }
 
+/* What a process block says of the files that run, beyond its event. */
+struct kfiles {
+	struct exe_file exe, script;
+	bool exe_dev, exe_ino, script_dev, script_ino;
+	bool foreign;		/* honefw's log: the path is a claim */
+};
+
+/* The block's event, typed; false for one of no known kind. */
+static bool proc_kind(uint32_t event, enum ev_proc_kind *kind)
+{
+	switch (event) {
+	case HONE_PROC_FORK:
+		*kind = EV_FORK;
+		return true;
+	case HONE_PROC_EXEC:
+	case HONE_PROC_KTHREAD:
+		*kind = EV_EXEC;
+		return true;
+	case HONE_PROC_EXIT:
+		*kind = EV_EXIT;
+		return true;
+	}
+	return false;
+}
+
 static void process_block(struct sensor *s, const struct pcapng_block *b)
 {
 	struct kmod *k = km_of(s);
-	struct kproc kp = { .pid = pcapng_u32(b, 0), .event = HONE_PROC_EXEC };
+	struct ev_proc ev = { .pid = pcapng_u32(b, 0) };
+	uint32_t event = HONE_PROC_EXEC;
+	struct kfiles f = { 0 };
 	struct pcapng_opt o;
 	size_t cur = 0, plen = 0;
 
 	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
 		case HONE_PROC_EVENT:
-			kp.event = pcapng_opt_u32(b, &o);
+			event = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_PROC_PATH:
 			/* Repeated pieces are one path (the 2013 spec). */
@@ -282,121 +101,155 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 			memcpy(k->path + plen, o.val, o.len);
 			plen += o.len;
 			k->path[plen] = '\0';
-			kp.path = k->path;
+			ev.path = k->path;
 			break;
 		case HONE_PROC_ARGV:
-			kp.argv = (const char *)o.val;
-			kp.argvlen = o.len;
+			ev.argv = (const char *)o.val;
+			ev.argvlen = o.len;
 			break;
 		case HONE_PROC_PPID:
-			kp.ppid = pcapng_opt_u32(b, &o);
-			kp.has_ppid = true;
+			ev.ppid = pcapng_opt_u32(b, &o);
+			ev.has_ppid = true;
 			break;
 		case HONE_PROC_UID:
-			kp.uid = pcapng_opt_u32(b, &o);
-			kp.has_ids = true;
+			/* The gid comes with it (0 if not said). */
+			ev.uid = pcapng_opt_u32(b, &o);
+			ev.has_uid = ev.has_gid = true;
 			break;
 		case HONE_PROC_GID:
-			kp.gid = pcapng_opt_u32(b, &o);
+			ev.gid = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_PROC_START:
-			kp.start = pcapng_opt_u64(b, &o);
+			ev.start = pcapng_opt_u64(b, &o);
 			break;
 		case HONE_PROC_PPID_START:
-			kp.ppid_start = pcapng_opt_u64(b, &o);
+			ev.ppid_start = pcapng_opt_u64(b, &o);
 			break;
 		case HONE_PROC_EXE_DEV:
-			kp.file.dev = pcapng_opt_u64(b, &o);
-			kp.has_dev = true;
+			f.exe.dev = pcapng_opt_u64(b, &o);
+			f.exe_dev = true;
 			break;
 		case HONE_PROC_EXE_INO:
-			kp.file.ino = pcapng_opt_u64(b, &o);
-			kp.has_ino = true;
+			f.exe.ino = pcapng_opt_u64(b, &o);
+			f.exe_ino = true;
 			break;
 		case HONE_PROC_FOREIGN:
-			kp.foreign = pcapng_opt_u32(b, &o);
+			f.foreign = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_PROC_SCRIPT:
-			kp.script = opt_str(&o, k->script, sizeof(k->script));
+			ev.script = opt_str(&o, k->script, sizeof(k->script));
 			break;
 		case HONE_PROC_SCRIPT_DEV:
-			kp.script_file.dev = pcapng_opt_u64(b, &o);
-			kp.has_script_dev = true;
+			f.script.dev = pcapng_opt_u64(b, &o);
+			f.script_dev = true;
 			break;
 		case HONE_PROC_SCRIPT_INO:
-			kp.script_file.ino = pcapng_opt_u64(b, &o);
-			kp.has_script_ino = true;
+			f.script.ino = pcapng_opt_u64(b, &o);
+			f.script_ino = true;
 			break;
 		case HONE_PROC_CGROUP_ID:
-			kp.cgroup_id = pcapng_opt_u64(b, &o);
+			ev.cgroup_id = pcapng_opt_u64(b, &o);
 			break;
 		case HONE_PROC_CGROUP:
-			kp.cgroup = opt_str(&o, k->cgroup, sizeof(k->cgroup));
+			ev.cgroup = opt_str(&o, k->cgroup, sizeof(k->cgroup));
 			break;
 		}
 	}
-	on_proc(s, &kp);
+	s->st.events++;
+	if (!proc_kind(event, &ev.kind))
+		return;
+	/* Without the file, what the path names is only a claim. */
+	ev.file = f.exe_dev && f.exe_ino && !f.foreign ? &f.exe : NULL;
+	ev.script_file = f.script_dev && f.script_ino ? &f.script : NULL;
+	if (event != HONE_PROC_EXEC)
+		ev.script = NULL;
+	sensor_proc_event(s, &ev);
 }
 
-/* An address option: u16 port, u16 0, 4 or 16 address bytes. */
-static void opt_end(const struct pcapng_block *b, const struct pcapng_opt *o,
-		    uint8_t *addr, uint16_t *port, unsigned end, struct kconn *kc)
+/* An address option: u16 port, u16 0, 4 or 16 address bytes; true if it
+ * is one. */
+static bool opt_end(const struct pcapng_block *b, const struct pcapng_opt *o,
+		    uint8_t *addr, uint16_t *port)
 {
 	uint16_t v;
 
 	if (o->len != 8 && o->len != 20)
-		return;
+		return false;
 	memcpy(&v, o->val, 2);
 	*port = b->swap ? __builtin_bswap16(v) : v;
 	memcpy(addr, o->val + 4, o->len - 4);
-	kc->ends |= end;
+	return true;
+}
+
+/* The block's event, typed; false for one of no known kind. */
+static bool sock_kind(uint32_t event, enum ev_sock_kind *kind)
+{
+	switch (event) {
+	case HONE_CONN_OPEN:
+	case HONE_CONN_ACCEPT:
+		*kind = EV_SOCK_OPEN;
+		return true;
+	case HONE_CONN_FLOW:
+		*kind = EV_SOCK_FLOW;
+		return true;
+	case HONE_CONN_CLOSE:
+		*kind = EV_SOCK_CLOSE;
+		return true;
+	}
+	return false;
 }
 
 static void connection_block(struct sensor *s, const struct pcapng_block *b)
 {
-	struct kconn kc = {
+	struct ev_sock ev = {
 		.cookie = pcapng_u32(b, 0),	/* the 2013 32-bit id, unless... */
 		.pid = pcapng_u32(b, 4),
-		.event = HONE_CONN_OPEN,
 	};
+	uint32_t event = HONE_CONN_OPEN;
+	bool local = false, remote = false;
 	struct pcapng_opt o;
 	size_t cur = 0;
 
 	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
 		case HONE_CONN_EVENT:
-			kc.event = pcapng_opt_u32(b, &o);
+			event = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_COOKIE:
-			kc.cookie = pcapng_opt_u64(b, &o);	/* ...the whole cookie */
+			ev.cookie = pcapng_opt_u64(b, &o);	/* ...the whole cookie */
 			break;
 		case HONE_CONN_UID:
-			kc.uid = pcapng_opt_u32(b, &o);
+			ev.uid = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_INODE:
-			kc.inode = pcapng_opt_u64(b, &o);
+			ev.inode = pcapng_opt_u64(b, &o);
 			break;
 		case HONE_CONN_NETNS:
-			kc.netns = pcapng_opt_u32(b, &o);
+			ev.netns = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_LISTEN:
-			kc.listen = pcapng_opt_u32(b, &o);
+			ev.listen = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_FAMILY:
-			kc.addrs.family = pcapng_opt_u32(b, &o);
+			ev.addrs.family = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_PROTO:
-			kc.addrs.proto = pcapng_opt_u32(b, &o);
+			ev.addrs.proto = pcapng_opt_u32(b, &o);
 			break;
 		case HONE_CONN_LOCAL:
-			opt_end(b, &o, kc.addrs.local, &kc.addrs.lport, 1, &kc);
+			local |= opt_end(b, &o, ev.addrs.local, &ev.addrs.lport);
 			break;
 		case HONE_CONN_REMOTE:
-			opt_end(b, &o, kc.addrs.remote, &kc.addrs.rport, 2, &kc);
+			remote |= opt_end(b, &o, ev.addrs.remote,
+					  &ev.addrs.rport);
 			break;
 		}
 	}
-	on_conn(s, &kc);
+	s->st.events++;
+	if (!sock_kind(event, &ev.kind))
+		return;
+	ev.whole = local && remote;
+	sensor_sock_event(s, &ev);
 }
 
 /* The module's counters of lost events, as the statistics block says. */
@@ -535,8 +388,6 @@ static int kmod_drain(struct sensor *s)
 		if (!n)
 			break;
 	}
-	if (s->st.events != before)
-		sensor_settle(s);
 	if (!ioctl(s->fd, HEIO_GET_STATS, &hs)) {
 		s->st.lost = hs.proc_lost + hs.proc_dropped + hs.conn_lost +
 			     hs.conn_dropped;
@@ -589,8 +440,6 @@ static void kmod_close(struct sensor *s)
 {
 	struct kmod *k = km_of(s);
 
-	/* The tables, freed first, took the orphans with them. */
-	free(k->orphans);
 	pcapng_free(&k->r);
 	free(k);
 	if (s->fd >= 0)

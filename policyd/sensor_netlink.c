@@ -78,7 +78,11 @@ struct netlink {
 	uint64_t missed;	/* the last one searched for in vain, */
 	uint64_t missed_at;	/* and when */
 	uint32_t pids[PRIV_FIND_MAX];	/* search_order()'s */
+	/* What read_image() read. */
+	char exe[PATH_MAX + 1];
+	struct exe_file file;
 	char argv[ARGV_MAX];
+	char cgroup[PATH_MAX + 8];
 };
 
 static struct netlink *nl_of(const struct sensor *s)
@@ -185,59 +189,52 @@ static const char *read_cgroup(struct netlink *n, uint32_t pid, char *buf,
 	return *p == '/' ? p : NULL;
 }
 
-/* What exec changed: exe, argv, ids, cgroup, digest. -ENOENT if it is gone or a
- * zombie already (or a kernel thread): what was known stays. */
-static int read_image(struct sensor *s, struct pent *e)
+/* What exec changed, into ev: exe, argv, ids, cgroup. -ENOENT if it is
+ * gone or a zombie already (or a kernel thread). The strings are n's,
+ * until the next read. */
+static int read_image(struct netlink *n, uint32_t pid, struct ev_proc *ev)
 {
-	struct netlink *n = nl_of(s);
-	uint32_t pid = e->p.view.pid, uid, gid;
-	char exe[PATH_MAX + 1], cg[PATH_MAX + 8];
-	struct exe_file file;
 	ssize_t len;
 	dev_t dev;
 	ino_t ino;
 	int ret;
 
-	if (priv_exe(pid, exe, sizeof(exe), &dev, &ino) < 0)
+	if (priv_exe(pid, n->exe, sizeof(n->exe), &dev, &ino) < 0)
 		return -ENOENT;
-	file = (struct exe_file){ .dev = dev, .ino = ino };
+	n->file = (struct exe_file){ .dev = dev, .ino = ino };
 	len = read_proc(n, pid, "cmdline", n->argv, sizeof(n->argv));
-	ret = read_ids(n, pid, &uid, &gid);
+	ret = read_ids(n, pid, &ev->uid, &ev->gid);
 	if (ret)
 		return ret;
-	ret = proctab_exec(s->procs, e, exe, &file, n->argv,
-			   len > 0 ? (size_t)len : 0);
-	if (!ret)
-		ret = proctab_cgroup(e, read_cgroup(n, pid, cg, sizeof(cg)), 0);
-	if (ret)
-		return ret;
-	proctab_set_ids(s->procs, e, uid, gid);
-	sensor_hash_exe(s, e);
+	ev->has_uid = ev->has_gid = true;
+	ev->path = n->exe;
+	ev->file = &n->file;
+	ev->argv = n->argv;
+	ev->argvlen = len > 0 ? (size_t)len : 0;
+	ev->cgroup = read_cgroup(n, pid, n->cgroup, sizeof(n->cgroup));
 	return 0;
 }
 
-/* A process the events did not introduce (start-up, or lost events). */
-static struct pent *learn(struct sensor *s, uint32_t pid)
+/* A process the events did not introduce (start-up, or lost events), as
+ * /proc shows it: -ENOENT if it is gone, 1 if what it runs could not be
+ * read (it keeps its parent's image, if that is known), else 0. */
+static int learn(struct sensor *s, uint32_t pid)
 {
 	struct netlink *n = nl_of(s);
-	uint32_t ppid;
-	uint64_t start;
-	struct pent *e;
+	struct ev_proc ev = { .pid = pid, .has_ppid = true };
+	int ret;
 
-	if (read_stat(n, pid, &ppid, &start))
-		return NULL;
-	e = proctab_new(s->procs, pid, start, proctab_find(s->procs, ppid));
-	if (!e)
-		return NULL;
-	e->p.view.ppid = ppid;
-	read_image(s, e);
-	return e;
+	if (read_stat(n, pid, &ev.ppid, &ev.start))
+		return -ENOENT;
+	ret = read_image(n, pid, &ev);
+	ev.kind = ret ? EV_FORK : EV_EXEC;
+	sensor_proc_event(s, &ev);
+	return !!ret;
 }
 
 /* The one full /proc walk: at start, for what already runs. */
 static int seed(struct sensor *s)
 {
-	struct pent *e, *parent;
 	struct dirent *de;
 	char *end;
 	DIR *d;
@@ -259,75 +256,67 @@ static int seed(struct sensor *s)
 		learn(s, pid);
 	}
 	closedir(d);
-	for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e)) {
-		parent = proctab_find(s->procs, e->p.view.ppid);
-		if (parent)
-			proctab_adopt(e, parent);
-	}
+	/* The parents read after their children. */
+	sensor_settle(s);
 	return 0;
 }
 
 /* ---- proc connector events ---------------------------------------------- */
 
 static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
-		    uint32_t tgid)
+			  uint32_t tgid)
 {
-	struct pent *e, *old, *parent;
+	struct ev_proc ev = {
+		.kind = EV_FORK, .pid = pid, .has_ppid = true, .ppid = ptgid,
+	};
 	uint32_t ppid;
-	uint64_t start = 0;
 
 	if (pid != tgid)
 		return;		/* a thread */
-	read_stat(nl_of(s), pid, &ppid, &start);
-	old = proctab_find(s->procs, pid);
-	if (old && !old->p.exited && start && old->p.start == start)
-		return;		/* already read at start-up */
-	parent = proctab_find(s->procs, ptgid);
 	/* A known parent's image is the child's until it execs. */
-	e = parent ? proctab_new(s->procs, pid, start, parent) : learn(s, pid);
-	if (!e) {
-		s->st.lost++;
+	if (!sensor_knows(s, ptgid, 0)) {
+		if (learn(s, pid) < 0)
+			s->st.lost++;
 		return;
 	}
+	read_stat(nl_of(s), pid, &ppid, &ev.start);
+	sensor_proc_event(s, &ev);
 }
 
 static void on_exec_event(struct sensor *s, uint32_t tgid)
 {
-	struct pent *e = proctab_find(s->procs, tgid);
+	struct ev_proc ev = { .kind = EV_EXEC, .pid = tgid };
 	int ret;
 
-	if (e && !e->p.exited) {
-		ret = read_image(s, e);
-	} else {
-		e = learn(s, tgid);
-		ret = e && e->p.exe ? 0 : -ENOENT;
-	}
+	if (!sensor_knows(s, tgid, 0))
+		ret = learn(s, tgid);
+	else if (!(ret = read_image(nl_of(s), tgid, &ev)))
+		sensor_proc_event(s, &ev);
+	/* What was known stays. */
 	if (ret)
 		s->st.unread++;
 }
 
 static void on_ids(struct sensor *s, const struct proc_event *ev)
 {
-	struct pent *e = proctab_find(s->procs, ev->event_data.id.process_tgid);
+	struct ev_proc e = {
+		.kind = EV_IDS, .pid = ev->event_data.id.process_tgid,
+		.has_uid = ev->what == PROC_EVENT_UID,
+		.uid = ev->event_data.id.e.euid,
+		.has_gid = ev->what == PROC_EVENT_GID,
+		.gid = ev->event_data.id.e.egid,
+	};
 
-	if (!e || e->p.exited || ev->event_data.id.process_pid !=
-	    ev->event_data.id.process_tgid)
-		return;
-	if (ev->what == PROC_EVENT_UID)
-		proctab_set_ids(s->procs, e, ev->event_data.id.e.euid,
-				e->p.view.gid);
-	else
-		proctab_set_ids(s->procs, e, e->p.view.uid,
-				ev->event_data.id.e.egid);
+	if (ev->event_data.id.process_pid == ev->event_data.id.process_tgid)
+		sensor_proc_event(s, &e);
 }
 
 static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
 {
-	struct pent *e = proctab_find(s->procs, tgid);
+	struct ev_proc ev = { .kind = EV_EXIT, .pid = tgid };
 
-	if (pid != tgid || !e || e->p.exited)
-		return;
-	proctab_exit(s->procs, e);
+	if (pid == tgid)
+		sensor_proc_event(s, &ev);
 }
 
 static void on_event(struct sensor *s, const struct proc_event *ev)

@@ -4,6 +4,7 @@
 #define HONE_SENSOR_PRIV_H
 
 #include "conntab.h"
+#include "event.h"
 #include "proctab.h"
 #include "sensor.h"
 
@@ -37,6 +38,15 @@ struct sensor {
 	sensor_flow_fn on_flow;
 	void *flow_ctx;
 	uint32_t flow_netns;
+	/* Processes whose parent was not known yet (a snapshot is in no
+	 * particular order): linked by sensor_settle(). Held, for a few
+	 * drains with events at most (a parent lost with its events never
+	 * comes). */
+	struct orphan {
+		struct pent *e;
+		unsigned drains;
+	} *orphans;
+	size_t norphans, orphans_cap;
 	void *priv;
 };
 
@@ -46,6 +56,11 @@ extern const struct sensor_ops sensor_kmod_ops;
 /* With need_sha256: the digest of what the process runs now, through
  * /proc/PID/exe (the very file, even one replaced since). */
 void sensor_hash_exe(struct sensor *s, struct pent *e);
+/* A backend's typed events into the tables (sensor_event.c). */
+void sensor_proc_event(struct sensor *s, const struct ev_proc *ev);
+void sensor_sock_event(struct sensor *s, const struct ev_sock *ev);
+/* Whether the live process pid, started then (0: whenever), is known. */
+bool sensor_knows(struct sensor *s, uint32_t pid, uint64_t start);
 /* CLOCK_MONOTONIC, ns: connection ageing. */
 uint64_t sensor_now(void);
 
