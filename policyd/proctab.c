@@ -18,13 +18,10 @@ struct proctab {
 	struct htab unames;
 	struct list recent;
 	size_t count;
-	void (*release)(void *ctx, struct pent *e);
-	void *ctx;
 	bool offline;		/* a capture's word on identity is taken */
 };
 
-int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
-		 struct proctab **out)
+int proctab_init(struct proctab **out)
 {
 	struct proctab *t;
 	int ret;
@@ -39,8 +36,6 @@ int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
 	if (ret)
 		goto err_pids;
 	list_init(&t->recent);
-	t->release = release;
-	t->ctx = ctx;
 	*out = t;
 	return 0;
 
@@ -83,7 +78,6 @@ static void destroy(struct proctab *t, struct pent *e)
 {
 	unhash(t, e);
 	list_del(&e->link);
-	t->release(t->ctx, e);
 	t->count--;
 	free_entry(e);
 }
@@ -348,7 +342,6 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 	e->p.has_sha256 = false;
 	e->p.digest_wanted = false;
 	e->p.view.sha256 = NULL;
-	e->scanned = false;
 	proctab_touch(t, e);
 	return 0;
 }

@@ -16,8 +16,6 @@
 #include "list.h"
 #include "sensor.h"
 
-struct sockref;
-
 struct pent {
 	struct proc p;
 	char *argv;		/* NUL-separated, as the log writes it */
@@ -26,17 +24,11 @@ struct pent {
 	struct list link;	/* every entry, most recently active first */
 	unsigned refs;		/* live + children + connections */
 	bool hashed;
-	/* Netlink sensor: socket inodes among its fds at the last scan. */
-	struct sockref *socks;
-	size_t nsocks;
-	bool scanned;		/* fds read since its last fork or exec */
 };
 
 struct proctab;
 
-/* release is called on every entry before it is freed. */
-int proctab_init(void (*release)(void *ctx, struct pent *e), void *ctx,
-		 struct proctab **out);
+int proctab_init(struct proctab **out);
 void proctab_free(struct proctab *t);
 /* Replay: take a capture's word on which file runs (proctab_exec's file),
  * and look at no file of this host. */

@@ -80,14 +80,6 @@ int sensor_digest(struct sensor *s, const struct proc *p)
 	return ret;
 }
 
-static void release(void *ctx, struct pent *e)
-{
-	struct sensor *s = ctx;
-
-	if (s->ops->release)
-		s->ops->release(s, e);
-}
-
 static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 		       bool offline, struct sensor **out)
 {
@@ -102,7 +94,7 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->fd = fd;
 	s->grace = SENSOR_GRACE;
 	s->offline = offline;
-	ret = proctab_init(release, s, &s->procs);
+	ret = proctab_init(&s->procs);
 	if (ret)
 		goto err_free;
 	if (offline)
@@ -133,8 +125,8 @@ void sensor_close(struct sensor *s)
 {
 	if (!s)
 		return;
-	/* Connections hold processes, and processes the backend's index;
-	 * the tables take the orphans' entries along. */
+	/* Connections hold processes; the tables take the orphans' entries
+	 * along. */
 	conntab_free(s->conns);
 	proctab_free(s->procs);
 	free(s->orphans);

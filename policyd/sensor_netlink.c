@@ -18,7 +18,8 @@
  *   such senders only 7% to 44% were still there at the lookup,
  *   depending on the load.
  * - A socket passed to another process (SCM_RIGHTS, fork) is attributed
- *   to whichever holder was read last.
+ *   to whichever holder was read last; what was read of a process goes
+ *   at its exit, so a socket it left to a child is found in the child.
  * - A miss first looks at the descriptors where recent processes of the
  *   socket's uid held sockets (a new socket most often takes a closed
  *   one's descriptor), then reads the descriptors of every process (those
@@ -64,7 +65,7 @@
  * the descriptor it was found at. */
 struct sockref {
 	struct hnode node;
-	struct pent *owner;
+	struct nlproc *owner;
 	int fd;
 };
 
@@ -74,6 +75,7 @@ struct netlink {
 	int proc;		/* /proc */
 	uint64_t tick_ns;	/* /proc/PID/stat's unit */
 	struct htab inodes;	/* socket inode -> struct sockref */
+	struct htab procs;	/* pid -> struct nlproc */
 	uint64_t finding;	/* the socket the parent searches for, or 0 */
 	uint64_t missed;	/* the last one searched for in vain, */
 	uint64_t missed_at;	/* and when */
@@ -88,6 +90,65 @@ struct netlink {
 static struct netlink *nl_of(const struct sensor *s)
 {
 	return s->priv;
+}
+
+/* What the sensor read of a process's descriptors: its own record, kept
+ * apart from the process table, from the process's fork to its exit. */
+struct nlproc {
+	struct hnode node;	/* by pid */
+	uint64_t start;		/* of the process it was read from */
+	struct sockref *socks;
+	size_t nsocks;
+	bool scanned;		/* fds read since its fork or last exec */
+};
+
+static struct nlproc *nlp_find(const struct netlink *n, uint32_t pid)
+{
+	struct hnode *h = htab_find(&n->procs, pid);
+
+	return h ? htab_entry(h, struct nlproc, node) : NULL;
+}
+
+/* e's record, if it has one. */
+static struct nlproc *nlp_of(const struct netlink *n, const struct pent *e)
+{
+	struct nlproc *p = nlp_find(n, e->p.view.pid);
+
+	return p && p->start == e->p.start ? p : NULL;
+}
+
+static void index_refs(struct netlink *n, struct nlproc *p, bool in)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsocks; i++) {
+		if (in)
+			htab_insert(&n->inodes, &p->socks[i].node);
+		else
+			htab_remove(&n->inodes, &p->socks[i].node);
+	}
+}
+
+static void free_nlp(struct hnode *h)
+{
+	struct nlproc *p = htab_entry(h, struct nlproc, node);
+
+	free(p->socks);
+	free(p);
+}
+
+/* The process is gone, or new: none of its descriptors are known. */
+static void nlp_drop(struct netlink *n, uint32_t pid)
+{
+	struct nlproc *p = nlp_find(n, pid);
+
+	if (!p)
+		return;
+	index_refs(n, p, false);
+	htab_fit(&n->inodes);
+	htab_remove(&n->procs, &p->node);
+	htab_fit(&n->procs);
+	free_nlp(&p->node);
 }
 
 /* ---- /proc ------------------------------------------------------------ */
@@ -273,6 +334,7 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 
 	if (pid != tgid)
 		return;		/* a thread */
+	nlp_drop(nl_of(s), pid);
 	/* A known parent's image is the child's until it execs. */
 	if (!sensor_knows(s, ptgid, 0)) {
 		if (learn(s, pid) < 0)
@@ -286,8 +348,11 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 static void on_exec_event(struct sensor *s, uint32_t tgid)
 {
 	struct ev_proc ev = { .kind = EV_EXEC, .pid = tgid };
+	struct nlproc *p = nlp_find(nl_of(s), tgid);
 	int ret;
 
+	if (p)
+		p->scanned = false;
 	if (!sensor_knows(s, tgid, 0))
 		ret = learn(s, tgid);
 	else if (!(ret = read_image(nl_of(s), tgid, &ev)))
@@ -315,8 +380,10 @@ static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
 {
 	struct ev_proc ev = { .kind = EV_EXIT, .pid = tgid };
 
-	if (pid == tgid)
-		sensor_proc_event(s, &ev);
+	if (pid != tgid)
+		return;
+	nlp_drop(nl_of(s), tgid);
+	sensor_proc_event(s, &ev);
 }
 
 static void on_event(struct sensor *s, const struct proc_event *ev)
@@ -379,51 +446,54 @@ static int nl_drain(struct sensor *s)
 
 /* ---- socket owners ---------------------------------------------------- */
 
-static void drop_socks(struct netlink *n, struct pent *e)
+/* e's record, made on first use. */
+static struct nlproc *nlp_get(struct netlink *n, const struct pent *e)
 {
-	size_t i;
+	struct nlproc *p = nlp_of(n, e);
 
-	for (i = 0; i < e->nsocks; i++)
-		htab_remove(&n->inodes, &e->socks[i].node);
-	htab_fit(&n->inodes);
-	free(e->socks);
-	e->socks = NULL;
-	e->nsocks = 0;
-}
-
-static void nl_release(struct sensor *s, struct pent *e)
-{
-	if (e->nsocks)
-		drop_socks(nl_of(s), e);
+	if (p)
+		return p;
+	nlp_drop(n, e->p.view.pid);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->node.key = e->p.view.pid;
+	p->start = e->p.start;
+	htab_insert(&n->procs, &p->node);
+	return p;
 }
 
 /* The process's descriptors as read: its socket inodes replace the old
  * ones in the index. */
-static int index_socks(struct sensor *s, struct pent *e,
+static int index_socks(struct sensor *s, const struct pent *e,
 		       const struct priv_sock *socks, size_t len)
 {
 	struct netlink *n = nl_of(s);
+	struct nlproc *p = nlp_get(n, e);
 	struct sockref *v;
 	size_t i;
 
 	s->st.fd_scans++;
 	v = len ? calloc(len, sizeof(*v)) : NULL;
-	if (len && !v)
+	if (!p || (len && !v)) {
+		free(v);
 		return -ENOMEM;
-	drop_socks(n, e);
-	for (i = 0; i < len; i++) {
-		v[i] = (struct sockref){
-			.node.key = socks[i].ino, .owner = e, .fd = socks[i].fd,
-		};
-		htab_insert(&n->inodes, &v[i].node);
 	}
-	e->socks = v;
-	e->nsocks = len;
-	e->scanned = true;
+	index_refs(n, p, false);
+	htab_fit(&n->inodes);
+	free(p->socks);
+	for (i = 0; i < len; i++)
+		v[i] = (struct sockref){
+			.node.key = socks[i].ino, .owner = p, .fd = socks[i].fd,
+		};
+	p->socks = v;
+	p->nsocks = len;
+	p->scanned = true;
+	index_refs(n, p, true);
 	return 0;
 }
 
-static int scan_fds(struct sensor *s, struct pent *e)
+static int scan_fds(struct sensor *s, const struct pent *e)
 {
 	struct priv_sock *socks;
 	size_t len;
@@ -437,12 +507,14 @@ static int scan_fds(struct sensor *s, struct pent *e)
 	return ret;
 }
 
-static bool holds(const struct pent *e, uint64_t inode)
+static bool holds(const struct netlink *n, const struct pent *e,
+		  uint64_t inode)
 {
+	const struct nlproc *p = nlp_of(n, e);
 	size_t i;
 
-	for (i = 0; i < e->nsocks; i++)
-		if (e->socks[i].node.key == inode)
+	for (i = 0; p && i < p->nsocks; i++)
+		if (p->socks[i].node.key == inode)
 			return true;
 	return false;
 }
@@ -459,62 +531,63 @@ static bool holds(const struct pent *e, uint64_t inode)
 _Static_assert(PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE) <= PRIV_REFS_MAX,
 	       "a probe is one request");
 
-/* A socket found at descriptor fd of e, which keeps its others: the array
- * moves, so all of e's are indexed again. */
-static void adopt(struct netlink *n, struct pent *e, int fd, uint64_t inode)
+/* A socket found at descriptor fd of p, which keeps its others: the array
+ * moves, so all of p's are indexed again. */
+static void adopt(struct netlink *n, struct nlproc *p, int fd, uint64_t inode)
 {
 	struct sockref *v;
-	size_t i;
 
-	for (i = 0; i < e->nsocks; i++)
-		htab_remove(&n->inodes, &e->socks[i].node);
-	v = realloc(e->socks, (e->nsocks + 1) * sizeof(*v));
+	index_refs(n, p, false);
+	v = realloc(p->socks, (p->nsocks + 1) * sizeof(*v));
 	if (v) {
-		v[e->nsocks++] = (struct sockref){
-			.node.key = inode, .owner = e, .fd = fd,
+		v[p->nsocks++] = (struct sockref){
+			.node.key = inode, .owner = p, .fd = fd,
 		};
-		e->socks = v;
+		p->socks = v;
 	}
-	for (i = 0; i < e->nsocks; i++)
-		htab_insert(&n->inodes, &e->socks[i].node);
+	index_refs(n, p, true);
 }
 
-/* A descriptor to look at, of one of e's sockets (sock) or above its
+/* A descriptor to look at, of one of p's sockets (sock) or above its
  * highest (sock == SIZE_MAX). */
 struct cand {
 	struct pent *e;
+	struct nlproc *p;
 	size_t sock;
 };
 
 static size_t candidates(struct sensor *s, uint32_t uid, struct cand *c,
 			 struct priv_fdref *refs)
 {
+	struct netlink *n = nl_of(s);
 	unsigned procs = 0;
-	size_t n = 0, i;
+	size_t k = 0, i;
+	struct nlproc *p;
 	struct pent *e;
-	int top, k;
+	int top, j;
 
 	for (e = proctab_recent(s->procs); e && procs < PROBE_PROCS;
 	     e = proctab_older(s->procs, e)) {
-		if (e->p.exited || e->p.view.uid != uid || !e->nsocks)
+		if (e->p.exited || e->p.view.uid != uid ||
+		    !(p = nlp_of(n, e)) || !p->nsocks)
 			continue;
 		procs++;
 		top = -1;
-		for (i = 0; i < e->nsocks; i++) {
-			if (e->socks[i].fd > top)
-				top = e->socks[i].fd;
+		for (i = 0; i < p->nsocks; i++) {
+			if (p->socks[i].fd > top)
+				top = p->socks[i].fd;
 			if (i >= PROBE_FDS)
 				continue;
-			c[n] = (struct cand){ e, i };
-			refs[n++] = (struct priv_fdref){ e->p.view.pid,
-							 e->socks[i].fd };
+			c[k] = (struct cand){ e, p, i };
+			refs[k++] = (struct priv_fdref){ e->p.view.pid,
+							 p->socks[i].fd };
 		}
-		for (k = 1; k <= PROBE_ABOVE; k++) {
-			c[n] = (struct cand){ e, SIZE_MAX };
-			refs[n++] = (struct priv_fdref){ e->p.view.pid, top + k };
+		for (j = 1; j <= PROBE_ABOVE; j++) {
+			c[k] = (struct cand){ e, p, SIZE_MAX };
+			refs[k++] = (struct priv_fdref){ e->p.view.pid, top + j };
 		}
 	}
-	return n;
+	return k;
 }
 
 /* The candidates in one request, read in order until one holds it. */
@@ -532,10 +605,10 @@ static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 		return NULL;
 	s->st.fd_probes++;
 	if (c[i].sock == SIZE_MAX) {
-		adopt(n, c[i].e, refs[i].fd, inode);
+		adopt(n, c[i].p, refs[i].fd, inode);
 		return c[i].e;
 	}
-	r = &c[i].e->socks[c[i].sock];
+	r = &c[i].p->socks[c[i].sock];
 	htab_remove(&n->inodes, &r->node);
 	r->node.key = inode;
 	htab_insert(&n->inodes, &r->node);
@@ -550,17 +623,38 @@ static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 static size_t search_order(struct sensor *s, uint32_t uid, uint32_t *pids,
 			   size_t max)
 {
+	struct netlink *n = nl_of(s);
+	const struct nlproc *p;
 	struct pent *e;
-	size_t n = 0;
+	size_t k = 0;
 	int pass;
 
 	for (pass = 0; pass < 4; pass++)
-		for (e = proctab_recent(s->procs); e && n < max;
+		for (e = proctab_recent(s->procs); e && k < max;
 		     e = proctab_older(s->procs, e))
 			if (!e->p.exited && (e->p.view.uid == uid) == (pass < 2) &&
-			    e->scanned == (pass & 1))
-				pids[n++] = e->p.view.pid;
-	return n;
+			    ((p = nlp_of(n, e)) && p->scanned) == (pass & 1))
+				pids[k++] = e->p.view.pid;
+	return k;
+}
+
+/* The live process an indexed socket was read from; its record goes if
+ * the process is gone (its exit not told). */
+static struct pent *indexed(struct sensor *s, uint64_t inode)
+{
+	struct netlink *n = nl_of(s);
+	struct hnode *h;
+	struct nlproc *p;
+	struct pent *e;
+
+	while ((h = htab_find(&n->inodes, inode))) {
+		p = htab_entry(h, struct sockref, node)->owner;
+		e = proctab_find(s->procs, p->node.key);
+		if (e && !e->p.exited && e->p.start == p->start)
+			return e;
+		nlp_drop(n, p->node.key);
+	}
+	return NULL;
 }
 
 /* 0 and *out, -ENOENT, or -EINPROGRESS while the parent searches (for
@@ -570,12 +664,11 @@ static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
 		    struct pent **out)
 {
 	struct netlink *n = nl_of(s);
-	struct hnode *h = htab_find(&n->inodes, inode);
-	struct pent *e;
+	struct pent *e = indexed(s, inode);
 	size_t i, np;
 
-	if (h) {
-		*out = htab_entry(h, struct sockref, node)->owner;
+	if (e) {
+		*out = e;
 		return 0;
 	}
 	/* Not even a probe: the parent reads for the search between
@@ -601,7 +694,7 @@ static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
 	}
 	for (i = 0; i < np; i++) {
 		e = proctab_find(s->procs, n->pids[i]);
-		if (!e || scan_fds(s, e) || !holds(e, inode))
+		if (!e || scan_fds(s, e) || !holds(n, e, inode))
 			continue;
 		proctab_touch(s->procs, e);
 		*out = e;
@@ -616,7 +709,8 @@ static void on_found(void *ctx, const struct priv_found *f)
 	struct pent *e = proctab_find(s->procs, f->pid);
 
 	if (!e || e->p.exited || f->gone ||
-	    index_socks(s, e, f->socks, f->n) || !holds(e, nl_of(s)->finding))
+	    index_socks(s, e, f->socks, f->n) ||
+	    !holds(nl_of(s), e, nl_of(s)->finding))
 		return;
 	proctab_touch(s->procs, e);
 }
@@ -701,9 +795,12 @@ static int nl_open(struct sensor *s)
 	ret = htab_init(&n->inodes, 4096);
 	if (ret)
 		goto err_proc;
-	ret = nlsock_rx_new(&n->rx);
+	ret = htab_init(&n->procs, 1024);
 	if (ret)
 		goto err_inodes;
+	ret = nlsock_rx_new(&n->rx);
+	if (ret)
+		goto err_pids;
 	/* Listen first, then read /proc: what happens in between is in
 	 * the events, which a fork already read at start-up skips. */
 	ret = connect_procs(&n->nl);
@@ -726,6 +823,9 @@ err_listen:
 	s->fd = -1;
 err_rx:
 	nlsock_rx_free(n->rx);
+err_pids:
+	htab_clear(&n->procs, free_nlp);
+	htab_free(&n->procs);
 err_inodes:
 	htab_free(&n->inodes);
 err_proc:
@@ -735,8 +835,6 @@ err_free:
 	return ret;
 }
 
-/* After the tables: every process entry has already let go of its
- * socket references. */
 static void nl_close(struct sensor *s)
 {
 	struct netlink *n = nl_of(s);
@@ -744,6 +842,8 @@ static void nl_close(struct sensor *s)
 	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
 	mnl_socket_close(n->nl);
 	nlsock_rx_free(n->rx);
+	htab_clear(&n->procs, free_nlp);
+	htab_free(&n->procs);
 	htab_free(&n->inodes);
 	close(n->proc);
 	free(n);
@@ -755,5 +855,4 @@ const struct sensor_ops sensor_netlink_ops = {
 	.drain = nl_drain,
 	.owner = nl_owner,
 	.find_drain = nl_find_drain,
-	.release = nl_release,
 };

@@ -19,8 +19,6 @@ struct sensor_ops {
 	/* Netlink with a privileged parent: the search's answers so far; 1
 	 * once it has ended. */
 	int (*find_drain)(struct sensor *s);
-	/* Netlink only: a process entry is about to be freed. */
-	void (*release)(struct sensor *s, struct pent *e);
 };
 
 struct sensor {

@@ -64,12 +64,6 @@ static void on_packet(void *ctx, const struct replay_pkt *rp)
 	s->n++;
 }
 
-static void release(void *ctx, struct pent *e)
-{
-	(void)ctx;
-	(void)e;
-}
-
 /* The file at path as it is: a claim that holds. */
 static struct exe_file file_of(const char *path)
 {
@@ -113,7 +107,7 @@ static void log_open(struct log *l)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	cr_assert_eq(vfile_open(l->path, &l->f), 0);
-	cr_assert_eq(proctab_init(release, NULL, &l->t), 0);
+	cr_assert_eq(proctab_init(&l->t), 0);
 	l->sh = proctab_new(l->t, 100, 1000, NULL);
 	cr_assert_eq(proctab_exec(l->t, l->sh, "/bin/sh", &sh, "sh", 3), 0);
 	proctab_set_ids(l->t, l->sh, 0, 0);

@@ -347,3 +347,58 @@ Test(sensor_netlink, new_socket_above_the_highest)
 {
 	second_socket_probed("");
 }
+
+/* A process whose descriptors were read forks and exits: a socket it
+ * held is its child's now, not the dead process's. */
+Test(sensor_netlink, socket_of_an_exited_process_is_its_heirs)
+{
+	char *argv[] = { "/usr/bin/python3", "-c",
+		"import os, socket, time\n"
+		"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"s.bind(('127.0.0.1', 0))\n"
+		"t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"for n in (os.fstat(s.fileno()).st_ino,\n"
+		"          os.fstat(t.fileno()).st_ino, s.getsockname()[1]):\n"
+		"    print(n, flush=True)\n"
+		"s.recv(1)\n"
+		"child = os.fork()\n"
+		"if child:\n"
+		"    print(child, flush=True)\n"
+		"    os._exit(0)\n"
+		"time.sleep(10)\n", NULL };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint64_t first, second;
+	const struct conn *c;
+	int out, status, fd;
+	pid_t pid, child;
+
+	pid = spawn(argv, &out);
+	cr_assert_gt(pid, 0);
+	first = read_number(out);
+	second = read_number(out);
+	sin.sin_port = htons(read_number(out));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(sensor_wait(s, pid, python_seen, 2000));
+	/* Reads its descriptors: both sockets are indexed as its. */
+	c = sensor_conn(s, 2001, geteuid(), first);
+	cr_assert_not_null(c, "socket of pid %d not attributed", pid);
+	cr_expect_eq(c->pid, (uint32_t)pid);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&sin,
+			    sizeof(sin)), 1);
+	close(fd);
+	child = read_number(out);
+	cr_assert_gt(child, 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
+	cr_assert(sensor_wait(s, child, python_seen, 2000));
+	c = sensor_conn(s, 2002, geteuid(), second);
+	cr_assert_not_null(c, "inherited socket not attributed");
+	cr_expect_eq(c->pid, (uint32_t)child, "attributed to %u, not the "
+		     "child %d that holds it (its exited parent: %d)", c->pid,
+		     child, pid);
+	cr_expect_not(c->proc->exited);
+	kill(child, SIGKILL);
+	close(out);
+}

@@ -121,12 +121,6 @@ Test(vfile, blocks_chain_and_epb_options)
 	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
 }
 
-static void noop_release(void *ctx, struct pent *e)
-{
-	(void)ctx;
-	(void)e;
-}
-
 Test(vfile, long_argv_keeps_its_process_block)
 {
 	static char argv[20000];
@@ -141,7 +135,7 @@ Test(vfile, long_argv_keeps_its_process_block)
 	size_t n, off;
 
 	memset(argv, 'x', sizeof(argv));
-	cr_assert_eq(proctab_init(noop_release, NULL, &pt), 0);
+	cr_assert_eq(proctab_init(&pt), 0);
 	p = proctab_new(pt, 42, 1, NULL);
 	cr_assert_not_null(p);
 	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", NULL, argv,
@@ -246,7 +240,7 @@ static void fixture_init(struct fixture *x)
 	x->ip[9] = 17;
 	x->pkt = (struct rules_pkt){ .family = AF_INET, .proto = 17 };
 	x->v = (struct rules_verdict){ .action = RULES_ACCEPT };
-	cr_assert_eq(proctab_init(noop_release, NULL, &x->pt), 0);
+	cr_assert_eq(proctab_init(&x->pt), 0);
 	p = proctab_new(x->pt, 42, 1, NULL);
 	cr_assert_not_null(p);
 	cr_assert_eq(proctab_exec(x->pt, p, "/usr/bin/curl", NULL, "curl", 5),
