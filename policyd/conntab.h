@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The connection table behind sensor_conn(): socket cookie -> owner. An
+ * The owners' connection table (owner.h): socket cookie -> owner. An
  * entry holds its owner's process entry. Closed sockets stay a while
  * (TIME_WAIT, late packets); the least recently used go when it is full.
  */

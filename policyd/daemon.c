@@ -325,7 +325,7 @@ static void socket_gone(void *ctx, uint64_t cookie)
 {
 	struct daemon *d = ctx;
 
-	sensor_conn_gone(d->sensor, cookie);
+	owners_conn_gone(d->owners, cookie, d->now);
 }
 
 static void name_logged(void *ctx, uint8_t family, const uint8_t *addr,
@@ -363,7 +363,7 @@ static bool answer_owner(void *ctx, const struct rules_pkt *pkt,
 static void drain(void *ctx)
 {
 	struct daemon *d = ctx;
-	int ret = owners_drain(d->owners, d->now);
+	int ret = sensor_drain(d->sensor, d->now);
 
 	if (ret < 0)
 		log_warnx("sensor: %s", strerror(-ret));
@@ -405,7 +405,9 @@ static void sweep(struct daemon *d)
 	}
 	l.v = v;
 	ended = offloads_sweep(d->off, v, l.n, socket_gone, d);
-	closed = sensor_conns_sweep(d->sensor, is_live, &l);
+	/* hone.ko tells every close itself, of sockets of any protocol. */
+	closed = sensor_kind(d->sensor) == SENSOR_NETLINK ?
+		 owners_conns_sweep(d->owners, is_live, &l, d->now) : 0;
 	log_warnx("socket destroy notices were lost: a dump of %zu sockets "
 		  "found %zu offloaded and %zu other sockets gone", l.n, ended,
 		  closed);
@@ -531,10 +533,10 @@ static void reload(struct daemon *d)
 
 static void tables(struct daemon *d)
 {
-	struct sensor_stats st;
+	struct owners_stats st;
 	size_t n;
 
-	sensor_stats(d->sensor, &st);
+	owners_stats(d->owners, &st);
 	if (st.evicted != d->evicted) {
 		log_warnx("connection table full: %" PRIu64 " open connections "
 			  "forgotten, least recently used first",
@@ -558,9 +560,11 @@ static void snapshot(const struct daemon *d, struct status *st)
 	struct export_stats es;
 	struct offload_stats os;
 	struct sensor_stats ss;
+	struct owners_stats ow;
 	struct mallinfo2 mi = mallinfo2();
 
 	sensor_stats(d->sensor, &ss);
+	owners_stats(d->owners, &ow);
 	offloads_stats(d->off, &os);
 	*st = (struct status){
 		.config = d->o->config, .rs = d->rs, .hits = d->hits,
@@ -571,7 +575,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.judged = d->judged, .unknown = d->unknown,
 		.unparsable = d->unparsable, .errors = d->errors,
 		.parked = d->nparked,
-		.procs = ss.procs, .conns = ss.conns, .evicted = ss.evicted,
+		.procs = ow.procs, .conns = ow.conns, .evicted = ow.evicted,
 		.flows = flows_count(owners_flows(d->owners)),
 		.offloaded = os.flows, .notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
@@ -821,8 +825,9 @@ static void shut(struct daemon *d)
 	queue_close(d->q);
 	nft_close(d->nft);
 	offloads_close(d->off);
-	owners_close(d->owners);
+	/* The sensor tells the owners to its end. */
 	sensor_close(d->sensor);
+	owners_close(d->owners);
 	rules_free(d->rs);
 	free(d->parked);
 	free(d->hits);
@@ -852,16 +857,19 @@ int daemon_main(const struct honefw_opts *o)
 		fatal("signalfd");
 	/* The proc connector only speaks in the initial network namespace:
 	 * open the sensor before joining another one. */
-	ret = sensor_open(o->sensor, rules_need_sha256(d.rs), &d.sensor);
+	if ((ret = owners_open(&d.owners)) < 0)
+		fatalx("owners: %s", strerror(-ret));
+	if (o->conn_grace >= 0)
+		owners_set_grace(d.owners, (uint64_t)o->conn_grace * NSEC);
+	ret = sensor_open(o->sensor, rules_need_sha256(d.rs), d.owners,
+			  &d.sensor);
 	if (ret < 0)
 		fatalx("sensor: %s", strerror(-ret));
-	if (o->conn_grace >= 0)
-		sensor_set_grace(d.sensor, (uint64_t)o->conn_grace * NSEC);
 	if (o->netns && (ret = sys_join_netns(o->netns)) < 0)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = sys_netns_ino(&ino)) < 0)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
-	if ((ret = owners_open(d.sensor, ino, &d.owners)) < 0)
+	if ((ret = owners_flows_open(d.owners, ino)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
 	if ((ret = offloads_open(&d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",

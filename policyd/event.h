@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What a sensor tells of processes and sockets, typed: hone.ko's process
- * and connection blocks as read, or a proc connector event with what
- * /proc said of it. Both sensors' events go into the tables one way
- * (sensor_event.c); the sensors only read and parse.
+ * What a sensor tells the owners (owner.h) of processes and sockets,
+ * typed: hone.ko's process and connection blocks as read, or a proc
+ * connector event with what /proc said of it. Both sensors' events go
+ * into the tables one way (owner_event.c); the sensors do all the reading
+ * and hashing, the owners none.
  */
 #ifndef HONE_EVENT_H
 #define HONE_EVENT_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exehash.h"
 #include "rules.h"
 #include "sensor.h"
 
@@ -20,6 +22,14 @@ enum ev_proc_kind {
 	EV_EXEC,	/* what it runs now (a snapshot's process too) */
 	EV_IDS,		/* its effective uid or gid changed */
 	EV_EXIT,
+};
+
+/* What the sensor hashed of the executable a process runs. */
+struct ev_digest {
+	struct exehash_key key;	/* the version that runs */
+	bool known;		/* sha256 is its digest */
+	bool wanted;		/* it is still being hashed */
+	uint8_t sha256[32];
 };
 
 struct ev_proc {
@@ -35,6 +45,7 @@ struct ev_proc {
 	const struct exe_file *file;
 	const char *argv;		/* NUL-separated */
 	size_t argvlen;
+	const struct ev_digest *digest;	/* with path; NULL: none */
 	/* On an exec, the #! script it ran (NULL: none), as path. */
 	const char *script;
 	const struct exe_file *script_file;

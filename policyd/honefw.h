@@ -17,7 +17,7 @@ struct honefw_opts {
 	const char *log;	/* PCAP-NG verdict log, or NULL */
 	bool log_all;		/* every judgement, accepts too */
 	const char *netns;	/* join /run/netns/NAME after opening the sensor */
-	int conn_grace;		/* seconds; -1: SENSOR_GRACE */
+	int conn_grace;		/* seconds; -1: OWNERS_GRACE */
 	const char *socket;	/* the control socket (ctl.h) */
 	const char *metrics;	/* Prometheus text file */
 	const char *user;	/* the engine's (priv.h) */

@@ -26,14 +26,15 @@
 #include "log.h"
 #include "nflog.h"
 #include "nftlog.h"
+#include "owner.h"
 #include "pcapng.h"
 #include "sys.h"
 #include "tblock.h"
 
 struct nlsrc {
 	struct hread *h;
+	struct owners *owners;
 	struct sensor *sensor;
-	struct flows *flows;
 	struct nflog *log;
 	struct nftlog *table;
 	uint64_t now, expired;	/* CLOCK_MONOTONIC ns */
@@ -102,7 +103,7 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 		record_rotate(s->h->rec);
 	if (flow_parse(data, len, hook, &pkt) == 0) {
 		wire = pkt.length;
-		f = flows_get(s->flows, &pkt, s->now);
+		f = flows_get(owners_flows(s->owners), &pkt, s->now);
 	} else {
 		memset(&pkt, 0, sizeof(pkt));
 		pkt.dir = hook == NF_INET_LOCAL_IN ? RULES_DIR_IN : RULES_DIR_OUT;
@@ -111,8 +112,9 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 		/* A socket sock_diag just found may belong to a process the
 		 * proc connector told of after the last drain. */
 		if (f->checked == s->now)
-			sensor_drain(s->sensor);
-		conn = sensor_conn(s->sensor, f->cookie, f->uid, f->inode);
+			sensor_drain(s->sensor, s->now);
+		conn = owners_conn(s->owners, f->cookie, f->uid, f->inode,
+				   NULL);
 	}
 	if (conn)
 		proc = conn->proc;
@@ -155,10 +157,10 @@ static int nl_read(struct hread *h)
 		headers(s);
 	s->now = now_ns();
 	/* Processes first: a packet's owner may have just started. */
-	if ((ret = sensor_drain(s->sensor)) < 0)
+	if ((ret = sensor_drain(s->sensor, s->now)) < 0)
 		return ret;
 	if (s->now - s->expired >= 1000000000ULL) {
-		flows_expire(s->flows, s->now);
+		flows_expire(owners_flows(s->owners), s->now);
 		s->expired = s->now;
 	}
 	ret = nflog_drain(s->log, packet, s);
@@ -193,22 +195,28 @@ static int nl_open(struct hread *h)
 	s->h = h;
 	/* The proc connector only speaks in the initial network namespace:
 	 * the sensor opens before joining another one. */
-	if ((ret = sensor_open(SENSOR_NETLINK, false, &s->sensor)) < 0) {
-		log_warnx("netlink sensor: %s", strerror(-ret));
+	if ((ret = owners_open(&s->owners)) < 0) {
+		log_warnx("owners: %s", strerror(-ret));
 		goto err_free;
+	}
+	ret = sensor_open(SENSOR_NETLINK, false, s->owners, &s->sensor);
+	if (ret < 0) {
+		log_warnx("netlink sensor: %s", strerror(-ret));
+		goto err_owners;
 	}
 	if (h->o->netns && (ret = sys_join_netns(h->o->netns)) < 0) {
 		log_warnx("netns %s: %s", h->o->netns, strerror(-ret));
 		goto err_sensor;
 	}
-	if ((ret = flows_open(&s->flows)) < 0) {
+	/* Flow events are hone.ko's: none comes here. */
+	if ((ret = owners_flows_open(s->owners, 0)) < 0) {
 		log_warnx("sock_diag: %s", strerror(-ret));
 		goto err_sensor;
 	}
 	/* Bound before the table sends it anything. */
 	if ((ret = nflog_open(h->o->group, snaplen, &s->log)) < 0) {
 		log_warnx("NFLOG group %u: %s", h->o->group, strerror(-ret));
-		goto err_flows;
+		goto err_sensor;
 	}
 	if ((ret = nftlog_open(h->o->group, &s->table)) < 0) {
 		log_warnx("nftables: %s", strerror(-ret));
@@ -220,10 +228,10 @@ static int nl_open(struct hread *h)
 
 err_log:
 	nflog_close(s->log);
-err_flows:
-	flows_close(s->flows);
 err_sensor:
 	sensor_close(s->sensor);
+err_owners:
+	owners_close(s->owners);
 err_free:
 	free(s);
 	return ret;
@@ -238,8 +246,8 @@ static void nl_close(struct hread *h)
 		log_warnx("NFLOG: %" PRIu64 " packets lost (socket full)", lost);
 	nftlog_close(s->table);
 	nflog_close(s->log);
-	flows_close(s->flows);
 	sensor_close(s->sensor);
+	owners_close(s->owners);
 	free(s);
 }
 

@@ -1,77 +1,117 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Whose a queued packet is (owner.h). */
+/* Whose a queued packet is (owner.h): the tables and their lookups. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "owner.h"
+#include "owner_priv.h"
 
-struct owners {
-	struct sensor *s;
-	struct flows *flows;
-	uint64_t now;		/* of the drain that tells flows */
-	uint64_t lost;		/* the sensor's lost events, last seen */
-};
+#define CONN_MAX	(1U << 18)
+/* A socket nobody was found holding is searched for again after this. */
+#define CONN_RETRY	(1ULL * 1000000000ULL)
 
-/* hone.ko saw a packet of this flow on socket c before it was queued. */
-static void told(void *ctx, const struct rules_pkt *pkt, const struct conn *c,
-		 bool provisional)
-{
-	struct owners *o = ctx;
-
-	flows_tell(o->flows, pkt, c->cookie, c->uid, c->inode, provisional,
-		   o->now);
-}
-
-int owners_open(struct sensor *s, uint32_t netns, struct owners **out)
+int owners_open(struct owners **out)
 {
 	struct owners *o = calloc(1, sizeof(*o));
 	int ret;
 
 	if (!o)
 		return -ENOMEM;
-	ret = flows_open(&o->flows);
-	if (ret < 0) {
-		free(o);
-		return ret;
-	}
-	o->s = s;
-	sensor_on_flow(s, netns, told, o);
+	ret = proctab_init(&o->procs);
+	if (ret)
+		goto err_free;
+	ret = conntab_init(o->procs, CONN_MAX, &o->conns);
+	if (ret)
+		goto err_procs;
+	o->grace = OWNERS_GRACE;
 	*out = o;
 	return 0;
+
+err_procs:
+	proctab_free(o->procs);
+err_free:
+	free(o);
+	return ret;
+}
+
+int owners_flows_open(struct owners *o, uint32_t netns)
+{
+	int ret = flows_open(&o->flows);
+
+	if (!ret)
+		o->netns = netns;
+	return ret;
 }
 
 void owners_close(struct owners *o)
 {
 	if (!o)
 		return;
+	/* Connections hold processes; the tables take the orphans' entries
+	 * along. */
+	conntab_free(o->conns);
+	proctab_free(o->procs);
+	free(o->orphans);
 	flows_close(o->flows);
 	free(o);
 }
 
-int owners_drain(struct owners *o, uint64_t now)
+void owners_offline(struct owners *o)
 {
-	int ret;
-
-	o->now = now;
-	ret = sensor_drain(o->s);
-	/* A flow event may be among what was lost. */
-	if (sensor_lost(o->s) != o->lost) {
-		o->lost = sensor_lost(o->s);
-		flows_distrust(o->flows);
-	}
-	return ret < 0 ? ret : 0;
+	proctab_offline(o->procs);
 }
 
-/* The socket f names, if the sensor knows who holds it. */
+void owners_set_grace(struct owners *o, uint64_t ns)
+{
+	o->grace = ns;
+}
+
+void owners_set_finder(struct owners *o, owners_find_fn fn, void *ctx)
+{
+	o->find = fn;
+	o->find_ctx = ctx;
+}
+
+struct conn *owners_conn(struct owners *o, uint64_t cookie, uint32_t uid,
+			 uint64_t inode, bool *waits)
+{
+	struct conn *c = conntab_find(o->conns, cookie);
+	const struct proc *owner;
+	bool dummy;
+	int ret;
+
+	if (!waits)
+		waits = &dummy;
+	*waits = false;
+	if (c && c->proc)
+		return c;
+	/* hone.ko says who owns a socket before its first packet; without
+	 * a socket inode there is no descriptor to look for. */
+	if (!o->find || !inode)
+		return NULL;
+	if (!c) {
+		c = conntab_set(o->conns, cookie, NULL, uid, inode);
+		if (!c)
+			return NULL;
+	}
+	if (!conntab_retry(c, o->now, CONN_RETRY))
+		return NULL;
+	ret = o->find(o->find_ctx, uid, inode, &owner);
+	if (ret == -EINPROGRESS) {
+		/* Asked again, not held back, when the search ends. */
+		conntab_retry_now(c);
+		*waits = true;
+	}
+	if (ret)
+		return NULL;
+	return conntab_set(o->conns, cookie, proc_pent(owner), uid, inode);
+}
+
+/* The socket f names, if its owner is known. */
 static struct conn *flow_conn(struct owners *o, struct flow *f, bool *waits)
 {
-	struct conn *c;
-
 	if (!f || !f->has_sock)
 		return NULL;
-	c = sensor_conn(o->s, f->cookie, f->uid, f->inode);
-	*waits = sensor_waits(o->s);
-	return c;
+	return owners_conn(o, f->cookie, f->uid, f->inode, waits);
 }
 
 /* The socket f names now: one closed is looked for again, as another may
@@ -83,7 +123,6 @@ static struct conn *flow_owner(struct owners *o, struct flow *f,
 
 	if (c && c->closed) {
 		flow_recheck(o->flows, f, now);
-		*waits = false;
 		c = flow_conn(o, f, waits);
 	}
 	return c;
@@ -95,9 +134,13 @@ void owner_of(struct owners *o, const struct rules_pkt *pkt,
 {
 	struct flow *f = flows_get(o->flows, pkt, now);
 	bool waits = false;
-	/* Known sockets only: no inode, no search (sensor_conn()). */
-	struct conn *c = cookie ? sensor_conn(o->s, cookie, 0, 0) : NULL;
+	struct conn *c;
 
+	/* A search is retried by this clock too. */
+	if (now > o->now)
+		o->now = now;
+	/* Known sockets only: no inode, no search (owners_conn()). */
+	c = cookie ? owners_conn(o, cookie, 0, 0, &waits) : NULL;
 	if (!c)
 		c = flow_owner(o, f, now, &waits);
 	*out = (struct owner){
@@ -120,7 +163,60 @@ bool owner_uid(struct owners *o, const struct rules_pkt *pkt, uint64_t now,
 	return true;
 }
 
+const struct proc *owners_proc(const struct owners *o, uint32_t pid)
+{
+	struct pent *e = proctab_find(o->procs, pid);
+
+	return e ? &e->p : NULL;
+}
+
+bool owners_knows(const struct owners *o, uint32_t pid, uint64_t start)
+{
+	return owners_current(o, pid, start) != NULL;
+}
+
+const struct proc *owners_recent(const struct owners *o)
+{
+	struct pent *e = proctab_recent(o->procs);
+
+	return e ? &e->p : NULL;
+}
+
+const struct proc *owners_older(const struct owners *o,
+				const struct proc *p)
+{
+	struct pent *e = proctab_older(o->procs, proc_pent(p));
+
+	return e ? &e->p : NULL;
+}
+
+void owners_touch(struct owners *o, const struct proc *p)
+{
+	proctab_touch(o->procs, proc_pent(p));
+}
+
+void owners_conn_gone(struct owners *o, uint64_t cookie, uint64_t now)
+{
+	conntab_close(o->conns, cookie, now);
+}
+
+size_t owners_conns_sweep(struct owners *o,
+			  bool (*live)(void *ctx, uint64_t cookie), void *ctx,
+			  uint64_t now)
+{
+	return conntab_sweep(o->conns, live, ctx, now);
+}
+
 struct flows *owners_flows(const struct owners *o)
 {
 	return o->flows;
+}
+
+void owners_stats(const struct owners *o, struct owners_stats *st)
+{
+	*st = (struct owners_stats){
+		.procs = proctab_count(o->procs),
+		.conns = conntab_count(o->conns),
+		.evicted = o->evicted,
+	};
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The process table behind sensor_proc(): pid -> the current process with
+ * The owners' process table (owner.h): pid -> the current process with
  * that pid. A process is replaced when its pid is reused (a new fork with
  * that pid), and an exited one is kept while children or connections hold
  * it, so pedigrees and late packets still resolve; then it is freed.

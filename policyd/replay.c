@@ -3,9 +3,10 @@
  * Replay's reader. The daemon drains the sensor before it judges a batch,
  * so every event written before a packet is known when the packet is
  * judged; here the blocks come in the order they were written, and a run
- * of events ends (sensor_settle(), as a drain ends) at the next packet.
- * The tables are the hone.ko sensor's, fed the same blocks: the same
- * processes, pedigrees and owners, and nothing of this host looked at.
+ * of events ends (owners_settle(), as a drain ends) at the next packet.
+ * The hone.ko sensor reads the same blocks into owners of their own: the
+ * same processes, pedigrees and owners, and nothing of this host looked
+ * at.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <hone/hone.h>
 
 #include "flow.h"
+#include "owner.h"
 #include "pcapng.h"
 #include "replay.h"
 
@@ -27,6 +29,7 @@
 
 struct replay {
 	const char *path;
+	struct owners *o;
 	struct sensor *s;
 	struct pcapng_reader r;
 	bool events;		/* events since the last packet */
@@ -103,13 +106,13 @@ static void packet(struct replay *rp, const struct pcapng_block *b)
 	struct conn *c;
 
 	if (rp->events)
-		sensor_settle(rp->s);
+		owners_settle(rp->o, 0);
 	rp->events = false;
 	epb_opts(b, &e);
 	p.parsed = flow_parse(b->body + EPB_DATA, pcapng_u32(b, 12),
 			      hook_of(e.flags), &p.pkt) == 0;
 	p.cookie = e.cookie;
-	c = e.cookie ? sensor_conn(rp->s, e.cookie, 0, 0) : NULL;
+	c = e.cookie ? owners_conn(rp->o, e.cookie, 0, 0, NULL) : NULL;
 	p.proc = c ? c->proc : NULL;
 	/* No socket at all: the kernel's own packet. */
 	p.pkt.nosock = !e.cookie;
@@ -188,9 +191,13 @@ int replay_file(const char *path, replay_fn fn, void *ctx,
 	ret = pcapng_init(&rp->r, 0);
 	if (ret)
 		goto err_close;
-	ret = sensor_open_offline(&rp->s);
+	ret = owners_open(&rp->o);
 	if (ret)
 		goto err_reader;
+	owners_offline(rp->o);
+	ret = sensor_open_offline(rp->o, &rp->s);
+	if (ret)
+		goto err_owners;
 	st->files++;
 	ret = read_all(rp, fd);
 	/* The reader says where the framing broke. */
@@ -199,6 +206,8 @@ int replay_file(const char *path, replay_fn fn, void *ctx,
 		said = true;
 	}
 	sensor_close(rp->s);
+err_owners:
+	owners_close(rp->o);
 err_reader:
 	pcapng_free(&rp->r);
 err_close:

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The sensor front: picks a backend, owns the tables, answers lookups. */
+/* The sensor front: picks a backend, hashes executables, tells the owners. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,10 +12,6 @@
 #include "priv.h"
 #include "sensor_priv.h"
 
-#define CONN_MAX	(1U << 18)
-/* A socket nobody was found holding is searched for again after this. */
-#define CONN_RETRY	(1ULL * 1000000000ULL)
-
 uint64_t sensor_now(void)
 {
 	struct timespec ts;
@@ -24,28 +20,33 @@ uint64_t sensor_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void digest_known(struct pent *e)
-{
-	e->p.has_sha256 = true;
-	e->p.view.sha256 = e->p.sha256;
-	e->p.digest_wanted = false;
-}
-
-void sensor_hash_exe(struct sensor *s, struct pent *e)
+bool sensor_hash_exe(struct sensor *s, uint32_t pid, struct ev_digest *d)
 {
 	int fd, ret;
 
 	if (!s->digests)
-		return;
-	fd = priv_exe_open(e->p.view.pid);
+		return false;
+	fd = priv_exe_open(pid);
 	if (fd < 0)
-		return;
+		return false;
 	/* The version is taken now, while it runs and cannot be written. */
-	ret = exehash_want(s->digests, fd, &e->p.exe_key, e->p.sha256);
-	e->p.digest_wanted = ret == -EINPROGRESS;
-	if (!ret)
-		digest_known(e);
+	ret = exehash_want(s->digests, fd, &d->key, d->sha256);
+	d->wanted = ret == -EINPROGRESS;
+	d->known = !ret;
 	close(fd);
+	return true;
+}
+
+void sensor_tell_proc(struct sensor *s, const struct ev_proc *ev)
+{
+	if (owners_proc_event(s->owners, ev))
+		s->st.lost++;
+}
+
+void sensor_tell_sock(struct sensor *s, const struct ev_sock *ev)
+{
+	if (owners_sock_event(s->owners, ev))
+		s->st.lost++;
 }
 
 size_t sensor_hash_work(struct sensor *s, size_t budget)
@@ -60,28 +61,26 @@ size_t sensor_hashing(const struct sensor *s)
 
 int sensor_digest(struct sensor *s, const struct proc *p)
 {
-	/* The sensor's own entry: the caller only holds it as const. */
-	struct pent *e = proc_pent(p);
+	struct ev_digest d = { .key = p->exe_key };
 	int ret;
 
 	if (p->has_sha256)
 		return 0;
 	if (!p->digest_wanted || !s->digests)
 		return -ENOENT;
-	ret = exehash_lookup(s->digests, &p->exe_key, e->p.sha256);
+	ret = exehash_lookup(s->digests, &p->exe_key, d.sha256);
 	if (ret == -EINPROGRESS) {
 		/* A packet waits for it: before the files nobody waits for. */
 		exehash_hurry(s->digests, &p->exe_key);
 		return ret;
 	}
-	e->p.digest_wanted = false;
-	if (!ret)
-		digest_known(e);
+	d.known = !ret;
+	owners_digest(s->owners, p, &d);
 	return ret;
 }
 
 static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
-		       bool offline, struct sensor **out)
+		       bool offline, struct owners *o, struct sensor **out)
 {
 	struct sensor *s;
 	int ret;
@@ -92,19 +91,11 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->kind = kind;
 	s->ops = kind == SENSOR_KMOD ? &sensor_kmod_ops : &sensor_netlink_ops;
 	s->fd = fd;
-	s->grace = SENSOR_GRACE;
+	s->owners = o;
 	s->offline = offline;
-	ret = proctab_init(&s->procs);
-	if (ret)
-		goto err_free;
-	if (offline)
-		proctab_offline(s->procs);
-	ret = conntab_init(s->procs, CONN_MAX, &s->conns);
-	if (ret)
-		goto err_procs;
 	ret = s->ops->open(s);
 	if (ret)
-		goto err_conns;
+		goto err_free;
 	if (need_sha256 && (ret = sensor_hash_sha256(s)))
 		goto err_ops;
 	*out = s;
@@ -112,10 +103,6 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 
 err_ops:
 	s->ops->close(s);
-err_conns:
-	conntab_free(s->conns);
-err_procs:
-	proctab_free(s->procs);
 err_free:
 	free(s);
 	return ret;
@@ -125,37 +112,35 @@ void sensor_close(struct sensor *s)
 {
 	if (!s)
 		return;
-	/* Connections hold processes; the tables take the orphans' entries
-	 * along. */
-	conntab_free(s->conns);
-	proctab_free(s->procs);
-	free(s->orphans);
 	s->ops->close(s);
 	exehash_free(s->digests);
 	free(s);
 }
 
-int sensor_open(enum sensor_kind kind, bool need_sha256, struct sensor **out)
+int sensor_open(enum sensor_kind kind, bool need_sha256, struct owners *o,
+		struct sensor **out)
 {
 	if (kind == SENSOR_AUTO)
 		kind = access("/dev/hone", R_OK) ? SENSOR_NETLINK : SENSOR_KMOD;
-	return open_sensor(kind, -1, need_sha256, false, out);
+	return open_sensor(kind, -1, need_sha256, false, o, out);
 }
 
-int sensor_open_fd(int fd, bool need_sha256, struct sensor **out)
+int sensor_open_fd(int fd, bool need_sha256, struct owners *o,
+		   struct sensor **out)
 {
-	return open_sensor(SENSOR_KMOD, fd, need_sha256, false, out);
+	return open_sensor(SENSOR_KMOD, fd, need_sha256, false, o, out);
 }
 
-int sensor_open_offline(struct sensor **out)
+int sensor_open_offline(struct owners *o, struct sensor **out)
 {
 	/* No digests: they would be this host's files, not the capture's. */
-	return open_sensor(SENSOR_KMOD, -1, false, true, out);
+	return open_sensor(SENSOR_KMOD, -1, false, true, o, out);
 }
 
 int sensor_hash_sha256(struct sensor *s)
 {
-	struct pent *e;
+	const struct proc *p;
+	struct ev_digest d;
 	int ret;
 
 	if (s->digests)
@@ -164,9 +149,9 @@ int sensor_hash_sha256(struct sensor *s)
 	if (ret)
 		return ret;
 	/* What runs already was exec'd while nothing was hashed. */
-	for (e = proctab_recent(s->procs); e; e = proctab_older(s->procs, e))
-		if (!e->p.exited)
-			sensor_hash_exe(s, e);
+	for (p = owners_recent(s->owners); p; p = owners_older(s->owners, p))
+		if (!p->exited && sensor_hash_exe(s, p->view.pid, &d))
+			owners_digest(s->owners, p, &d);
 	return 0;
 }
 
@@ -198,63 +183,14 @@ int sensor_fd(const struct sensor *s)
 	return s->fd;
 }
 
-int sensor_drain(struct sensor *s)
+int sensor_drain(struct sensor *s, uint64_t now)
 {
-	uint64_t before = s->st.events;
-	int ret = s->ops->drain(s);
-
-	if (s->st.events != before)
-		sensor_settle(s);
-
-	/* The only place entries are freed: pointers the verdict path got
-	 * stay valid until it drains again. */
-	s->st.evicted += conntab_expire(s->conns, sensor_now(), s->grace);
-	return ret;
-}
-
-const struct proc *sensor_proc(struct sensor *s, pid_t pid)
-{
-	struct pent *e = proctab_find(s->procs, pid);
-
-	return e ? &e->p : NULL;
-}
-
-struct conn *sensor_conn(struct sensor *s, uint64_t cookie, uint32_t uid,
-			 uint64_t inode)
-{
-	struct conn *c = conntab_find(s->conns, cookie);
-	struct pent *owner;
 	int ret;
 
-	s->waits = false;
-	if (c && c->proc)
-		return c;
-	/* hone.ko says who owns a socket before its first packet; without
-	 * a socket inode there is no descriptor to look for. */
-	if (!s->ops->owner || !inode)
-		return NULL;
-	if (!c) {
-		c = conntab_set(s->conns, cookie, NULL, uid, inode);
-		if (!c)
-			return NULL;
-	}
-	if (!conntab_retry(c, sensor_now(), CONN_RETRY))
-		return NULL;
-	s->st.conn_misses++;
-	ret = s->ops->owner(s, uid, inode, &owner);
-	if (ret == -EINPROGRESS) {
-		/* Asked again, not held back, when the search ends. */
-		conntab_retry_now(c);
-		s->waits = s->searching = true;
-	}
-	if (ret)
-		return NULL;
-	return conntab_set(s->conns, cookie, owner, uid, inode);
-}
-
-bool sensor_waits(const struct sensor *s)
-{
-	return s->waits;
+	owners_begin(s->owners, now);
+	ret = s->ops->drain(s);
+	owners_settle(s->owners, s->st.lost);
+	return ret;
 }
 
 int sensor_find_fd(const struct sensor *s)
@@ -276,41 +212,7 @@ bool sensor_searching(const struct sensor *s)
 	return s->searching;
 }
 
-void sensor_set_grace(struct sensor *s, uint64_t ns)
-{
-	s->grace = ns;
-}
-
-void sensor_conn_gone(struct sensor *s, uint64_t cookie)
-{
-	conntab_close(s->conns, cookie, sensor_now());
-}
-
-size_t sensor_conns_sweep(struct sensor *s,
-			  bool (*live)(void *ctx, uint64_t cookie), void *ctx)
-{
-	/* hone.ko tells every close itself, of sockets of any protocol. */
-	if (s->kind != SENSOR_NETLINK)
-		return 0;
-	return conntab_sweep(s->conns, live, ctx, sensor_now());
-}
-
-void sensor_on_flow(struct sensor *s, uint32_t netns, sensor_flow_fn fn,
-		    void *ctx)
-{
-	s->on_flow = fn;
-	s->flow_ctx = ctx;
-	s->flow_netns = netns;
-}
-
-uint64_t sensor_lost(const struct sensor *s)
-{
-	return s->st.lost;
-}
-
 void sensor_stats(const struct sensor *s, struct sensor_stats *st)
 {
 	*st = s->st;
-	st->procs = proctab_count(s->procs);
-	st->conns = conntab_count(s->conns);
 }

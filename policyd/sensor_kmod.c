@@ -80,10 +80,21 @@ static bool proc_kind(uint32_t event, enum ev_proc_kind *kind)
 	return false;
 }
 
+/* Whether the event says what runs: an exec, or a fork whose parent is
+ * not known (the owners copy a known parent's image). */
+static bool tells_image(const struct sensor *s, const struct ev_proc *ev)
+{
+	if (!ev->path)
+		return false;
+	return ev->kind == EV_EXEC || (ev->kind == EV_FORK && !(ev->has_ppid &&
+	       owners_knows(s->owners, ev->ppid, ev->ppid_start)));
+}
+
 static void process_block(struct sensor *s, const struct pcapng_block *b)
 {
 	struct kmod *k = km_of(s);
 	struct ev_proc ev = { .pid = pcapng_u32(b, 0) };
+	struct ev_digest dg;
 	uint32_t event = HONE_PROC_EXEC;
 	struct kfiles f = { 0 };
 	struct pcapng_opt o;
@@ -163,7 +174,9 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 	ev.script_file = f.script_dev && f.script_ino ? &f.script : NULL;
 	if (event != HONE_PROC_EXEC)
 		ev.script = NULL;
-	sensor_proc_event(s, &ev);
+	if (tells_image(s, &ev) && sensor_hash_exe(s, ev.pid, &dg))
+		ev.digest = &dg;
+	sensor_tell_proc(s, &ev);
 }
 
 /* An address option: u16 port, u16 0, 4 or 16 address bytes; true if it
@@ -249,7 +262,7 @@ static void connection_block(struct sensor *s, const struct pcapng_block *b)
 	if (!sock_kind(event, &ev.kind))
 		return;
 	ev.whole = local && remote;
-	sensor_sock_event(s, &ev);
+	sensor_tell_sock(s, &ev);
 }
 
 /* The module's counters of lost events, as the statistics block says. */

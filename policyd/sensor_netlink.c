@@ -31,7 +31,7 @@
  *   and all; up to PRIV_FIND_MAX processes are read (the rest, last in
  *   the order, not).
  * - No close events of its own: honefw passes on sock_diag's destroy
- *   notices (sensor_conn_gone(), from offload.c), and a closed socket's
+ *   notices (owners_conn_gone(), from offload.c), and a closed socket's
  *   entry leaves after the grace; one never seen closing leaves when the
  *   table is full (least recently used first).
  */
@@ -85,6 +85,7 @@ struct netlink {
 	struct exe_file file;
 	char argv[ARGV_MAX];
 	char cgroup[PATH_MAX + 8];
+	struct ev_digest digest;
 };
 
 static struct netlink *nl_of(const struct sensor *s)
@@ -110,11 +111,11 @@ static struct nlproc *nlp_find(const struct netlink *n, uint32_t pid)
 }
 
 /* e's record, if it has one. */
-static struct nlproc *nlp_of(const struct netlink *n, const struct pent *e)
+static struct nlproc *nlp_of(const struct netlink *n, const struct proc *e)
 {
-	struct nlproc *p = nlp_find(n, e->p.view.pid);
+	struct nlproc *p = nlp_find(n, e->view.pid);
 
-	return p && p->start == e->p.start ? p : NULL;
+	return p && p->start == e->start ? p : NULL;
 }
 
 static void index_refs(struct netlink *n, struct nlproc *p, bool in)
@@ -250,11 +251,12 @@ static const char *read_cgroup(struct netlink *n, uint32_t pid, char *buf,
 	return *p == '/' ? p : NULL;
 }
 
-/* What exec changed, into ev: exe, argv, ids, cgroup. -ENOENT if it is
- * gone or a zombie already (or a kernel thread). The strings are n's,
- * until the next read. */
-static int read_image(struct netlink *n, uint32_t pid, struct ev_proc *ev)
+/* What exec changed, into ev: exe, argv, ids, cgroup, digest. -ENOENT if
+ * it is gone or a zombie already (or a kernel thread). What ev points to
+ * is n's, until the next read. */
+static int read_image(struct sensor *s, uint32_t pid, struct ev_proc *ev)
 {
+	struct netlink *n = nl_of(s);
 	ssize_t len;
 	dev_t dev;
 	ino_t ino;
@@ -273,6 +275,8 @@ static int read_image(struct netlink *n, uint32_t pid, struct ev_proc *ev)
 	ev->argv = n->argv;
 	ev->argvlen = len > 0 ? (size_t)len : 0;
 	ev->cgroup = read_cgroup(n, pid, n->cgroup, sizeof(n->cgroup));
+	if (sensor_hash_exe(s, pid, &n->digest))
+		ev->digest = &n->digest;
 	return 0;
 }
 
@@ -287,9 +291,9 @@ static int learn(struct sensor *s, uint32_t pid)
 
 	if (read_stat(n, pid, &ev.ppid, &ev.start))
 		return -ENOENT;
-	ret = read_image(n, pid, &ev);
+	ret = read_image(s, pid, &ev);
 	ev.kind = ret ? EV_FORK : EV_EXEC;
-	sensor_proc_event(s, &ev);
+	sensor_tell_proc(s, &ev);
 	return !!ret;
 }
 
@@ -318,7 +322,7 @@ static int seed(struct sensor *s)
 	}
 	closedir(d);
 	/* The parents read after their children. */
-	sensor_settle(s);
+	owners_settle(s->owners, s->st.lost);
 	return 0;
 }
 
@@ -336,13 +340,13 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 		return;		/* a thread */
 	nlp_drop(nl_of(s), pid);
 	/* A known parent's image is the child's until it execs. */
-	if (!sensor_knows(s, ptgid, 0)) {
+	if (!owners_knows(s->owners, ptgid, 0)) {
 		if (learn(s, pid) < 0)
 			s->st.lost++;
 		return;
 	}
 	read_stat(nl_of(s), pid, &ppid, &ev.start);
-	sensor_proc_event(s, &ev);
+	sensor_tell_proc(s, &ev);
 }
 
 static void on_exec_event(struct sensor *s, uint32_t tgid)
@@ -353,10 +357,10 @@ static void on_exec_event(struct sensor *s, uint32_t tgid)
 
 	if (p)
 		p->scanned = false;
-	if (!sensor_knows(s, tgid, 0))
+	if (!owners_knows(s->owners, tgid, 0))
 		ret = learn(s, tgid);
-	else if (!(ret = read_image(nl_of(s), tgid, &ev)))
-		sensor_proc_event(s, &ev);
+	else if (!(ret = read_image(s, tgid, &ev)))
+		sensor_tell_proc(s, &ev);
 	/* What was known stays. */
 	if (ret)
 		s->st.unread++;
@@ -373,7 +377,7 @@ static void on_ids(struct sensor *s, const struct proc_event *ev)
 	};
 
 	if (ev->event_data.id.process_pid == ev->event_data.id.process_tgid)
-		sensor_proc_event(s, &e);
+		sensor_tell_proc(s, &e);
 }
 
 static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
@@ -383,7 +387,7 @@ static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)
 	if (pid != tgid)
 		return;
 	nlp_drop(nl_of(s), tgid);
-	sensor_proc_event(s, &ev);
+	sensor_tell_proc(s, &ev);
 }
 
 static void on_event(struct sensor *s, const struct proc_event *ev)
@@ -447,25 +451,25 @@ static int nl_drain(struct sensor *s)
 /* ---- socket owners ---------------------------------------------------- */
 
 /* e's record, made on first use. */
-static struct nlproc *nlp_get(struct netlink *n, const struct pent *e)
+static struct nlproc *nlp_get(struct netlink *n, const struct proc *e)
 {
 	struct nlproc *p = nlp_of(n, e);
 
 	if (p)
 		return p;
-	nlp_drop(n, e->p.view.pid);
+	nlp_drop(n, e->view.pid);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->node.key = e->p.view.pid;
-	p->start = e->p.start;
+	p->node.key = e->view.pid;
+	p->start = e->start;
 	htab_insert(&n->procs, &p->node);
 	return p;
 }
 
 /* The process's descriptors as read: its socket inodes replace the old
  * ones in the index. */
-static int index_socks(struct sensor *s, const struct pent *e,
+static int index_socks(struct sensor *s, const struct proc *e,
 		       const struct priv_sock *socks, size_t len)
 {
 	struct netlink *n = nl_of(s);
@@ -493,13 +497,13 @@ static int index_socks(struct sensor *s, const struct pent *e,
 	return 0;
 }
 
-static int scan_fds(struct sensor *s, const struct pent *e)
+static int scan_fds(struct sensor *s, const struct proc *e)
 {
 	struct priv_sock *socks;
 	size_t len;
 	int ret;
 
-	ret = priv_socks(e->p.view.pid, &socks, &len);
+	ret = priv_socks(e->view.pid, &socks, &len);
 	if (ret)
 		return ret;
 	ret = index_socks(s, e, socks, len);
@@ -507,7 +511,7 @@ static int scan_fds(struct sensor *s, const struct pent *e)
 	return ret;
 }
 
-static bool holds(const struct netlink *n, const struct pent *e,
+static bool holds(const struct netlink *n, const struct proc *e,
 		  uint64_t inode)
 {
 	const struct nlproc *p = nlp_of(n, e);
@@ -551,7 +555,7 @@ static void adopt(struct netlink *n, struct nlproc *p, int fd, uint64_t inode)
 /* A descriptor to look at, of one of p's sockets (sock) or above its
  * highest (sock == SIZE_MAX). */
 struct cand {
-	struct pent *e;
+	const struct proc *e;
 	struct nlproc *p;
 	size_t sock;
 };
@@ -563,12 +567,12 @@ static size_t candidates(struct sensor *s, uint32_t uid, struct cand *c,
 	unsigned procs = 0;
 	size_t k = 0, i;
 	struct nlproc *p;
-	struct pent *e;
+	const struct proc *e;
 	int top, j;
 
-	for (e = proctab_recent(s->procs); e && procs < PROBE_PROCS;
-	     e = proctab_older(s->procs, e)) {
-		if (e->p.exited || e->p.view.uid != uid ||
+	for (e = owners_recent(s->owners); e && procs < PROBE_PROCS;
+	     e = owners_older(s->owners, e)) {
+		if (e->exited || e->view.uid != uid ||
 		    !(p = nlp_of(n, e)) || !p->nsocks)
 			continue;
 		procs++;
@@ -579,19 +583,19 @@ static size_t candidates(struct sensor *s, uint32_t uid, struct cand *c,
 			if (i >= PROBE_FDS)
 				continue;
 			c[k] = (struct cand){ e, p, i };
-			refs[k++] = (struct priv_fdref){ e->p.view.pid,
+			refs[k++] = (struct priv_fdref){ e->view.pid,
 							 p->socks[i].fd };
 		}
 		for (j = 1; j <= PROBE_ABOVE; j++) {
 			c[k] = (struct cand){ e, p, SIZE_MAX };
-			refs[k++] = (struct priv_fdref){ e->p.view.pid, top + j };
+			refs[k++] = (struct priv_fdref){ e->view.pid, top + j };
 		}
 	}
 	return k;
 }
 
 /* The candidates in one request, read in order until one holds it. */
-static struct pent *probe(struct sensor *s, uint32_t uid, uint64_t inode)
+static const struct proc *probe(struct sensor *s, uint32_t uid, uint64_t inode)
 {
 	struct priv_fdref refs[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
 	struct cand c[PROBE_PROCS * (PROBE_FDS + PROBE_ABOVE)];
@@ -625,32 +629,32 @@ static size_t search_order(struct sensor *s, uint32_t uid, uint32_t *pids,
 {
 	struct netlink *n = nl_of(s);
 	const struct nlproc *p;
-	struct pent *e;
+	const struct proc *e;
 	size_t k = 0;
 	int pass;
 
 	for (pass = 0; pass < 4; pass++)
-		for (e = proctab_recent(s->procs); e && k < max;
-		     e = proctab_older(s->procs, e))
-			if (!e->p.exited && (e->p.view.uid == uid) == (pass < 2) &&
+		for (e = owners_recent(s->owners); e && k < max;
+		     e = owners_older(s->owners, e))
+			if (!e->exited && (e->view.uid == uid) == (pass < 2) &&
 			    ((p = nlp_of(n, e)) && p->scanned) == (pass & 1))
-				pids[k++] = e->p.view.pid;
+				pids[k++] = e->view.pid;
 	return k;
 }
 
 /* The live process an indexed socket was read from; its record goes if
  * the process is gone (its exit not told). */
-static struct pent *indexed(struct sensor *s, uint64_t inode)
+static const struct proc *indexed(struct sensor *s, uint64_t inode)
 {
 	struct netlink *n = nl_of(s);
 	struct hnode *h;
 	struct nlproc *p;
-	struct pent *e;
+	const struct proc *e;
 
 	while ((h = htab_find(&n->inodes, inode))) {
 		p = htab_entry(h, struct sockref, node)->owner;
-		e = proctab_find(s->procs, p->node.key);
-		if (e && !e->p.exited && e->p.start == p->start)
+		e = owners_proc(s->owners, p->node.key);
+		if (e && !e->exited && e->start == p->start)
 			return e;
 		nlp_drop(n, p->node.key);
 	}
@@ -661,10 +665,10 @@ static struct pent *indexed(struct sensor *s, uint64_t inode)
  * this socket or another: asked again once sensor_find_drain() says the
  * search has ended). */
 static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
-		    struct pent **out)
+		    const struct proc **out)
 {
 	struct netlink *n = nl_of(s);
-	struct pent *e = indexed(s, inode);
+	const struct proc *e = indexed(s, inode);
 	size_t i, np;
 
 	if (e) {
@@ -677,7 +681,7 @@ static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
 		return -EINPROGRESS;
 	e = probe(s, uid, inode);
 	if (e) {
-		proctab_touch(s->procs, e);
+		owners_touch(s->owners, e);
 		*out = e;
 		return 0;
 	}
@@ -693,26 +697,40 @@ static int nl_owner(struct sensor *s, uint32_t uid, uint64_t inode,
 		return -EINPROGRESS;
 	}
 	for (i = 0; i < np; i++) {
-		e = proctab_find(s->procs, n->pids[i]);
+		e = owners_proc(s->owners, n->pids[i]);
 		if (!e || scan_fds(s, e) || !holds(n, e, inode))
 			continue;
-		proctab_touch(s->procs, e);
+		owners_touch(s->owners, e);
 		*out = e;
 		return 0;
 	}
 	return -ENOENT;
 }
 
+/* owners_conn()'s finder. */
+static int nl_find(void *ctx, uint32_t uid, uint64_t inode,
+		   const struct proc **out)
+{
+	struct sensor *s = ctx;
+	int ret;
+
+	s->st.conn_misses++;
+	ret = nl_owner(s, uid, inode, out);
+	if (ret == -EINPROGRESS)
+		s->searching = true;
+	return ret;
+}
+
 static void on_found(void *ctx, const struct priv_found *f)
 {
 	struct sensor *s = ctx;
-	struct pent *e = proctab_find(s->procs, f->pid);
+	const struct proc *e = owners_proc(s->owners, f->pid);
 
-	if (!e || e->p.exited || f->gone ||
+	if (!e || e->exited || f->gone ||
 	    index_socks(s, e, f->socks, f->n) ||
 	    !holds(nl_of(s), e, nl_of(s)->finding))
 		return;
-	proctab_touch(s->procs, e);
+	owners_touch(s->owners, e);
 }
 
 static int nl_find_drain(struct sensor *s)
@@ -814,6 +832,7 @@ static int nl_open(struct sensor *s)
 	ret = seed(s);
 	if (ret)
 		goto err_listen;
+	owners_set_finder(s->owners, nl_find, s);
 	return 0;
 
 err_listen:
@@ -839,6 +858,7 @@ static void nl_close(struct sensor *s)
 {
 	struct netlink *n = nl_of(s);
 
+	owners_set_finder(s->owners, NULL, NULL);
 	listen_procs(n->nl, PROC_CN_MCAST_IGNORE);
 	mnl_socket_close(n->nl);
 	nlsock_rx_free(n->rx);
@@ -853,6 +873,5 @@ const struct sensor_ops sensor_netlink_ops = {
 	.open = nl_open,
 	.close = nl_close,
 	.drain = nl_drain,
-	.owner = nl_owner,
 	.find_drain = nl_find_drain,
 };

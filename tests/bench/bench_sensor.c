@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "sensor.h"
 
 #ifndef SO_COOKIE
@@ -61,7 +62,7 @@ static void spawn_true(struct sensor *s, int n, bool promptly)
 	pid_t pid;
 	int i, status;
 
-	sensor_drain(s);
+	sensor_drain(s, sensor_now());
 	sensor_stats(s, &st0);
 	t = now_us();
 	for (i = 0; i < n; i++) {
@@ -69,13 +70,13 @@ static void spawn_true(struct sensor *s, int n, bool promptly)
 			return;
 		if (promptly) {
 			d -= now_us();
-			sensor_drain(s);
+			sensor_drain(s, sensor_now());
 			d += now_us();
 		}
 		waitpid(pid, &status, 0);
 	}
 	d -= now_us();
-	sensor_drain(s);
+	sensor_drain(s, sensor_now());
 	d += now_us();
 	t = now_us() - t;
 	sensor_stats(s, &st);
@@ -92,19 +93,23 @@ int main(void)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int lfd, fds[200], i, n, ret;
 	uint64_t cookie, inode, first = 0;
+	struct owners_stats ow;
 	struct sensor_stats st;
 	double t, miss = 0;
+	struct owners *o;
 	struct sensor *s;
 
 	t = now_us();
-	ret = sensor_open(SENSOR_NETLINK, false, &s);
+	if (owners_open(&o))
+		return 1;
+	ret = sensor_open(SENSOR_NETLINK, false, o, &s);
 	if (ret) {
 		fprintf(stderr, "bench_sensor: netlink sensor: error %d (root?)\n", ret);
 		return 1;
 	}
-	sensor_stats(s, &st);
+	owners_stats(o, &ow);
 	printf("netlink sensor: start-up (one /proc walk of %llu processes): "
-	       "%.1f ms\n", (unsigned long long)st.procs, (now_us() - t) / 1e3);
+	       "%.1f ms\n", (unsigned long long)ow.procs, (now_us() - t) / 1e3);
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -120,7 +125,7 @@ int main(void)
 		if (!first)
 			first = cookie;
 		t = now_us();
-		if (!sensor_conn(s, cookie, geteuid(), inode))
+		if (!owners_conn(o, cookie, geteuid(), inode, NULL))
 			printf("netlink sensor: own socket not found\n");
 		t = now_us() - t;
 		if (n == 0)
@@ -134,7 +139,7 @@ int main(void)
 	       (unsigned long long)st.fd_scans);
 	t = now_us();
 	for (i = 0; i < 1000000; i++)
-		sensor_conn(s, first, geteuid(), 0);
+		owners_conn(o, first, geteuid(), 0, NULL);
 	printf("netlink sensor: hit (known cookie): %.0f ns\n",
 	       (now_us() - t) * 1e3 / 1000000);
 	for (i = 0; i < n; i++)
@@ -144,5 +149,6 @@ int main(void)
 	spawn_true(s, 500, true);
 	close(lfd);
 	sensor_close(s);
+	owners_close(o);
 	return 0;
 }

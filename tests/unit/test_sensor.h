@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "owner.h"
 #include "sensor.h"
 
 struct inet_diag_msg;
@@ -25,10 +26,12 @@ uint64_t diag_cookie(const struct inet_diag_msg *m);
 /* A TCP socket by its cookie. */
 int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out);
 
-/* Drain s until pred(s, pid) holds or timeout_ms passes. */
-bool sensor_wait(struct sensor *s, pid_t pid,
-		 bool (*pred)(struct sensor *s, pid_t pid), int timeout_ms);
-bool proc_gone(struct sensor *s, pid_t pid);
+/* Drain s, which tells o, until pred(s, o, pid) holds or timeout_ms
+ * passes. */
+bool sensor_wait(struct sensor *s, struct owners *o, pid_t pid,
+		 bool (*pred)(struct sensor *s, struct owners *o, pid_t pid),
+		 int timeout_ms);
+bool proc_gone(struct sensor *s, struct owners *o, pid_t pid);
 
 /* posix_spawn argv with stdout on a pipe (*out, if out is set). */
 pid_t spawn(char *const argv[], int *out);

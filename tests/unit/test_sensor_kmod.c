@@ -25,6 +25,24 @@
 #include "owner.h"
 #include "test_sensor.h"
 
+/* The network namespace whose flow events are honefw's. */
+#define NETNS	4026531840U
+
+static struct owners *o;
+
+static void setup(void)
+{
+	cr_assert_eq(owners_open(&o), 0);
+	cr_assert_eq(owners_flows_open(o, NETNS), 0);
+}
+
+static void teardown(void)
+{
+	owners_close(o);
+}
+
+TestSuite(sensor_kmod, .init = setup, .fini = teardown);
+
 struct cap {
 	uint8_t b[8192];
 	size_t len, start;
@@ -202,9 +220,9 @@ static void capture(struct cap *c, bool two)
 	end(c);
 }
 
-static void check_part_one(struct sensor *s)
+static void check_part_one(void)
 {
-	const struct proc *curl = sensor_proc(s, 400);
+	const struct proc *curl = owners_proc(o, 400);
 	const struct conn *cn;
 
 	cr_assert_not_null(curl);
@@ -224,21 +242,22 @@ static void check_part_one(struct sensor *s)
 	cr_assert_not_null(curl->view.parent->parent->parent);
 	cr_expect_eq(curl->view.parent->parent->parent->pid, 1);
 	cr_expect_null(curl->view.parent->parent->parent->parent);
-	cr_expect_str_eq(sensor_proc(s, 2)->exe, "[kthreadd]");
+	cr_expect_str_eq(owners_proc(o, 2)->exe, "[kthreadd]");
 	/* hone.ko told the owner: no uid or inode needed. */
-	cn = sensor_conn(s, COOKIE, 0, 0);
+	cn = owners_conn(o, COOKIE, 0, 0, NULL);
 	cr_assert_not_null(cn);
 	cr_expect_eq(cn->pid, 400);
 	cr_expect_eq(cn->uid, 1000);
 	cr_expect_eq(cn->inode, 77);
 	cr_expect_eq(cn->proc, curl);
-	cr_expect_null(sensor_conn(s, COOKIE + 1, 1000, 78));
+	cr_expect_null(owners_conn(o, COOKIE + 1, 1000, 78, NULL));
 }
 
 static void check_part_two(struct sensor *s)
 {
-	const struct proc *now = sensor_proc(s, 400);
-	const struct conn *cn = sensor_conn(s, COOKIE, 0, 0);
+	const struct proc *now = owners_proc(o, 400);
+	const struct conn *cn = owners_conn(o, COOKIE, 0, 0, NULL);
+	struct owners_stats ow;
 	struct sensor_stats st;
 
 	cr_assert_not_null(now);
@@ -251,8 +270,9 @@ static void check_part_two(struct sensor *s)
 	cr_expect_str_eq(cn->proc->exe, "/usr/bin/curl");
 	cr_expect_eq(cn->proc->start, 40);
 	sensor_stats(s, &st);
+	owners_stats(o, &ow);
 	cr_expect_eq(st.lost, 5);
-	cr_expect_eq(st.conns, 1);
+	cr_expect_eq(ow.conns, 1);
 }
 
 static struct sensor *from_file(struct cap *c)
@@ -265,7 +285,7 @@ static struct sensor *from_file(struct cap *c)
 	unlink(path);
 	cr_assert_eq(write(fd, c->b, c->len), (ssize_t)c->len);
 	lseek(fd, 0, SEEK_SET);
-	cr_assert_eq(sensor_open_fd(fd, false, &s), 0);
+	cr_assert_eq(sensor_open_fd(fd, false, o, &s), 0);
 	cr_expect_eq(sensor_kind(s), SENSOR_KMOD);
 	return s;
 }
@@ -292,13 +312,13 @@ Test(sensor_kmod, path_of_another_file_is_foreign)
 	end(&c);
 	proc(&c, HONE_PROC_EXEC, 501, 1, 51, "/usr/bin/curl", "curl", 4, 0);
 	s = from_file(&c);
-	cr_assert_gt(sensor_drain(s), 0);
-	p = sensor_proc(s, 500);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
+	p = owners_proc(o, 500);
 	cr_assert_not_null(p);
 	cr_expect(p->foreign);
 	cr_expect_str_eq(p->exe, "/usr/bin/curl");
 	cr_expect_null(p->view.exe);
-	p = sensor_proc(s, 501);
+	p = owners_proc(o, 501);
 	cr_assert_not_null(p);
 	cr_expect_not(p->foreign);
 	cr_expect_str_eq(p->view.exe, "/usr/bin/curl");
@@ -312,7 +332,7 @@ static void whole(bool swap)
 
 	capture(&c, true);
 	s = from_file(&c);
-	cr_assert_gt(sensor_drain(s), 0);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
 	check_part_two(s);
 	sensor_close(s);
 }
@@ -339,15 +359,15 @@ Test(sensor_kmod, pipe_in_pieces)
 	capture(&c, true);
 	capture(&one, false);
 	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
-	cr_assert_eq(sensor_open_fd(p[0], false, &s), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, o, &s), 0);
 	for (off = 0; off < c.len; off += 7) {
 		cr_assert_gt(write(p[1], c.b + off, c.len - off < 7 ? c.len - off : 7), 0);
-		cr_assert_geq(sensor_drain(s), 0);
+		cr_assert_geq(sensor_drain(s, sensor_now()), 0);
 		if (off + 7 >= one.len && off < one.len)
-			check_part_one(s);
+			check_part_one();
 	}
 	close(p[1]);
-	cr_assert_geq(sensor_drain(s), 0);
+	cr_assert_geq(sensor_drain(s, sensor_now()), 0);
 	check_part_two(s);
 	sensor_close(s);
 }
@@ -383,28 +403,6 @@ static void flow(struct cap *c, uint64_t cookie, uint32_t pid, uint32_t netns,
 	end(c);
 }
 
-#define NETNS	4026531840U
-
-struct told {
-	struct rules_pkt pkt;
-	uint64_t cookie;
-	char exe[64];
-	bool provisional;
-	unsigned n;
-};
-
-static void on_told(void *ctx, const struct rules_pkt *pkt, const struct conn *c,
-		    bool provisional)
-{
-	struct told *t = ctx;
-
-	t->pkt = *pkt;
-	t->cookie = c->cookie;
-	snprintf(t->exe, sizeof(t->exe), "%s", c->proc ? c->proc->exe : "");
-	t->provisional = provisional;
-	t->n++;
-}
-
 /* A datagram that left before its sender exited and closed the socket:
  * hone.ko told its socket by the packet's 5-tuple, before the packet was
  * queued; only flows of honefw's own network namespace are told. */
@@ -414,26 +412,34 @@ Test(sensor_kmod, flow_event_names_its_socket)
 		.family = AF_INET, .proto = IPPROTO_UDP,
 		.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
 		.lport = 40000, .rport = 53,
-	}, t;
-	struct told got = { 0 };
+	}, elsewhere = pkt;
 	struct cap c = { 0 };
+	const struct conn *cn;
 	struct sensor *s;
+	struct flow *f;
 
+	elsewhere.rport = 54;
 	section(&c);
 	proc(&c, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/dig", "dig\0", 4, 1000);
 	conn(&c, HONE_CONN_OPEN, COOKIE, 500, 1000, 0);
-	flow(&c, COOKIE, 500, NETNS + 1, &pkt, 77, false);
+	flow(&c, COOKIE, 500, NETNS + 1, &elsewhere, 77, false);
 	flow(&c, COOKIE, 500, NETNS, &pkt, 77, false);
 	proc(&c, HONE_PROC_EXIT, 500, 1, 50, NULL, NULL, 0, 1000);
 	conn(&c, HONE_CONN_CLOSE, COOKIE, 500, 1000, 0);
 	s = from_file(&c);
-	sensor_on_flow(s, NETNS, on_told, &got);
-	cr_assert_gt(sensor_drain(s), 0);
-	cr_assert_eq(got.n, 1, "told once, for its own namespace: %u", got.n);
-	cr_expect_eq(got.cookie, COOKIE);
-	cr_expect_eq(flow_tuple(&got.pkt, &t), flow_tuple(&pkt, &t));
-	cr_expect_str_eq(got.exe, "/usr/bin/dig");
-	cr_expect(!got.provisional);
+	cr_assert_gt(sensor_drain(s, 1), 0);
+	f = flows_get(owners_flows(o), &pkt, 2);
+	cr_assert_not_null(f);
+	cr_expect(f->has_sock && !f->provisional);
+	cr_expect_eq(f->cookie, COOKIE);
+	cr_expect_eq(flows_asked(owners_flows(o)), 0, "told: nothing asked");
+	cn = owners_conn(o, f->cookie, 0, 0, NULL);
+	cr_assert_not_null(cn);
+	cr_expect_str_eq(cn->proc->exe, "/usr/bin/dig");
+	cr_expect(cn->closed && cn->proc->exited);
+	/* Another namespace's flow is not ours: asked. */
+	flows_get(owners_flows(o), &elsewhere, 2);
+	cr_expect_eq(flows_asked(owners_flows(o)), 1, "not told: asked");
 	sensor_close(s);
 }
 
@@ -449,7 +455,6 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 		.lport = 40000, .rport = 53,
 	}, other = pkt, syn = pkt, child = pkt;
 	struct cap c = { 0 }, lost = { 0 };
-	struct owners *o;
 	struct owner w;
 	struct sensor *s;
 	int p[2];
@@ -471,10 +476,9 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	opt64(&lost, HONE_ISB_CONN_RDROP, 1);
 	end(&lost);
 	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
-	cr_assert_eq(sensor_open_fd(p[0], false, &s), 0);
-	cr_assert_eq(owners_open(s, NETNS, &o), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, o, &s), 0);
 	cr_assert_eq(write(p[1], c.b, c.len), (ssize_t)c.len);
-	cr_assert_eq(owners_drain(o, 1), 0);
+	cr_assert_gt(sensor_drain(s, 1), 0);
 
 	owner_of(o, &pkt, false, 0, 2, &w);
 	cr_assert_not_null(w.proc);
@@ -496,10 +500,9 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	cr_expect_eq(flows_asked(owners_flows(o)), 1, "not told: asked");
 
 	cr_assert_eq(write(p[1], lost.b, lost.len), (ssize_t)lost.len);
-	cr_assert_eq(owners_drain(o, 4), 0);
+	cr_assert_geq(sensor_drain(s, 4), 0);
 	owner_of(o, &pkt, false, 0, 3000000000ULL, &w);
 	cr_expect_eq(flows_asked(owners_flows(o)), 2, "told before events were lost: asked");
-	owners_close(o);
 	sensor_close(s);
 	close(p[1]);
 }
@@ -513,9 +516,9 @@ Test(sensor_kmod, garbage)
 	memset(c.b, 0x41, 64);
 	c.len = 64;
 	s = from_file(&c);
-	cr_expect_eq(sensor_drain(s), -EPROTO);
+	cr_expect_eq(sensor_drain(s, sensor_now()), -EPROTO);
 	sensor_stats(s, &st);
-	cr_expect_eq(st.procs, 0);
+	cr_expect_null(owners_recent(o));
 	cr_expect_gt(st.lost, 0);
 	sensor_close(s);
 }
@@ -529,8 +532,8 @@ Test(sensor_kmod, cut_short)
 	capture(&c, false);
 	c.len -= 4;
 	s = from_file(&c);
-	cr_expect_eq(sensor_drain(s), -ENODATA);
-	check_part_one(s);
+	cr_expect_eq(sensor_drain(s, sensor_now()), -ENODATA);
+	check_part_one();
 	sensor_close(s);
 }
 
@@ -547,34 +550,36 @@ Test(sensor_kmod, damage_then_next_section)
 	capture(&one, false);
 	capture(&two, true);
 	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
-	cr_assert_eq(sensor_open_fd(p[0], false, &s), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, o, &s), 0);
 	cr_assert_eq(write(p[1], one.b, one.len), (ssize_t)one.len);
-	cr_assert_gt(sensor_drain(s), 0);
-	check_part_one(s);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
+	check_part_one();
 	cr_assert_eq(write(p[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
-	cr_expect_eq(sensor_drain(s), -EBADMSG);
+	cr_expect_eq(sensor_drain(s, sensor_now()), -EBADMSG);
 	cr_assert_eq(write(p[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
-	cr_expect_eq(sensor_drain(s), 0, "said once");
+	cr_expect_eq(sensor_drain(s, sensor_now()), 0, "said once");
 	sensor_stats(s, &st);
 	cr_expect_eq(st.lost, 2);
 	cr_assert_eq(write(p[1], two.b, two.len), (ssize_t)two.len);
-	cr_assert_gt(sensor_drain(s), 0);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
 	check_part_two(s);
 	close(p[1]);
 	sensor_close(s);
 }
 
-static bool sleep_seen(struct sensor *s, pid_t pid)
+static bool sleep_seen(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
 }
 
-static bool python_seen(struct sensor *s, pid_t pid)
+static bool python_seen(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->exe && !strncmp(p->exe, "/usr/bin/python3", 16);
 }
 
@@ -591,28 +596,28 @@ Test(sensor_kmod, live_dev_hone)
 
 	if (access("/dev/hone", R_OK))
 		cr_skip_test("no /dev/hone: hone.ko is not loaded");
-	cr_assert_eq(sensor_open(SENSOR_AUTO, false, &s), 0);
+	cr_assert_eq(sensor_open(SENSOR_AUTO, false, o, &s), 0);
 	cr_assert_eq(sensor_kind(s), SENSOR_KMOD);
 	/* The first read starts the section: header and snapshot. */
-	sensor_drain(s);
+	sensor_drain(s, sensor_now());
 	pid = spawn(argv, NULL);
-	cr_assert(sensor_wait(s, pid, sleep_seen, 3000), "no exec of sleep");
-	p = sensor_proc(s, pid);
+	cr_assert(sensor_wait(s, o, pid, sleep_seen, 3000), "no exec of sleep");
+	p = owners_proc(o, pid);
 	cr_expect_str_eq(p->cmdline, "/bin/sleep 0.3");
 	cr_expect_eq(p->view.ppid, (uint32_t)getpid());
 	cr_expect_eq(p->view.uid, geteuid());
 	cr_assert_not_null(p->view.parent);
 	cr_expect_eq(p->view.parent->pid, (uint32_t)getpid());
 	waitpid(pid, &status, 0);
-	cr_assert(sensor_wait(s, pid, proc_gone, 3000), "no exit of sleep");
+	cr_assert(sensor_wait(s, o, pid, proc_gone, 3000), "no exit of sleep");
 
 	lfd = tcp_listener();
 	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
 	cr_assert_gt(pid, 0);
-	cr_assert(sensor_wait(s, pid, python_seen, 3000));
-	sensor_drain(s);
+	cr_assert(sensor_wait(s, o, pid, python_seen, 3000));
+	sensor_drain(s, sensor_now());
 	/* The module said who: no uid or inode from sock_diag needed. */
-	c = sensor_conn(s, cookie, 0, 0);
+	c = owners_conn(o, cookie, 0, 0, NULL);
 	cr_assert_not_null(c, "the module told no owner of cookie %llu",
 			   (unsigned long long)cookie);
 	cr_expect_eq(c->pid, (uint32_t)pid);

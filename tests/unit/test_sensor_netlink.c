@@ -14,25 +14,29 @@
 
 #include "test_sensor.h"
 
+static struct owners *o;
 static struct sensor *s;
 
 static void setup(void)
 {
-	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &s), 0,
+	cr_assert_eq(owners_open(&o), 0);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, o, &s), 0,
 		     "the netlink sensor needs root");
 }
 
 static void teardown(void)
 {
 	sensor_close(s);
+	owners_close(o);
 }
 
 TestSuite(sensor_netlink, .init = setup, .fini = teardown);
 
-static bool exec_seen(struct sensor *s, pid_t pid)
+static bool exec_seen(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
 }
 
@@ -45,8 +49,8 @@ Test(sensor_netlink, fork_exec_exit)
 
 	pid = spawn(argv, NULL);
 	cr_assert_gt(pid, 0);
-	cr_assert(sensor_wait(s, pid, exec_seen, 2000), "no exec of sleep");
-	p = sensor_proc(s, pid);
+	cr_assert(sensor_wait(s, o, pid, exec_seen, 2000), "no exec of sleep");
+	p = owners_proc(o, pid);
 	cr_expect_str_eq(p->exe, "/usr/bin/sleep");
 	cr_expect_str_eq(p->cmdline, "/bin/sleep 0.3");
 	cr_expect_eq(p->view.pid, (uint32_t)pid);
@@ -60,14 +64,14 @@ Test(sensor_netlink, fork_exec_exit)
 	cr_assert_not_null(p->view.parent);
 	cr_expect_eq(p->view.parent->pid, (uint32_t)getpid());
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(sensor_wait(s, pid, proc_gone, 2000), "no exit of sleep");
+	cr_assert(sensor_wait(s, o, pid, proc_gone, 2000), "no exit of sleep");
 }
 
-static bool dash_child(struct sensor *s, pid_t pid)
+static bool dash_child(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
-	return exec_seen(s, pid) && p->view.parent && p->view.parent->exe;
+	return exec_seen(s, o, pid) && p->view.parent && p->view.parent->exe;
 }
 
 /* test -> sh -> sleep: the grandchild's view reaches us through sh. */
@@ -82,8 +86,8 @@ Test(sensor_netlink, pedigree)
 	cr_assert_gt(sh, 0);
 	child = read_number(out);
 	cr_assert_gt(child, 0);
-	cr_assert(sensor_wait(s, child, dash_child, 2000));
-	v = &sensor_proc(s, child)->view;
+	cr_assert(sensor_wait(s, o, child, dash_child, 2000));
+	v = &owners_proc(o, child)->view;
 	cr_expect_eq(v->ppid, (uint32_t)sh);
 	cr_assert_not_null(v->parent);
 	cr_expect_eq(v->parent->pid, (uint32_t)sh);
@@ -92,17 +96,18 @@ Test(sensor_netlink, pedigree)
 			 "/bin/sh -c /bin/sleep 0.5 & echo $!; wait");
 	cr_assert_not_null(v->parent->parent);
 	cr_expect_eq(v->parent->parent->pid, (uint32_t)getpid());
-	cr_expect_eq(v->parent->parent, &sensor_proc(s, getpid())->view);
+	cr_expect_eq(v->parent->parent, &owners_proc(o, getpid())->view);
 	cr_assert_eq(waitpid(sh, &status, 0), sh);
 	close(out);
 	/* Both gone, the chain stays readable until drained away. */
-	cr_assert(sensor_wait(s, sh, proc_gone, 2000));
+	cr_assert(sensor_wait(s, o, sh, proc_gone, 2000));
 }
 
-static bool python_seen(struct sensor *s, pid_t pid)
+static bool python_seen(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->cmdline && strstr(p->cmdline, "python3 -c");
 }
 
@@ -126,24 +131,24 @@ Test(sensor_netlink, conn_owner)
 	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
 	cr_expect_eq(d.uid, geteuid());
 	cr_expect_neq(d.inode, 0);
-	cr_assert(sensor_wait(s, pid, python_seen, 2000));
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert(sensor_wait(s, o, pid, python_seen, 2000));
+	c = owners_conn(o, cookie, d.uid, d.inode, NULL);
 	cr_assert_not_null(c, "socket of pid %d not attributed", pid);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	cr_expect_eq(c->cookie, cookie);
 	cr_expect_eq(c->inode, d.inode);
 	cr_assert_not_null(c->proc);
-	cr_expect_eq(c->proc, sensor_proc(s, pid));
+	cr_expect_eq(c->proc, owners_proc(o, pid));
 	cr_expect(!strncmp(c->proc->exe, "/usr/bin/python3", 16));
 	/* A second ask is answered from the table. */
 	sensor_stats(s, &st);
-	cr_expect_eq(sensor_conn(s, cookie, d.uid, d.inode), c);
+	cr_expect_eq(owners_conn(o, cookie, d.uid, d.inode, NULL), c);
 	cr_expect_eq(st.conn_misses, 1);
 	close(afd);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	/* The owner exits; the connection still names it. */
-	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert(sensor_wait(s, o, pid, proc_gone, 2000));
+	c = owners_conn(o, cookie, d.uid, d.inode, NULL);
 	cr_assert_not_null(c);
 	cr_expect(c->proc->exited);
 	cr_expect_eq(c->pid, (uint32_t)pid);
@@ -189,24 +194,24 @@ Test(sensor_netlink, pid_reuse)
 	pid = spawn_tcp_client(lfd, &out, &afd, &cookie);
 	cr_assert_gt(pid, 0);
 	cr_assert_eq(diag_find_cookie(AF_INET, cookie, &d), 0);
-	cr_assert(sensor_wait(s, pid, python_seen, 2000));
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	cr_assert(sensor_wait(s, o, pid, python_seen, 2000));
+	c = owners_conn(o, cookie, d.uid, d.inode, NULL);
 	cr_assert_not_null(c);
 	old = c->proc;
 	close(afd);
 	waitpid(pid, &status, 0);
-	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
+	cr_assert(sensor_wait(s, o, pid, proc_gone, 2000));
 	again = spawn_as(pid, argv);
 	if (again != pid)
 		cr_skip_test("could not get pid %d again", pid);
-	cr_assert(sensor_wait(s, pid, exec_seen, 2000));
-	new = sensor_proc(s, pid);
+	cr_assert(sensor_wait(s, o, pid, exec_seen, 2000));
+	new = owners_proc(o, pid);
 	cr_expect_neq(new, old);
 	cr_expect_str_eq(new->exe, "/usr/bin/sleep");
 	cr_expect_not(new->exited);
 	cr_expect_neq(new->start, old->start);
 	cr_expect_gt(new->start, old->start);
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	c = owners_conn(o, cookie, d.uid, d.inode, NULL);
 	cr_assert_not_null(c);
 	cr_expect_eq(c->proc, old);
 	cr_expect(old->exited);
@@ -221,17 +226,18 @@ Test(sensor_netlink, conn_unknown)
 {
 	struct sensor_stats st;
 
-	cr_expect_null(sensor_conn(s, 1ULL << 60, 12345, 999999999));
-	cr_expect_null(sensor_conn(s, 1ULL << 60, 12345, 999999999));
-	cr_expect_null(sensor_conn(s, (1ULL << 60) + 1, 0, 0));
+	cr_expect_null(owners_conn(o, 1ULL << 60, 12345, 999999999, NULL));
+	cr_expect_null(owners_conn(o, 1ULL << 60, 12345, 999999999, NULL));
+	cr_expect_null(owners_conn(o, (1ULL << 60) + 1, 0, 0, NULL));
 	sensor_stats(s, &st);
 	cr_expect_eq(st.conn_misses, 1);
 }
 
-static bool nobody(struct sensor *s, pid_t pid)
+static bool nobody(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->view.uid == 65534;
 }
 
@@ -270,12 +276,12 @@ Test(sensor_netlink, sockets_after_setuid)
 	cr_assert_eq(diag_find_cookie(AF_INET, lcookie, &ld), 0);
 	cr_expect_eq(d.uid, 65534, "the acceptor's uid");
 	cr_expect_eq(ld.uid, 0, "the listener's creator's uid");
-	cr_assert(sensor_wait(s, pid, nobody, 2000), "setuid not seen");
+	cr_assert(sensor_wait(s, o, pid, nobody, 2000), "setuid not seen");
 	/* The root socket first: found among the other uids. */
-	c = sensor_conn(s, lcookie, ld.uid, ld.inode);
+	c = owners_conn(o, lcookie, ld.uid, ld.inode, NULL);
 	cr_assert_not_null(c, "a root socket held by nobody");
 	cr_expect_eq(c->pid, (uint32_t)pid);
-	c = sensor_conn(s, cookie, d.uid, d.inode);
+	c = owners_conn(o, cookie, d.uid, d.inode, NULL);
 	cr_assert_not_null(c);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	cr_expect_eq(c->proc->view.uid, 65534);
@@ -309,13 +315,13 @@ static void second_socket_probed(const char *between)
 	pid = spawn(argv, &out);
 	cr_assert_gt(pid, 0);
 	first = read_number(out);
-	cr_assert(sensor_wait(s, pid, python_seen, 2000));
-	c = sensor_conn(s, 1001, geteuid(), first);
+	cr_assert(sensor_wait(s, o, pid, python_seen, 2000));
+	c = owners_conn(o, 1001, geteuid(), first, NULL);
 	cr_assert_not_null(c, "first socket of pid %d not attributed", pid);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	sensor_stats(s, &st0);
 	inode = read_number(out);
-	c = sensor_conn(s, 1002, geteuid(), inode);
+	c = owners_conn(o, 1002, geteuid(), inode, NULL);
 	cr_assert_not_null(c, "second socket of pid %d not attributed", pid);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	sensor_stats(s, &st);
@@ -323,7 +329,7 @@ static void second_socket_probed(const char *between)
 	cr_expect_eq(st.fd_probes, st0.fd_probes + 1);
 	/* A first socket still open is still indexed: no probe at all. */
 	if (!*between) {
-		c = sensor_conn(s, 1003, geteuid(), first);
+		c = owners_conn(o, 1003, geteuid(), first, NULL);
 		cr_assert_not_null(c, "first socket of pid %d lost", pid);
 		cr_expect_eq(c->pid, (uint32_t)pid);
 		sensor_stats(s, &st0);
@@ -378,9 +384,9 @@ Test(sensor_netlink, socket_of_an_exited_process_is_its_heirs)
 	second = read_number(out);
 	sin.sin_port = htons(read_number(out));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(sensor_wait(s, pid, python_seen, 2000));
+	cr_assert(sensor_wait(s, o, pid, python_seen, 2000));
 	/* Reads its descriptors: both sockets are indexed as its. */
-	c = sensor_conn(s, 2001, geteuid(), first);
+	c = owners_conn(o, 2001, geteuid(), first, NULL);
 	cr_assert_not_null(c, "socket of pid %d not attributed", pid);
 	cr_expect_eq(c->pid, (uint32_t)pid);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -391,9 +397,9 @@ Test(sensor_netlink, socket_of_an_exited_process_is_its_heirs)
 	child = read_number(out);
 	cr_assert_gt(child, 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(sensor_wait(s, pid, proc_gone, 2000));
-	cr_assert(sensor_wait(s, child, python_seen, 2000));
-	c = sensor_conn(s, 2002, geteuid(), second);
+	cr_assert(sensor_wait(s, o, pid, proc_gone, 2000));
+	cr_assert(sensor_wait(s, o, child, python_seen, 2000));
+	c = owners_conn(o, 2002, geteuid(), second, NULL);
 	cr_assert_not_null(c, "inherited socket not attributed");
 	cr_expect_eq(c->pid, (uint32_t)child, "attributed to %u, not the "
 		     "child %d that holds it (its exited parent: %d)", c->pid,

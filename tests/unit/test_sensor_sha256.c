@@ -62,9 +62,9 @@ Test(sha256, fips_vectors)
 	      "f1809a48a497200e046d39ccc7112cd0");
 }
 
-static bool hashed(struct sensor *s, pid_t pid)
+static bool hashed(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
 	if (!p || !p->exe || strcmp(p->exe, "/usr/bin/sleep"))
 		return false;
@@ -80,6 +80,7 @@ Test(sha256, sensor_hashes_exe_at_exec)
 	char *sum_argv[] = { "/usr/bin/sha256sum", "/usr/bin/sleep", NULL };
 	char want[65] = "", got[65];
 	const struct proc *p;
+	struct owners *o;
 	struct sensor *s;
 	int out, status;
 	pid_t pid, sum;
@@ -89,15 +90,17 @@ Test(sha256, sensor_hashes_exe_at_exec)
 	cr_assert_eq(read(out, want, 64), 64);
 	waitpid(sum, &status, 0);
 	close(out);
-	cr_assert_eq(sensor_open(SENSOR_NETLINK, true, &s), 0);
+	cr_assert_eq(owners_open(&o), 0);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, true, o, &s), 0);
 	pid = spawn(sleep_argv, NULL);
-	cr_assert(sensor_wait(s, pid, hashed, 2000));
-	p = sensor_proc(s, pid);
+	cr_assert(sensor_wait(s, o, pid, hashed, 2000));
+	p = owners_proc(o, pid);
 	hex(p->sha256, got);
 	cr_expect_str_eq(got, want);
 	cr_expect_eq(p->view.sha256, p->sha256);
 	waitpid(pid, &status, 0);
 	sensor_close(s);
+	owners_close(o);
 }
 
 /* The digest of the file open at fd, hashed to the end now. */
@@ -147,10 +150,11 @@ Test(sha256, rewrite_with_mtime_restored_is_rehashed)
 	close(fd);
 }
 
-static bool execd(struct sensor *s, pid_t pid)
+static bool execd(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return p && p->exe && !strcmp(p->exe, "/usr/bin/sleep");
 }
 
@@ -159,17 +163,19 @@ Test(sha256, hashing_switched_on_later_hashes_running_processes)
 {
 	char *sleep_argv[] = { "/bin/sleep", "1", NULL };
 	const struct proc *p;
+	struct owners *o;
 	struct sensor *s;
 	int status;
 	pid_t pid;
 
-	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &s), 0);
+	cr_assert_eq(owners_open(&o), 0);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, o, &s), 0);
 	pid = spawn(sleep_argv, NULL);
-	cr_assert(sensor_wait(s, pid, execd, 2000));
-	p = sensor_proc(s, pid);
+	cr_assert(sensor_wait(s, o, pid, execd, 2000));
+	p = owners_proc(o, pid);
 	cr_assert_not(p->has_sha256);
 	cr_assert_eq(sensor_hash_sha256(s), 0);
-	p = sensor_proc(s, pid);
+	p = owners_proc(o, pid);
 	while (sensor_hash_work(s, SIZE_MAX))
 		;
 	cr_expect_eq(sensor_digest(s, p), 0);
@@ -177,6 +183,7 @@ Test(sha256, hashing_switched_on_later_hashes_running_processes)
 	cr_expect_eq(p->view.sha256, p->sha256);
 	waitpid(pid, &status, 0);
 	sensor_close(s);
+	owners_close(o);
 }
 
 /* A large file is hashed a slice at a time: until the last slice its

@@ -2,7 +2,7 @@
 /*
  * The netlink sensor's honest limit: processes that send and exit within
  * milliseconds. Each is a bash that writes its pid to a socket (/dev/tcp,
- * /dev/udp) and exits. The test asks sock_diag and then sensor_conn() the
+ * /dev/udp) and exits. The test asks sock_diag and then owners_conn() the
  * way the verdict path does at a packet, and prints the shares. It asserts
  * that no socket is attributed to the wrong process, that a held SYN's
  * process is all but always named, and that a UDP socket still there at
@@ -39,6 +39,7 @@
 TestSuite(sensor_shortlived);
 
 struct run {
+	struct owners *o;
 	struct sensor *s;
 	uint16_t port;
 	pid_t pids[NPROC];
@@ -66,7 +67,7 @@ static void judge(struct run *r, const struct inet_diag_msg *m, bool tcp)
 		r->gone++;
 		return;
 	}
-	c = sensor_conn(r->s, diag_cookie(m), m->idiag_uid, m->idiag_inode);
+	c = owners_conn(r->o, diag_cookie(m), m->idiag_uid, m->idiag_inode, NULL);
 	if (!c)
 		r->missed++;
 	else if (tcp ? spawned(r, c->pid) && c->proc->exe &&
@@ -134,7 +135,8 @@ Test(sensor_shortlived, tcp_syn_held)
 	static struct run r;
 	int lfd, filler, rounds;
 
-	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &r.s), 0);
+	cr_assert_eq(owners_open(&r.o), 0);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, r.o, &r.s), 0);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
@@ -149,7 +151,7 @@ Test(sensor_shortlived, tcp_syn_held)
 		if (r.npids < NPROC && (r.pids[r.npids] = spawn(argv, NULL)) > 0)
 			r.npids++;
 		poll(NULL, 0, 2);
-		sensor_drain(r.s);
+		sensor_drain(r.s, sensor_now());
 		diag_dump(AF_INET, IPPROTO_TCP, 1 << TCP_SYN_SENT, syn_cb, &r);
 	}
 	report("TCP, 200 short-lived clients, SYN held as NFQUEUE holds it", &r);
@@ -161,6 +163,7 @@ Test(sensor_shortlived, tcp_syn_held)
 	close(filler);
 	close(lfd);
 	sensor_close(r.s);
+	owners_close(r.o);
 }
 
 struct udp_find {
@@ -210,7 +213,7 @@ static void udp_round(struct run *r, int fd)
 			continue;
 		buf[n] = '\0';
 		r->want_pid = strtoul(buf, NULL, 10);
-		sensor_drain(r->s);
+		sensor_drain(r->s, sensor_now());
 		f = (struct udp_find){ ntohs(sin.sin_port), r, false };
 		diag_dump(AF_INET, IPPROTO_UDP, ~0U, udp_cb, &f);
 		if (!f.found)
@@ -230,7 +233,8 @@ Test(sensor_shortlived, udp_fire_and_forget)
 	static struct run r;
 	int fd, round;
 
-	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, &r.s), 0);
+	cr_assert_eq(owners_open(&r.o), 0);
+	cr_assert_eq(sensor_open(SENSOR_NETLINK, false, r.o, &r.s), 0);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
@@ -250,4 +254,5 @@ Test(sensor_shortlived, udp_fire_and_forget)
 		      "missed, in each of %d rounds", r.right, r.missed, round);
 	close(fd);
 	sensor_close(r.s);
+	owners_close(r.o);
 }

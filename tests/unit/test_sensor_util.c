@@ -99,22 +99,24 @@ int diag_find_cookie(int family, uint64_t cookie, struct diag_sock *out)
 	return ctx.found ? 0 : -ENOENT;
 }
 
-bool proc_gone(struct sensor *s, pid_t pid)
+bool proc_gone(struct sensor *s, struct owners *o, pid_t pid)
 {
-	const struct proc *p = sensor_proc(s, pid);
+	const struct proc *p = owners_proc(o, pid);
 
+	(void)s;
 	return !p || p->exited;
 }
 
-bool sensor_wait(struct sensor *s, pid_t pid,
-		 bool (*pred)(struct sensor *s, pid_t pid), int timeout_ms)
+bool sensor_wait(struct sensor *s, struct owners *o, pid_t pid,
+		 bool (*pred)(struct sensor *s, struct owners *o, pid_t pid),
+		 int timeout_ms)
 {
 	struct pollfd pfd = { .fd = sensor_fd(s), .events = POLLIN };
 	int waited;
 
 	for (waited = 0; waited <= timeout_ms; waited += 20) {
-		sensor_drain(s);
-		if (pred(s, pid))
+		sensor_drain(s, sensor_now());
+		if (pred(s, o, pid))
 			return true;
 		poll(&pfd, 1, 20);
 	}
