@@ -23,6 +23,7 @@
 
 #include "action.h"
 #include "ctl.h"
+#include "diag.h"
 #include "export.h"
 #include "dnslog.h"
 #include "flow.h"
@@ -62,6 +63,7 @@ struct daemon {
 	const struct honefw_opts *o;
 	struct rules *rs;
 	struct sensor *sensor;
+	struct diag *diag;	/* sock_diag, in honefw's namespace */
 	struct owners *owners;	/* whose each packet is */
 	struct offloads *off;
 	struct nft *nft;
@@ -384,7 +386,7 @@ static bool is_live(void *ctx, uint64_t cookie)
 {
 	const struct live_set *l = ctx;
 
-	return flows_live_has(l->v, l->n, cookie);
+	return diag_live_has(l->v, l->n, cookie);
 }
 
 /* Destroy notices were lost in a storm of closes: a sock_diag dump says
@@ -397,7 +399,7 @@ static void sweep(struct daemon *d)
 	size_t ended, closed;
 	int ret;
 
-	ret = flows_live(owners_flows(d->owners), &v, &l.n);
+	ret = diag_live(d->diag, &v, &l.n);
 	if (ret < 0) {
 		log_warnx("socket destroy notices were lost, and sock_diag's "
 			  "dump failed: %s", strerror(-ret));
@@ -828,6 +830,7 @@ static void shut(struct daemon *d)
 	/* The sensor tells the owners to its end. */
 	sensor_close(d->sensor);
 	owners_close(d->owners);
+	diag_close(d->diag);
 	rules_free(d->rs);
 	free(d->parked);
 	free(d->hits);
@@ -869,7 +872,8 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = sys_netns_ino(&ino)) < 0)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
-	if ((ret = owners_flows_open(d.owners, ino)) < 0)
+	if ((ret = diag_open(&d.diag)) < 0 ||
+	    (ret = owners_flows_open(d.owners, ino, diag_ask, d.diag)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
 	if ((ret = offloads_open(&d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",

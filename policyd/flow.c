@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Queued packet -> 5-tuple -> socket. sock_diag answers with the socket's
- * cookie (the sensor's connection id), uid and inode. TCP looks up
- * established sockets and then listeners, so an incoming SYN finds its
- * server; UDP finds unconnected sockets too.
+ * Queued packet -> 5-tuple -> socket: told by hone.ko, else asked of
+ * sock_diag (through the function flows_open() was given), which answers
+ * with the socket's cookie (the sensor's connection id), uid and inode.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,19 +11,13 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
-#include <libmnl/libmnl.h>
-#include <linux/inet_diag.h>
 #include <linux/netfilter.h>
-#include <linux/sock_diag.h>
 
 #include <hone/hone.h>
 
 #include "flow.h"
 #include "log.h"
-#include "nlsock.h"
 
 #define NSEC		1000000000ULL
 #define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
@@ -37,11 +30,10 @@
 _Static_assert(FLOW_IDLE >= 2 * HONE_FLOW_RETELL_SEC * NSEC, "told again");
 #define FLOW_IDLE_FULL	(1 * NSEC)	/* when over FLOW_MAX */
 #define FLOW_MAX	65536
-#define DIAG_WAIT_US	100000
 
 struct flows {
-	struct mnl_socket *diag;
-	uint32_t portid, seq;
+	flows_ask_fn ask;
+	void *ask_ctx;
 	struct htab h;
 	uint64_t gen;		/* what was told since the last distrust */
 	uint64_t asked;		/* sock_diag lookups */
@@ -207,76 +199,6 @@ uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
 	return h;
 }
 
-/* Ask sock_diag for the socket of f's tuple. 0, -ENOENT or -errno. */
-static int diag_lookup(struct flows *fl, struct flow *f)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct inet_diag_msg *m;
-	struct inet_diag_req_v2 *req;
-	const struct nlmsgerr *err;
-	struct nlmsghdr *nlh;
-	size_t alen = f->key.family == AF_INET ? 4 : 16;
-	bool udp = f->key.proto != IPPROTO_TCP;
-	uint32_t seq = ++fl->seq;
-	ssize_t got;
-	int len;
-
-	fl->asked++;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = f->key.family;
-	req->sdiag_protocol = f->key.proto;
-	req->idiag_states = ~0U;
-	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
-	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	/* TCP looks up (src, dst) as (local, remote); UDP, for historical
-	 * reasons, the other way round (udp_dump_one). */
-	memcpy(req->id.idiag_src, udp ? f->key.remote : f->key.local, alen);
-	memcpy(req->id.idiag_dst, udp ? f->key.local : f->key.remote, alen);
-	req->id.idiag_sport = htons(udp ? f->key.rport : f->key.lport);
-	req->id.idiag_dport = htons(udp ? f->key.lport : f->key.rport);
-	if (mnl_socket_sendto(fl->diag, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		got = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
-		if (got < 0)
-			return -errno;
-		len = (int)got;
-		for (nlh = (void *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* A late answer, or not the kernel's to us. */
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != fl->portid)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
-					return -EBADMSG;
-				err = mnl_nlmsg_get_payload(nlh);
-				return err->error ? err->error : -ENOENT;
-			}
-			if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-				return -EBADMSG;
-			m = mnl_nlmsg_get_payload(nlh);
-			/* A listener, or a socket not accepted yet: ask
-			 * again at the next packet. */
-			f->provisional = !udp && (m->idiag_state == TCP_LISTEN
-						   || !m->idiag_inode);
-			/* Until accept() the listener's owner stands for
-			 * the socket in its queue. */
-			if (!m->idiag_inode && f->has_sock)
-				return 0;
-			f->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
-				m->id.idiag_cookie[0];
-			f->uid = m->idiag_uid;
-			f->inode = m->idiag_inode;
-			return 0;
-		}
-	}
-}
-
 static bool has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
@@ -358,16 +280,32 @@ uint64_t flows_asked(const struct flows *fl)
 
 void flow_recheck(struct flows *fl, struct flow *f, uint64_t now)
 {
+	struct diag_sk sk;
 	int ret;
 
 	if (!has_ports(f->key.proto) || f->sensed == fl->gen)
 		return;
 	f->checked = now;
 	f->sensed = 0;
-	ret = diag_lookup(fl, f);
-	f->has_sock = ret == 0;
+	fl->asked++;
+	ret = fl->ask(fl->ask_ctx, &f->key, &sk);
 	if (ret < 0 && ret != -ENOENT)
 		log_debug("sock_diag: %s", strerror(-ret));
+	if (ret < 0) {
+		f->has_sock = false;
+		return;
+	}
+	/* A listener, or a socket not accepted yet: ask again at the next
+	 * packet. */
+	f->provisional = sk.listen || (f->key.proto == IPPROTO_TCP && !sk.inode);
+	/* Until accept() the listener's owner stands for the socket in its
+	 * queue. */
+	if (sk.inode || !f->has_sock) {
+		f->cookie = sk.cookie;
+		f->uid = sk.uid;
+		f->inode = sk.inode;
+	}
+	f->has_sock = true;
 }
 
 bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now)
@@ -408,103 +346,12 @@ void flows_expire(struct flows *fl, uint64_t now)
 	drop_idle(fl, now, fl->h.n > FLOW_MAX ? FLOW_IDLE_FULL : FLOW_IDLE);
 }
 
-struct live {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static int live_add(const struct nlmsghdr *nlh, void *data)
-{
-	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct live *l = data;
-	uint64_t *v;
-
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		v = realloc(l->v, (l->cap ? l->cap * 2 : 4096) * sizeof(*v));
-		if (!v)
-			return MNL_CB_ERROR;
-		l->v = v;
-		l->cap = l->cap ? l->cap * 2 : 4096;
-	}
-	l->v[l->n++] = (uint64_t)m->id.idiag_cookie[1] << 32 |
-		       m->id.idiag_cookie[0];
-	return MNL_CB_OK;
-}
-
-/* Every socket of one family and protocol, in every state. */
-static int dump(struct flows *fl, uint8_t family, uint8_t proto,
-		struct live *l)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct inet_diag_req_v2 *req;
-	struct nlmsghdr *nlh;
-	uint32_t seq = ++fl->seq;
-	ssize_t got;
-	int ret;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = family;
-	req->sdiag_protocol = proto;
-	req->idiag_states = ~0U;
-	if (mnl_socket_sendto(fl->diag, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		got = mnl_socket_recvfrom(fl->diag, buf, sizeof(buf));
-		if (got < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, got, seq, fl->portid, live_add, l);
-	} while (ret == MNL_CB_OK);
-	return ret < 0 ? -errno : 0;
-}
-
-static int cookie_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int flows_live(struct flows *fl, uint64_t **cookies, size_t *n)
-{
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
-	struct live l = { 0 };
-	size_t i, j;
-	int ret;
-
-	for (i = 0; i < sizeof(families); i++) {
-		for (j = 0; j < sizeof(protos); j++) {
-			ret = dump(fl, families[i], protos[j], &l);
-			if (ret < 0) {
-				free(l.v);
-				return ret;
-			}
-		}
-	}
-	qsort(l.v, l.n, sizeof(*l.v), cookie_cmp);
-	*cookies = l.v;
-	*n = l.n;
-	return 0;
-}
-
-bool flows_live_has(const uint64_t *cookies, size_t n, uint64_t cookie)
-{
-	return bsearch(&cookie, cookies, n, sizeof(*cookies), cookie_cmp);
-}
-
 size_t flows_count(const struct flows *fl)
 {
 	return fl->h.n;
 }
 
-int flows_open(struct flows **out)
+int flows_open(flows_ask_fn ask, void *ctx, struct flows **out)
 {
 	struct flows *fl;
 	int ret;
@@ -513,30 +360,15 @@ int flows_open(struct flows **out)
 	if (!fl)
 		return -ENOMEM;
 	ret = htab_init(&fl->h, 1024);
-	if (ret < 0)
-		goto err_free;
-	fl->gen = 1;
-	ret = nlsock_open(NETLINK_SOCK_DIAG, &fl->diag);
-	if (ret < 0)
-		goto err_htab;
-	/* The kernel answers while it takes the request; should an answer
-	 * ever be lost, the verdict path must not wait for it. */
-	if (setsockopt(mnl_socket_get_fd(fl->diag), SOL_SOCKET, SO_RCVTIMEO,
-		       &(struct timeval){ .tv_usec = DIAG_WAIT_US },
-		       sizeof(struct timeval)) < 0) {
-		ret = -errno;
-		mnl_socket_close(fl->diag);
-		goto err_htab;
+	if (ret < 0) {
+		free(fl);
+		return ret;
 	}
-	fl->portid = mnl_socket_get_portid(fl->diag);
+	fl->gen = 1;
+	fl->ask = ask;
+	fl->ask_ctx = ctx;
 	*out = fl;
 	return 0;
-
-err_htab:
-	htab_free(&fl->h);
-err_free:
-	free(fl);
-	return ret;
 }
 
 void flows_close(struct flows *fl)
@@ -544,7 +376,6 @@ void flows_close(struct flows *fl)
 	if (!fl)
 		return;
 	drop_idle(fl, 0, 0);
-	mnl_socket_close(fl->diag);
 	htab_free(&fl->h);
 	free(fl);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "htab.h"
 #include "rules.h"
 
@@ -56,7 +57,11 @@ size_t flow_headers(const uint8_t *data, size_t len);
 /* The 5-tuple part of pkt into t (the rest zeroed); returns its hash. */
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t);
 
-int flows_open(struct flows **out);
+/* Who holds a 5-tuple, for flows no sensor told: 0, -ENOENT or -errno
+ * (diag_ask()). */
+typedef int (*flows_ask_fn)(void *ctx, const struct rules_pkt *key,
+			    struct diag_sk *out);
+int flows_open(flows_ask_fn ask, void *ctx, struct flows **out);
 void flows_close(struct flows *f);
 /* The flow of pkt, created on first sight; NULL only when out of memory.
  * now: CLOCK_MONOTONIC ns. */
@@ -86,9 +91,5 @@ bool flow_news(struct flow *f, const struct rules_verdict *v, uint64_t now);
 /* Forget flows idle for a while. */
 void flows_expire(struct flows *f, uint64_t now);
 size_t flows_count(const struct flows *f);
-/* After destroy notices were lost: the cookies of every TCP and UDP socket
- * in this network namespace now (sock_diag dumps), sorted, to free. */
-int flows_live(struct flows *f, uint64_t **cookies, size_t *n);
-bool flows_live_has(const uint64_t *cookies, size_t n, uint64_t cookie);
 
 #endif /* HONE_FLOW_H */

@@ -20,6 +20,7 @@
 #include <hone/hone.h>
 #include <linux/netfilter.h>
 
+#include "diag.h"
 #include "flow.h"
 #include "honeread.h"
 #include "htab.h"
@@ -35,6 +36,7 @@ struct nlsrc {
 	struct hread *h;
 	struct owners *owners;
 	struct sensor *sensor;
+	struct diag *diag;
 	struct nflog *log;
 	struct nftlog *table;
 	uint64_t now, expired;	/* CLOCK_MONOTONIC ns */
@@ -208,15 +210,19 @@ static int nl_open(struct hread *h)
 		log_warnx("netns %s: %s", h->o->netns, strerror(-ret));
 		goto err_sensor;
 	}
-	/* Flow events are hone.ko's: none comes here. */
-	if ((ret = owners_flows_open(s->owners, 0)) < 0) {
+	if ((ret = diag_open(&s->diag)) < 0) {
 		log_warnx("sock_diag: %s", strerror(-ret));
 		goto err_sensor;
+	}
+	/* Flow events are hone.ko's: none comes here. */
+	if ((ret = owners_flows_open(s->owners, 0, diag_ask, s->diag)) < 0) {
+		log_warnx("flows: %s", strerror(-ret));
+		goto err_diag;
 	}
 	/* Bound before the table sends it anything. */
 	if ((ret = nflog_open(h->o->group, snaplen, &s->log)) < 0) {
 		log_warnx("NFLOG group %u: %s", h->o->group, strerror(-ret));
-		goto err_sensor;
+		goto err_diag;
 	}
 	if ((ret = nftlog_open(h->o->group, &s->table)) < 0) {
 		log_warnx("nftables: %s", strerror(-ret));
@@ -228,6 +234,8 @@ static int nl_open(struct hread *h)
 
 err_log:
 	nflog_close(s->log);
+err_diag:
+	diag_close(s->diag);
 err_sensor:
 	sensor_close(s->sensor);
 err_owners:
@@ -248,6 +256,7 @@ static void nl_close(struct hread *h)
 	nflog_close(s->log);
 	sensor_close(s->sensor);
 	owners_close(s->owners);
+	diag_close(s->diag);
 	free(s);
 }
 

@@ -20,6 +20,7 @@
 #include <linux/sock_diag.h>
 
 #include "ctmsg.h"
+#include "diag.h"
 #include "flow.h"
 #include "htab.h"
 #include "nlsock.h"
@@ -209,7 +210,7 @@ size_t offloads_sweep(struct offloads *o, const uint64_t *live, size_t n,
 	/* Collected first: offload_end() takes entries out of the table. */
 	for (i = 0; i <= o->h.mask; i++) {
 		for (h = o->h.b[i]; h; h = h->next) {
-			if (flows_live_has(live, n, h->key))
+			if (diag_live_has(live, n, h->key))
 				continue;
 			if (ndead == cap) {
 				cap = cap ? cap * 2 : 256;

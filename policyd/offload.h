@@ -46,7 +46,7 @@ int offloads_drain(struct offloads *o,
 		   void (*gone)(void *ctx, uint64_t cookie), void *ctx);
 void offloads_stats(const struct offloads *o, struct offload_stats *st);
 /* Whether destroy notices were lost since the last sweep: sockets may be
- * gone unsaid, and the caller sweeps with a dump (flows_live()). */
+ * gone unsaid, and the caller sweeps with a dump (diag_live()). */
 bool offloads_lost(const struct offloads *o);
 /* End the offloads of sockets not among the n live ones (sorted), telling
  * gone(ctx, cookie). Returns how many sockets. */

@@ -33,9 +33,10 @@ err_free:
 	return ret;
 }
 
-int owners_flows_open(struct owners *o, uint32_t netns)
+int owners_flows_open(struct owners *o, uint32_t netns, flows_ask_fn ask,
+		      void *ctx)
 {
-	int ret = flows_open(&o->flows);
+	int ret = flows_open(ask, ctx, &o->flows);
 
 	if (!ret)
 		o->netns = netns;

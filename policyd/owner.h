@@ -28,11 +28,12 @@ struct owner {
 };
 
 int owners_open(struct owners **out);
-/* The flows of the network namespace honefw is in now (sock_diag asks in
- * it), whose inode is netns: flow events of other namespaces are not
- * ours (the same addresses there are other sockets). No flow is known
+/* The flows of the network namespace whose inode is netns, the one ask
+ * (sock_diag: diag_ask()) looks in: flow events of other namespaces are
+ * not ours (the same addresses there are other sockets). No flow is known
  * before, nor owner_of() asked. */
-int owners_flows_open(struct owners *o, uint32_t netns);
+int owners_flows_open(struct owners *o, uint32_t netns, flows_ask_fn ask,
+		      void *ctx);
 void owners_close(struct owners *o);
 /* Replay: take a capture's word on which file runs, and look at no file
  * of this host. */

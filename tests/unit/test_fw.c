@@ -169,10 +169,12 @@ Test(fw, sock_diag_finds_tcp_and_udp)
 	socklen_t len = sizeof(a);
 	uint64_t cookie;
 	struct flows *fl;
+	struct diag *d;
 	struct flow *f;
 	int l, c, u, rx;
 
-	cr_assert_eq(flows_open(&fl), 0);
+	cr_assert_eq(diag_open(&d), 0);
+	cr_assert_eq(flows_open(diag_ask, d, &fl), 0);
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert_eq(bind(l, (void *)&a, sizeof(a)), 0);
@@ -205,6 +207,7 @@ Test(fw, sock_diag_finds_tcp_and_udp)
 	cr_expect_eq(f->cookie, cookie);
 	cr_expect_eq(flows_count(fl), 2);
 	flows_close(fl);
+	diag_close(d);
 	close(u);
 	close(rx);
 	close(c);

@@ -29,16 +29,19 @@
 #define NETNS	4026531840U
 
 static struct owners *o;
+static struct diag *d;
 
 static void setup(void)
 {
 	cr_assert_eq(owners_open(&o), 0);
-	cr_assert_eq(owners_flows_open(o, NETNS), 0);
+	cr_assert_eq(diag_open(&d), 0);
+	cr_assert_eq(owners_flows_open(o, NETNS, diag_ask, d), 0);
 }
 
 static void teardown(void)
 {
 	owners_close(o);
+	diag_close(d);
 }
 
 TestSuite(sensor_kmod, .init = setup, .fini = teardown);
