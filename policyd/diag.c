@@ -13,6 +13,7 @@
 #include <linux/sock_diag.h>
 
 #include "diag.h"
+#include "log.h"
 #include "nlsock.h"
 
 /* The kernel answers while it takes the request; should an answer ever be
@@ -143,10 +144,10 @@ int diag_ask(void *ctx, const struct rules_pkt *key, struct diag_sk *out)
 		return ret;
 	do {
 		got = mnl_socket_recvfrom(d->nl, buf, sizeof(buf));
-		if (got < 0)
-			return -errno;
-		ret = answer(d, buf, got, &m);
-	} while (ret == -EAGAIN);
+		ret = got < 0 ? -errno : answer(d, buf, got, &m);
+	} while (ret == -EAGAIN && got >= 0);
+	if (ret < 0 && ret != -ENOENT)
+		log_debug("sock_diag: %s", strerror(-ret));
 	if (ret < 0)
 		return ret;
 	*out = (struct diag_sk){

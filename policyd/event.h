@@ -39,20 +39,24 @@ struct ev_proc {
 	bool has_ppid;
 	uint32_t ppid;
 	uint64_t ppid_start;		/* 0: not given */
-	/* What runs: path NULL if not given. file NULL: the path is only
-	 * a claim (proctab_exec()). */
+	/* What runs: path NULL if not given; file NULL if not known.
+	 * foreign: the path does not lead to that file here (sensor_claim()):
+	 * it is only a claim. */
 	const char *path;
 	const struct exe_file *file;
+	bool foreign;
 	const char *argv;		/* NUL-separated */
 	size_t argvlen;
 	const struct ev_digest *digest;	/* with path; NULL: none */
 	/* On an exec, the #! script it ran (NULL: none), as path. */
 	const char *script;
 	const struct exe_file *script_file;
+	bool script_foreign;
 	const char *cgroup;		/* NULL: not given */
 	uint64_t cgroup_id;
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
+	const char *user;		/* with has_uid: uid's name, or NULL */
 };
 
 enum ev_sock_kind {

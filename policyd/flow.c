@@ -17,7 +17,6 @@
 #include <hone/hone.h>
 
 #include "flow.h"
-#include "log.h"
 
 #define NSEC		1000000000ULL
 #define FLOW_RECHECK	(2 * NSEC)	/* a tuple may get a new socket */
@@ -289,8 +288,6 @@ void flow_recheck(struct flows *fl, struct flow *f, uint64_t now)
 	f->sensed = 0;
 	fl->asked++;
 	ret = fl->ask(fl->ask_ctx, &f->key, &sk);
-	if (ret < 0 && ret != -ENOENT)
-		log_debug("sock_diag: %s", strerror(-ret));
 	if (ret < 0) {
 		f->has_sock = false;
 		return;

@@ -56,11 +56,6 @@ void owners_close(struct owners *o)
 	free(o);
 }
 
-void owners_offline(struct owners *o)
-{
-	proctab_offline(o->procs);
-}
-
 void owners_set_grace(struct owners *o, uint64_t ns)
 {
 	o->grace = ns;

@@ -35,9 +35,6 @@ int owners_open(struct owners **out);
 int owners_flows_open(struct owners *o, uint32_t netns, flows_ask_fn ask,
 		      void *ctx);
 void owners_close(struct owners *o);
-/* Replay: take a capture's word on which file runs, and look at no file
- * of this host. */
-void owners_offline(struct owners *o);
 /* How long a closed connection still names its process, for packets of
  * it judged late (TIME_WAIT is 60 s); OWNERS_GRACE unless set. */
 #define OWNERS_GRACE	(120ULL * 1000000000ULL)

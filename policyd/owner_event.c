@@ -101,13 +101,14 @@ static struct pent *new_proc(struct owners *o, const struct ev_proc *ev)
 static int exec_image(struct owners *o, struct pent *e,
 		      const struct ev_proc *ev)
 {
-	int ret = proctab_exec(o->procs, e, ev->path, ev->file, ev->argv,
-			       ev->argvlen);
+	int ret = proctab_exec(o->procs, e, ev->path, ev->file, ev->foreign,
+			       ev->argv, ev->argvlen);
 
 	if (!ret && ev->digest)
 		set_digest(e, ev->digest);
 	if (!ret && ev->script)
-		ret = proctab_script(o->procs, e, ev->script, ev->script_file);
+		ret = proctab_script(e, ev->script, ev->script_file,
+				     ev->script_foreign);
 	return ret;
 }
 
@@ -150,8 +151,10 @@ int owners_proc_event(struct owners *o, const struct ev_proc *ev)
 	if (ret)
 		return ret;
 	if (ev->has_uid || ev->has_gid)
-		proctab_set_ids(o->procs, e, ev->has_uid ? ev->uid : e->p.view.uid,
-				ev->has_gid ? ev->gid : e->p.view.gid);
+		proctab_set_ids(o->procs, e,
+				ev->has_uid ? ev->uid : e->p.view.uid,
+				ev->has_gid ? ev->gid : e->p.view.gid,
+				ev->has_uid ? ev->user : e->p.user);
 	return 0;
 }
 

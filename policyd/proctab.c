@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "proctab.h"
 
-/* A uid's name, looked up once: NSS is far too slow for every exec. */
+/* A uid's name as the sensor said it, kept once for all its processes. */
 struct uname {
 	struct hnode node;
 	char *name;		/* NULL: no such user */
@@ -18,7 +16,6 @@ struct proctab {
 	struct htab unames;
 	struct list recent;
 	size_t count;
-	bool offline;		/* a capture's word on identity is taken */
 };
 
 int proctab_init(struct proctab **out)
@@ -147,31 +144,33 @@ void proctab_put(struct proctab *t, struct pent *e)
 	}
 }
 
-static char *user_name(struct proctab *t, uint32_t uid)
+static const char *user_name(struct proctab *t, uint32_t uid,
+			     const char *name)
 {
 	struct hnode *n = htab_find(&t->unames, uid);
-	struct passwd pw, *res = NULL;
-	struct uname *u;
-	char buf[1024];
+	struct uname *u = n ? htab_entry(n, struct uname, node) : NULL;
 
-	if (n)
-		return htab_entry(n, struct uname, node)->name;
+	if (!name)
+		return NULL;
+	if (u && u->name && !strcmp(u->name, name))
+		return u->name;
+	/* A new uid, or a name changed since: the old one stays with the
+	 * processes that were given it. */
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return NULL;
-	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
-		u->name = strdup(pw.pw_name);
+	u->name = strdup(name);
 	u->node.key = uid;
 	htab_insert(&t->unames, &u->node);
 	return u->name;
 }
 
 void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
-		     uint32_t gid)
+		     uint32_t gid, const char *user)
 {
 	e->p.view.uid = uid;
 	e->p.view.gid = gid;
-	e->p.user = user_name(t, uid);
+	e->p.user = user_name(t, uid, user);
 }
 
 static int set_strings(struct pent *e, const char *exe, const char *argv,
@@ -302,30 +301,9 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 	child->p.view.ppid = parent->p.view.pid;
 }
 
-void proctab_offline(struct proctab *t)
-{
-	t->offline = true;
-}
-
-/* Identity is the file: a bind mount in a mount namespace of the process's
- * own, a chroot, a file replaced since exec all make a path say what does
- * not run. The claim holds only if, here in honefw's (the host's) mount
- * namespace, the path leads to the very file. Offline, the files are
- * another host's or another time's: the capture named the file (and did
- * not mark the path foreign), or the claim does not hold. */
-static bool claim_holds(const struct proctab *t, const char *exe,
-			const struct exe_file *f)
-{
-	struct stat st;
-
-	if (t->offline)
-		return f != NULL;
-	return f && !stat(exe, &st) && (uint64_t)st.st_dev == f->dev &&
-	       (uint64_t)st.st_ino == f->ino;
-}
-
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
-		 const struct exe_file *file, const char *argv, size_t len)
+		 const struct exe_file *file, bool foreign, const char *argv,
+		 size_t len)
 {
 	int ret = set_strings(e, exe, argv, len);
 
@@ -333,10 +311,10 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 		return ret;
 	e->p.exe_dev = file ? file->dev : 0;
 	e->p.exe_ino = file ? file->ino : 0;
-	e->p.foreign = exe && !claim_holds(t, exe, file);
+	e->p.foreign = exe && foreign;
 	if (e->p.foreign)
 		e->p.view.exe = NULL;
-	ret = proctab_script(t, e, NULL, NULL);
+	ret = proctab_script(e, NULL, NULL, false);
 	if (ret)
 		return ret;
 	e->p.has_sha256 = false;
@@ -346,8 +324,8 @@ int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
 	return 0;
 }
 
-int proctab_script(struct proctab *t, struct pent *e, const char *script,
-		   const struct exe_file *file)
+int proctab_script(struct pent *e, const char *script,
+		   const struct exe_file *file, bool foreign)
 {
 	int ret = set_str(&e->p.script, script);
 
@@ -355,7 +333,7 @@ int proctab_script(struct proctab *t, struct pent *e, const char *script,
 		return ret;
 	e->p.script_dev = file ? file->dev : 0;
 	e->p.script_ino = file ? file->ino : 0;
-	e->p.script_foreign = script && !claim_holds(t, script, file);
+	e->p.script_foreign = script && foreign;
 	e->p.view.script = e->p.script_foreign ? NULL : e->p.script;
 	return 0;
 }

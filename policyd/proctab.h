@@ -30,9 +30,6 @@ struct proctab;
 
 int proctab_init(struct proctab **out);
 void proctab_free(struct proctab *t);
-/* Replay: take a capture's word on which file runs (proctab_exec's file),
- * and look at no file of this host. */
-void proctab_offline(struct proctab *t);
 size_t proctab_count(const struct proctab *t);
 
 struct pent *proctab_find(const struct proctab *t, uint32_t pid);
@@ -49,17 +46,21 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 /* At start-up, /proc is read before parents are known: link them after. */
 void proctab_adopt(struct pent *child, struct pent *parent);
 /* What exec tells: argv NUL-separated (len bytes); exe may be NULL, file
- * is what runs (NULL if unknown: then exe is foreign). */
+ * is what runs (NULL if unknown). foreign: the path does not lead to that
+ * file here, as the sensor found (sensor_claim()): it is only a claim,
+ * and no path key matches it. */
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,
-		 const struct exe_file *file, const char *argv, size_t len);
+		 const struct exe_file *file, bool foreign, const char *argv,
+		 size_t len);
 /* The #! script an exec ran (NULL: none), file what it is (NULL if not
- * known: then the path is foreign, as exe's). */
-int proctab_script(struct proctab *t, struct pent *e, const char *script,
-		   const struct exe_file *file);
+ * known), foreign as exe's. */
+int proctab_script(struct pent *e, const char *script,
+		   const struct exe_file *file, bool foreign);
 /* The cgroup v2 path the process is in (NULL if unknown), id hone.ko's. */
 int proctab_cgroup(struct pent *e, const char *path, uint64_t id);
+/* user: uid's name, as the sensor looked it up (NULL: none). */
 void proctab_set_ids(struct proctab *t, struct pent *e, uint32_t uid,
-		     uint32_t gid);
+		     uint32_t gid, const char *user);
 void proctab_exit(struct proctab *t, struct pent *e);
 
 void proctab_get(struct pent *e);

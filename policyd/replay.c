@@ -194,7 +194,6 @@ int replay_file(const char *path, replay_fn fn, void *ctx,
 	ret = owners_open(&rp->o);
 	if (ret)
 		goto err_reader;
-	owners_offline(rp->o);
 	ret = sensor_open_offline(rp->o, &rp->s);
 	if (ret)
 		goto err_owners;

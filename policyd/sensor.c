@@ -2,9 +2,11 @@
 /* The sensor front: picks a backend, hashes executables, tells the owners. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,56 @@ bool sensor_hash_exe(struct sensor *s, uint32_t pid, struct ev_digest *d)
 	d->known = !ret;
 	close(fd);
 	return true;
+}
+
+/* Identity is the file: a bind mount in a mount namespace of the process's
+ * own, a chroot, a file replaced since exec all make a path say what does
+ * not run. The claim holds only if, here in honefw's (the host's) mount
+ * namespace, the path leads to the very file. Offline, the files are
+ * another host's or another time's: the capture named the file (and did
+ * not mark the path foreign), or the claim does not hold. */
+bool sensor_claim(const struct sensor *s, const char *path,
+		  const struct exe_file *f)
+{
+	struct stat st;
+
+	if (s->offline)
+		return f != NULL;
+	return f && !stat(path, &st) && (uint64_t)st.st_dev == f->dev &&
+	       (uint64_t)st.st_ino == f->ino;
+}
+
+/* A uid's name, looked up once: NSS is far too slow for every exec. */
+struct uname {
+	struct hnode node;
+	char *name;		/* NULL: no such user */
+};
+
+const char *sensor_user(struct sensor *s, uint32_t uid)
+{
+	struct hnode *n = htab_find(&s->unames, uid);
+	struct passwd pw, *res = NULL;
+	struct uname *u;
+	char buf[1024];
+
+	if (n)
+		return htab_entry(n, struct uname, node)->name;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
+		u->name = strdup(pw.pw_name);
+	u->node.key = uid;
+	htab_insert(&s->unames, &u->node);
+	return u->name;
+}
+
+static void free_uname(struct hnode *n)
+{
+	struct uname *u = htab_entry(n, struct uname, node);
+
+	free(u->name);
+	free(u);
 }
 
 void sensor_tell_proc(struct sensor *s, const struct ev_proc *ev)
@@ -93,9 +145,12 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->fd = fd;
 	s->owners = o;
 	s->offline = offline;
-	ret = s->ops->open(s);
+	ret = htab_init(&s->unames, 64);
 	if (ret)
 		goto err_free;
+	ret = s->ops->open(s);
+	if (ret)
+		goto err_unames;
 	if (need_sha256 && (ret = sensor_hash_sha256(s)))
 		goto err_ops;
 	*out = s;
@@ -103,6 +158,8 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 
 err_ops:
 	s->ops->close(s);
+err_unames:
+	htab_free(&s->unames);
 err_free:
 	free(s);
 	return ret;
@@ -114,6 +171,8 @@ void sensor_close(struct sensor *s)
 		return;
 	s->ops->close(s);
 	exehash_free(s->digests);
+	htab_clear(&s->unames, free_uname);
+	htab_free(&s->unames);
 	free(s);
 }
 

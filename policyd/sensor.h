@@ -43,7 +43,7 @@ struct proc {
 	uint64_t cgroup_id;	/* hone.ko's; 0 if unknown */
 	char *unit;
 	char *cmdline;
-	char *user;		/* name of uid, for logs; NULL if none */
+	const char *user;	/* name of uid, for logs; NULL if none */
 	uint8_t sha256[32];
 	bool has_sha256;
 	/* The executable's version whose digest is wanted: it may still be
@@ -81,8 +81,9 @@ int sensor_open(enum sensor_kind kind, bool need_sha256, struct owners *o,
  * sensor owns fd. */
 int sensor_open_fd(int fd, bool need_sha256, struct owners *o,
 		   struct sensor **out);
-/* Replay: no device, fed a capture's blocks by sensor_feed(), for owners
- * made offline (owners_offline()): nothing is hashed. */
+/* Replay: no device, fed a capture's blocks by sensor_feed(). The
+ * capture's word on which file runs is taken, and no file of this host is
+ * looked at, nor hashed. */
 int sensor_open_offline(struct owners *o, struct sensor **out);
 struct pcapng_block;
 /* One block of a Hone capture (hone.ko's stream or honefw's verdict log)

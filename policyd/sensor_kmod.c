@@ -171,9 +171,14 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 		return;
 	/* Without the file, what the path names is only a claim. */
 	ev.file = f.exe_dev && f.exe_ino && !f.foreign ? &f.exe : NULL;
+	ev.foreign = ev.path && !sensor_claim(s, ev.path, ev.file);
 	ev.script_file = f.script_dev && f.script_ino ? &f.script : NULL;
 	if (event != HONE_PROC_EXEC)
 		ev.script = NULL;
+	ev.script_foreign = ev.script &&
+			    !sensor_claim(s, ev.script, ev.script_file);
+	if (ev.has_uid)
+		ev.user = sensor_user(s, ev.uid);
 	if (tells_image(s, &ev) && sensor_hash_exe(s, ev.pid, &dg))
 		ev.digest = &dg;
 	sensor_tell_proc(s, &ev);

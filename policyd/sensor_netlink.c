@@ -270,8 +270,10 @@ static int read_image(struct sensor *s, uint32_t pid, struct ev_proc *ev)
 	if (ret)
 		return ret;
 	ev->has_uid = ev->has_gid = true;
+	ev->user = sensor_user(s, ev->uid);
 	ev->path = n->exe;
 	ev->file = &n->file;
+	ev->foreign = !sensor_claim(s, n->exe, &n->file);
 	ev->argv = n->argv;
 	ev->argvlen = len > 0 ? (size_t)len : 0;
 	ev->cgroup = read_cgroup(n, pid, n->cgroup, sizeof(n->cgroup));
@@ -376,8 +378,11 @@ static void on_ids(struct sensor *s, const struct proc_event *ev)
 		.gid = ev->event_data.id.e.egid,
 	};
 
-	if (ev->event_data.id.process_pid == ev->event_data.id.process_tgid)
-		sensor_tell_proc(s, &e);
+	if (ev->event_data.id.process_pid != ev->event_data.id.process_tgid)
+		return;
+	if (e.has_uid)
+		e.user = sensor_user(s, e.uid);
+	sensor_tell_proc(s, &e);
 }
 
 static void on_exit_event(struct sensor *s, uint32_t pid, uint32_t tgid)

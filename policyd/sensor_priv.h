@@ -4,6 +4,7 @@
 #define HONE_SENSOR_PRIV_H
 
 #include "event.h"
+#include "htab.h"
 #include "owner.h"
 #include "sensor.h"
 
@@ -25,6 +26,7 @@ struct sensor {
 	struct exehash *digests;	/* while rules need sha256 */
 	bool offline;			/* replay: fed blocks, no device */
 	bool searching;			/* for an owner, until find_drain() */
+	struct htab unames;		/* uid -> struct uname */
 	void *priv;
 };
 
@@ -35,6 +37,12 @@ extern const struct sensor_ops sensor_kmod_ops;
  * /proc/PID/exe (the very file, even one replaced since), into d; false
  * if it is not hashed. */
 bool sensor_hash_exe(struct sensor *s, uint32_t pid, struct ev_digest *d);
+/* Whether path leads here to the very file f that runs (NULL: not
+ * known); else the path is only a claim. */
+bool sensor_claim(const struct sensor *s, const char *path,
+		  const struct exe_file *f);
+/* uid's name, looked up once; NULL if it has none. */
+const char *sensor_user(struct sensor *s, uint32_t uid);
 /* Tell the owners; an event they could not take counts as lost. */
 void sensor_tell_proc(struct sensor *s, const struct ev_proc *ev);
 void sensor_tell_sock(struct sensor *s, const struct ev_sock *ev);

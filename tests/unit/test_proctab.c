@@ -43,16 +43,17 @@ static struct pent *exec(uint32_t pid, uint64_t start, struct pent *parent,
 			 const char *exe)
 {
 	struct pent *e = proctab_new(pt, pid, start, parent);
+	bool here = !access(exe, F_OK);
 	struct exe_file f;
 	char argv[64];
 	size_t len;
 
 	cr_assert_not_null(e);
-	if (!access(exe, F_OK))
+	if (here)
 		f = file_of(exe);
 	len = snprintf(argv, sizeof(argv), "%s%c-x%c", exe, 0, 0);
-	cr_assert_eq(proctab_exec(pt, e, exe, access(exe, F_OK) ? NULL : &f,
-				  argv, len), 0);
+	cr_assert_eq(proctab_exec(pt, e, exe, here ? &f : NULL, !here, argv,
+				  len), 0);
 	return e;
 }
 
@@ -61,22 +62,24 @@ Test(proctab, fork_copies_then_exec_replaces)
 	struct pent *sh = exec(10, 1, NULL, "/bin/sh"), *child;
 	struct exe_file curl;
 
-	proctab_set_ids(pt, sh, 1000, 100);
+	proctab_set_ids(pt, sh, 1000, 100, "alice");
 	child = proctab_new(pt, 11, 2, sh);
 	cr_assert_not_null(child);
 	cr_expect_str_eq(child->p.exe, "/bin/sh");
 	cr_expect_str_eq(child->p.cmdline, "/bin/sh -x");
 	cr_expect_eq(child->p.view.uid, 1000);
 	cr_expect_eq(child->p.view.gid, 100);
+	cr_expect_str_eq(child->p.user, "alice");
 	cr_expect_eq(child->p.view.ppid, 10);
 	cr_expect_eq(child->p.view.parent, &sh->p.view);
 	cr_expect_eq(child->argvlen, sizeof("/bin/sh\0-x"));
 	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl",
-				  &(struct exe_file){ 0 }, "curl\0a b", 8), 0);
+				  &(struct exe_file){ 0 }, true, "curl\0a b", 8),
+		     0);
 	cr_expect(child->p.foreign, "no such file runs at that path");
 	cr_expect_null(child->p.view.exe);
 	curl = file_of("/usr/bin/curl");
-	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl", &curl,
+	cr_assert_eq(proctab_exec(pt, child, "/usr/bin/curl", &curl, false,
 				  "curl\0a b", 8), 0);
 	cr_expect_not(child->p.foreign);
 	cr_expect_str_eq(child->p.view.exe, "/usr/bin/curl");
@@ -88,15 +91,17 @@ Test(proctab, fork_copies_then_exec_replaces)
 }
 
 /* What a bind mount in a private mount namespace shows: the path of one
- * program, the file of another. The claim is kept for the logs, matches
- * no path key, and a child forked from it inherits that. */
+ * program, the file of another (the sensor finds it: sensor_claim()).
+ * The claim is kept for the logs, matches no path key, and a child forked
+ * from it inherits that. */
 Test(proctab, path_of_another_file_is_foreign)
 {
 	struct exe_file sleep = file_of("/usr/bin/sleep");
 	struct pent *e = proctab_new(pt, 20, 1, NULL), *child;
 
 	cr_assert_not_null(e);
-	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/curl", &sleep, "curl", 4), 0);
+	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/curl", &sleep, true, "curl",
+				  4), 0);
 	cr_expect(e->p.foreign);
 	cr_expect_str_eq(e->p.exe, "/usr/bin/curl");
 	cr_expect_null(e->p.view.exe);
@@ -105,9 +110,8 @@ Test(proctab, path_of_another_file_is_foreign)
 	cr_assert_not_null(child);
 	cr_expect(child->p.foreign);
 	cr_expect_null(child->p.view.exe);
-	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/curl", NULL, "curl", 4), 0);
-	cr_expect(e->p.foreign, "nothing known of the file: only a claim");
-	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/sleep", &sleep, "s", 1), 0);
+	cr_assert_eq(proctab_exec(pt, e, "/usr/bin/sleep", &sleep, false, "s",
+				  1), 0);
 	cr_expect_not(e->p.foreign);
 	cr_expect_str_eq(e->p.view.exe, "/usr/bin/sleep");
 }

@@ -109,16 +109,18 @@ static void log_open(struct log *l)
 	cr_assert_eq(vfile_open(l->path, &l->f), 0);
 	cr_assert_eq(proctab_init(&l->t), 0);
 	l->sh = proctab_new(l->t, 100, 1000, NULL);
-	cr_assert_eq(proctab_exec(l->t, l->sh, "/bin/sh", &sh, "sh", 3), 0);
-	proctab_set_ids(l->t, l->sh, 0, 0);
-	l->curl = proctab_new(l->t, 101, 2000, l->sh);
-	cr_assert_eq(proctab_exec(l->t, l->curl, "/usr/bin/env", &env,
-				  "env\0curl", 9), 0);
-	proctab_set_ids(l->t, l->curl, 1001, 1001);
-	l->env = proctab_new(l->t, 102, 3000, l->sh);
-	cr_assert_eq(proctab_exec(l->t, l->env, "/usr/bin/env", &sh, "env", 4),
+	cr_assert_eq(proctab_exec(l->t, l->sh, "/bin/sh", &sh, false, "sh", 3),
 		     0);
-	proctab_set_ids(l->t, l->env, 1002, 1002);
+	proctab_set_ids(l->t, l->sh, 0, 0, "root");
+	l->curl = proctab_new(l->t, 101, 2000, l->sh);
+	cr_assert_eq(proctab_exec(l->t, l->curl, "/usr/bin/env", &env, false,
+				  "env\0curl", 9), 0);
+	proctab_set_ids(l->t, l->curl, 1001, 1001, NULL);
+	l->env = proctab_new(l->t, 102, 3000, l->sh);
+	/* A bind mount's: the path of env, the file of sh. */
+	cr_assert_eq(proctab_exec(l->t, l->env, "/usr/bin/env", &sh, true,
+				  "env", 4), 0);
+	proctab_set_ids(l->t, l->env, 1002, 1002, NULL);
 	cr_assert(!l->curl->p.foreign && l->env->p.foreign);
 }
 
@@ -251,7 +253,8 @@ Test(replay, an_exec_after_a_packet_is_written_again)
 	log_open(&l);
 	log_packet(&l, l.curl, 7, 1);
 	/* Same pid, same start: it exec'd /bin/sh. */
-	cr_assert_eq(proctab_exec(l.t, l.curl, "/bin/sh", &sh, "sh", 3), 0);
+	cr_assert_eq(proctab_exec(l.t, l.curl, "/bin/sh", &sh, false, "sh", 3),
+		     0);
 	log_packet(&l, l.curl, 9, 1);
 	log_close(&l);
 	cr_assert_eq(replay(l.path, &s, &st, err), 0, "%s", err);

@@ -138,7 +138,7 @@ Test(vfile, long_argv_keeps_its_process_block)
 	cr_assert_eq(proctab_init(&pt), 0);
 	p = proctab_new(pt, 42, 1, NULL);
 	cr_assert_not_null(p);
-	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", NULL, argv,
+	cr_assert_eq(proctab_exec(pt, p, "/usr/bin/long", NULL, true, argv,
 				  sizeof(argv)), 0);
 	e.proc = &p->p;
 	n = log_one(&e, "verdict=accept", buf, sizeof(buf));
@@ -243,8 +243,8 @@ static void fixture_init(struct fixture *x)
 	cr_assert_eq(proctab_init(&x->pt), 0);
 	p = proctab_new(x->pt, 42, 1, NULL);
 	cr_assert_not_null(p);
-	cr_assert_eq(proctab_exec(x->pt, p, "/usr/bin/curl", NULL, "curl", 5),
-		     0);
+	cr_assert_eq(proctab_exec(x->pt, p, "/usr/bin/curl", NULL, true,
+				  "curl", 5), 0);
 	x->conn = (struct conn){ .cookie = 7, .pid = 42, .proc = &p->p };
 	x->e = (struct vlog_entry){ .data = x->ip, .len = sizeof(x->ip),
 				    .wire_len = sizeof(x->ip), .pkt = &x->pkt,

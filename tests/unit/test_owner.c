@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The owners alone, fed typed events as a sensor tells them: no sensor, no
+ * socket, no file. sock_diag and the netlink sensor's search are stand-ins
+ * that count how often they are asked.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "owner.h"
+
+#define NETNS	4026531840U
+
+static struct owners *o;
+static unsigned asked;		/* of the sock_diag stand-in */
+
+/* sock_diag finds nothing: the flows told are all there is. */
+static int ask(void *ctx, const struct rules_pkt *key, struct diag_sk *out)
+{
+	(void)ctx;
+	(void)key;
+	(void)out;
+	asked++;
+	return -ENOENT;
+}
+
+static void setup(void)
+{
+	asked = 0;
+	cr_assert_eq(owners_open(&o), 0);
+	cr_assert_eq(owners_flows_open(o, NETNS, ask, NULL), 0);
+}
+
+static void teardown(void)
+{
+	owners_close(o);
+}
+
+TestSuite(owner, .init = setup, .fini = teardown);
+
+static const struct rules_pkt pkt = {
+	.family = AF_INET, .proto = IPPROTO_UDP, .dir = RULES_DIR_OUT,
+	.local = { 10, 0, 0, 1 }, .remote = { 10, 0, 0, 2 },
+	.lport = 40000, .rport = 53,
+};
+
+static void exec(uint32_t pid, uint32_t ppid, const char *path,
+		 uint32_t uid, const char *user)
+{
+	struct ev_proc ev = {
+		.kind = EV_EXEC, .pid = pid, .start = pid * 10,
+		.has_ppid = true, .ppid = ppid, .path = path,
+		.argv = path, .argvlen = strlen(path) + 1,
+		.has_uid = true, .uid = uid, .user = user,
+	};
+
+	cr_assert_eq(owners_proc_event(o, &ev), 0);
+}
+
+static void sock(enum ev_sock_kind kind, uint64_t cookie, uint32_t pid,
+		 uint32_t netns, const struct rules_pkt *p)
+{
+	struct ev_sock ev = {
+		.kind = kind, .cookie = cookie, .pid = pid, .uid = 1000,
+		.inode = cookie + 100, .netns = netns, .whole = p != NULL,
+	};
+
+	if (p)
+		ev.addrs = *p;
+	cr_assert_eq(owners_sock_event(o, &ev), 0);
+}
+
+/* A run of events, as a sensor's drain tells them. */
+static void run(uint64_t now)
+{
+	owners_begin(o, now);
+	exec(100, 1, "/usr/bin/dig", 1000, "alice");
+	sock(EV_SOCK_OPEN, 7, 100, NETNS, NULL);
+	sock(EV_SOCK_FLOW, 7, 100, NETNS, &pkt);
+	owners_settle(o, 0);
+}
+
+Test(owner, a_told_flow_names_its_process_and_asks_nobody)
+{
+	struct rules_pkt other = pkt;
+	struct owner w;
+
+	run(1);
+	owner_of(o, &pkt, true, 0, 2, &w);
+	cr_assert_not_null(w.proc);
+	cr_expect_eq(w.proc->view.pid, 100);
+	cr_expect_str_eq(w.proc->user, "alice");
+	cr_expect_eq(w.conn->cookie, 7);
+	cr_expect(!w.nosock && !w.waits);
+	cr_expect_eq(asked, 0);
+	/* Another namespace's flow is another socket: not ours. */
+	other.rport = 54;
+	owners_begin(o, 2);
+	sock(EV_SOCK_FLOW, 8, 100, NETNS + 1, &other);
+	owners_settle(o, 0);
+	owner_of(o, &other, false, 0, 3, &w);
+	cr_expect_null(w.proc);
+	cr_expect(w.nosock, "no socket anywhere: the kernel's");
+	cr_expect_eq(asked, 1);
+}
+
+/* A packet parked while its socket was known keeps it, closed or not,
+ * though another socket holds its 5-tuple now. */
+Test(owner, a_parked_packet_keeps_its_socket)
+{
+	struct owner w;
+
+	run(1);
+	owners_begin(o, 2);
+	sock(EV_SOCK_CLOSE, 7, 100, NETNS, NULL);
+	exec(200, 1, "/usr/bin/nc", 1001, "bob");
+	sock(EV_SOCK_OPEN, 9, 200, NETNS, NULL);
+	sock(EV_SOCK_FLOW, 9, 200, NETNS, &pkt);
+	owners_settle(o, 0);
+	owner_of(o, &pkt, true, 7, 3, &w);
+	cr_assert_not_null(w.proc);
+	cr_expect_eq(w.proc->view.pid, 100);
+	cr_expect(w.conn->closed);
+	owner_of(o, &pkt, true, 0, 3, &w);
+	cr_assert_not_null(w.proc);
+	cr_expect_eq(w.proc->view.pid, 200, "the 5-tuple's socket now");
+}
+
+/* Lost events may have been flow events: what was told is asked again. */
+Test(owner, told_flows_are_asked_again_after_a_loss)
+{
+	struct owner w;
+
+	run(1);
+	owners_begin(o, 2);
+	owners_settle(o, 1);
+	owner_of(o, &pkt, true, 0, 3000000000ULL, &w);
+	cr_expect_eq(asked, 1);
+}
+
+/* A snapshot lists children before parents: linked when the run ends. */
+Test(owner, a_parent_told_after_its_child)
+{
+	const struct proc *child;
+
+	owners_begin(o, 1);
+	exec(300, 301, "/usr/bin/sleep", 0, "root");
+	child = owners_proc(o, 300);
+	cr_assert_not_null(child);
+	cr_expect_null(child->view.parent);
+	exec(301, 1, "/bin/sh", 0, "root");
+	owners_settle(o, 0);
+	cr_assert_not_null(child->view.parent);
+	cr_expect_eq(child->view.parent->pid, 301);
+	cr_expect_str_eq(child->view.parent->exe, "/bin/sh");
+}
+
+static int searches;
+
+/* The netlink sensor's search: in progress at first, then pid 100. */
+static int finder(void *ctx, uint32_t uid, uint64_t inode,
+		  const struct proc **out)
+{
+	(void)ctx;
+	(void)uid;
+	if (++searches == 1)
+		return -EINPROGRESS;
+	if (inode != 55)
+		return -ENOENT;
+	*out = owners_proc(o, 100);
+	return 0;
+}
+
+/* A socket no event told is searched for; while the search goes on its
+ * packet waits, and is asked about again, not held back, at its end. */
+Test(owner, a_socket_no_event_told_is_searched_for)
+{
+	struct conn *c;
+	bool waits;
+
+	searches = 0;
+	run(1);
+	owners_set_finder(o, finder, NULL);
+	c = owners_conn(o, 42, 1000, 55, &waits);
+	cr_expect_null(c);
+	cr_expect(waits);
+	c = owners_conn(o, 42, 1000, 55, &waits);
+	cr_assert_not_null(c);
+	cr_expect(!waits);
+	cr_expect_eq(c->pid, 100);
+	cr_expect_eq(searches, 2);
+	/* Known now: asked of nobody. */
+	cr_expect_eq(owners_conn(o, 42, 1000, 55, NULL), c);
+	cr_expect_eq(searches, 2);
+	/* Nobody found: searched again a second later, not at each packet. */
+	cr_expect_null(owners_conn(o, 43, 1000, 56, NULL));
+	cr_expect_null(owners_conn(o, 43, 1000, 56, NULL));
+	cr_expect_eq(searches, 3);
+}
