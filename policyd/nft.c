@@ -6,6 +6,7 @@
  *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark
  *			without FLOW|GEN, accept (the fast path; a reload
  *			flips gen; a drop or reject stays in the mark)
+ *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-143 (ND, MLD): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
@@ -353,6 +354,17 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 		 HONE_MARK_DROP | HONE_MARK_REJECT);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
+	nftb_rule(bt, r);
+
+	/* Any other packet is judged, or passes unjudged (the rule below;
+	 * failmode open with no listener or a full queue): the act chain
+	 * must see only what a verdict gives, never action bits the packet
+	 * came with. CAP_NET_RAW, which ping has, lets a user mark his
+	 * packets as he likes (SO_MARK: ping -m). */
+	r = nftb_rule_new(bt, name);
+	meta_load(r, NFT_META_MARK, NFT_REG_1);
+	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER);
+	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	nftb_rule(bt, r);
 
 	/* IPv6's own plumbing (MLD 130-132 and 143, ND 133-137) belongs to

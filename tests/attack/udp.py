@@ -6,9 +6,10 @@ udp.py sink PORT FILE
     Receive on [::]:PORT (IPv4 too); one line "ADDR PORT PAYLOAD" per
     datagram appended to FILE. Its pid goes to FILE.pid.
 udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
-       [--rate N] [--go FILE --then N] [--big N]
-    Send COUNT datagrams from one socket (bound to SPORT if given), RATE a
-    second if given; with
+       [--rate N] [--go FILE --then N] [--big N] [--mark N]
+    Send COUNT datagrams from one socket (bound to SPORT if given, its
+    packets marked N if given: SO_MARK, CAP_NET_RAW's), RATE a second if
+    given; with
     --go, wait for FILE to exist and send THEN more on the same socket;
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
@@ -22,6 +23,7 @@ udp.py churn ADDR PORT [--count N] [--batch N] [--payload S] [--linger S]
 import argparse
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -48,6 +50,9 @@ def sink(a):
 def send(a):
     fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
+    if a.mark:
+        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_MARK", 36),
+                     struct.pack("I", a.mark))
     if a.sport:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
@@ -118,6 +123,7 @@ k.add_argument("--linger", type=float, default=0)
 k.add_argument("--go")
 k.add_argument("--then", type=int, default=0)
 k.add_argument("--big", type=int, default=0)
+k.add_argument("--mark", type=lambda v: int(v, 0), default=0)
 k.set_defaults(fn=send)
 k = sub.add_parser("churn")
 k.add_argument("addr")
