@@ -4,7 +4,7 @@
  * /proc, sock_diag; sensor_netlink.c) knows the processes and who holds
  * each socket, and honeread's own table (nftlog.c) logs every packet to
  * an NFLOG group. Each packet's socket is found as honefw finds a queued
- * packet's (flow.c: sock_diag, cached per flow), and the stream hone.ko
+ * packet's (diag.c: sock_diag, cached per flow), and the stream hone.ko
  * would give is built from it: the process (after its ancestors) and the
  * socket before the packet's first block that names them. What the
  * sensor cannot attribute (a process gone before /proc was read, a socket
