@@ -208,7 +208,7 @@ VM_TESTS	:= $(notdir $(basename $(wildcard tests/vm/test_*.sh)))
 VM_USERSPACE	:= test_attack test_honefw test_honeread
 VM_6_1_SKIP	:= test_many test_loadloop test_readers test_stress
 check-vm: all
-	HONE_VM_KERNELS=6.12 HONE_VM_LOADLOOP=8 tests/vm/run; new=$$?; \
+	HONE_VM_KERNELS=6.12 HONE_VM_LOADLOOP=4 tests/vm/run; new=$$?; \
 	HONE_VM_KERNELS=6.1 \
 	HONE_VM_TESTS="$(filter-out $(VM_USERSPACE) $(VM_6_1_SKIP),$(VM_TESTS))" \
 	tests/vm/run && [ $$new = 0 ]
