@@ -86,6 +86,7 @@ struct daemon {
 	bool shrinking;		/* trimmed, and the tables have not grown since */
 	uint64_t evicted;	/* connections evicted, as last said */
 	uint64_t export_dropped;	/* IPFIX records dropped, as last said */
+	uint64_t queue_dropped;	/* by the kernel's queue, as last said */
 	uint64_t exported;	/* when conntrack's ends were last read */
 	struct status_hits *hits;	/* per rule of rs, then fallbacks */
 	int64_t loaded;		/* when rs was loaded */
@@ -517,9 +518,6 @@ static void reload(struct daemon *d)
 	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
-	ret = queue_set_fail_open(d->q, !c.fail_closed);
-	if (ret < 0)
-		log_warnx("queue %u: %s", queue_num(d->q), strerror(-ret));
 	if (rules_global(rs)->queue != queue_num(d->q) && d->o->queue < 0)
 		log_warnx("[global] queue %u takes effect at restart; still %u",
 			  rules_global(rs)->queue, queue_num(d->q));
@@ -689,6 +687,23 @@ static void export_tick(struct daemon *d)
 	d->export_dropped = es.ipfix.dropped;
 }
 
+/* A full queue drops what it cannot hold (never accepts it: a flood would
+ * let its sender's packets pass unjudged), said once a tick at most. */
+static void queue_tick(struct daemon *d)
+{
+	struct queue_stats st;
+	uint64_t n;
+
+	if (queue_stats(d->q, &st) < 0)
+		return;
+	n = st.dropped + st.user_dropped;
+	if (n > d->queue_dropped)
+		log_warnx("queue %u: %" PRIu64 " packets dropped unjudged (%"
+			  PRIu64 " so far): they came faster than honefw "
+			  "judges", queue_num(d->q), n - d->queue_dropped, n);
+	d->queue_dropped = n;
+}
+
 static void tick(struct daemon *d)
 {
 	struct nft_conf c;
@@ -702,6 +717,7 @@ static void tick(struct daemon *d)
 	if (d->names)
 		names_expire(d->names, d->now);
 	tables(d);
+	queue_tick(d);
 	/* A log that could not be written is tried again with no traffic. */
 	vlog_flush(d->log);
 	export_tick(d);
@@ -881,8 +897,8 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = nft_open(&d.nft)) < 0)
 		fatalx("nftables: %s", strerror(-ret));
 	/* Bind the queue before the table sends packets to it. */
-	ret = queue_open(o->queue >= 0 ? o->queue : g->queue,
-			 g->failmode == RULES_FAIL_OPEN, &d.q);
+	ret = queue_open(o->queue >= 0 ? o->queue : g->queue, o->dry_run,
+			 &d.q);
 	if (ret < 0)
 		fatalx("queue %d: %s%s", o->queue >= 0 ? o->queue : g->queue,
 		       strerror(-ret), ret == -EBUSY || ret == -EPERM ?

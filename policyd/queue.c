@@ -9,11 +9,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -26,6 +28,7 @@
 #include "queue.h"
 
 #define BATCH		32
+#define READ_MAX	(BATCH * 8)	/* packets one queue_read() takes */
 #define SLOT_SIZE	(QUEUE_COPY_RANGE + 4096)
 #define MAXLEN		4096
 #define VERDICT_BUF	(64 * 1024)
@@ -40,12 +43,11 @@ struct pend {
 struct queue {
 	struct mnl_socket *nl;
 	uint32_t portid;
-	uint32_t cfg_seq;	/* of the last config message */
 	uint16_t num;
-	bool fail_open;
 	/* The kernel's counts, root's only to open: opened with the queue,
-	 * read again from the start for each status. */
-	FILE *stats;
+	 * read again from the start for each status (pread: stdio would
+	 * serve a rewind from its buffer, the first reading forever). */
+	int stats;
 	/* Packets read and not given a verdict yet, the parked among them:
 	 * the kernel holds them, and a batch verdict takes every packet up
 	 * to its id. */
@@ -58,13 +60,8 @@ struct queue {
 	char slots[BATCH][SLOT_SIZE];
 };
 
-/*
- * bind: the first time, when nothing is queued yet, and the answer is
- * waited for. Later only the flags change (a rebind is EBUSY) while packets
- * arrive on the same socket: the answer is read with them (parse()), so no
- * packet is ever taken for it.
- */
-static int configure(struct queue *q, bool fail_open, bool bind)
+/* Once, before anything is queued: the answer is waited for. */
+static int configure(struct queue *q, bool fail_open)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	/* UID_GID: the kernel says which packets a socket holds. */
@@ -77,24 +74,18 @@ static int configure(struct queue *q, bool fail_open, bool bind)
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	/* Verdicts go with 0: an answer with this is the config's. */
-	if (++q->cfg_seq == 0)
-		q->cfg_seq = 1;
-	nlh->nlmsg_seq = q->cfg_seq;
-	q->fail_open = fail_open;
-	if (bind)
-		nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	nlh->nlmsg_seq = 1;
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, QUEUE_COPY_RANGE);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, MAXLEN);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	if (!bind)
-		return 0;
 	ret = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
 	if (ret < 0)
 		return -errno;
-	ret = mnl_cb_run(buf, ret, q->cfg_seq, q->portid, NULL, NULL);
+	ret = mnl_cb_run(buf, ret, 1, q->portid, NULL, NULL);
 	return ret < 0 ? -errno : 0;
 }
 
@@ -121,7 +112,7 @@ int queue_open(uint16_t num, bool fail_open, struct queue **out)
 		ret = -errno;
 		goto err_close;
 	}
-	ret = configure(q, fail_open, true);
+	ret = configure(q, fail_open);
 	if (ret < 0)
 		goto err_close;
 	for (i = 0; i < BATCH; i++) {
@@ -131,7 +122,8 @@ int queue_open(uint16_t num, bool fail_open, struct queue **out)
 		q->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	/* Only the counts are missing without it: queue_stats() says so. */
-	q->stats = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	q->stats = open("/proc/net/netfilter/nfnetlink_queue",
+			O_RDONLY | O_CLOEXEC);
 	*out = q;
 	return 0;
 
@@ -146,15 +138,10 @@ void queue_close(struct queue *q)
 {
 	if (!q)
 		return;
-	if (q->stats)
-		fclose(q->stats);
+	if (q->stats >= 0)
+		close(q->stats);
 	mnl_socket_close(q->nl);
 	free(q);
-}
-
-int queue_set_fail_open(struct queue *q, bool fail_open)
-{
-	return fail_open == q->fail_open ? 0 : configure(q, fail_open, false);
 }
 
 int queue_fd(const struct queue *q)
@@ -172,22 +159,23 @@ uint16_t queue_num(const struct queue *q)
  * last id, 1. */
 int queue_stats(const struct queue *q, struct queue_stats *st)
 {
-	FILE *f = q->stats;
+	char buf[4096], *line, *save;
 	unsigned num;
-	int ret = -ENOENT;
+	ssize_t n;
 
-	if (!f)
-		return ret;
-	rewind(f);
-	while (fscanf(f, "%u %*u %" SCNu64 " %*u %*u %" SCNu64 " %" SCNu64
-		      " %*u %*u", &num, &st->waiting, &st->dropped,
-		      &st->user_dropped) == 4) {
-		if (num == q->num) {
-			ret = 0;
-			break;
-		}
-	}
-	return ret;
+	if (q->stats < 0)
+		return -ENOENT;
+	n = pread(q->stats, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%u %*u %" SCNu64 " %*u %*u %" SCNu64 " %"
+			   SCNu64, &num, &st->waiting, &st->dropped,
+			   &st->user_dropped) == 4 && num == q->num)
+			return 0;
+	return -ENOENT;
 }
 
 static bool same(const struct pend *a, const struct pend *b)
@@ -278,12 +266,8 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 
 		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e) || !e->error)
 			return;
-		if (nlh->nlmsg_seq && nlh->nlmsg_seq == q->cfg_seq)
-			log_warnx("queue %u: failmode not changed: %s",
-				  q->num, strerror(-e->error));
-		else
-			log_debug("queue %u: verdict refused: %s", q->num,
-				  strerror(-e->error));
+		log_debug("queue %u: verdict refused: %s", q->num,
+			  strerror(-e->error));
 		return;
 	}
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR])
@@ -336,7 +320,9 @@ int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx)
 		ret = queue_flush(q);
 		if (ret < 0)
 			return ret;
-		if (n < BATCH)
+		/* A flood must not keep the loop from signals, status
+		 * clients and the tick: back to poll, which finds more. */
+		if (n < BATCH || total >= READ_MAX)
 			break;
 	}
 	ret = queue_flush(q);

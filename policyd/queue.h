@@ -28,11 +28,10 @@ typedef void (*queue_fn)(void *ctx, struct queue *q,
 /* What to do before the packets of one received batch are judged. */
 typedef void (*queue_batch_fn)(void *ctx);
 
-/* fail_open: accept rather than drop when the queue overflows. */
+/* fail_open: accept rather than drop when the queue overflows, for a dry
+ * run only: a user who can fill the queue would pass unjudged. */
 int queue_open(uint16_t num, bool fail_open, struct queue **out);
 void queue_close(struct queue *q);
-/* A reload that changes the failmode. */
-int queue_set_fail_open(struct queue *q, bool fail_open);
 int queue_fd(const struct queue *q);
 uint16_t queue_num(const struct queue *q);
 
@@ -45,9 +44,10 @@ struct queue_stats {
 /* From /proc/net/netfilter/nfnetlink_queue of honefw's network namespace;
  * -ENOENT if the queue is not listed. */
 int queue_stats(const struct queue *q, struct queue_stats *st);
-/* Read every pending packet without blocking, calling batch (if set) as
- * each batch arrives and fn for each packet, then send the verdicts fn
- * gave. Returns the number of packets or -errno. */
+/* Read the pending packets without blocking, a few hundred at most (a
+ * flood must leave the caller time for its other work), calling batch (if
+ * set) as each batch arrives and fn for each packet, then send the
+ * verdicts fn gave. Returns the number of packets or -errno. */
 int queue_read(struct queue *q, queue_batch_fn batch, queue_fn fn, void *ctx);
 /* verdict is NF_ACCEPT, NF_DROP or NF_QUEUE_NR(n); mark replaces the
  * packet's whole mark when has_mark. */

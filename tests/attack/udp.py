@@ -14,6 +14,9 @@ udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
     is counted on stderr, not fatal.
+udp.py flood ADDR SECONDS
+    From 64 sockets, datagrams to ports 1024-65000 of ADDR in turn (each a
+    new flow: every one goes to the queue), as fast as they go.
 udp.py churn ADDR PORT [--count N] [--batch N] [--payload S] [--linger S]
       [--rate N]
     COUNT sockets, one datagram each (RATE a second if given): BATCH of
@@ -87,6 +90,22 @@ def send(a):
               file=sys.stderr)
 
 
+def flood(a):
+    fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+    socks = [socket.socket(fam, socket.SOCK_DGRAM) for _ in range(64)]
+    for s in socks:
+        s.setblocking(False)
+    end = time.monotonic() + a.seconds
+    port = 1024
+    while time.monotonic() < end:
+        for s in socks:
+            try:
+                s.sendto(b"flood", (a.addr, port))
+            except OSError:
+                pass
+            port = port + 1 if port < 65000 else 1024
+
+
 def churn(a):
     fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
     done = 0
@@ -125,6 +144,10 @@ k.add_argument("--then", type=int, default=0)
 k.add_argument("--big", type=int, default=0)
 k.add_argument("--mark", type=lambda v: int(v, 0), default=0)
 k.set_defaults(fn=send)
+k = sub.add_parser("flood")
+k.add_argument("addr")
+k.add_argument("seconds", type=float)
+k.set_defaults(fn=flood)
 k = sub.add_parser("churn")
 k.add_argument("addr")
 k.add_argument("port", type=int)
