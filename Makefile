@@ -254,10 +254,11 @@ APT_PKGS	:= build-essential pkg-config clang libclang-rt-14-dev \
 		   libcriterion-dev linux-headers-amd64 qemu-system-x86 \
 		   busybox-static cpio xz-utils kmod tshark tcpdump iproute2 \
 		   nftables iptables curl socat iperf3 python3 procps wget strace jq \
+		   iputils-ping \
 		   libfixbuf-tools pmacct sqlite3 dwarves
 DEPS_CMDS	:= pkg-config clang tshark tcpdump qemu-system-x86_64 busybox \
 		   cpio xz depmod nft iptables socat iperf3 curl ip python3 \
-		   wget strace jq ipfixDump nfacctd sqlite3 pahole
+		   wget strace jq ipfixDump nfacctd sqlite3 pahole ping
 
 deps:
 	apt-get update -qq

@@ -7,7 +7,7 @@
  *			without FLOW|GEN, accept (the fast path; a reload
  *			flips gen; a drop or reject stays in the mark)
  *		meta mark set meta mark & USER (no action but a verdict's)
- *		icmpv6 type 130-143 (ND, MLD): accept
+ *		icmpv6 type 130-137, 143 (MLD, ND): accept
  *		queue num N [bypass]
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		[act_in: DNS answers not marked to drop or reject: log]
@@ -332,11 +332,25 @@ static void add_nat_chain(struct nftb_batch *bt)
 	nftb_chain(bt, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_NAT);
 }
 
+/* ICMPv6 of types lo to hi: accept. */
+static void add_icmp6_accept(struct nftb_batch *bt, const char *chain,
+			     uint8_t lo, uint8_t hi)
+{
+	struct nftnl_rule *r = nftb_rule_new(bt, chain);
+
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IPPROTO_ICMPV6);
+	payload_th(r, 0, 1, NFT_REG_1);
+	cmp(r, NFT_REG_1, NFT_CMP_GTE, &lo, 1);
+	cmp(r, NFT_REG_1, NFT_CMP_LTE, &hi, 1);
+	verdict(r, NF_ACCEPT);
+	nftb_rule(bt, r);
+}
+
 static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
 	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
-	const uint8_t icmp6_min = 130, icmp6_max = 143;
 	struct nftnl_rule *r;
 
 	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
@@ -368,15 +382,11 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	nftb_rule(bt, r);
 
 	/* IPv6's own plumbing (MLD 130-132 and 143, ND 133-137) belongs to
-	 * no application: never queued, so no rule can break IPv6. */
-	r = nftb_rule_new(bt, name);
-	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
-	cmp_u8(r, NFT_REG_1, IPPROTO_ICMPV6);
-	payload_th(r, 0, 1, NFT_REG_1);
-	cmp(r, NFT_REG_1, NFT_CMP_GTE, &icmp6_min, 1);
-	cmp(r, NFT_REG_1, NFT_CMP_LTE, &icmp6_max, 1);
-	verdict(r, NF_ACCEPT);
-	nftb_rule(bt, r);
+	 * no application: never queued, so no rule can break IPv6. Not the
+	 * types between (node information 139-140 carries what its sender
+	 * likes, and ping -N, which has CAP_NET_RAW, sends it). */
+	add_icmp6_accept(bt, name, 130, 137);
+	add_icmp6_accept(bt, name, 143, 143);
 
 	r = nftb_rule_new(bt, name);
 	queue_to(r, n->conf.queue, !n->conf.fail_closed, n->native);
