@@ -19,6 +19,7 @@
 #include "htab.h"
 #include "nft.h"
 #include "pcapng.h"
+#include "report.h"
 #include "tblock.h"
 #include "vfile.h"
 
@@ -113,7 +114,7 @@ static int write_epb(struct bfile *f, const struct vlog_entry *e,
 	tblock_epb(w, e->data, cap, e->wire_len, e->pkt, e->conn, e->proc);
 	pcapng_opt32(w, HONE_EPB_VERDICT, hone_verdict(v->action));
 	pcapng_opt32(w, HONE_EPB_MARK, e->mark & HONE_MARK_USER);
-	opt_str(w, HONE_EPB_RULE, v->rule ? rule_name(v->rule) : "default");
+	opt_str(w, HONE_EPB_RULE, report_rule(v, e->pkt, e->proc != NULL));
 	pcapng_opt64(w, HONE_EPB_NTH, e->pkt->nth);
 	opt_str(w, HONE_OPT_COMMENT, comment);
 	return bfile_end(f);

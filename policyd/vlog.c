@@ -18,9 +18,10 @@ struct vlog {
 	bool all;		/* --log-all: accepts too */
 };
 
-static const char *rule_of(const struct rules_verdict *v)
+/* A fallback by its name (default, unknown, kernel), as the status's. */
+static const char *rule_of(const struct vlog_entry *e)
 {
-	return v->rule ? rule_name(v->rule) : "default";
+	return report_rule(e->v, e->pkt, e->proc != NULL);
 }
 
 /* "verdict=drop rule=NAME pid=N exe=PATH user=NAME [script=PATH]
@@ -33,11 +34,11 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 
 	if (!p) {
 		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-%s",
-			 rules_action_name(e->v->action), rule_of(e->v), dry);
+			 rules_action_name(e->v->action), rule_of(e), dry);
 		return;
 	}
 	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s",
-		     rules_action_name(e->v->action), rule_of(e->v), p->view.pid,
+		     rules_action_name(e->v->action), rule_of(e), p->view.pid,
 		     p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
 		     p->user ? p->user : "?");
 	if (p->script && n >= 0 && (size_t)n < len)
@@ -61,7 +62,7 @@ void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
 	inet_ntop(k->family, k->local, local, sizeof(local));
 	inet_ntop(k->family, k->remote, remote, sizeof(remote));
 	log_field(lf, "HONE_VERDICT", "%s", rules_action_name(e->v->action));
-	log_field(lf, "HONE_RULE", "%s", rule_of(e->v));
+	log_field(lf, "HONE_RULE", "%s", rule_of(e));
 	log_field(lf, "HONE_RULE_AT", "%s:%u", r ? rule_file(r) : "[global]",
 		  r ? rule_line(r) : 0);
 	if (e->dry_run)

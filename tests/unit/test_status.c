@@ -215,13 +215,14 @@ Test(status, journal_fields_of_a_drop)
 		"HONE_REMOTE=fd99::2\nHONE_REMOTE_PORT=80\nHONE_MARK=0x42\n",
 		rules_path);
 	cr_expect_str_eq(fields_text(&lf), want);
-	/* No process: the fallback and the packet, nothing made up. */
+	/* No process: the fallback (unknown: a socket whose owner is not
+	 * known) and the packet, nothing made up. */
 	lf.n = lf.used = 0;
 	v = (struct rules_verdict){ .action = RULES_DROP };
 	p.foreign = true;
 	vlog_fields(&(struct vlog_entry){ .pkt = &k, .v = &v, .dry_run = true },
 		    &lf);
-	cr_expect(strstr(fields_text(&lf), "HONE_RULE=default\n"
+	cr_expect(strstr(fields_text(&lf), "HONE_RULE=unknown\n"
 			 "HONE_RULE_AT=[global]:0\nHONE_DRY_RUN=1\n"
 			 "HONE_DIRECTION=out\n"), "%s", fields_text(&lf));
 	cr_expect_null(strstr(fields_text(&lf), "HONE_PID"));

@@ -121,6 +121,39 @@ Test(vfile, blocks_chain_and_epb_options)
 	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
 }
 
+/* A packet no rule decided names its fallback as the status does: the
+ * log must say why, not "default" for all three. */
+Test(vfile, fallbacks_are_named)
+{
+	static const struct { bool nosock; const char *name; } cases[] = {
+		{ false, "unknown" }, { true, "kernel" },
+	};
+	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 17 };
+	struct rules_verdict v = { .action = RULES_DROP };
+	uint8_t buf[4096], *b;
+	const uint8_t *o;
+	uint16_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rules_pkt pkt = { .family = AF_INET, .proto = 17,
+					 .dir = RULES_DIR_OUT, .nth = 1,
+					 .nosock = cases[i].nosock };
+		struct vlog_entry e = { .data = ip, .len = sizeof(ip),
+					.wire_len = 20, .pkt = &pkt, .v = &v };
+
+		log_one(&e, "verdict=drop", buf, sizeof(buf));
+		b = buf + u32at(buf + 4);	/* past the SHB */
+		b += u32at(b + 4);		/* and the IDB */
+		cr_assert_eq(u32at(b), HONE_BT_EPB);
+		o = epb_opt(b, HONE_EPB_RULE, &len);
+		cr_assert_not_null(o);
+		cr_expect_eq(len, strlen(cases[i].name));
+		cr_expect_eq(memcmp(o, cases[i].name, len), 0, "%s: %.*s",
+			     cases[i].name, (int)len, (const char *)o);
+	}
+}
+
 Test(vfile, long_argv_keeps_its_process_block)
 {
 	static char argv[20000];
