@@ -9,8 +9,10 @@
  * a later miss finds most sockets in the index without reading /proc.
  *
  * Limits, measured by tests/unit/test_sensor_shortlived.c:
- * - A process that exits before its exec is read keeps its parent's
- *   image (stats.unread counts them).
+ * - A process that exits before its exec is read runs what is not known
+ *   (no exe), and so do the children it forks without exec
+ *   (stats.unread counts them); not its parent's image, for which it
+ *   would pass.
  * - A socket is found only while some process holds its descriptor.
  *   TCP is safe: the SYN waits in the queue, its process in connect()
  *   (200 of 200 short-lived clients attributed). A UDP datagram does not
@@ -284,8 +286,9 @@ static int read_image(struct sensor *s, uint32_t pid, struct ev_proc *ev)
 
 /* A process the events did not introduce (start-up, or lost events), as
  * /proc shows it: -ENOENT if it is gone, 1 if what it runs could not be
- * read (it keeps its parent's image, if that is known), else 0. */
-static int learn(struct sensor *s, uint32_t pid)
+ * read, else 0. Then it keeps its parent's image, if that is known, unless
+ * execd: it was seen to run something else, which is not known. */
+static int learn(struct sensor *s, uint32_t pid, bool execd)
 {
 	struct netlink *n = nl_of(s);
 	struct ev_proc ev = { .pid = pid, .has_ppid = true };
@@ -294,7 +297,7 @@ static int learn(struct sensor *s, uint32_t pid)
 	if (read_stat(n, pid, &ev.ppid, &ev.start))
 		return -ENOENT;
 	ret = read_image(s, pid, &ev);
-	ev.kind = ret ? EV_FORK : EV_EXEC;
+	ev.kind = ret && !execd ? EV_FORK : EV_EXEC;
 	sensor_tell_proc(s, &ev);
 	return !!ret;
 }
@@ -320,7 +323,7 @@ static int seed(struct sensor *s)
 		pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0)
 			continue;
-		learn(s, pid);
+		learn(s, pid, false);
 	}
 	closedir(d);
 	/* The parents read after their children. */
@@ -343,7 +346,7 @@ static void on_fork_event(struct sensor *s, uint32_t ptgid, uint32_t pid,
 	nlp_drop(nl_of(s), pid);
 	/* A known parent's image is the child's until it execs. */
 	if (!owners_knows(s->owners, ptgid, 0)) {
-		if (learn(s, pid) < 0)
+		if (learn(s, pid, false) < 0)
 			s->st.lost++;
 		return;
 	}
@@ -359,11 +362,16 @@ static void on_exec_event(struct sensor *s, uint32_t tgid)
 
 	if (p)
 		p->scanned = false;
+	/* Gone before its image was read, it ran what is not known: not its
+	 * parent's image, for which it and the children it forks without
+	 * exec would pass (ev.path NULL). */
 	if (!owners_knows(s->owners, tgid, 0))
-		ret = learn(s, tgid);
-	else if (!(ret = read_image(s, tgid, &ev)))
+		ret = learn(s, tgid, true);
+	else if ((ret = read_image(s, tgid, &ev)) != 0)
+		sensor_tell_proc(s, &(struct ev_proc){ .kind = EV_EXEC,
+						       .pid = tgid });
+	else
 		sensor_tell_proc(s, &ev);
-	/* What was known stays. */
 	if (ret)
 		s->st.unread++;
 }

@@ -103,6 +103,36 @@ Test(sensor_netlink, pedigree)
 	cr_assert(sensor_wait(s, o, sh, proc_gone, 2000));
 }
 
+static bool known(struct sensor *s, struct owners *o, pid_t pid)
+{
+	(void)s;
+	return owners_proc(o, pid) != NULL;
+}
+
+/* sh -c runs a subshell and exits: by the time the sensor reads, sh's exec
+ * cannot be read any more. sh ran something else than this test, so
+ * neither sh nor the subshell it forked (no exec of its own) may pass for
+ * this test's image: that is how a program passes for an allowed parent. */
+Test(sensor_netlink, unread_exec_is_no_ones_image)
+{
+	char *argv[] = { "/bin/sh", "-c", "(sleep 0.5; true) & echo $!", NULL };
+	const struct proc *p;
+	pid_t sh, sub;
+	int out, status;
+
+	sh = spawn(argv, &out);
+	cr_assert_gt(sh, 0);
+	sub = read_number(out);
+	cr_assert_gt(sub, 0);
+	cr_assert_eq(waitpid(sh, &status, 0), sh);
+	cr_assert(sensor_wait(s, o, sub, known, 2000));
+	p = owners_proc(o, sub);
+	cr_expect_eq(p->view.ppid, (uint32_t)sh);
+	cr_expect_null(p->view.exe, "the subshell passes for %s", p->view.exe);
+	cr_expect_null(p->exe);
+	close(out);
+}
+
 static bool python_seen(struct sensor *s, struct owners *o, pid_t pid)
 {
 	const struct proc *p = owners_proc(o, pid);
