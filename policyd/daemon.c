@@ -260,6 +260,8 @@ static void judge_one(struct daemon *d, struct queue *q,
 	conn = who.conn;
 	proc = who.proc;
 	pkt.nosock = who.nosock;
+	pkt.has_uid = p->has_sock;
+	pkt.uid = p->uid;
 	if (proc && rules_need_sha256(d->rs) &&
 	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p, conn))
 		return;

@@ -288,6 +288,8 @@ static void parse(struct queue *q, const struct nlmsghdr *nlh, queue_fn fn,
 	if (attr[NFQA_MARK])
 		p.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 	p.has_sock = attr[NFQA_UID] != NULL;
+	if (p.has_sock)
+		p.uid = ntohl(mnl_attr_get_u32(attr[NFQA_UID]));
 	fn(ctx, q, &p);
 }
 

@@ -21,6 +21,7 @@ struct queue_pkt {
 	size_t len;		/* bytes in data (at most the copy range) */
 	size_t wire_len;	/* the whole packet's length */
 	bool has_sock;		/* a full socket holds it (NFQA_UID) */
+	uint32_t uid;		/* that socket's owner, with has_sock */
 };
 
 typedef void (*queue_fn)(void *ctx, struct queue *q,

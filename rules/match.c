@@ -122,10 +122,13 @@ static bool units_match(const struct strlist *l, const char *unit)
 	return false;
 }
 
-static bool who_match(const struct rule *r, const struct rules_proc *p)
+static bool who_match(const struct rule *r, const struct rules_proc *p,
+		      const struct rules_pkt *pkt)
 {
 	if (!p)
-		return !(r->keys & KEYS_WHO);
+		return !(r->keys & KEYS_WHO) ||
+		       ((r->keys & KEYS_WHO) == 1u << K_USER && pkt->has_uid &&
+			id_in(&r->uid, pkt->uid));
 	return (!r->exe.n || paths_match(&r->exe, p->exe)) &&
 	       (!r->nsha256 || sha256_in(r, p->sha256)) &&
 	       (!r->cmdline || (p->cmdline && !fnmatch(r->cmdline, p->cmdline, 0))) &&
@@ -268,7 +271,7 @@ const struct rule *rules_match(const struct rules *rs,
 	while (next_candidate(lists, counts, pos, &i)) {
 		const struct rule *r = rs->rule[i];
 
-		if (!who_match(r, proc) || !conn_match(r, pkt))
+		if (!who_match(r, proc, pkt) || !conn_match(r, pkt))
 			continue;
 		if (!packet_match(r, pkt)) {
 			/* another packet of this connection may match it */

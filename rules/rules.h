@@ -45,6 +45,12 @@ struct rules_pkt {
 	uint32_t length;	/* IP packet length */
 	uint64_t nth;		/* index in its connection, from 1 */
 	bool nosock;		/* the packet has no socket: the kernel's own */
+	/* The uid of the packet's socket as the kernel tells it, for a packet
+	 * whose process is not known: a rule whose only process key is user
+	 * still takes it, so a user's rule holds when his process could not
+	 * be named. */
+	bool has_uid;
+	uint32_t uid;
 	/* The names the caller knows remote by (honefw: DNS answers its
 	 * owner's user received; lowercase, no trailing dot). None: no host
 	 * key matches. */

@@ -349,6 +349,32 @@ Test(rules, unknown_packets)
 	rules_free(rs);
 }
 
+/* A socket whose process is not known still has an owner the kernel names
+ * (NFQA_UID): a rule whose only process key is user takes its packets, no
+ * rule that needs anything else of the process does. */
+Test(rules, unknown_process_known_user)
+{
+	const char *text = "[global]\ndefault = accept\n"
+			   "[bob-curl]\nuser = 1001\nexe = /usr/bin/curl\naction = reject\n"
+			   "[bobs]\ngroup = 1001\naction = reject\n"
+			   "[bob]\nuser = 1001\naction = drop\n";
+	struct rules_pkt tcp = pkt_of("10.0.0.1", IPPROTO_TCP, 80, RULES_DIR_OUT);
+	struct rules *rs = must_load(text);
+	struct rules_verdict v;
+
+	tcp.has_uid = true;
+	tcp.uid = 1001;
+	cr_assert_str_eq(decide(rs, &tcp, NULL, &v), "bob");
+	cr_assert_eq(v.action, RULES_DROP);
+	tcp.uid = 1000;
+	cr_assert_str_eq(decide(rs, &tcp, NULL, &v), "-");
+	cr_assert_eq(v.action, RULES_ACCEPT, "unknown follows default");
+	tcp.has_uid = false;
+	tcp.uid = 1001;
+	cr_assert_str_eq(decide(rs, &tcp, NULL, &v), "-", "no owner told");
+	rules_free(rs);
+}
+
 /* Each of the three fallbacks, told apart by giving them different verdicts
  * in turn: default for a known process, unknown for a socket whose process
  * is not known, kernel for a packet with no socket at all. */
