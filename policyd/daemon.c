@@ -585,6 +585,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.diag_lookups = flows_asked(owners_flows(d->owners)),
 		.queue = queue_num(d->q),
 		.heap = mi.uordblks,
+		.lines_lost = log_lost(),
 	};
 	st->has_queue_stats = queue_stats(d->q, &st->q) == 0;
 	vlog_stats(d->log, &st->log);
@@ -931,6 +932,8 @@ int daemon_main(const struct honefw_opts *o)
 		       ret == -ESRCH ? " (useradd --system --no-create-home "
 		       "--shell /usr/sbin/nologin " PRIV_USER ", or --user)" :
 		       "");
+	if ((ret = log_async()) < 0)
+		fatalx("log writer: %s", strerror(-ret));
 	log_info("running: %zu rules, queue %u (%s), failmode %s, sensor %s%s",
 		 rules_count(d.rs), queue_num(d.q), nft_native_queue(d.nft) ?
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 /* Journal fields of one entry, "KEY=value" each, in buf. */
@@ -39,6 +40,11 @@ void log_fields_info(const struct log_fields *lf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Whether log_fields_info writes to the journal. */
 bool log_journal(void);
+/* From now on a thread writes the log: no caller waits for its reader. A
+ * line that finds 256 others waiting is lost, counted and said. */
+int log_async(void);
+/* Lines lost so far. */
+uint64_t log_lost(void);
 
 #define warn	log_warn
 #define warnx	log_warnx

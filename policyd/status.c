@@ -112,6 +112,8 @@ int status_text(const struct status *st, FILE *f)
 			st->log.written, st->log.lost);
 	else
 		fprintf(f, "verdict log: none (--log)\n");
+	fprintf(f, "text log: %" PRIu64 " lines lost (not read fast enough)\n",
+		st->lines_lost);
 	if (st->collector)
 		fprintf(f, "ipfix: to %s port %s%s: %" PRIu64 " records sent, %"
 			PRIu64 " dropped\n", st->collector, st->collector_port,
@@ -183,8 +185,9 @@ int status_json(const struct status *st, FILE *f)
 			st->q.dropped, st->q.user_dropped);
 	fputs("},\"log\":{\"path\":", f);
 	json_str(f, st->log.path);
-	fprintf(f, ",\"written\":%" PRIu64 ",\"lost\":%" PRIu64 "},"
-		"\"ipfix\":{\"collector\":", st->log.written, st->log.lost);
+	fprintf(f, ",\"written\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lines_lost\":%"
+		PRIu64 "},\"ipfix\":{\"collector\":", st->log.written,
+		st->log.lost, st->lines_lost);
 	json_str(f, st->collector);
 	fputs(",\"port\":", f);
 	json_str(f, st->collector_port);
@@ -240,6 +243,8 @@ static const struct metric metrics[] = {
 	  "Verdict log entries written since the file was opened."),
 	M("log_entries_lost_total", "counter", log.lost,
 	  "Verdict log entries lost since the file was opened."),
+	M("log_lines_lost_total", "counter", lines_lost,
+	  "Text log lines lost: the log was not read fast enough."),
 	M("ipfix_records_total", "counter", export_records,
 	  "IPFIX flow records handed to the collector's socket."),
 	M("ipfix_records_dropped_total", "counter", export_dropped,

@@ -47,6 +47,7 @@ struct status {
 	bool has_queue_stats;		/* /proc listed the queue */
 	struct queue_stats q;
 	struct vlog_stats log;
+	uint64_t lines_lost;		/* text log lines (log_lost()) */
 	/* IPFIX export: collector NULL when there is none. */
 	const char *collector, *collector_port;
 	bool export_up;			/* UDP, or TCP connected */

@@ -120,7 +120,7 @@ fw_start() {
 	${FW_WRAP:-} "$HONEFW" -d -c "$T/rules.ini" --netns "$A" --log "$T/verdicts.pcapng" \
 		--socket "$T/honefw.sock" --metrics "$T/metrics.prom" \
 		$HONEFW_ARGS "$@" \
-		>> "$T/fw.log" 2>&1 &
+		>> "${FW_OUT:-$T/fw.log}" 2>&1 &
 	FW=$!
 	running honefw "$FW" "$T/fw.log" || return 1
 	# The engine, honefw's child, reads the queue and the sensor.
