@@ -54,6 +54,7 @@
 /* A packet held back until its process's executable is hashed: verdicts
  * need not come in order, and other packets go on meanwhile. */
 struct parked {
+	struct queue *q;	/* where it waits */
 	struct queue_pkt p;
 	uint64_t cookie;	/* its socket, if known: it stays its owner */
 	uint8_t data[QUEUE_COPY_RANGE];
@@ -67,7 +68,7 @@ struct daemon {
 	struct owners *owners;	/* whose each packet is */
 	struct offloads *off;
 	struct nft *nft;
-	struct queue *q;
+	struct queue *q[RULES_QUEUES];	/* queue_num(q[0]) + i each */
 	struct vlog *log;
 	struct exporter *exp;	/* NULL: no [ipfix] */
 	struct ctl *ctl;
@@ -86,7 +87,8 @@ struct daemon {
 	bool shrinking;		/* trimmed, and the tables have not grown since */
 	uint64_t evicted;	/* connections evicted, as last said */
 	uint64_t export_dropped;	/* IPFIX records dropped, as last said */
-	uint64_t queue_dropped;	/* by the kernel's queue, as last said */
+	uint64_t queue_dropped[RULES_QUEUES];	/* by the kernel's queues,
+						 * as last said */
 	uint64_t exported;	/* when conntrack's ends were last read */
 	struct status_hits *hits;	/* per rule of rs, then fallbacks */
 	int64_t loaded;		/* when rs was loaded */
@@ -124,6 +126,29 @@ static int load_rules(const char *path, struct rules **out)
 	return ret;
 }
 
+/* A redirect to one of honefw's own queues would come back for ever. The
+ * rules' own check knows the file's queue; honefw's start at --queue, or
+ * where it started (a reload does not move them). */
+static int check_redirects(const struct rules *rs, unsigned base)
+{
+	const struct rules_verdict *v;
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < rules_count(rs); i++) {
+		v = rules_verdict_nth(rs, i);
+		if (v->action != RULES_REDIRECT_QUEUE || v->queue < base ||
+		    v->queue >= base + RULES_QUEUES)
+			continue;
+		log_warnx("%s:%u: [%s]: expected a queue not honefw's own "
+			  "(%u-%u): queue:%u", rule_file(v->rule),
+			  rule_line(v->rule), rule_name(v->rule), base,
+			  base + RULES_QUEUES - 1, v->queue);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 /* Counts are of the rules in force, from zero at each load: a rule of the
  * same name may have moved, changed or gone, and its count with it. */
 static int hits_reset(struct daemon *d, const struct rules *rs)
@@ -144,11 +169,11 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 	const struct rules_global *g = rules_global(d->rs);
 
 	return (struct nft_conf){
-		.queue = queue_num(d->q),
+		.queue = queue_num(d->q[0]),
 		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
 		.gen = d->gen,
 		.dns_log = d->dns && rules_need_host(d->rs),
-		.log_group = queue_num(d->q),
+		.log_group = queue_num(d->q[0]),
 	};
 }
 
@@ -191,7 +216,7 @@ static bool offload(struct daemon *d, const struct flow *f,
 
 /* false when full: then the packet is judged without what it waits for
  * (a digest, which matches no sha256 key; an owner: unknown). */
-static bool park(struct daemon *d, const struct queue_pkt *p,
+static bool park(struct daemon *d, struct queue *q, const struct queue_pkt *p,
 		 const struct conn *conn)
 {
 	struct parked *k;
@@ -200,6 +225,7 @@ static bool park(struct daemon *d, const struct queue_pkt *p,
 	    p->len > sizeof(k->data))
 		return false;
 	k = &d->parked[d->nparked++];
+	k->q = q;
 	k->cookie = conn ? conn->cookie : 0;
 	/* Parked again from its own slot (rejudge()): already there. */
 	if (p->data != k->data) {
@@ -254,7 +280,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 	owner_of(d->owners, &pkt, p->has_sock, cookie, d->now, &who);
 	/* Its owner is being searched for, while other packets go on: it is
 	 * judged again once the search has ended. */
-	if (who.waits && park(d, p, NULL))
+	if (who.waits && park(d, q, p, NULL))
 		return;
 	f = who.flow;
 	conn = who.conn;
@@ -263,7 +289,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 	pkt.has_uid = p->has_sock;
 	pkt.uid = p->uid;
 	if (proc && rules_need_sha256(d->rs) &&
-	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, p, conn))
+	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, q, p, conn))
 		return;
 	if (!proc)
 		d->unknown++;
@@ -310,8 +336,10 @@ static void rejudge(struct daemon *d)
 
 	d->nparked = 0;
 	for (i = 0; i < n; i++)
-		judge_one(d, d->q, &d->parked[i].p, d->parked[i].cookie);
-	queue_flush(d->q);
+		judge_one(d, d->parked[i].q, &d->parked[i].p,
+			  d->parked[i].cookie);
+	for (i = 0; i < RULES_QUEUES; i++)
+		queue_flush(d->q[i]);
 }
 
 /* A slice of hashing between batches; when a file is done, the packets
@@ -476,9 +504,9 @@ static void names_start(struct daemon *d)
 		fatalx("names: %s", strerror(-ret));
 	if (d->dns)
 		return;
-	if ((ret = dnslog_open(queue_num(d->q), &d->dns)) < 0) {
+	if ((ret = dnslog_open(queue_num(d->q[0]), &d->dns)) < 0) {
 		log_warnx("NFLOG group %u: %s: host rules match nothing",
-			  queue_num(d->q), strerror(-ret));
+			  queue_num(d->q[0]), strerror(-ret));
 		return;
 	}
 	resolvers_read(d);
@@ -495,6 +523,11 @@ static void reload(struct daemon *d)
 		resolvers_read(d);
 	if (load_rules(d->o->config, &rs) < 0) {
 		log_warnx("reload failed: keeping the rules in force");
+		return;
+	}
+	if (check_redirects(rs, queue_num(d->q[0])) < 0) {
+		log_warnx("reload failed: keeping the rules in force");
+		rules_free(rs);
 		return;
 	}
 	if (rules_need_sha256(rs) && (ret = sensor_hash_sha256(d->sensor))) {
@@ -520,9 +553,9 @@ static void reload(struct daemon *d)
 	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
-	if (rules_global(rs)->queue != queue_num(d->q) && d->o->queue < 0)
+	if (rules_global(rs)->queue != queue_num(d->q[0]) && d->o->queue < 0)
 		log_warnx("[global] queue %u takes effect at restart; still %u",
-			  rules_global(rs)->queue, queue_num(d->q));
+			  rules_global(rs)->queue, queue_num(d->q[0]));
 	log_info("reloaded %s: %zu rules", d->o->config, rules_count(rs));
 }
 
@@ -557,6 +590,26 @@ static void tables(struct daemon *d)
 	}
 }
 
+/* The kernel's counts of all of honefw's queues; -ENOENT when it lists
+ * none of them. */
+static int queues_stats(const struct daemon *d, struct queue_stats *sum)
+{
+	struct queue_stats st;
+	int ret = -ENOENT;
+	size_t i;
+
+	*sum = (struct queue_stats){ 0 };
+	for (i = 0; i < RULES_QUEUES; i++) {
+		if (queue_stats(d->q[i], &st) < 0)
+			continue;
+		sum->waiting += st.waiting;
+		sum->dropped += st.dropped;
+		sum->user_dropped += st.user_dropped;
+		ret = 0;
+	}
+	return ret;
+}
+
 static void snapshot(const struct daemon *d, struct status *st)
 {
 	struct export_stats es;
@@ -583,11 +636,11 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
 		.diag_lookups = flows_asked(owners_flows(d->owners)),
-		.queue = queue_num(d->q),
+		.queue = queue_num(d->q[0]), .nqueues = RULES_QUEUES,
 		.heap = mi.uordblks,
 		.lines_lost = log_lost(),
 	};
-	st->has_queue_stats = queue_stats(d->q, &st->q) == 0;
+	st->has_queue_stats = queues_stats(d, &st->q) == 0;
 	vlog_stats(d->log, &st->log);
 	if (d->exp) {
 		export_stats(d->exp, &es);
@@ -695,16 +748,23 @@ static void export_tick(struct daemon *d)
 static void queue_tick(struct daemon *d)
 {
 	struct queue_stats st;
+	char who[32];
 	uint64_t n;
+	size_t i;
 
-	if (queue_stats(d->q, &st) < 0)
-		return;
-	n = st.dropped + st.user_dropped;
-	if (n > d->queue_dropped)
-		log_warnx("queue %u: %" PRIu64 " packets dropped unjudged (%"
-			  PRIu64 " so far): they came faster than honefw "
-			  "judges", queue_num(d->q), n - d->queue_dropped, n);
-	d->queue_dropped = n;
+	for (i = 0; i < RULES_QUEUES; i++) {
+		if (queue_stats(d->q[i], &st) < 0)
+			continue;
+		n = st.dropped + st.user_dropped;
+		snprintf(who, sizeof(who), i < RULES_QUEUE_USERS ?
+			 "uid %% %d = %zu" : "no socket", RULES_QUEUE_USERS, i);
+		if (n > d->queue_dropped[i])
+			log_warnx("queue %u (%s): %" PRIu64 " packets dropped "
+				  "unjudged (%" PRIu64 " so far): they came "
+				  "faster than honefw judges", queue_num(d->q[i]),
+				  who, n - d->queue_dropped[i], n);
+		d->queue_dropped[i] = n;
+	}
 }
 
 static void tick(struct daemon *d)
@@ -773,61 +833,85 @@ static uint64_t export_wait(const struct daemon *d)
 	return since >= EXPORT_MS ? 0 : EXPORT_MS - since;
 }
 
-static int loop(struct daemon *d)
+/* Each queue that has packets, a few hundred at most from each: one
+ * user's flood delays the others' packets by one turn, no more. */
+static bool read_queues(struct daemon *d, const struct pollfd *pfd)
 {
-	struct pollfd pfd[8 + CTL_POLLFDS] = {
-		{ .fd = d->sigfd, .events = POLLIN },
-		{ .fd = sensor_fd(d->sensor), .events = POLLIN },
-		{ .fd = offloads_fd(d->off), .events = POLLIN },
-		{ .fd = queue_fd(d->q), .events = POLLIN },
-		{ .fd = -1, .events = POLLIN },
-		[7] = { .fd = sensor_find_fd(d->sensor), .events = POLLIN },
-	};
-	uint64_t last = monotonic_ns(), wait;
-	size_t nctl;
+	bool any = false;
+	size_t i;
 	int ret;
 
+	for (i = 0; i < RULES_QUEUES; i++) {
+		if (!pfd[i].revents)
+			continue;
+		any = true;
+		ret = queue_read(d->q[i], drain, judge, d);
+		if (ret < 0)
+			log_warnx("queue %u: %s", queue_num(d->q[i]),
+				  strerror(-ret));
+	}
+	if (any)
+		vlog_flush(d->log);
+	return any;
+}
+
+enum { PFD_SIG, PFD_SENSOR, PFD_OFFLOADS, PFD_DNS, PFD_CT, PFD_EXPORT,
+       PFD_FIND, PFD_QUEUE, PFD_CTL = PFD_QUEUE + RULES_QUEUES };
+
+static int loop(struct daemon *d)
+{
+	struct pollfd pfd[PFD_CTL + CTL_POLLFDS] = {
+		[PFD_SIG] = { .fd = d->sigfd, .events = POLLIN },
+		[PFD_SENSOR] = { .fd = sensor_fd(d->sensor), .events = POLLIN },
+		[PFD_OFFLOADS] = { .fd = offloads_fd(d->off), .events = POLLIN },
+		[PFD_DNS] = { .fd = -1, .events = POLLIN },
+		[PFD_FIND] = { .fd = sensor_find_fd(d->sensor), .events = POLLIN },
+	};
+	uint64_t last = monotonic_ns(), wait;
+	size_t nctl, i;
+	int ret;
+
+	for (i = 0; i < RULES_QUEUES; i++)
+		pfd[PFD_QUEUE + i] = (struct pollfd){
+			.fd = queue_fd(d->q[i]), .events = POLLIN,
+		};
 	for (;;) {
 		/* DNS answers: opened by a reload that brought host rules;
 		 * a reload may open another exporter. A negative fd is not
 		 * polled. */
-		pfd[4].fd = d->dns ? dnslog_fd(d->dns) : -1;
+		pfd[PFD_DNS].fd = d->dns ? dnslog_fd(d->dns) : -1;
 		wait = export_wait(d);
-		pfd[5].fd = d->exp && !wait ? export_ct_fd(d->exp) : -1;
-		pfd[5].events = POLLIN;
-		pfd[6].fd = d->exp ? export_out_fd(d->exp) : -1;
-		pfd[6].events = d->exp ? export_out_events(d->exp) : 0;
-		nctl = ctl_pollfds(d->ctl, pfd + 8);
+		pfd[PFD_CT].fd = d->exp && !wait ? export_ct_fd(d->exp) : -1;
+		pfd[PFD_CT].events = POLLIN;
+		pfd[PFD_EXPORT].fd = d->exp ? export_out_fd(d->exp) : -1;
+		pfd[PFD_EXPORT].events = d->exp ? export_out_events(d->exp) : 0;
+		nctl = ctl_pollfds(d->ctl, pfd + PFD_CTL);
 		/* While something is being hashed, or parked packets wait for
 		 * no search, do not sleep on poll. */
-		ret = poll(pfd, 8 + nctl, sensor_hashing(d->sensor) ||
+		ret = poll(pfd, PFD_CTL + nctl, sensor_hashing(d->sensor) ||
 			   (d->nparked && !sensor_searching(d->sensor)) ? 0 :
 			   wait ? (int)wait : TICK_MS);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		d->now = monotonic_ns();
-		if (pfd[0].revents && !on_signal(d))
+		if (pfd[PFD_SIG].revents && !on_signal(d))
 			return 0;
-		if ((pfd[1].revents || pfd[2].revents || pfd[4].revents) &&
-		    !pfd[3].revents)
+		/* Each batch read drains the sensor first. */
+		if (!read_queues(d, pfd + PFD_QUEUE) &&
+		    (pfd[PFD_SENSOR].revents || pfd[PFD_OFFLOADS].revents ||
+		     pfd[PFD_DNS].revents))
 			drain(d);
-		if (pfd[3].revents) {
-			ret = queue_read(d->q, drain, judge, d);
-			if (ret < 0)
-				log_warnx("queue: %s", strerror(-ret));
-			vlog_flush(d->log);
-		}
 		/* Records go out after the batch's verdicts, never before. */
-		if (d->exp && (pfd[5].revents || pfd[6].revents)) {
-			export_run(d->exp, false, pfd[6].revents);
+		if (d->exp && (pfd[PFD_CT].revents || pfd[PFD_EXPORT].revents)) {
+			export_run(d->exp, false, pfd[PFD_EXPORT].revents);
 			d->exported = d->now;
 		}
 		/* A search has ended: what waited for it is judged. */
-		if (pfd[7].revents && sensor_find_drain(d->sensor) > 0 &&
+		if (pfd[PFD_FIND].revents && sensor_find_drain(d->sensor) > 0 &&
 		    d->nparked)
 			rejudge(d);
 		/* After the verdicts: a status client waits, packets not. */
-		ctl_serve(d->ctl, pfd + 8, nctl, d->now, answer, d);
+		ctl_serve(d->ctl, pfd + PFD_CTL, nctl, d->now, answer, d);
 		hash_some(d);
 		if (d->now - last >= TICK_MS * 1000000ULL) {
 			last = d->now;
@@ -838,12 +922,15 @@ static int loop(struct daemon *d)
 
 static void shut(struct daemon *d)
 {
+	size_t i;
+
 	export_close(d->exp);
 	ctl_close(d->ctl);
 	vlog_close(d->log);
 	dnslog_close(d->dns);
 	names_close(d->names);
-	queue_close(d->q);
+	for (i = 0; i < RULES_QUEUES; i++)
+		queue_close(d->q[i]);
 	nft_close(d->nft);
 	offloads_close(d->off);
 	/* The sensor tells the owners to its end. */
@@ -863,17 +950,23 @@ int daemon_main(const struct honefw_opts *o)
 	const struct rules_global *g;
 	struct offload_stats os;
 	struct nft_conf c;
+	size_t qnum, i;
 	uint32_t ino;
 	int ret;
 
 	if (load_rules(o->config, &d.rs) < 0)
 		return 1;
+	g = rules_global(d.rs);
+	qnum = o->queue >= 0 ? (size_t)o->queue : g->queue;
+	if (check_redirects(d.rs, qnum) < 0) {
+		rules_free(d.rs);
+		return 1;
+	}
 	if (hits_reset(&d, d.rs) < 0)
 		fatal("calloc");
 	d.parked = calloc(PARK_MAX, sizeof(*d.parked));
 	if (!d.parked)
 		fatal("calloc");
-	g = rules_global(d.rs);
 	d.sigfd = sys_signals(0);
 	if (d.sigfd < 0)
 		fatal("signalfd");
@@ -899,13 +992,12 @@ int daemon_main(const struct honefw_opts *o)
 		       strerror(-ret));
 	if ((ret = nft_open(&d.nft)) < 0)
 		fatalx("nftables: %s", strerror(-ret));
-	/* Bind the queue before the table sends packets to it. */
-	ret = queue_open(o->queue >= 0 ? o->queue : g->queue, o->dry_run,
-			 &d.q);
-	if (ret < 0)
-		fatalx("queue %d: %s%s", o->queue >= 0 ? o->queue : g->queue,
-		       strerror(-ret), ret == -EBUSY || ret == -EPERM ?
-		       " (another honefw is running?)" : "");
+	/* Bind the queues before the table sends packets to them. */
+	for (i = 0; i < RULES_QUEUES; i++)
+		if ((ret = queue_open(qnum + i, o->dry_run, &d.q[i])) < 0)
+			fatalx("queue %zu: %s%s", qnum + i, strerror(-ret),
+			       ret == -EBUSY || ret == -EPERM ?
+			       " (another honefw is running?)" : "");
 	if ((ret = vlog_open(o->log, o->log_all, &d.log)) < 0)
 		fatalx("verdict log %s: %s", o->log, strerror(-ret));
 	names_start(&d);
@@ -934,8 +1026,9 @@ int daemon_main(const struct honefw_opts *o)
 		       "");
 	if ((ret = log_async()) < 0)
 		fatalx("log writer: %s", strerror(-ret));
-	log_info("running: %zu rules, queue %u (%s), failmode %s, sensor %s%s",
-		 rules_count(d.rs), queue_num(d.q), nft_native_queue(d.nft) ?
+	log_info("running: %zu rules, queues %u-%u (%s), failmode %s, sensor "
+		 "%s%s", rules_count(d.rs), queue_num(d.q[0]),
+		 queue_num(d.q[RULES_QUEUES - 1]), nft_native_queue(d.nft) ?
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?
 		 "open" : "closed", sensor_kind(d.sensor) == SENSOR_KMOD ?
 		 "kmod" : "netlink", o->dry_run ? ", dry run" : "");
@@ -962,7 +1055,8 @@ int daemon_main(const struct honefw_opts *o)
 	d.now = monotonic_ns();
 	d.closing = true;
 	rejudge(&d);
-	queue_read(d.q, drain, judge, &d);
+	for (i = 0; i < RULES_QUEUES; i++)
+		queue_read(d.q[i], drain, judge, &d);
 	vlog_flush(d.log);
 	log_info("judged %" PRIu64 " packets, %" PRIu64 " of them with no "
 		 "known process; %" PRIu64 " unparsable; %" PRIu64 " action "

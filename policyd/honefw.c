@@ -9,6 +9,7 @@
 #include "honefw.h"
 #include "log.h"
 #include "priv.h"
+#include "rules.h"
 
 static void __attribute__((noreturn)) usage(int status)
 {
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 			o.sensor = sensor_of(optarg);
 			break;
 		case OPT_QUEUE:
-			o.queue = number_of("queue", optarg, 65535);
+			o.queue = number_of("queue", optarg, RULES_QUEUE_MAX);
 			break;
 		case OPT_LOG:
 			o.log = optarg;

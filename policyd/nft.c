@@ -8,7 +8,8 @@
  *			flips gen; a drop or reject stays in the mark)
  *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-137, 143 (MLD, ND): accept
- *		queue num N [bypass]
+ *		meta skuid & 7 == i: queue num N+i [bypass], i = 0-7
+ *		queue num N+8 [bypass] (no socket holds it)
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		[act_in: DNS answers not marked to drop or reject: log]
  *		meta mark & ~USER == 0: accept (offloaded, or not ours)
@@ -352,6 +353,7 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 {
 	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
 	struct nftnl_rule *r;
+	uint32_t i;
 
 	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
 
@@ -388,8 +390,20 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	add_icmp6_accept(bt, name, 130, 137);
 	add_icmp6_accept(bt, name, 143, 143);
 
+	/* A queue per class of users, and one for what no socket holds
+	 * (meta skuid finds no owner): a user who floods fills his own, and
+	 * honefw reads them all by turns. */
+	for (i = 0; i < RULES_QUEUE_USERS; i++) {
+		r = nftb_rule_new(bt, name);
+		meta_load(r, NFT_META_SKUID, NFT_REG_1);
+		and_mask(r, NFT_REG_1, NFT_REG_1, RULES_QUEUE_USERS - 1);
+		cmp(r, NFT_REG_1, NFT_CMP_EQ, &i, sizeof(i));
+		queue_to(r, n->conf.queue + i, !n->conf.fail_closed, n->native);
+		nftb_rule(bt, r);
+	}
 	r = nftb_rule_new(bt, name);
-	queue_to(r, n->conf.queue, !n->conf.fail_closed, n->native);
+	queue_to(r, n->conf.queue + RULES_QUEUE_USERS, !n->conf.fail_closed,
+		 n->native);
 	nftb_rule(bt, r);
 }
 

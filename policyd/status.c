@@ -101,11 +101,13 @@ int status_text(const struct status *st, FILE *f)
 		"lookups\n", st->sensor, st->events, st->events_lost,
 		st->fd_reads, st->diag_lookups);
 	if (st->has_queue_stats)
-		fprintf(f, "queue %u: %" PRIu64 " waiting, %" PRIu64 " dropped "
-			"(queue full), %" PRIu64 " dropped (netlink)\n", st->queue,
-			st->q.waiting, st->q.dropped, st->q.user_dropped);
+		fprintf(f, "queues %u-%u: %" PRIu64 " waiting, %" PRIu64
+			" dropped (queue full), %" PRIu64 " dropped (netlink)\n",
+			st->queue, st->queue + st->nqueues - 1, st->q.waiting,
+			st->q.dropped, st->q.user_dropped);
 	else
-		fprintf(f, "queue %u: not listed by the kernel\n", st->queue);
+		fprintf(f, "queues %u-%u: not listed by the kernel\n", st->queue,
+			st->queue + st->nqueues - 1);
 	if (st->log.path)
 		fprintf(f, "verdict log: %s: %" PRIu64 " entries written, %"
 			PRIu64 " lost since it was opened\n", st->log.path,
@@ -178,7 +180,8 @@ int status_json(const struct status *st, FILE *f)
 		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64
 		",\"diag_lookups\":%" PRIu64 "}", st->sensor, st->events,
 		st->events_lost, st->fd_reads, st->diag_lookups);
-	fprintf(f, ",\"queue\":{\"number\":%u", st->queue);
+	fprintf(f, ",\"queue\":{\"number\":%u,\"count\":%u", st->queue,
+		st->nqueues);
 	if (st->has_queue_stats)
 		fprintf(f, ",\"waiting\":%" PRIu64 ",\"dropped\":%" PRIu64
 			",\"user_dropped\":%" PRIu64, st->q.waiting,

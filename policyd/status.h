@@ -43,8 +43,8 @@ struct status {
 	uint64_t events, events_lost;
 	uint64_t fd_reads;		/* netlink: processes' descriptors read */
 	uint64_t diag_lookups;		/* sock_diag asked for a flow's socket */
-	uint16_t queue;
-	bool has_queue_stats;		/* /proc listed the queue */
+	uint16_t queue, nqueues;	/* honefw's: queue to queue + nqueues - 1 */
+	bool has_queue_stats;		/* /proc listed them: q is their sum */
 	struct queue_stats q;
 	struct vlog_stats log;
 	uint64_t lines_lost;		/* text log lines (log_lost()) */

@@ -493,8 +493,9 @@ static int global_queue(struct rules_global *g, const char *val,
 {
 	uint64_t q;
 
-	*why = "a queue number 0-65535";
-	if (value_u64(val, 65535, &q) < 0)
+	/* Those after it are honefw's too. */
+	*why = "a queue number 0-65527";
+	if (value_u64(val, RULES_QUEUE_MAX, &q) < 0)
 		return -EINVAL;
 	g->queue = q;
 	return 0;

@@ -93,6 +93,24 @@ static void check_reachable(struct load *ld)
 	}
 }
 
+/* A redirect to one of honefw's own queues would come back to it, and be
+ * redirected again, for ever. */
+static void check_redirects(struct load *ld)
+{
+	unsigned q = ld->rs->g.queue;
+	const struct rule *r;
+	size_t i;
+
+	for (i = 0; i < ld->rs->n; i++) {
+		r = ld->rs->rule[i];
+		if (r->v.action == RULES_REDIRECT_QUEUE && r->v.queue >= q &&
+		    r->v.queue < q + RULES_QUEUES)
+			load_say(ld, r->file, r->line, false, "[%s]: expected "
+				 "a queue not honefw's own (%u-%u): queue:%u",
+				 r->name, q, q + RULES_QUEUES - 1, r->v.queue);
+	}
+}
+
 /* Does b do what a does to a packet besides its action: the same redirect
  * target or DSCP? */
 static bool same_effect(const struct rules_verdict *a,
@@ -170,6 +188,7 @@ static int load_finish(struct load *ld, struct rules **out)
 	if (!ret) {
 		check_reachable(ld);
 		check_effects(ld);
+		check_redirects(ld);
 		check_ipfix(ld);
 	}
 	if (!ret && ld->errors)

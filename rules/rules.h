@@ -23,6 +23,13 @@ enum rules_action {
 	RULES_REDIRECT_ADDR,	/* divert to a local ADDR:PORT */
 };
 
+/* [global] queue = N: honefw reads queues N to N + RULES_QUEUES - 1, one
+ * per class of users (the socket owner's uid modulo RULES_QUEUE_USERS) and
+ * the last for packets no socket holds: a user's flood fills his own. */
+#define RULES_QUEUE_USERS	8
+#define RULES_QUEUES		(RULES_QUEUE_USERS + 1)
+#define RULES_QUEUE_MAX		(65535 - RULES_QUEUES + 1)
+
 enum rules_failmode {
 	RULES_FAIL_OPEN,	/* traffic passes while honefw is down */
 	RULES_FAIL_CLOSED,	/* new traffic is dropped while it is down */

@@ -304,9 +304,9 @@ Test(rules, actions)
 	cr_assert_not(v.log);
 	judge("[global]\nlog = yes\n[a]\naction = drop\n", &p, &curl, &v);
 	cr_assert(v.log, "rules log as [global] says unless they say");
-	judge("[a]\naction = redirect\nredirect = queue:7\n", &p, &curl, &v);
+	judge("[a]\naction = redirect\nredirect = queue:17\n", &p, &curl, &v);
 	cr_assert_eq(v.action, RULES_REDIRECT_QUEUE);
-	cr_assert_eq(v.queue, 7);
+	cr_assert_eq(v.queue, 17);
 	judge("[a]\naction = redirect\nredirect = 127.0.0.1:5353\nmark = 1\n", &p, &curl, &v);
 	cr_assert_eq(v.action, RULES_REDIRECT_ADDR);
 	cr_assert_eq(v.family, AF_INET);
