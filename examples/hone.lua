@@ -14,7 +14,7 @@ uses the one for all users) it loads without -X, and must then not be
 given with -X too: Wireshark refuses a second protocol "hone".
 
 Each Enhanced Packet Block says it twice (hone-pcapng(5)): in options
-257-263 and in the packet comment. Wireshark 4.0 skips options it does not
+257-264 and in the packet comment. Wireshark 4.0 skips options it does not
 know, Hone's and epb_processid_threadid alike, and gives a dissector no way
 to read them: of a packet's options only the comment (frame.comment) and
 epb_flags (frame.packet_flags) reach it. So this postdissector reads the

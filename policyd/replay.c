@@ -59,6 +59,8 @@ static void section(struct replay *rp, const struct pcapng_block *b)
 struct epb_opts {
 	uint32_t flags;
 	uint64_t cookie, nth;
+	bool has_uid;		/* honefw's log: a socket held it */
+	uint32_t uid;
 };
 
 static void epb_opts(const struct pcapng_block *b, struct epb_opts *e)
@@ -80,6 +82,10 @@ static void epb_opts(const struct pcapng_block *b, struct epb_opts *e)
 			break;
 		case HONE_EPB_NTH:
 			e->nth = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_EPB_UID:
+			e->has_uid = true;
+			e->uid = pcapng_opt_u32(b, &o);
 			break;
 		}
 	}
@@ -114,8 +120,11 @@ static void packet(struct replay *rp, const struct pcapng_block *b)
 	p.cookie = e.cookie;
 	c = e.cookie ? owners_conn(rp->o, e.cookie, 0, 0, NULL) : NULL;
 	p.proc = c ? c->proc : NULL;
-	/* No socket at all: the kernel's own packet. */
-	p.pkt.nosock = !e.cookie;
+	/* No socket at all: the kernel's own packet. The log tells the uid
+	 * of a socket whose owner was not known, as the queue told it. */
+	p.pkt.nosock = !e.cookie && !e.has_uid;
+	p.pkt.has_uid = e.has_uid;
+	p.pkt.uid = e.uid;
 	if (c)
 		c->packets = e.nth ? e.nth : c->packets + 1;
 	p.pkt.nth = c ? c->packets : e.nth ? e.nth : 1;

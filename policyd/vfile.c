@@ -116,6 +116,10 @@ static int write_epb(struct bfile *f, const struct vlog_entry *e,
 	pcapng_opt32(w, HONE_EPB_MARK, e->mark & HONE_MARK_USER);
 	opt_str(w, HONE_EPB_RULE, report_rule(v, e->pkt, e->proc != NULL));
 	pcapng_opt64(w, HONE_EPB_NTH, e->pkt->nth);
+	/* A socket held it even when no process was named for it: its
+	 * user's rules judged it, and replay must know. */
+	if (e->pkt->has_uid)
+		pcapng_opt32(w, HONE_EPB_UID, e->pkt->uid);
 	opt_str(w, HONE_OPT_COMMENT, comment);
 	return bfile_end(f);
 }

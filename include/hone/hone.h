@@ -75,6 +75,9 @@
 #define HONE_EPB_RULE		262	/* string: name of the deciding rule */
 #define HONE_EPB_NTH		263	/* u64: index of the packet in its
 					 * connection, from 1 (honefw logs) */
+#define HONE_EPB_UID		264	/* u32: the uid of the socket that
+					 * held it, as the kernel told with
+					 * the queued packet (honefw logs) */
 
 /* ---- Interface Statistics options ------------------------------------- */
 

@@ -197,6 +197,44 @@ Test(replay, rebuilds_process_pedigree_and_owner_from_the_verdict_log)
 	cr_expect_str_eq(s.p[0].host, u.nodename, "the SHB names the host");
 }
 
+/* A packet whose socket's process honefw could not name, but whose uid
+ * the queue told (user rules judged it), and one of no socket at all:
+ * replay tells them apart, and knows the uid. */
+Test(replay, an_unnamed_sockets_packet_keeps_its_uid)
+{
+	struct rules_verdict v = { .action = RULES_DROP };
+	struct replay_stats st;
+	struct rules_pkt pkt;
+	uint8_t ip[40];
+	char err[256];
+	struct seen s;
+	struct log l;
+	int i;
+
+	log_open(&l);
+	tcp4(ip, 0x02);
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(flow_parse(ip, sizeof(ip), NF_INET_LOCAL_OUT,
+					&pkt), 0);
+		pkt.nth = 1;
+		pkt.has_uid = i == 0;
+		pkt.uid = 1001;
+		cr_assert_eq(vfile_packet(l.f, &(struct vlog_entry){
+			.data = ip, .len = sizeof(ip), .wire_len = sizeof(ip),
+			.pkt = &pkt, .v = &v,
+		}, "test"), 0);
+	}
+	log_close(&l);
+	cr_assert_eq(replay(l.path, &s, &st, err), 0, "%s", err);
+	unlink(l.path);
+	cr_assert_eq(s.n, 2);
+	cr_expect(s.p[0].pkt.has_uid);
+	cr_expect_eq(s.p[0].pkt.uid, 1001);
+	cr_expect_not(s.p[0].pkt.nosock, "a socket held it: unknown's");
+	cr_expect_not(s.p[1].pkt.has_uid);
+	cr_expect(s.p[1].pkt.nosock, "no socket: kernel's");
+}
+
 Test(replay, judges_with_the_daemons_matcher_and_explains)
 {
 	static const char ini[] =
