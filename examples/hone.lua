@@ -50,7 +50,16 @@ local fields = {
 }
 hone.fields = fields
 
--- The text as the field's type; strings stay as they are.
+-- honefw writes a name its owner chose (a path, a unit, a host) with
+-- bytes outside printable ASCII, blanks, quotes and backslashes as \xHH:
+-- the field holds the name itself.
+local function unescape(v)
+	return (v:gsub("\\x(%x%x)", function(h)
+		return string.char(tonumber(h, 16))
+	end))
+end
+
+-- The text as the field's type; strings unescaped.
 local typed = {
 	pid = tonumber,
 	["dry-run"] = function(v) return v == "yes" end,
@@ -64,10 +73,10 @@ local typed = {
 	end,
 }
 
--- The comment's "key=value" words, in order; nil if it is not Hone's. A
--- path may hold spaces (and "x=y"): a word that does not start with a
--- known key goes on the value before it. Only a path holding " user=" or
--- the like is misread; its Process Event Block has it whole.
+-- The comment's "key=value" words, in order; nil if it is not Hone's.
+-- hone.ko's path may hold spaces (and "x=y"): a word that does not start
+-- with a known key goes on the value before it. Only such a path holding
+-- " user=" or the like is misread; its Process Event Block has it whole.
 local function parse(comment)
 	local words = {}
 	for word in (comment .. " "):gmatch("(.-) ") do
@@ -93,7 +102,7 @@ function hone.dissector(_, _, tree)
 			for _, w in ipairs(words) do
 				local k, v = w[1], w[2]
 				if v ~= "-" and v ~= "?" then
-					item:add(fields[k], (typed[k] or tostring)(v))
+					item:add(fields[k], (typed[k] or unescape)(v))
 				end
 			end
 		end

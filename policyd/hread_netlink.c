@@ -29,6 +29,7 @@
 #include "nftlog.h"
 #include "owner.h"
 #include "pcapng.h"
+#include "report.h"
 #include "sys.h"
 #include "tblock.h"
 
@@ -97,7 +98,7 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 	struct conn *conn = NULL;
 	struct rules_pkt pkt;
 	struct flow *f = NULL;
-	char comment[256];
+	char comment[256], eb[256];
 	size_t wire = len;
 
 	/* Files end at their size, not at the end of a batch. */
@@ -130,9 +131,9 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 	w = begin(s, HONE_BT_EPB);
 	tblock_epb(w, data, len, wire, &pkt, conn, proc);
 	if (proc)
-		snprintf(comment, sizeof(comment), "pid=%u exe=%s%s conn=%" PRIu64,
-			 proc->view.pid, proc->exe ? proc->exe : "?",
-			 proc->foreign ? "(foreign)" : "", conn->cookie);
+		snprintf(comment, sizeof(comment), "pid=%u exe=%s conn=%" PRIu64,
+			 proc->view.pid, report_exe(proc, eb, sizeof(eb)),
+			 conn->cookie);
 	else
 		snprintf(comment, sizeof(comment), "pid=- exe=- conn=-");
 	pcapng_opt_utf8(w, HONE_OPT_COMMENT, comment, strlen(comment));

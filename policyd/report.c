@@ -43,12 +43,38 @@ const char *report_endpoint(uint8_t family, const uint8_t *addr,
 	return buf;
 }
 
+const char *report_escape(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+	size_t o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		c = *s;
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			buf[o++] = c;
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	if (len)
+		buf[o] = '\0';
+	return buf;
+}
+
 const char *report_exe(const struct proc *p, char *buf, size_t len)
 {
+	size_t n;
+
 	if (!p)
 		return "-";
-	snprintf(buf, len, "%s%s", p->exe ? p->exe : "?",
-		 p->foreign ? "(foreign)" : "");
+	report_escape(p->exe ? p->exe : "?", buf, len);
+	n = strlen(buf);
+	if (p->foreign)
+		snprintf(buf + n, len - n, "(foreign)");
 	return buf;
 }
 
@@ -66,13 +92,13 @@ const char *report_parents(const struct proc *p, char *buf, size_t len)
 {
 	const struct rules_proc *v;
 	size_t off = 0;
-	int n;
 
 	snprintf(buf, len, "-");
-	for (v = p ? p->view.parent : NULL; v && off < len; v = v->parent) {
-		n = snprintf(buf + off, len - off, "%s%s", off ? "<" : "",
-			     v->exe ? v->exe : "?");
-		off += n > 0 ? (size_t)n : 0;
+	for (v = p ? p->view.parent : NULL; v && off + 1 < len; v = v->parent) {
+		if (off)
+			buf[off++] = '<';
+		report_escape(v->exe ? v->exe : "?", buf + off, len - off);
+		off += strlen(buf + off);
 	}
 	return buf;
 }

@@ -19,8 +19,13 @@ const char *report_addr(uint8_t family, const uint8_t *addr, char *buf,
 /* "ADDR:PORT", "[ADDR]:PORT" for IPv6, into buf. */
 const char *report_endpoint(uint8_t family, const uint8_t *addr,
 			    uint16_t port, char *buf, size_t len);
-/* The process's path as the log tells it: "-" for none, "(foreign)"
- * after a claim. */
+/* s as every text output shows a name its owner chose (a path, a unit, a
+ * host): bytes outside printable ASCII, blanks, quotes and backslashes as
+ * \xHH, as hone(4)'s text does, so that it can neither end a line nor
+ * forge a field. Cut short at an escape, never inside one. */
+const char *report_escape(const char *s, char *buf, size_t len);
+/* The process's path as the log tells it, escaped: "-" for none,
+ * "(foreign)" after a claim. */
 const char *report_exe(const struct proc *p, char *buf, size_t len);
 /* The user's name, else the uid; "-" without a process. */
 const char *report_user(const struct proc *p, char *buf, size_t len);

@@ -30,6 +30,7 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
 	const char *dry = e->dry_run ? " dry-run=yes" : "";
+	char s[512];
 	int n;
 
 	if (!p) {
@@ -37,17 +38,21 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 			 rules_action_name(e->v->action), rule_of(e), dry);
 		return;
 	}
-	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s%s user=%s",
+	/* Paths, units and names their owners chose are escaped: none may
+	 * end the line or forge a field of it. */
+	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s user=%s",
 		     rules_action_name(e->v->action), rule_of(e), p->view.pid,
-		     p->exe ? p->exe : "?", p->foreign ? "(foreign)" : "",
-		     p->user ? p->user : "?");
+		     report_exe(p, s, sizeof(s)), p->user ? p->user : "?");
 	if (p->script && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " script=%s%s", p->script,
+		n += snprintf(buf + n, len - n, " script=%s%s",
+			      report_escape(p->script, s, sizeof(s)),
 			      p->script_foreign ? "(foreign)" : "");
 	if (p->unit && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " unit=%s", p->unit);
+		n += snprintf(buf + n, len - n, " unit=%s",
+			      report_escape(p->unit, s, sizeof(s)));
 	if (e->pkt->nhosts && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " host=%s", e->pkt->hosts[0]);
+		n += snprintf(buf + n, len - n, " host=%s",
+			      report_escape(e->pkt->hosts[0], s, sizeof(s)));
 	if (n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "%s", dry);
 }
