@@ -172,9 +172,34 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 		.queue = queue_num(d->q[0]),
 		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
 		.gen = d->gen,
+		.offload = !offloads_error(d->off),
 		.dns_log = d->dns && rules_need_host(d->rs),
 		.log_group = queue_num(d->q[0]),
 	};
+}
+
+/* Before a generation's table goes in, no conntrack mark may hold a
+ * verdict of rules not in force that the table would take for one of its
+ * own: at start any of honefw's (an earlier honefw's, whose generation
+ * this one may share); at a reload, those of the generation about to come
+ * back, given two reloads ago to connections that sent nothing since. */
+static void forget_verdicts(struct daemon *d, bool any)
+{
+	uint32_t mask = HONE_MARK_FLOW | (any ? 0 : HONE_MARK_GEN);
+	uint32_t mark = HONE_MARK_FLOW | (!any && d->gen ? HONE_MARK_GEN : 0);
+	int ret;
+
+	if (offloads_error(d->off))
+		return;		/* nothing offloaded: no fast path either */
+	ret = offloads_forget(d->off, mark, mask, ~HONE_MARK_USER);
+	if (ret < 0)
+		log_warnx("conntrack netlink: taking back verdicts of earlier "
+			  "rules: %s", strerror(-ret));
+	else if (ret > 0)
+		log_info("verdicts of %s taken back from %d connections: "
+			 "each is judged again at its next packet",
+			 any ? "an earlier honefw" : "rules two reloads ago",
+			 ret);
 }
 
 /* The answer when honefw cannot judge: what failmode says of its absence. */
@@ -548,6 +573,7 @@ static void reload(struct daemon *d)
 	d->rs = rs;
 	d->gen = !d->gen;
 	names_start(d);
+	forget_verdicts(d, false);
 	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
 	ret = nft_install(d->nft, &c, d->rs);
@@ -1010,6 +1036,7 @@ int daemon_main(const struct honefw_opts *o)
 		       "another honefw answers there (--socket)" :
 		       ret == -EEXIST ? "something else is there" :
 		       strerror(-ret));
+	forget_verdicts(&d, true);
 	c = nft_conf_of(&d);
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",

@@ -348,21 +348,17 @@ static void add_icmp6_accept(struct nftb_batch *bt, const char *chain,
 	nftb_rule(bt, r);
 }
 
-static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
-			    const char *name, uint32_t hook)
+/* An offloaded packet leaves with its QoS mark, effect and, when its
+ * connection was dropped or rejected, that: the act chain lets an
+ * accepted one go at its first test, and drops or rejects the others (a
+ * reload can turn an accepted connection's verdict into a drop, stored in
+ * its mark by its first packet judged after). */
+static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
+			  const char *name)
 {
 	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
-	struct nftnl_rule *r;
-	uint32_t i;
+	struct nftnl_rule *r = nftb_rule_new(bt, name);
 
-	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
-
-	/* An offloaded packet leaves with its QoS mark, effect and, when its
-	 * connection was dropped or rejected, that: the act chain lets an
-	 * accepted one go at its first test, and drops or rejects the others
-	 * (a reload can turn an accepted connection's verdict into a drop,
-	 * stored in its mark by its first packet judged after). */
-	r = nftb_rule_new(bt, name);
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
@@ -371,6 +367,19 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	nftb_rule(bt, r);
+}
+
+static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
+			    const char *name, uint32_t hook)
+{
+	struct nftnl_rule *r;
+	uint32_t i;
+
+	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
+	/* Without ctnetlink nothing is offloaded: no conntrack mark, an
+	 * earlier honefw's neither, is taken for a verdict. */
+	if (n->conf.offload)
+		add_offloaded(bt, n, name);
 
 	/* Any other packet is judged, or passes unjudged (the rule below;
 	 * failmode open with no listener or a full queue): the act chain

@@ -39,6 +39,8 @@ struct nft_conf {
 	uint16_t queue;
 	bool fail_closed;	/* no bypass: dropped while nobody listens */
 	bool gen;		/* HONE_MARK_GEN of this generation's verdicts */
+	bool offload;		/* connection-wide verdicts (ctnetlink ends
+				 * them): else no conntrack mark is trusted */
 	bool dns_log;		/* DNS answers to NFLOG log_group (host rules) */
 	uint16_t log_group;
 };

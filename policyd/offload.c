@@ -232,6 +232,106 @@ out:
 	return ndead;
 }
 
+/* One entry of the dump: its mark loses the bits of clear, the entry named
+ * as the dump named it (its original tuple, in its zone). */
+struct forget {
+	struct mnl_socket *upd;
+	uint32_t clear;
+	int n, errors;
+};
+
+static int on_marked(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct forget *fg = data;
+	const struct nlattr *a;
+	struct nlmsghdr *req;
+	bool tuple = false;
+
+	req = mnl_nlmsg_put_header(buf);
+	req->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW;
+	req->nlmsg_flags = NLM_F_REQUEST;	/* no CREATE: this one or none */
+	memcpy(mnl_nlmsg_put_extra_header(req, sizeof(*nfg)), nfg,
+	       sizeof(*nfg));
+	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (type != CTA_TUPLE_ORIG && type != CTA_ZONE)
+			continue;
+		if (mnl_attr_get_payload_len(a) > sizeof(buf) / 2)
+			return MNL_CB_OK;
+		mnl_attr_put(req, a->nla_type, mnl_attr_get_payload_len(a),
+			     mnl_attr_get_payload(a));
+		tuple |= type == CTA_TUPLE_ORIG;
+	}
+	if (!tuple)
+		return MNL_CB_OK;
+	/* The kernel keeps the bits the mask does not name. */
+	mnl_attr_put_u32(req, CTA_MARK, 0);
+	mnl_attr_put_u32(req, CTA_MARK_MASK, htonl(fg->clear));
+	if (mnl_socket_sendto(fg->upd, req, req->nlmsg_len) < 0)
+		fg->errors++;
+	else
+		fg->n++;
+	return MNL_CB_OK;
+}
+
+/* A dump of what the mark test finds, each entry changed as it comes (on
+ * a socket of its own: the dump's must hold the dump alone). */
+static int forget(struct mnl_socket *dump, struct forget *fg, uint32_t mark,
+		  uint32_t mask)
+{
+	static char buf[1 << 16];
+	uint32_t seq = 1, portid = mnl_socket_get_portid(dump);
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	ssize_t got;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;		/* both families */
+	nfg->version = NFNETLINK_V0;
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
+	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(mask));
+	if (mnl_socket_sendto(dump, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		got = mnl_socket_recvfrom(dump, buf, sizeof(buf));
+		if (got < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, got, seq, portid, on_marked, fg);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
+}
+
+int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
+		    uint32_t clear)
+{
+	struct forget fg = { .clear = clear };
+	struct mnl_socket *dump;
+	int ret;
+
+	if (o->ct_error)
+		return o->ct_error;
+	ret = nlsock_open(NETLINK_NETFILTER, &dump);
+	if (ret)
+		return ret;
+	ret = nlsock_open(NETLINK_NETFILTER, &fg.upd);
+	if (!ret) {
+		ret = forget(dump, &fg, mark, mask);
+		mnl_socket_close(fg.upd);
+	}
+	mnl_socket_close(dump);
+	if (ret)
+		return ret;
+	return fg.errors ? -EIO : fg.n;
+}
+
 int offloads_error(const struct offloads *o)
 {
 	return o->ct_error;

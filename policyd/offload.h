@@ -31,6 +31,13 @@ void offloads_close(struct offloads *o);
 /* 0, or why conntrack entries cannot be deleted (ctnetlink missing): then
  * nothing is offloaded, every packet is judged. */
 int offloads_error(const struct offloads *o);
+/* Every conntrack entry whose mark & mask == mark loses the mark bits of
+ * clear: verdicts of rules no longer in force (an earlier honefw's, or
+ * those of the generation a reload is about to reuse) are taken back. Its
+ * one wait is the dump, a walk of the conntrack table. Returns how many
+ * entries, or a negative errno (-EIO: some could not be changed). */
+int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
+		    uint32_t clear);
 /* Readable when sockets were destroyed: then call offloads_drain(). */
 int offloads_fd(const struct offloads *o);
 /* pkt's flow gets a connection-wide verdict for the socket cookie. 0, or

@@ -22,6 +22,7 @@
 #include "dnslog.h"
 #include "flow.h"
 #include "nft.h"
+#include "offload.h"
 #include "queue.h"
 
 static void private_netns(void)
@@ -103,7 +104,7 @@ static int pump(struct queue *q, struct seen *s, int ms)
 
 Test(fw, queue_verdict_and_fast_path)
 {
-	struct nft_conf c = { .queue = 3 };
+	struct nft_conf c = { .queue = 3, .offload = true };
 	struct seen s = { .verdict_mark = HONE_MARK_FLOW | 0x42 };
 	char buf[16];
 	struct queue *q;
@@ -129,6 +130,52 @@ Test(fw, queue_verdict_and_fast_path)
 		cr_expect_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 1);
 	close(tx);
 	close(rx);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
+/* A verdict in the conntrack mark that the rules in force did not give
+ * (an earlier honefw's) is taken back: the flow is queued again, and the
+ * rule's QoS mark stays. Without ctnetlink no mark is trusted at all. */
+Test(fw, earlier_verdicts_taken_back)
+{
+	struct nft_conf c = { .queue = 5, .offload = true };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW | 0x42 };
+	struct offloads *o;
+	struct queue *q;
+	struct nft *n;
+	int rx, tx;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(queue_open(5, true, &q), 0);
+	cr_assert_eq(offloads_open(&o), 0);
+	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
+		     "nf_conntrack_netlink)");
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
+	tx = udp_pair(&rx, 5002);
+	cr_assert_eq(send(tx, "a", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 1);
+	cr_assert_eq(send(tx, "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 1, "offloaded by the first verdict");
+	cr_expect_eq(offloads_forget(o, HONE_MARK_FLOW | HONE_MARK_GEN,
+				     HONE_MARK_FLOW | HONE_MARK_GEN,
+				     ~HONE_MARK_USER), 0,
+		     "no mark of the other generation");
+	cr_expect_eq(offloads_forget(o, HONE_MARK_FLOW, HONE_MARK_FLOW,
+				     ~HONE_MARK_USER), 1, "one mark taken back");
+	cr_expect_eq(offloads_forget(o, 0x42, HONE_MARK_USER, 0), 1,
+		     "the QoS mark stays");
+	cr_assert_eq(send(tx, "c", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 2, "queued again");
+	/* Now offloaded again; a table that trusts no mark queues it. */
+	c.offload = false;
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
+	cr_assert_eq(send(tx, "d", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 3, "no mark trusted");
+	close(tx);
+	close(rx);
+	offloads_close(o);
 	queue_close(q);
 	nft_remove(n);
 	nft_close(n);
