@@ -230,13 +230,27 @@ static void judge_unparsable(struct daemon *d, struct queue *q,
 
 /* A connection-wide verdict is tied to the socket it was given for: none
  * known (or closed already: a late packet), a listener's stand-in, or no
- * room to remember it, and the verdict holds for this packet only. */
+ * room to remember it, and the verdict holds for this packet only.
+ * Outside TCP, sockets may share a 5-tuple: the verdict names its user
+ * too, *own, the uid for the mark's low bits (nft.c), which must fit
+ * there and not cover a QoS mark. */
 static bool offload(struct daemon *d, const struct flow *f,
-		    const struct conn *conn, const struct rules_pkt *pkt)
+		    const struct conn *conn, const struct rules_pkt *pkt,
+		    uint32_t mark, uint32_t *own)
 {
+	uint32_t uid = 0;
+
 	if (!conn || conn->closed || !f || f->provisional)
 		return false;
-	return offload_add(d->off, conn->cookie, pkt) == 0;
+	if (pkt->proto != IPPROTO_TCP) {
+		uid = pkt->has_uid ? pkt->uid : conn->uid;
+		if ((mark & HONE_MARK_USER) || uid > HONE_MARK_USER)
+			return false;
+	}
+	if (offload_add(d->off, conn->cookie, pkt) < 0)
+		return false;
+	*own = uid;
+	return true;
 }
 
 /* false when full: then the packet is judged without what it waits for
@@ -295,6 +309,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 	const struct proc *proc;
 	struct conn *conn;
 	struct owner who;
+	uint32_t own = 0;
 	struct flow *f;
 	int ret;
 
@@ -302,6 +317,8 @@ static void judge_one(struct daemon *d, struct queue *q,
 		judge_unparsable(d, q, p);
 		return;
 	}
+	pkt.has_uid = p->has_sock;
+	pkt.uid = p->uid;
 	owner_of(d->owners, &pkt, p->has_sock, cookie, d->now, &who);
 	/* Its owner is being searched for, while other packets go on: it is
 	 * judged again once the search has ended. */
@@ -311,8 +328,6 @@ static void judge_one(struct daemon *d, struct queue *q,
 	conn = who.conn;
 	proc = who.proc;
 	pkt.nosock = who.nosock;
-	pkt.has_uid = p->has_sock;
-	pkt.uid = p->uid;
 	if (proc && rules_need_sha256(d->rs) &&
 	    sensor_digest(d->sensor, proc) == -EINPROGRESS && park(d, q, p, conn))
 		return;
@@ -333,7 +348,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 		a = (struct action){ .verdict = fail_verdict(d) };
 	}
 	if ((a.mark & HONE_MARK_FLOW) && !d->o->dry_run &&
-	    !offload(d, f, conn, &pkt))
+	    !offload(d, f, conn, &pkt, a.mark, &own))
 		a.mark &= ~(HONE_MARK_FLOW | HONE_MARK_GEN);
 	vlog_packet(d->log, &(struct vlog_entry){
 		.data = p->data, .len = p->len, .wire_len = p->wire_len,
@@ -345,7 +360,8 @@ static void judge_one(struct daemon *d, struct queue *q,
 	if (d->o->dry_run)
 		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
 	else
-		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark);
+		queue_verdict(q, p->id, a.verdict, a.has_mark || own,
+			      a.mark | own);
 }
 
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)

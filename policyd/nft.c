@@ -2,10 +2,17 @@
 /*
  * The "inet hone" table, built with libnftnl and sent as one netlink batch:
  *
+ *	set owners	(mark, uid) pairs of connection-wide verdicts
  *	chain in/out	filter, input/output, priority -150
- *		ct mark & (FLOW|GEN) == FLOW|gen: meta mark set ct mark
- *			without FLOW|GEN, accept (the fast path; a reload
- *			flips gen; a drop or reject stays in the mark)
+ *		ct protocol tcp, ct mark & (FLOW|GEN) == FLOW|gen: meta
+ *			mark set ct mark without FLOW|GEN, accept (the fast
+ *			path; a reload flips gen; a drop or reject stays in
+ *			the mark)
+ *		[out: ct direction original, the same test, ct mark &
+ *			(FLOW|GEN|USER) . meta skuid @owners: meta mark set
+ *			ct mark & (EFFECT|DROP|REJECT), accept]
+ *		[out: ct direction reply; again ct state related:] the same
+ *			test: the same
  *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-137, 143 (MLD, ND): accept
  *		meta skuid & 7 == i: queue num N+i [bypass], i = 0-7
@@ -14,6 +21,8 @@
  *		[act_in: DNS answers not marked to drop or reject: log]
  *		meta mark & ~USER == 0: accept (offloaded, or not ours)
  *		meta mark & FLOW, ct state not related: ct mark set meta mark
+ *			[not TCP: add meta mark & (FLOW|GEN|USER) . meta
+ *			skuid to owners; meta mark set meta mark & ~USER]
  *		meta mark & DROP: drop
  *		meta mark & REJECT: reject (tcp reset, else icmpx port-unreach),
  *			but not the reset or ICMP error a reject sent
@@ -50,6 +59,7 @@
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -63,6 +73,14 @@
 #define PRIO_ACT	(-149)
 #define PRIO_NAT	(-100)
 #define PRIO_DONE	(-99)	/* after the DNAT that reads REDIR */
+/* The pairs (connection-wide mark, uid) verdicts were given with: the
+ * owner test of what other protocols than TCP send (add_offloaded()). */
+#define OWNERS		"owners"
+#define OWNERS_ID	1
+#define OWNERS_MAX	65536
+/* Mark bits an offloaded packet takes from its connection's: what its
+ * verdict does besides accepting it (the act chain's). */
+#define ACTS	(HONE_MARK_EFFECT | HONE_MARK_DROP | HONE_MARK_REJECT)
 
 /* What a HONE_MARK_EFFECT index does: a DNAT to addr:port, or (family 0)
  * a DSCP code point. */
@@ -348,25 +366,126 @@ static void add_icmp6_accept(struct nftb_batch *bt, const char *chain,
 	nftb_rule(bt, r);
 }
 
-/* An offloaded packet leaves with its QoS mark, effect and, when its
- * connection was dropped or rejected, that: the act chain lets an
- * accepted one go at its first test, and drops or rejects the others (a
- * reload can turn an accepted connection's verdict into a drop, stored in
- * its mark by its first packet judged after). */
-static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
-			  const char *name)
+/* Go on only if the connection's verdict is of this generation (its mark
+ * then in reg 1). */
+static void flow_is(struct nftnl_rule *r, const struct nft *n)
 {
-	uint32_t flow = HONE_MARK_FLOW | (n->conf.gen ? HONE_MARK_GEN : 0);
-	struct nftnl_rule *r = nftb_rule_new(bt, name);
+	uint32_t flow = nft_flow_bits(n);
 
 	ct_load(r, NFT_CT_MARK, NFT_REG_1);
 	and_mask(r, NFT_REG_1, NFT_REG_2, HONE_MARK_FLOW | HONE_MARK_GEN);
 	cmp(r, NFT_REG_2, NFT_CMP_EQ, &flow, sizeof(flow));
-	and_mask(r, NFT_REG_1, NFT_REG_1, HONE_MARK_USER | HONE_MARK_EFFECT |
-		 HONE_MARK_DROP | HONE_MARK_REJECT);
+}
+
+/* Go on only if the packet is (related) or is not (!related) one that
+ * belongs to another connection, as an ICMP error does. */
+static void ct_related(struct nftnl_rule *r, bool related)
+{
+	uint32_t zero = 0;
+
+	ct_load(r, NFT_CT_STATE, NFT_REG_3);
+	and_mask(r, NFT_REG_3, NFT_REG_3, NF_CT_STATE_BIT(IP_CT_RELATED));
+	cmp(r, NFT_REG_3, related ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero,
+	    sizeof(zero));
+}
+
+static void proto_is_not_tcp(struct nftnl_rule *r)
+{
+	uint8_t tcp = IPPROTO_TCP;
+
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_3);
+	cmp(r, NFT_REG_3, NFT_CMP_NEQ, &tcp, sizeof(tcp));
+}
+
+/* The key of owners: a mark's connection-wide bits and low bits, the
+ * packet's socket's uid (meta skuid: no socket, no key). */
+static void owner_key(struct nftnl_rule *r, bool ct)
+{
+	if (ct)
+		ct_load(r, NFT_CT_MARK, NFT_REG32_00);
+	else
+		meta_load(r, NFT_META_MARK, NFT_REG32_00);
+	and_mask(r, NFT_REG32_00, NFT_REG32_00,
+		 HONE_MARK_FLOW | HONE_MARK_GEN | HONE_MARK_USER);
+	meta_load(r, NFT_META_SKUID, NFT_REG32_01);
+}
+
+static void owners_op(struct nftnl_rule *r, bool add)
+{
+	struct nftnl_expr *e = nftb_expr(r, add ? "dynset" : "lookup");
+
+	if (!e)
+		return;
+	if (add) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY,
+				   NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, OWNERS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, OWNERS_ID);
+	} else {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, OWNERS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, OWNERS_ID);
+	}
+}
+
+/* The packet leaves with these bits of its connection's mark (reg 1). */
+static void leave_with(struct nftb_batch *bt, struct nftnl_rule *r,
+		       uint32_t bits)
+{
+	and_mask(r, NFT_REG_1, NFT_REG_1, bits);
 	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	verdict(r, NF_ACCEPT);
 	nftb_rule(bt, r);
+}
+
+/* An offloaded packet leaves with what its verdict does besides: the act
+ * chain lets an accepted one go at its first test and drops or rejects
+ * the others (a reload can turn an accepted connection's verdict into a
+ * drop, stored in its mark by its first packet judged after).
+ *
+ * No two sockets hold one TCP connection, and an ICMP error about it
+ * shares its entry: the mark is the verdict, its low bits the QoS mark.
+ * Sockets of other protocols may share a 5-tuple (UDP's and ping's with
+ * SO_REUSEADDR, whoever owns them), so what the host sends the way the
+ * connection was opened takes the verdict only from a socket of the user
+ * it was given to: its uid is in the mark's low bits (daemon.c), and the
+ * act chain put the pair in owners. Incoming, the socket is not known yet
+ * (none for unconnected UDP): the mark is the verdict. */
+static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
+			  const char *name, uint32_t hook)
+{
+	struct nftnl_rule *r = nftb_rule_new(bt, name);
+
+	ct_load(r, NFT_CT_PROTOCOL, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
+	flow_is(r, n);
+	leave_with(bt, r, HONE_MARK_USER | ACTS);
+	if (hook == NF_INET_LOCAL_IN) {
+		r = nftb_rule_new(bt, name);
+		flow_is(r, n);
+		leave_with(bt, r, ACTS);
+		return;
+	}
+	r = nftb_rule_new(bt, name);
+	ct_load(r, NFT_CT_DIRECTION, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IP_CT_DIR_ORIGINAL);
+	flow_is(r, n);
+	owner_key(r, true);
+	owners_op(r, false);
+	ct_load(r, NFT_CT_MARK, NFT_REG_1);
+	leave_with(bt, r, ACTS);
+	/* The answers of a local server to the connection's opener (its
+	 * peer's, on loopback), and ICMP errors. */
+	r = nftb_rule_new(bt, name);
+	ct_load(r, NFT_CT_DIRECTION, NFT_REG_1);
+	cmp_u8(r, NFT_REG_1, IP_CT_DIR_REPLY);
+	flow_is(r, n);
+	leave_with(bt, r, ACTS);
+	r = nftb_rule_new(bt, name);
+	ct_related(r, true);
+	flow_is(r, n);
+	leave_with(bt, r, ACTS);
 }
 
 static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
@@ -379,7 +498,7 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	/* Without ctnetlink nothing is offloaded: no conntrack mark, an
 	 * earlier honefw's neither, is taken for a verdict. */
 	if (n->conf.offload)
-		add_offloaded(bt, n, name);
+		add_offloaded(bt, n, name, hook);
 
 	/* Any other packet is judged, or passes unjudged (the rule below;
 	 * failmode open with no listener or a full queue): the act chain
@@ -493,10 +612,24 @@ static void add_act_chain(struct nftb_batch *bt, const struct nft *n,
 	 * connection's. */
 	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_FLOW);
-	ct_load(r, NFT_CT_STATE, NFT_REG_3);
-	and_mask(r, NFT_REG_3, NFT_REG_3, NF_CT_STATE_BIT(IP_CT_RELATED));
-	cmp(r, NFT_REG_3, NFT_CMP_EQ, &zero, sizeof(zero));
+	ct_related(r, false);
 	ct_store(r, NFT_CT_MARK, NFT_REG_1);
+	nftb_rule(bt, r);
+
+	/* Other protocols than TCP: the verdict's owner pair goes to owners
+	 * (the queue chain's test), and the uid off the packet's mark. */
+	r = nftb_rule_new(bt, name);
+	mark_has(r, HONE_MARK_FLOW);
+	ct_related(r, false);
+	proto_is_not_tcp(r);
+	owner_key(r, false);
+	owners_op(r, true);
+	nftb_rule(bt, r);
+	r = nftb_rule_new(bt, name);
+	mark_has(r, HONE_MARK_FLOW);
+	proto_is_not_tcp(r);
+	and_mask(r, NFT_REG_1, NFT_REG_1, ~HONE_MARK_USER);
+	meta_store(r, NFT_META_MARK, NFT_REG_1);
 	nftb_rule(bt, r);
 
 	r = nftb_rule_new(bt, name);
@@ -508,9 +641,7 @@ static void add_act_chain(struct nftb_batch *bt, const struct nft *n,
 	 * connection and carries its mark: let it through. */
 	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_REJECT);
-	ct_load(r, NFT_CT_STATE, NFT_REG_1);
-	and_mask(r, NFT_REG_1, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_RELATED));
-	cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
+	ct_related(r, true);
 	verdict(r, NF_ACCEPT);
 	nftb_rule(bt, r);
 
@@ -617,6 +748,7 @@ static int install(struct nft *n)
 	if (!bt->replace)
 		n->nat = false;
 	n->nat |= has_redirect(n);
+	nftb_set(bt, OWNERS, OWNERS_ID, 2 * sizeof(uint32_t), OWNERS_MAX);
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, n, "act_in", NF_INET_LOCAL_IN, true);

@@ -11,6 +11,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -121,6 +122,26 @@ void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
 	mnl_nlmsg_batch_next(bt->b);
 	if (bt->replace)
 		flush(bt, name);
+}
+
+void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
+	      uint32_t key_len, uint32_t size)
+{
+	struct nftnl_set *s = nftb_built(nftnl_set_alloc());
+
+	if (!s)
+		return;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
+	nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET,
+						NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(bt->b);
 }
 
 struct nftnl_rule *nftb_rule_new(const struct nftb_batch *bt,

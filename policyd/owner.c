@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Whose a queued packet is (owner.h): the tables and their lookups. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 
 #include "owner_priv.h"
@@ -137,8 +138,17 @@ void owner_of(struct owners *o, const struct rules_pkt *pkt,
 		o->now = now;
 	/* Known sockets only: no inode, no search (owners_conn()). */
 	c = cookie ? owners_conn(o, cookie, 0, 0, &waits) : NULL;
-	if (!c)
+	if (!c) {
 		c = flow_owner(o, f, now, &waits);
+		/* The kernel names the packet's socket's user: another's
+		 * socket on the flow's 5-tuple (UDP's may share one) is not
+		 * the flow's. TCP's never share, and an accepted socket
+		 * keeps its listener's uid where the queue tells its
+		 * acceptor's. */
+		if (c && pkt->has_uid && pkt->proto != IPPROTO_TCP &&
+		    c->uid != pkt->uid)
+			c = NULL;
+	}
 	*out = (struct owner){
 		.flow = f, .conn = c, .proc = c ? c->proc : NULL,
 		.waits = waits,

@@ -67,7 +67,9 @@ void owners_digest(struct owners *o, const struct proc *p,
 
 /* ---- what the verdict path asks -------------------------------------- */
 
-/* pkt's owner; queued_sock: the queue said the packet has a socket.
+/* pkt's owner; queued_sock: the queue said the packet has a socket, and
+ * pkt->uid (has_uid) whose: outside TCP, a flow's socket of another user
+ * is not taken for it (UDP sockets may share a 5-tuple).
  * cookie: the socket it was found to be sent or received by before it was
  * parked, 0 if none: it stays the packet's owner while the owners hold it,
  * closed or not (it had the packet all the same). */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +177,79 @@ Test(fw, earlier_verdicts_taken_back)
 	close(tx);
 	close(rx);
 	offloads_close(o);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
+/* A socket bound to port with SO_REUSEADDR that sends one datagram to
+ * the loopback receiver on 5003: root's, returned open (a socket closed
+ * has no owner the table can see), or uid's, in a child of its own. */
+static int send_shared(uint16_t port, uid_t uid)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	}, to = a;
+	int one = 1, fd, status;
+	pid_t pid = uid ? fork() : 0;
+
+	cr_assert_geq(pid, 0);
+	if (pid > 0) {
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+		return -1;
+	}
+	if (uid && setresuid(uid, uid, uid) < 0)
+		_exit(1);
+	to.sin_port = htons(5003);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				 sizeof(one)) < 0 ||
+	    bind(fd, (void *)&a, sizeof(a)) < 0 ||
+	    sendto(fd, "x", 1, 0, (void *)&to, sizeof(to)) != 1) {
+		if (uid)
+			_exit(2);
+		cr_assert_fail("send: %s", strerror(errno));
+	}
+	if (uid) {
+		/* Its owner stays until its datagram is judged. */
+		usleep(300 * 1000);
+		_exit(0);
+	}
+	return fd;
+}
+
+/* Two users' sockets on one UDP 5-tuple (SO_REUSEADDR): a verdict for
+ * the connection, stored with root's uid, holds for root's sockets and
+ * not for the other user's, whose datagram is queued. */
+Test(fw, shared_udp_5tuple_verdict_holds_for_its_user)
+{
+	struct nft_conf c = { .queue = 6, .offload = true };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(5003),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct queue *q;
+	struct nft *n;
+	int rx, tx;
+
+	cr_assert_eq(nft_open(&n), 0);
+	cr_assert_eq(queue_open(6, true, &q), 0);
+	cr_assert_eq(nft_install(n, &c, NULL), 0);
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(bind(rx, (void *)&a, sizeof(a)), 0);
+	tx = send_shared(5004, 0);
+	cr_expect_eq(pump(q, &s, 200), 1);
+	close(tx);
+	tx = send_shared(5004, 0);
+	cr_expect_eq(pump(q, &s, 200), 1, "root's next socket: offloaded");
+	close(tx);
+	/* A uid of root's queue (uid % 8 == 0, nft.c). */
+	send_shared(5004, 65536);
+	cr_expect_eq(pump(q, &s, 200), 2, "the other user's is queued");
+	close(rx);
 	queue_close(q);
 	nft_remove(n);
 	nft_close(n);
