@@ -111,18 +111,30 @@ static struct conn *flow_conn(struct owners *o, struct flow *f, bool *waits)
 	return owners_conn(o, f->cookie, f->uid, f->inode, waits);
 }
 
-/* The socket f names now: one closed is looked for again, as another may
- * send on its 5-tuple now and must not pass for it. */
-static struct conn *flow_owner(struct owners *o, struct flow *f,
-			       uint64_t now, bool *waits)
+/* Whether c may be pkt's socket: the kernel names the packet's socket's
+ * user (has_uid), and outside TCP another user's socket may hold the
+ * flow's 5-tuple, gone and its port taken since or shared with it (UDP's
+ * SO_REUSEADDR). TCP's sockets never share one, and an accepted one keeps
+ * its listener's uid where the queue tells its acceptor's. */
+static bool may_hold(const struct conn *c, const struct rules_pkt *pkt)
+{
+	return !pkt->has_uid || pkt->proto == IPPROTO_TCP ||
+	       c->uid == pkt->uid;
+}
+
+/* The socket f names now: one closed, or of another user, is looked for
+ * again, as another may send on its 5-tuple now and must not pass for it;
+ * if it is still another user's, none. */
+static struct conn *flow_owner(struct owners *o, const struct rules_pkt *pkt,
+			       struct flow *f, uint64_t now, bool *waits)
 {
 	struct conn *c = flow_conn(o, f, waits);
 
-	if (c && c->closed) {
+	if (c && (c->closed || !may_hold(c, pkt))) {
 		flow_recheck(o->flows, f, now);
 		c = flow_conn(o, f, waits);
 	}
-	return c;
+	return c && may_hold(c, pkt) ? c : NULL;
 }
 
 void owner_of(struct owners *o, const struct rules_pkt *pkt,
@@ -138,17 +150,8 @@ void owner_of(struct owners *o, const struct rules_pkt *pkt,
 		o->now = now;
 	/* Known sockets only: no inode, no search (owners_conn()). */
 	c = cookie ? owners_conn(o, cookie, 0, 0, &waits) : NULL;
-	if (!c) {
-		c = flow_owner(o, f, now, &waits);
-		/* The kernel names the packet's socket's user: another's
-		 * socket on the flow's 5-tuple (UDP's may share one) is not
-		 * the flow's. TCP's never share, and an accepted socket
-		 * keeps its listener's uid where the queue tells its
-		 * acceptor's. */
-		if (c && pkt->has_uid && pkt->proto != IPPROTO_TCP &&
-		    c->uid != pkt->uid)
-			c = NULL;
-	}
+	if (!c)
+		c = flow_owner(o, pkt, f, now, &waits);
 	*out = (struct owner){
 		.flow = f, .conn = c, .proc = c ? c->proc : NULL,
 		.waits = waits,

@@ -69,7 +69,8 @@ void owners_digest(struct owners *o, const struct proc *p,
 
 /* pkt's owner; queued_sock: the queue said the packet has a socket, and
  * pkt->uid (has_uid) whose: outside TCP, a flow's socket of another user
- * is not taken for it (UDP sockets may share a 5-tuple).
+ * is looked for again and never taken for it (UDP sockets may share a
+ * 5-tuple, and a port freed is taken by the next).
  * cookie: the socket it was found to be sent or received by before it was
  * parked, 0 if none: it stays the packet's owner while the owners hold it,
  * closed or not (it had the packet all the same). */
