@@ -1,8 +1,9 @@
 -- SPDX-License-Identifier: GPL-2.0
 --[[
 Hone's per-packet information as Wireshark fields: hone.verdict, hone.rule,
-hone.pid, hone.exe, hone.user, hone.host, hone.dry_run (honefw's verdict log) and
-hone.cookie (hone.ko's /dev/hone), to filter on and show as columns:
+hone.pid, hone.exe, hone.user, hone.uid, hone.host, hone.dry_run (honefw's
+verdict log) and hone.cookie (hone.ko's /dev/hone), to filter on and show
+as columns:
 
   tshark -X lua_script:hone.lua -r verdicts.pcapng \
       -Y 'hone.exe == "/usr/bin/curl" && hone.verdict == "drop"'
@@ -23,6 +24,7 @@ mark 261 and nth 263) is not here. The comments are
 
   honefw:  verdict=V rule=NAME pid=N exe=PATH user=NAME [script=PATH]
            [unit=NAME] [host=NAME] [dry-run=yes]
+           (of a process not known: pid=- exe=- user=- [uid=N])
   hone.ko: pid=N exe=PATH conn=COOKIE
 
 with "-" or "?" for what is not known, and then the field is left out.
@@ -39,6 +41,8 @@ local fields = {
 	-- (honefw(8)), so it never passes for the file at PATH.
 	exe = ProtoField.string("hone.exe", "Executable"),
 	user = ProtoField.string("hone.user", "User"),
+	-- Of a process not known: whose socket it is, as the kernel told.
+	uid = ProtoField.uint32("hone.uid", "Socket's user id"),
 	-- The #! script hone.ko saw run (a claim as exe's may be), and the
 	-- systemd unit of the process's cgroup.
 	script = ProtoField.string("hone.script", "Script"),
@@ -62,6 +66,7 @@ end
 -- The text as the field's type; strings unescaped.
 local typed = {
 	pid = tonumber,
+	uid = tonumber,
 	["dry-run"] = function(v) return v == "yes" end,
 	-- Digit by digit: past 2^53 a Lua number would round.
 	conn = function(v)

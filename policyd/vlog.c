@@ -25,7 +25,8 @@ static const char *rule_of(const struct vlog_entry *e)
 }
 
 /* "verdict=drop rule=NAME pid=N exe=PATH user=NAME [script=PATH]
- * [unit=NAME]": the EPB comment and the text line share it. */
+ * [unit=NAME]", or "pid=- exe=- user=- [uid=N]" for a process not named:
+ * the EPB comment and the text line share it. */
 static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
@@ -34,8 +35,13 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 	int n;
 
 	if (!p) {
-		snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-%s",
-			 rules_action_name(e->v->action), rule_of(e), dry);
+		/* Whose socket it is, the kernel may still have told. */
+		n = snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-",
+			     rules_action_name(e->v->action), rule_of(e));
+		if (e->pkt->has_uid && n >= 0 && (size_t)n < len)
+			n += snprintf(buf + n, len - n, " uid=%u", e->pkt->uid);
+		if (n >= 0 && (size_t)n < len)
+			snprintf(buf + n, len - n, "%s", dry);
 		return;
 	}
 	/* Paths, units and names their owners chose are escaped: none may
@@ -83,6 +89,8 @@ void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
 				  p->script_foreign ? "(foreign)" : "");
 		if (p->unit)
 			log_field(lf, "HONE_UNIT", "%s", p->unit);
+	} else if (k->has_uid) {
+		log_field(lf, "HONE_UID", "%u", k->uid);
 	}
 	if (k->nhosts)
 		log_field(lf, "HONE_HOST", "%s", k->hosts[0]);
