@@ -232,14 +232,16 @@ out:
 	return ndead;
 }
 
-/* One entry of the dump: its mark loses the bits of clear, the entry named
- * as the dump named it (its original tuple, in its zone). */
+/* Verdicts being taken back: where the changes go, the bits they clear,
+ * how many went and how many could not. */
 struct forget {
 	struct mnl_socket *upd;
 	uint32_t clear;
 	int n, errors;
 };
 
+/* One entry of the dump: its mark loses the bits of clear, the entry named
+ * as the dump named it (its original tuple, in its zone). */
 static int on_marked(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
