@@ -8,9 +8,9 @@
  *			mark set ct mark without FLOW|GEN, accept (the fast
  *			path; a reload flips gen; a drop or reject stays in
  *			the mark)
- *		[out: ct direction original, the same test, ct mark &
- *			(FLOW|GEN|USER) . meta skuid @owners: meta mark set
- *			ct mark & (EFFECT|DROP|REJECT), accept]
+ *		[out: ct direction original, ct mark & (FLOW|GEN|USER) .
+ *			meta skuid @owners (this generation's pairs): meta
+ *			mark set ct mark & (EFFECT|DROP|REJECT), accept]
  *		[out: ct direction reply; again ct state related:] the same
  *			test: the same
  *		meta mark set meta mark & USER (no action but a verdict's)
@@ -397,15 +397,11 @@ static void proto_is_not_tcp(struct nftnl_rule *r)
 	cmp(r, NFT_REG_3, NFT_CMP_NEQ, &tcp, sizeof(tcp));
 }
 
-/* The key of owners: a mark's connection-wide bits and low bits, the
- * packet's socket's uid (meta skuid: no socket, no key). */
-static void owner_key(struct nftnl_rule *r, bool ct)
+/* The key of owners: the connection-wide bits and low bits of the mark
+ * in reg, the packet's socket's uid (meta skuid: no socket, no key). */
+static void owner_key(struct nftnl_rule *r, uint32_t reg)
 {
-	if (ct)
-		ct_load(r, NFT_CT_MARK, NFT_REG32_00);
-	else
-		meta_load(r, NFT_META_MARK, NFT_REG32_00);
-	and_mask(r, NFT_REG32_00, NFT_REG32_00,
+	and_mask(r, reg, NFT_REG32_00,
 		 HONE_MARK_FLOW | HONE_MARK_GEN | HONE_MARK_USER);
 	meta_load(r, NFT_META_SKUID, NFT_REG32_01);
 }
@@ -467,14 +463,18 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 		leave_with(bt, r, ACTS);
 		return;
 	}
+	/* owners holds this generation's pairs alone (a reload empties it):
+	 * the lookup tests the generation too. */
 	r = nftb_rule_new(bt, name);
 	ct_load(r, NFT_CT_DIRECTION, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IP_CT_DIR_ORIGINAL);
-	flow_is(r, n);
-	owner_key(r, true);
+	ct_load(r, NFT_CT_MARK, NFT_REG_2);
+	owner_key(r, NFT_REG_2);
 	owners_op(r, false);
-	ct_load(r, NFT_CT_MARK, NFT_REG_1);
-	leave_with(bt, r, ACTS);
+	and_mask(r, NFT_REG_2, NFT_REG_2, ACTS);
+	meta_store(r, NFT_META_MARK, NFT_REG_2);
+	verdict(r, NF_ACCEPT);
+	nftb_rule(bt, r);
 	/* The answers of a local server to the connection's opener (its
 	 * peer's, on loopback), and ICMP errors. */
 	r = nftb_rule_new(bt, name);
@@ -622,7 +622,7 @@ static void add_act_chain(struct nftb_batch *bt, const struct nft *n,
 	mark_has(r, HONE_MARK_FLOW);
 	ct_related(r, false);
 	proto_is_not_tcp(r);
-	owner_key(r, false);
+	owner_key(r, NFT_REG_1);
 	owners_op(r, true);
 	nftb_rule(bt, r);
 	r = nftb_rule_new(bt, name);

@@ -140,8 +140,14 @@ void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
 	nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET,
 						NLM_F_CREATE), s);
-	nftnl_set_free(s);
 	mnl_nlmsg_batch_next(bt->b);
+	/* No elements named: all of them. */
+	if (bt->replace) {
+		nftnl_set_elems_nlmsg_build_payload(batch_msg(bt,
+						NFT_MSG_DELSETELEM, 0), s);
+		mnl_nlmsg_batch_next(bt->b);
+	}
+	nftnl_set_free(s);
 }
 
 struct nftnl_rule *nftb_rule_new(const struct nftb_batch *bt,

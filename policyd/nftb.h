@@ -54,8 +54,8 @@ void nftb_table_anew(struct nftb_batch *bt);
 void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
 		uint32_t hook, int32_t prio);
 /* A set that rules fill (dynamic), of keys key_len bytes long, at most
- * size of them; id names it to rules of the same batch. An existing one
- * keeps its elements. */
+ * size of them; id names it to rules of the same batch. With
+ * bt->replace, its elements deleted. */
 void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
 	      uint32_t key_len, uint32_t size);
 struct nftnl_rule *nftb_rule_new(const struct nftb_batch *bt,
