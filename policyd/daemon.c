@@ -187,11 +187,8 @@ static void forget_verdicts(struct daemon *d, bool any)
 {
 	uint32_t mask = HONE_MARK_FLOW | (any ? 0 : HONE_MARK_GEN);
 	uint32_t mark = HONE_MARK_FLOW | (!any && d->gen ? HONE_MARK_GEN : 0);
-	int ret;
+	int ret = offloads_forget(d->off, mark, mask, ~HONE_MARK_USER);
 
-	if (offloads_error(d->off))
-		return;		/* nothing offloaded: no fast path either */
-	ret = offloads_forget(d->off, mark, mask, ~HONE_MARK_USER);
 	if (ret < 0)
 		log_warnx("conntrack netlink: taking back verdicts of earlier "
 			  "rules: %s", strerror(-ret));
@@ -360,8 +357,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 	if (d->o->dry_run)
 		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
 	else
-		queue_verdict(q, p->id, a.verdict, a.has_mark || own,
-			      a.mark | own);
+		queue_verdict(q, p->id, a.verdict, a.has_mark, a.mark | own);
 }
 
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)

@@ -232,12 +232,13 @@ out:
 	return ndead;
 }
 
-/* Verdicts being taken back: where the changes go, the bits they clear,
- * how many went and how many could not. */
+/* Verdicts being taken back: the bits they lose, how many changes went.
+ * The changes go on the deletes' socket: the kernel's refusals are read
+ * and counted with theirs, at the next drain. */
 struct forget {
-	struct mnl_socket *upd;
+	struct offloads *o;
 	uint32_t clear;
-	int n, errors;
+	int n;
 };
 
 /* One entry of the dump: its mark loses the bits of clear, the entry named
@@ -254,6 +255,7 @@ static int on_marked(const struct nlmsghdr *nlh, void *data)
 	req = mnl_nlmsg_put_header(buf);
 	req->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW;
 	req->nlmsg_flags = NLM_F_REQUEST;	/* no CREATE: this one or none */
+	req->nlmsg_seq = ++fg->o->seq;
 	memcpy(mnl_nlmsg_put_extra_header(req, sizeof(*nfg)), nfg,
 	       sizeof(*nfg));
 	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
@@ -272,15 +274,17 @@ static int on_marked(const struct nlmsghdr *nlh, void *data)
 	/* The kernel keeps the bits the mask does not name. */
 	mnl_attr_put_u32(req, CTA_MARK, 0);
 	mnl_attr_put_u32(req, CTA_MARK_MASK, htonl(fg->clear));
-	if (mnl_socket_sendto(fg->upd, req, req->nlmsg_len) < 0)
-		fg->errors++;
-	else
+	if (mnl_socket_sendto(fg->o->ct, req, req->nlmsg_len) < 0) {
+		fg->o->st.errors++;
+	} else {
+		fg->o->deleted = true;
 		fg->n++;
+	}
 	return MNL_CB_OK;
 }
 
 /* A dump of what the mark test finds, each entry changed as it comes (on
- * a socket of its own: the dump's must hold the dump alone). */
+ * a socket of its own: the dump's holds the dump alone). */
 static int forget(struct mnl_socket *dump, struct forget *fg, uint32_t mark,
 		  uint32_t mask)
 {
@@ -314,24 +318,19 @@ static int forget(struct mnl_socket *dump, struct forget *fg, uint32_t mark,
 int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
 		    uint32_t clear)
 {
-	struct forget fg = { .clear = clear };
+	struct forget fg = { .o = o, .clear = clear };
 	struct mnl_socket *dump;
 	int ret;
 
+	/* Nothing is offloaded, and no mark trusted (nft_conf.offload). */
 	if (o->ct_error)
-		return o->ct_error;
+		return 0;
 	ret = nlsock_open(NETLINK_NETFILTER, &dump);
 	if (ret)
 		return ret;
-	ret = nlsock_open(NETLINK_NETFILTER, &fg.upd);
-	if (!ret) {
-		ret = forget(dump, &fg, mark, mask);
-		mnl_socket_close(fg.upd);
-	}
+	ret = forget(dump, &fg, mark, mask);
 	mnl_socket_close(dump);
-	if (ret)
-		return ret;
-	return fg.errors ? -EIO : fg.n;
+	return ret ?: fg.n;
 }
 
 int offloads_error(const struct offloads *o)

@@ -21,7 +21,8 @@ struct offload_stats {
 	uint64_t flows;		/* offloaded flows remembered now */
 	uint64_t ended;		/* conntrack entries deleted */
 	uint64_t full;		/* verdicts kept per packet: table full */
-	uint64_t errors;	/* deletes the kernel refused (not ENOENT) */
+	uint64_t errors;	/* deletes and mark changes the kernel
+				 * refused (not ENOENT) */
 	uint64_t lost;		/* overruns: destroy notices lost */
 };
 
@@ -34,8 +35,9 @@ int offloads_error(const struct offloads *o);
 /* Every conntrack entry whose mark & mask == mark loses the mark bits of
  * clear: verdicts of rules no longer in force (an earlier honefw's, or
  * those of the generation a reload is about to reuse) are taken back. Its
- * one wait is the dump, a walk of the conntrack table. Returns how many
- * entries, or a negative errno (-EIO: some could not be changed). */
+ * one wait is the dump, a walk of the conntrack table; changes the kernel
+ * refuses count in errors. Returns how many changes were sent (0 without
+ * ctnetlink: nothing to take back), or a negative errno. */
 int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
 		    uint32_t clear);
 /* Readable when sockets were destroyed: then call offloads_drain(). */
