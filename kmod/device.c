@@ -45,10 +45,29 @@ static int hone_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* What the statistics block tells this reader was lost: the reader's own
+ * drops, and the sensor's losses of the records it takes. A block comes
+ * whenever this grows, so a reader learns of a loss in the stream itself,
+ * with no ioctl. */
+static u64 reader_losses(const struct hone_reader *r, const struct hone_stats *st)
+{
+	u64 n = st->packets_dropped + st->proc_dropped + st->conn_dropped;
+
+	if (r->records & HONE_RECORDS_PACKET)
+		n += st->packets_lost;
+	if (r->records & HONE_RECORDS_PROC)
+		n += st->proc_lost;
+	if (r->records & (HONE_RECORDS_CONN | HONE_RECORDS_FLOW))
+		n += st->conn_lost;
+	return n;
+}
+
 static u64 reader_drops(struct hone_reader *r)
 {
-	return READ_ONCE(r->stats.packets_dropped) + READ_ONCE(r->stats.proc_dropped) +
-	       READ_ONCE(r->stats.conn_dropped);
+	struct hone_stats st;
+
+	hone_reader_stats(r, &st);
+	return reader_losses(r, &st);
 }
 
 static size_t reader_stats_block(struct hone_reader *r)
@@ -56,7 +75,7 @@ static size_t reader_stats_block(struct hone_reader *r)
 	struct hone_stats st;
 
 	hone_reader_stats(r, &st);
-	r->drops_reported = st.packets_dropped + st.proc_dropped + st.conn_dropped;
+	r->drops_reported = reader_losses(r, &st);
 	return r->fmt->stats(r, &st, r->out, HONE_OUT_SIZE);
 }
 

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,6 +26,7 @@ struct kmod {
 	struct pcapng_reader r;
 	bool lost_sync;		/* an error was said: quiet until a section */
 	uint64_t dropped;	/* process and connection events, at the last resync */
+	uint64_t told;		/* ... as the last statistics block said */
 	uint64_t resync_at;	/* not before then (sensor_now()) */
 	uint8_t chunk[64 * 1024];	/* one read(2) */
 	char path[PATH_MAX + 1];
@@ -270,24 +270,28 @@ static void connection_block(struct sensor *s, const struct pcapng_block *b)
 	sensor_tell_sock(s, &ev);
 }
 
-/* The module's counters of lost events, as the statistics block says. */
+/* The module's counters of lost events, as the statistics block says:
+ * one comes in the stream whenever they grow. */
 static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 {
 	struct pcapng_opt o;
-	uint64_t lost = 0;
+	uint64_t lost = 0, dropped = 0;
 	size_t cur = 0;
 
 	while (pcapng_opt_next(b, &cur, &o)) {
 		switch (o.code) {
-		case HONE_ISB_PROC_DROP:
 		case HONE_ISB_PROC_RDROP:
-		case HONE_ISB_CONN_DROP:
 		case HONE_ISB_CONN_RDROP:
+			dropped += pcapng_opt_u64(b, &o);
+			/* fallthrough */
+		case HONE_ISB_PROC_DROP:
+		case HONE_ISB_CONN_DROP:
 			lost += pcapng_opt_u64(b, &o);
 			break;
 		}
 	}
 	s->st.lost = lost;
+	km_of(s)->told = dropped;
 }
 
 void sensor_feed(struct sensor *s, const struct pcapng_block *b)
@@ -380,18 +384,16 @@ static int kmod_drain(struct sensor *s)
 {
 	struct kmod *k = km_of(s);
 	uint64_t before = s->st.events;
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	struct hone_stats hs;
-	size_t got;
+	size_t got, want;
 	ssize_t n;
 	int err, ret = 0;
 
+	/* The fd never blocks (sensor_open_fd()), and a short read means
+	 * the module had no more: one read(2) a drain when little comes. */
 	for (got = 0; got < DRAIN_MAX; got += n) {
-		/* Never wait, even on a device that would block a read. */
-		if (poll(&pfd, 1, 0) != 1)
-			break;
-		n = read(s->fd, k->chunk, DRAIN_MAX - got < sizeof(k->chunk) ?
-			 DRAIN_MAX - got : sizeof(k->chunk));
+		want = DRAIN_MAX - got < sizeof(k->chunk) ?
+		       DRAIN_MAX - got : sizeof(k->chunk);
+		n = read(s->fd, k->chunk, want);
 		if (n < 0 && errno == EINTR) {
 			n = 0;
 			continue;
@@ -403,14 +405,10 @@ static int kmod_drain(struct sensor *s)
 		err = parse(s, k->chunk, n);
 		if (err)
 			ret = err;
-		if (!n)
+		if ((size_t)n < want)
 			break;
 	}
-	if (!ioctl(s->fd, HEIO_GET_STATS, &hs)) {
-		s->st.lost = hs.proc_lost + hs.proc_dropped + hs.conn_lost +
-			     hs.conn_dropped;
-		resync(s, hs.proc_dropped + hs.conn_dropped);
-	}
+	resync(s, k->told);
 	return ret ? ret : (int)(s->st.events - before);
 }
 

@@ -14,6 +14,7 @@
 #include <hone/hone.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -526,7 +527,8 @@ Test(sensor_kmod, garbage)
 	sensor_close(s);
 }
 
-/* A capture cut inside a block: what came before is kept, the cut said. */
+/* A capture cut inside a block: what came before is kept, the cut said
+ * once the end is read (a short read ends a drain, as on the device). */
 Test(sensor_kmod, cut_short)
 {
 	struct cap c = { 0 };
@@ -535,6 +537,7 @@ Test(sensor_kmod, cut_short)
 	capture(&c, false);
 	c.len -= 4;
 	s = from_file(&c);
+	cr_expect_gt(sensor_drain(s, sensor_now()), 0);
 	cr_expect_eq(sensor_drain(s, sensor_now()), -ENODATA);
 	check_part_one();
 	sensor_close(s);
@@ -566,6 +569,43 @@ Test(sensor_kmod, damage_then_next_section)
 	cr_assert_eq(write(p[1], two.b, two.len), (ssize_t)two.len);
 	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
 	check_part_two(s);
+	close(p[1]);
+	sensor_close(s);
+}
+
+/* The module says in the stream itself when its ring dropped events:
+ * that statistics block alone makes the sensor resynchronise (on a pipe,
+ * HEIO_RESTART fails, which is said too), with no ioctl to ask. */
+Test(sensor_kmod, dropped_events_said_in_the_stream)
+{
+	struct cap c = { 0 };
+	struct sensor_stats st;
+	struct sensor *s;
+	char said[512] = "";
+	int p[2], fd;
+
+	capture(&c, false);
+	begin(&c, HONE_BT_ISB);
+	put32(&c, 0);
+	put64(&c, 0);
+	opt64(&c, HONE_ISB_PROC_RDROP, 2);
+	opt64(&c, HONE_ISB_CONN_DROP, 1);
+	end(&c);
+	cr_redirect_stderr();
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	cr_assert_eq(sensor_open_fd(p[0], false, o, &s), 0);
+	cr_assert_eq(write(p[1], c.b, c.len), (ssize_t)c.len);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
+	check_part_one();
+	sensor_stats(s, &st);
+	cr_expect_eq(st.lost, 3);
+	fflush(stderr);
+	/* What was said so far, without waiting for more. */
+	fd = fileno(cr_get_redirected_stderr());
+	cr_assert_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	cr_expect_gt(read(fd, said, sizeof(said) - 1), 0);
+	cr_expect(strstr(said, "2 process and connection events lost"),
+		  "no resync: %s", said);
 	close(p[1]);
 	sensor_close(s);
 }
