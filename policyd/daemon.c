@@ -1065,6 +1065,8 @@ int daemon_main(const struct honefw_opts *o)
 		       "");
 	if ((ret = log_async()) < 0)
 		fatalx("log writer: %s", strerror(-ret));
+	if ((ret = sensor_names_async(d.sensor)) < 0)
+		fatalx("users' names: %s", strerror(-ret));
 	log_info("running: %zu rules, queues %u-%u (%s), failmode %s, sensor "
 		 "%s%s", rules_count(d.rs), queue_num(d.q[0]),
 		 queue_num(d.q[RULES_QUEUES - 1]), nft_native_queue(d.nft) ?

@@ -61,6 +61,8 @@ int owners_sock_event(struct owners *o, const struct ev_sock *ev);
  * only call that frees entries: what owner_of() gave stays valid until
  * then. */
 void owners_settle(struct owners *o, uint64_t lost);
+/* uid's name, looked up since its processes so far were told. */
+void owners_named(struct owners *o, uint32_t uid, const char *name);
 /* What the sensor hashed of p's executable, since its exec. */
 void owners_digest(struct owners *o, const struct proc *p,
 		   const struct ev_digest *d);

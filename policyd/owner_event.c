@@ -81,6 +81,15 @@ void owners_digest(struct owners *o, const struct proc *p,
 	set_digest(proc_pent(p), d);
 }
 
+void owners_named(struct owners *o, uint32_t uid, const char *name)
+{
+	struct pent *e;
+
+	for (e = proctab_recent(o->procs); e; e = proctab_older(o->procs, e))
+		if (e->p.view.uid == uid && !e->p.user)
+			proctab_set_ids(o->procs, e, uid, e->p.view.gid, name);
+}
+
 static struct pent *new_proc(struct owners *o, const struct ev_proc *ev)
 {
 	struct pent *parent = NULL, *e;

@@ -2,7 +2,6 @@
 /* The sensor front: picks a backend, hashes executables, tells the owners. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "exehash.h"
 #include "priv.h"
 #include "sensor_priv.h"
+#include "unames.h"
 
 uint64_t sensor_now(void)
 {
@@ -56,37 +56,22 @@ bool sensor_claim(const struct sensor *s, const char *path,
 	       (uint64_t)st.st_ino == f->ino;
 }
 
-/* A uid's name, looked up once: NSS is far too slow for every exec. */
-struct uname {
-	struct hnode node;
-	char *name;		/* NULL: no such user */
-};
-
 const char *sensor_user(struct sensor *s, uint32_t uid)
 {
-	struct hnode *n = htab_find(&s->unames, uid);
-	struct passwd pw, *res = NULL;
-	struct uname *u;
-	char buf[1024];
-
-	if (n)
-		return htab_entry(n, struct uname, node)->name;
-	u = calloc(1, sizeof(*u));
-	if (!u)
-		return NULL;
-	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
-		u->name = strdup(pw.pw_name);
-	u->node.key = uid;
-	htab_insert(&s->unames, &u->node);
-	return u->name;
+	return unames_get(s->names, uid);
 }
 
-static void free_uname(struct hnode *n)
+int sensor_names_async(struct sensor *s)
 {
-	struct uname *u = htab_entry(n, struct uname, node);
+	return unames_async(s->names);
+}
 
-	free(u->name);
-	free(u);
+/* A name looked up since: the processes of that uid so far had none. */
+static void named(void *ctx, uint32_t uid, const char *name)
+{
+	struct sensor *s = ctx;
+
+	owners_named(s->owners, uid, name);
 }
 
 void sensor_tell_proc(struct sensor *s, const struct ev_proc *ev)
@@ -145,7 +130,7 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 	s->fd = fd;
 	s->owners = o;
 	s->offline = offline;
-	ret = htab_init(&s->unames, 64);
+	ret = unames_open(&s->names);
 	if (ret)
 		goto err_free;
 	ret = s->ops->open(s);
@@ -159,7 +144,7 @@ static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,
 err_ops:
 	s->ops->close(s);
 err_unames:
-	htab_free(&s->unames);
+	unames_close(s->names);
 err_free:
 	free(s);
 	return ret;
@@ -171,8 +156,7 @@ void sensor_close(struct sensor *s)
 		return;
 	s->ops->close(s);
 	exehash_free(s->digests);
-	htab_clear(&s->unames, free_uname);
-	htab_free(&s->unames);
+	unames_close(s->names);
 	free(s);
 }
 
@@ -247,6 +231,7 @@ int sensor_drain(struct sensor *s, uint64_t now)
 	int ret;
 
 	owners_begin(s->owners, now);
+	unames_collect(s->names, named, s);
 	ret = s->ops->drain(s);
 	owners_settle(s->owners, s->st.lost);
 	return ret;

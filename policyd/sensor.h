@@ -94,6 +94,10 @@ void sensor_close(struct sensor *s);
 /* Hash executables from now on (a reload brought sha256 rules), starting
  * with those of the processes that run already. */
 int sensor_hash_sha256(struct sensor *s);
+/* Users' names are looked up on a thread from now on (after fork()), so
+ * that a directory slow to answer holds up no verdict; until a name
+ * comes, its user's processes are named by uid. */
+int sensor_names_async(struct sensor *s);
 /* Executables are hashed a slice at a time, never all at once at exec:
  * hash up to budget bytes; returns how many files are still to finish. */
 size_t sensor_hash_work(struct sensor *s, size_t budget);

@@ -26,7 +26,7 @@ struct sensor {
 	struct exehash *digests;	/* while rules need sha256 */
 	bool offline;			/* replay: fed blocks, no device */
 	bool searching;			/* for an owner, until find_drain() */
-	struct htab unames;		/* uid -> struct uname */
+	struct unames *names;		/* users' */
 	void *priv;
 };
 
@@ -41,7 +41,8 @@ bool sensor_hash_exe(struct sensor *s, uint32_t pid, struct ev_digest *d);
  * known); else the path is only a claim. */
 bool sensor_claim(const struct sensor *s, const char *path,
 		  const struct exe_file *f);
-/* uid's name, looked up once; NULL if it has none. */
+/* uid's name, looked up once; NULL if it has none, or until the lookup
+ * answers (the owners are then told: sensor_drain()). */
 const char *sensor_user(struct sensor *s, uint32_t uid);
 /* Tell the owners; an event they could not take counts as lost. */
 void sensor_tell_proc(struct sensor *s, const struct ev_proc *ev);

@@ -31,7 +31,7 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
 	const char *dry = e->dry_run ? " dry-run=yes" : "";
-	char s[512];
+	char s[512], ub[16];
 	int n;
 
 	if (!p) {
@@ -48,7 +48,7 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 	 * end the line or forge a field of it. */
 	n = snprintf(buf, len, "verdict=%s rule=%s pid=%u exe=%s user=%s",
 		     rules_action_name(e->v->action), rule_of(e), p->view.pid,
-		     report_exe(p, s, sizeof(s)), p->user ? p->user : "?");
+		     report_exe(p, s, sizeof(s)), report_user(p, ub, sizeof(ub)));
 	if (p->script && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, " script=%s%s",
 			      report_escape(p->script, s, sizeof(s)),
@@ -82,7 +82,8 @@ void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
 		log_field(lf, "HONE_PID", "%u", p->view.pid);
 		log_field(lf, "HONE_EXE", "%s%s", p->exe ? p->exe : "?",
 			  p->foreign ? "(foreign)" : "");
-		log_field(lf, "HONE_USER", "%s", p->user ? p->user : "?");
+		log_field(lf, "HONE_USER", "%s",
+			  report_user(p, pbuf, sizeof(pbuf)));
 		log_field(lf, "HONE_UID", "%u", p->view.uid);
 		if (p->script)
 			log_field(lf, "HONE_SCRIPT", "%s%s", p->script,
