@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "htab.h"
 #include "unames.h"
@@ -13,7 +14,13 @@
 struct uname {
 	struct hnode node;	/* key: the uid */
 	char *name;		/* NULL: none, or not answered yet */
+	bool pending;		/* asked of the thread */
+	uint64_t asked;		/* CLOCK_MONOTONIC ns */
 };
+
+/* A uid that had no name is asked again, once its events come this long
+ * after: the directory may have been down, or the user added since. */
+#define RETRY_NS	(10ULL * 1000000000ULL)
 
 /* A uid asked of the thread, then its answer. */
 struct ask {
@@ -166,26 +173,39 @@ void unames_close(struct unames *u)
 	free(u);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 const char *unames_get(struct unames *u, uint32_t uid)
 {
 	struct hnode *n = htab_find(&u->tab, uid);
-	struct uname *e;
+	struct uname *e = n ? htab_entry(n, struct uname, node) : NULL;
 	struct ask *a = NULL;
+	uint64_t now;
 
-	if (n)
-		return htab_entry(n, struct uname, node)->name;
-	e = calloc(1, sizeof(*e));
-	if (!e)
+	if (e && (e->name || e->pending))
+		return e->name;
+	now = now_ns();
+	if (e && now - e->asked < RETRY_NS)
 		return NULL;
-	if (u->sh && !(a = calloc(1, sizeof(*a)))) {
-		free(e);
-		return NULL;
+	if (!e) {
+		if (!(e = calloc(1, sizeof(*e))))
+			return NULL;
+		e->node.key = uid;
+		htab_insert(&u->tab, &e->node);
 	}
-	e->node.key = uid;
-	htab_insert(&u->tab, &e->node);
+	e->asked = now;
 	if (!u->sh)
 		return e->name = lookup(uid);
+	if (!(a = calloc(1, sizeof(*a))))
+		return NULL;
 	a->uid = uid;
+	e->pending = true;
 	pthread_mutex_lock(&u->sh->lock);
 	a->next = u->sh->ask;
 	u->sh->ask = a;
@@ -212,6 +232,7 @@ void unames_collect(struct unames *u,
 		next = a->next;
 		n = htab_find(&u->tab, a->uid);
 		e = htab_entry(n, struct uname, node);
+		e->pending = false;
 		if (a->name) {
 			e->name = a->name;
 			fn(ctx, a->uid, e->name);

@@ -19,7 +19,8 @@ int unames_async(struct unames *u);
 /* Ends a lookup that does not answer. */
 void unames_close(struct unames *u);
 /* uid's name; NULL if it has none, or while its lookup goes on: the name
- * comes from unames_collect() then. */
+ * comes from unames_collect() then. A uid with none is asked again when
+ * this is called 10 s after the last lookup or more. */
 const char *unames_get(struct unames *u, uint32_t uid);
 /* fn for each name looked up since the last call. */
 void unames_collect(struct unames *u,
