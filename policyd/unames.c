@@ -30,8 +30,9 @@ struct ask {
 };
 
 /* What the caller and the thread share, under lock. The thread may be
- * stuck in NSS for good (no glibc lookup can be cancelled): the caller
- * then leaves it behind, and it frees this if NSS ever answers. */
+ * stuck in NSS for good (pthread_cancel() did not end a getpwuid_r()
+ * blocked in open(2)): the caller then leaves it behind, and it frees
+ * this if NSS ever answers. */
 struct shared {
 	pthread_mutex_t lock;
 	pthread_cond_t asked;
