@@ -213,7 +213,7 @@ int dnslog_drain(struct dnslog *l, dnslog_fn fn, dnslog_owner_fn owner,
 	l->fn = fn;
 	l->owner = owner;
 	l->ctx = ctx;
-	return nflog_drain(l->log, packet, l);
+	return nflog_drain(l->log, NULL, packet, l);
 }
 
 void dnslog_stats(const struct dnslog *l, struct dnslog_stats *st)

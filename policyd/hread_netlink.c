@@ -94,10 +94,10 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 	unsigned hook = p->hook;
 	struct nlsrc *s = ctx;
 	struct pcapng_builder *w;
-	const struct proc *proc = NULL;
-	struct conn *conn = NULL;
+	struct owner who = { 0 };
+	const struct proc *proc;
+	struct conn *conn;
 	struct rules_pkt pkt;
-	struct flow *f = NULL;
 	char comment[256], eb[256];
 	size_t wire = len;
 
@@ -106,21 +106,15 @@ static void packet(void *ctx, const struct nflog_pkt *p)
 		record_rotate(s->h->rec);
 	if (flow_parse(data, len, hook, &pkt) == 0) {
 		wire = pkt.length;
-		f = flows_get(owners_flows(s->owners), &pkt, s->now);
+		pkt.has_uid = p->has_uid;
+		pkt.uid = p->uid;
+		owner_of(s->owners, &pkt, p->has_uid, 0, s->now, &who);
 	} else {
 		memset(&pkt, 0, sizeof(pkt));
 		pkt.dir = hook == NF_INET_LOCAL_IN ? RULES_DIR_IN : RULES_DIR_OUT;
 	}
-	if (f && f->has_sock) {
-		/* A socket sock_diag just found may belong to a process the
-		 * proc connector told of after the last drain. */
-		if (f->checked == s->now)
-			sensor_drain(s->sensor, s->now);
-		conn = owners_conn(s->owners, f->cookie, f->uid, f->inode,
-				   NULL);
-	}
-	if (conn)
-		proc = conn->proc;
+	conn = who.conn;
+	proc = who.proc;
 	if (proc)
 		emit_proc(s, proc);
 	if (conn && !record_knows(s->h->rec, BFILE_CONN, conn->cookie,
@@ -151,6 +145,16 @@ static void headers(struct nlsrc *s)
 	s->started = true;
 }
 
+/* Before each read's packets: they were all logged by then, so the
+ * processes told of so far include any that sent them. */
+static int learn(void *ctx)
+{
+	struct nlsrc *s = ctx;
+
+	s->now = now_ns();
+	return sensor_drain(s->sensor, s->now);
+}
+
 static int nl_read(struct hread *h)
 {
 	struct nlsrc *s = nl_of(h);
@@ -158,15 +162,13 @@ static int nl_read(struct hread *h)
 
 	if (!s->started)
 		headers(s);
-	s->now = now_ns();
-	/* Processes first: a packet's owner may have just started. */
-	if ((ret = sensor_drain(s->sensor, s->now)) < 0)
+	if ((ret = learn(s)) < 0)
 		return ret;
 	if (s->now - s->expired >= 1000000000ULL) {
 		flows_expire(owners_flows(s->owners), s->now);
 		s->expired = s->now;
 	}
-	ret = nflog_drain(s->log, packet, s);
+	ret = nflog_drain(s->log, learn, packet, s);
 	return ret < 0 ? ret : 0;
 }
 

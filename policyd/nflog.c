@@ -181,10 +181,10 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx)
+int nflog_drain(struct nflog *l, nflog_read_fn read, nflog_fn fn, void *ctx)
 {
 	ssize_t got;
-	int i;
+	int i, ret;
 
 	l->fn = fn;
 	l->ctx = ctx;
@@ -198,6 +198,8 @@ int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx)
 			continue;
 		if (got < 0)
 			return errno == EAGAIN ? l->n : -errno;
+		if (read && (ret = read(ctx)) < 0)
+			return ret;
 		if (mnl_cb_run(l->buf, got, 0, l->portid, packet_cb, l) < 0 &&
 		    errno != EINTR)
 			return -errno;

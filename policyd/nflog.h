@@ -25,14 +25,19 @@ struct nflog_pkt {
 };
 
 typedef void (*nflog_fn)(void *ctx, const struct nflog_pkt *p);
+/* Called after each read and before the packets it brought, which were
+ * all logged by then: what happened before them can be learnt first.
+ * Negative stops the drain with that error. */
+typedef int (*nflog_read_fn)(void *ctx);
 
 /* Bind group, copying up to range bytes of each packet. */
 int nflog_open(uint16_t group, uint32_t range, struct nflog **out);
 void nflog_close(struct nflog *l);
 int nflog_fd(const struct nflog *l);
 /* Hand pending packets to fn without blocking (a bounded number: call
- * again while the descriptor is readable). Returns how many, or -errno. */
-int nflog_drain(struct nflog *l, nflog_fn fn, void *ctx);
+ * again while the descriptor is readable), each read's after read(ctx)
+ * unless it is NULL. Returns how many, or -errno. */
+int nflog_drain(struct nflog *l, nflog_read_fn read, nflog_fn fn, void *ctx);
 /* Packets the group logged that never reached us. */
 uint64_t nflog_lost(const struct nflog *l);
 
