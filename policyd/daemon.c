@@ -28,6 +28,7 @@
 #include "dnslog.h"
 #include "flow.h"
 #include "honefw.h"
+#include "loader.h"
 #include "log.h"
 #include "names.h"
 #include "nft.h"
@@ -74,6 +75,8 @@ struct daemon {
 	struct ctl *ctl;
 	struct dnslog *dns;	/* once rules use host */
 	struct names *names;
+	struct loader *loading;	/* a reload's rules being parsed */
+	bool reload_again;	/* SIGHUP meanwhile: read the files again */
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
 	bool closing;		/* judge now, nothing waits any more */
@@ -116,13 +119,18 @@ static void report(void *ctx, const char *file, unsigned line, bool warning,
 		log_warnx("%s: %s%s", file, warning ? "warning: " : "", msg);
 }
 
+static void not_loaded(const char *path, int err)
+{
+	log_warnx("%s: not loaded: %s", path, err == -EINVAL ?
+		  "errors above" : strerror(-err));
+}
+
 static int load_rules(const char *path, struct rules **out)
 {
 	int ret = priv_rules(path, report, NULL, out);
 
 	if (ret < 0)
-		log_warnx("%s: not loaded: %s", path, ret == -EINVAL ?
-			  "errors above" : strerror(-ret));
+		not_loaded(path, ret);
 	return ret;
 }
 
@@ -549,19 +557,32 @@ static void names_start(struct daemon *d)
 	resolvers_read(d);
 }
 
+/* SIGHUP: the files are read now, and parsed off the verdict path
+ * (loader.h); one load at a time, the next SIGHUP's after it. */
 static void reload(struct daemon *d)
 {
-	struct nft_conf c;
-	struct rules *rs;
 	int ret;
 
 	/* The resolvers may have changed, whatever becomes of the rules. */
 	if (d->dns)
 		resolvers_read(d);
-	if (load_rules(d->o->config, &rs) < 0) {
-		log_warnx("reload failed: keeping the rules in force");
+	if (d->loading) {
+		d->reload_again = true;
 		return;
 	}
+	ret = loader_start(d->o->config, report, NULL, &d->loading);
+	if (ret < 0) {
+		not_loaded(d->o->config, ret);
+		log_warnx("reload failed: keeping the rules in force");
+	}
+}
+
+/* The parsed rules replace those in force, if they pass the checks. */
+static void reload_apply(struct daemon *d, struct rules *rs)
+{
+	struct nft_conf c;
+	int ret;
+
 	if (check_redirects(rs, queue_num(d->q[0])) < 0) {
 		log_warnx("reload failed: keeping the rules in force");
 		rules_free(rs);
@@ -595,6 +616,26 @@ static void reload(struct daemon *d)
 		log_warnx("[global] queue %u takes effect at restart; still %u",
 			  rules_global(rs)->queue, queue_num(d->q[0]));
 	log_info("reloaded %s: %zu rules", d->o->config, rules_count(rs));
+}
+
+static void reload_end(struct daemon *d)
+{
+	struct rules *rs;
+	int ret = loader_end(d->loading, &rs);
+
+	if (ret == -EAGAIN)
+		return;
+	d->loading = NULL;
+	if (ret < 0) {
+		not_loaded(d->o->config, ret);
+		log_warnx("reload failed: keeping the rules in force");
+	} else {
+		reload_apply(d, rs);
+	}
+	if (d->reload_again) {
+		d->reload_again = false;
+		reload(d);
+	}
 }
 
 /* Freed table entries stay in glibc's heap, which gives memory back only
@@ -894,7 +935,7 @@ static bool read_queues(struct daemon *d, const struct pollfd *pfd)
 }
 
 enum { PFD_SIG, PFD_SENSOR, PFD_OFFLOADS, PFD_DNS, PFD_CT, PFD_EXPORT,
-       PFD_FIND, PFD_QUEUE, PFD_CTL = PFD_QUEUE + RULES_QUEUES };
+       PFD_FIND, PFD_LOAD, PFD_QUEUE, PFD_CTL = PFD_QUEUE + RULES_QUEUES };
 
 static int loop(struct daemon *d)
 {
@@ -923,6 +964,10 @@ static int loop(struct daemon *d)
 		pfd[PFD_CT].events = POLLIN;
 		pfd[PFD_EXPORT].fd = d->exp ? export_out_fd(d->exp) : -1;
 		pfd[PFD_EXPORT].events = d->exp ? export_out_events(d->exp) : 0;
+		pfd[PFD_LOAD] = (struct pollfd){
+			.fd = d->loading ? loader_fd(d->loading) : -1,
+			.events = POLLIN,
+		};
 		nctl = ctl_pollfds(d->ctl, pfd + PFD_CTL);
 		/* While something is being hashed, or parked packets wait for
 		 * no search, do not sleep on poll. */
@@ -948,6 +993,8 @@ static int loop(struct daemon *d)
 		if (pfd[PFD_FIND].revents && sensor_find_drain(d->sensor) > 0 &&
 		    d->nparked)
 			rejudge(d);
+		if (pfd[PFD_LOAD].revents)
+			reload_end(d);
 		/* After the verdicts: a status client waits, packets not. */
 		ctl_serve(d->ctl, pfd + PFD_CTL, nctl, d->now, answer, d);
 		hash_some(d);
@@ -962,6 +1009,7 @@ static void shut(struct daemon *d)
 {
 	size_t i;
 
+	loader_abandon(d->loading);
 	export_close(d->exp);
 	ctl_close(d->ctl);
 	vlog_close(d->log);

@@ -949,22 +949,47 @@ static int rules_from(int fd, unsigned errors, rules_report_fn report,
 	return ret;
 }
 
-int priv_rules(const char *path, rules_report_fn report, void *ctx,
-	       struct rules **out)
+int priv_rules_read(const char *path, int *fd, unsigned *errors)
 {
 	struct priv_req q = { .op = PRIV_RULES };
 	struct priv_rep r;
-	int fd, ret;
 
+	(void)path;
+	*fd = -1;
+	*errors = 0;
 	if (engine_fd < 0)
-		return rules_load(path, 0, report, ctx, out);
-	if (ask(&q, -1, &r, NULL, NULL, &fd))
-		return r.err;
+		return 0;
+	if (ask(&q, -1, &r, NULL, NULL, fd) || *fd < 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return r.err ?: -EBADMSG;
+	}
+	*errors = r.more;
+	return 0;
+}
+
+int priv_rules_parse(const char *path, int fd, unsigned errors,
+		     rules_report_fn report, void *ctx, struct rules **out)
+{
+	int ret;
+
 	if (fd < 0)
-		return -EBADMSG;
-	ret = rules_from(fd, r.more, report, ctx, out);
+		return rules_load(path, 0, report, ctx, out);
+	ret = rules_from(fd, errors, report, ctx, out);
 	close(fd);
 	return ret;
+}
+
+int priv_rules(const char *path, rules_report_fn report, void *ctx,
+	       struct rules **out)
+{
+	unsigned errors;
+	int fd, ret;
+
+	if ((ret = priv_rules_read(path, &fd, &errors)) < 0)
+		return ret;
+	return priv_rules_parse(path, fd, errors, report, ctx, out);
 }
 
 /* ---- searches ---------------------------------------------------------- */

@@ -68,6 +68,13 @@ int priv_metrics(const char *path, int fd);
 /* rules_load() of path: the parent reads the files, the engine parses. */
 int priv_rules(const char *path, rules_report_fn report, void *ctx,
 	       struct rules **out);
+/* The same in two steps, the second on any thread (names go through NSS,
+ * which may hang): the files read (*fd, and the count of those refused in
+ * *errors; -1 with no parent: path is read by the second step), then
+ * parsed, fd closed. */
+int priv_rules_read(const char *path, int *fd, unsigned *errors);
+int priv_rules_parse(const char *path, int fd, unsigned errors,
+		     rules_report_fn report, void *ctx, struct rules **out);
 
 /* Searches, with a parent only: the parent reads the descriptors of the
  * processes pids, in that order, until one holds socket inode, and sends

@@ -246,32 +246,47 @@ static int numeric_id(const char *tok, uint32_t *id)
 	return ret;
 }
 
+/* The id NSS gives name: getpwnam_r() or getgrnam_r() (rule sets are
+ * parsed on a thread of their own), the buffer grown while too small. */
+static int name_id(const char *name, bool group, uint32_t *id)
+{
+	size_t size = 1024;
+	struct passwd pw, *pr = NULL;
+	struct group gr, *gp = NULL;
+	char *buf = NULL, *nb;
+	int ret;
+
+	do {
+		if (size > (1 << 20) || !(nb = realloc(buf, size *= 2))) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		ret = group ? getgrnam_r(name, &gr, buf, size, &gp) :
+			      getpwnam_r(name, &pw, buf, size, &pr);
+	} while (ret == ERANGE);
+	free(buf);
+	if (pr)
+		*id = pw.pw_uid;
+	else if (gp)
+		*id = gr.gr_gid;
+	return pr || gp ? 0 : -EINVAL;
+}
+
 /* Names are resolved now, so that a typo is an error and not a rule that
  * silently never matches. */
 int value_user(const char *tok, void *out, const char **why)
 {
-	struct passwd *pw;
-
 	*why = "a user name known to this system or a numeric uid";
 	if (all_digits(tok))
 		return numeric_id(tok, out);
-	pw = getpwnam(tok);
-	if (!pw)
-		return -EINVAL;
-	*(uint32_t *)out = pw->pw_uid;
-	return 0;
+	return name_id(tok, false, out);
 }
 
 int value_group(const char *tok, void *out, const char **why)
 {
-	struct group *gr;
-
 	*why = "a group name known to this system or a numeric gid";
 	if (all_digits(tok))
 		return numeric_id(tok, out);
-	gr = getgrnam(tok);
-	if (!gr)
-		return -EINVAL;
-	*(uint32_t *)out = gr->gr_gid;
-	return 0;
+	return name_id(tok, true, out);
 }
