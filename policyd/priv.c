@@ -796,6 +796,10 @@ int priv_split(const struct priv_conf *c)
 		log_warnx("privileged parent: %s", strerror(-sigfd));
 		exit(1);
 	}
+	/* Its lines (a reload's refused files) wait for no reader: the
+	 * engine waits for its answers. */
+	if ((ret = log_async()) < 0)
+		log_warnx("privileged parent: log writer: %s", strerror(-ret));
 	serve(&p, sigfd);
 
 err_fv:
