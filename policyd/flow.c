@@ -9,8 +9,11 @@
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <linux/netfilter.h>
 
@@ -180,12 +183,33 @@ size_t flow_headers(const uint8_t *data, size_t len)
 	return hl < len ? hl : len;
 }
 
+/* murmur3's finalizer: every bit of the word in every bit of the hash. */
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
 uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
 {
-	const uint8_t *p = (const void *)t;
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	/* A user chooses his ports and addresses: with a seed of this
+	 * process's, he cannot choose tuples that share a hash (a flow of
+	 * another's would be replaced: flow_of()) or a bucket. */
+	static uint64_t seed;
+	uint64_t w[5], h;
 	size_t i;
 
+	_Static_assert(offsetof(struct rules_pkt, rport) + sizeof(t->rport) <=
+		       sizeof(w), "the tuple is the first 40 bytes");
+	/* Early at boot, the address ASLR gave it. */
+	if (!seed && getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		     sizeof(seed))
+		seed = (uintptr_t)&seed;
+	seed |= 1;
 	memset(t, 0, sizeof(*t));
 	t->family = pkt->family;
 	t->proto = pkt->proto;
@@ -193,8 +217,10 @@ uint64_t flow_tuple(const struct rules_pkt *pkt, struct rules_pkt *t)
 	memcpy(t->remote, pkt->remote, sizeof(t->remote));
 	t->lport = pkt->lport;
 	t->rport = pkt->rport;
-	for (i = 0; i < sizeof(*t); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+	memcpy(w, t, sizeof(w));
+	h = seed;
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		h = mix(h ^ w[i]);
 	return h;
 }
 
