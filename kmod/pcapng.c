@@ -201,16 +201,27 @@ static size_t conn_block(const struct hone_rec_conn *c, struct blk *b)
 	return blk_end(b);
 }
 
-/* "pid=N exe=PATH conn=COOKIE", ASCII only so it is valid UTF-8. */
+/* "pid=N exe=PATH conn=COOKIE", the path's bytes outside printable ASCII,
+ * blanks, quotes and backslashes as \xHH, as honefw writes it: a path is
+ * its owner's choice, and must not run into the next field. */
 static void opt_comment(struct blk *b, const struct hone_rec_pkt *k)
 {
-	const char *exe = (const char *)k->data + k->caplen;
+	const u8 *exe = (const u8 *)k->data + k->caplen;
 	char s[HONE_PATH_MAX + 64];
 	size_t n, i;
 
 	n = scnprintf(s, sizeof(s), "pid=%u exe=", k->pid);
-	for (i = 0; i < k->exe_len && n < sizeof(s) - 40; i++)
-		s[n++] = exe[i] > 0x20 && exe[i] < 0x7f ? exe[i] : '?';
+	for (i = 0; i < k->exe_len && n < sizeof(s) - 44; i++) {
+		if (exe[i] > 0x20 && exe[i] < 0x7f && exe[i] != '"' &&
+		    exe[i] != '\\') {
+			s[n++] = exe[i];
+			continue;
+		}
+		s[n++] = '\\';
+		s[n++] = 'x';
+		s[n++] = hex_asc_hi(exe[i]);
+		s[n++] = hex_asc_lo(exe[i]);
+	}
 	n += scnprintf(s + n, sizeof(s) - n, " conn=%llu", k->cookie);
 	opt_put(b, HONE_OPT_COMMENT, s, n);
 }

@@ -30,7 +30,11 @@ check "pcapng: curl fetched $URL" test $? = 0
 ip netns exec hone-a sh -c \
 	'echo $$ > '"$T/big.pid"'; exec curl -s -o /dev/null http://10.9.0.2:8080/1000000'
 check "pcapng: curl fetched 1 MB" test $? = 0
-ip netns exec hone-a sh -c 'echo $$ > '"$T/rst.pid"'; exec curl -s http://10.9.0.2:9/'
+# From a path with a blank, a quote and a non-ASCII letter: the comment
+# escapes them as honefw does.
+ODD="$T/odd dir/cu\"rl"$'\303\251'
+mkdir -p "$T/odd dir" && cp /usr/bin/curl "$ODD"
+ip netns exec hone-a sh -c 'echo $$ > '"$T/rst.pid"'; exec "$0" -s http://10.9.0.2:9/' "$ODD"
 check "pcapng: curl to a closed port refused" test $? = 7
 wait $SRV
 check "pcapng: server answered both" test $? = 0
@@ -123,6 +127,10 @@ check "pcapng: the same SYN and RST in curl's namespace are curl's" \
 		($3 == "O" && $9 == "10.9.0.2:9" || $3 == "I" && $7 == "10.9.0.2:9") {
 		n++; if ($4 == "0000000000000000" || $5 != p) exit 1 }
 		END { exit n != 2 }' "$T/cap.txt"
+# The comment's backslashes are hone_pcapng.py's \x5c.
+check "pcapng: its comment names the odd path escaped, exe=$T/odd\\x20dir/cu\\x22rl\\xc3\\xa9" \
+	line_with "$T/cap.txt" " PAKT O " " $RST " \
+		"comment=pid=$RST\\x20exe=$T/odd\\x5cx20dir/cu\\x5cx22rl\\x5cxc3\\x5cxa9\\x20conn="
 
 # isb FILE DROPS: the section's last block is an ISB that agrees with the
 # packets read and the reader's HEIO_GET_STATS (FILE.stats, taken just
