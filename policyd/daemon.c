@@ -835,8 +835,12 @@ static void queue_tick(struct daemon *d)
 		if (queue_stats(d->q[i], &st) < 0)
 			continue;
 		n = st.dropped + st.user_dropped;
-		snprintf(who, sizeof(who), i < RULES_QUEUE_USERS ?
-			 "uid %% %d = %zu" : "no socket", RULES_QUEUE_USERS, i);
+		if (i < RULES_QUEUE_USERS)
+			snprintf(who, sizeof(who), "uid %% %d = %zu",
+				 RULES_QUEUE_USERS, i);
+		else
+			snprintf(who, sizeof(who), "%s",
+				 i == RULES_QUEUE_ROOT ? "root" : "no socket");
 		if (n > d->queue_dropped[i])
 			log_warnx("queue %u (%s): %" PRIu64 " packets dropped "
 				  "unjudged (%" PRIu64 " so far): they came "

@@ -15,6 +15,7 @@
  *			test: the same
  *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-137, 143 (MLD, ND): accept
+ *		meta skuid 0: queue num N+9 [bypass] (root's)
  *		meta skuid & 7 == i: queue num N+i [bypass], i = 0-7
  *		queue num N+8 [bypass] (no socket holds it)
  *	chain act_in/act_out	filter, same hooks, priority -149
@@ -518,9 +519,17 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	add_icmp6_accept(bt, name, 130, 137);
 	add_icmp6_accept(bt, name, 143, 143);
 
-	/* A queue per class of users, and one for what no socket holds
-	 * (meta skuid finds no owner): a user who floods fills his own, and
-	 * honefw reads them all by turns. */
+	/* A queue per class of users, one for root alone (the first user,
+	 * 1000, is 0 modulo 8), and one for what no socket holds (meta skuid
+	 * finds no owner): a user who floods fills his own, and honefw reads
+	 * them all by turns. */
+	r = nftb_rule_new(bt, name);
+	meta_load(r, NFT_META_SKUID, NFT_REG_1);
+	i = 0;
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &i, sizeof(i));
+	queue_to(r, n->conf.queue + RULES_QUEUE_ROOT, !n->conf.fail_closed,
+		 n->native);
+	nftb_rule(bt, r);
 	for (i = 0; i < RULES_QUEUE_USERS; i++) {
 		r = nftb_rule_new(bt, name);
 		meta_load(r, NFT_META_SKUID, NFT_REG_1);
@@ -530,7 +539,7 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 		nftb_rule(bt, r);
 	}
 	r = nftb_rule_new(bt, name);
-	queue_to(r, n->conf.queue + RULES_QUEUE_USERS, !n->conf.fail_closed,
+	queue_to(r, n->conf.queue + RULES_QUEUE_NOSOCK, !n->conf.fail_closed,
 		 n->native);
 	nftb_rule(bt, r);
 }

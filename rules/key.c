@@ -494,7 +494,8 @@ static int global_queue(struct rules_global *g, const char *val,
 	uint64_t q;
 
 	/* Those after it are honefw's too. */
-	*why = "a queue number 0-65527";
+	_Static_assert(RULES_QUEUE_MAX == 65526, "the message says 65526");
+	*why = "a queue number 0-65526";
 	if (value_u64(val, RULES_QUEUE_MAX, &q) < 0)
 		return -EINVAL;
 	g->queue = q;

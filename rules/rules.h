@@ -24,10 +24,13 @@ enum rules_action {
 };
 
 /* [global] queue = N: honefw reads queues N to N + RULES_QUEUES - 1, one
- * per class of users (the socket owner's uid modulo RULES_QUEUE_USERS) and
- * the last for packets no socket holds: a user's flood fills his own. */
+ * per class of users (the socket owner's uid modulo RULES_QUEUE_USERS, root
+ * aside), then one for packets no socket holds and one for root's: a
+ * user's flood fills his own. */
 #define RULES_QUEUE_USERS	8
-#define RULES_QUEUES		(RULES_QUEUE_USERS + 1)
+#define RULES_QUEUE_NOSOCK	RULES_QUEUE_USERS
+#define RULES_QUEUE_ROOT	(RULES_QUEUE_USERS + 1)
+#define RULES_QUEUES		(RULES_QUEUE_USERS + 2)
 #define RULES_QUEUE_MAX		(65535 - RULES_QUEUES + 1)
 
 enum rules_failmode {

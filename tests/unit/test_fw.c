@@ -113,7 +113,8 @@ Test(fw, queue_verdict_and_fast_path)
 	int rx, tx, i;
 
 	cr_assert_eq(nft_open(&n), 0);
-	cr_assert_eq(queue_open(3, true, &q), 0);
+	/* Root's packets: its own queue. */
+	cr_assert_eq(queue_open(3 + RULES_QUEUE_ROOT, true, &q), 0);
 	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	tx = udp_pair(&rx, 5000);
 	cr_assert_eq(send(tx, "a", 1, 0), 1);
@@ -149,7 +150,7 @@ Test(fw, earlier_verdicts_taken_back)
 	int rx, tx;
 
 	cr_assert_eq(nft_open(&n), 0);
-	cr_assert_eq(queue_open(5, true, &q), 0);
+	cr_assert_eq(queue_open(5 + RULES_QUEUE_ROOT, true, &q), 0);
 	cr_assert_eq(offloads_open(&o), 0);
 	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
 		     "nf_conntrack_netlink)");
@@ -231,12 +232,13 @@ Test(fw, shared_udp_5tuple_verdict_holds_for_its_user)
 		.sin_family = AF_INET, .sin_port = htons(5003),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
-	struct queue *q;
+	struct queue *q, *quser;
 	struct nft *n;
 	int rx, tx;
 
 	cr_assert_eq(nft_open(&n), 0);
-	cr_assert_eq(queue_open(6, true, &q), 0);
+	cr_assert_eq(queue_open(6 + RULES_QUEUE_ROOT, true, &q), 0);
+	cr_assert_eq(queue_open(6, true, &quser), 0);
 	cr_assert_eq(nft_install(n, &c, NULL), 0);
 	rx = socket(AF_INET, SOCK_DGRAM, 0);
 	cr_assert_eq(bind(rx, (void *)&a, sizeof(a)), 0);
@@ -246,10 +248,11 @@ Test(fw, shared_udp_5tuple_verdict_holds_for_its_user)
 	tx = send_shared(5004, 0);
 	cr_expect_eq(pump(q, &s, 200), 1, "root's next socket: offloaded");
 	close(tx);
-	/* A uid of root's queue (uid % 8 == 0, nft.c). */
+	/* Another user's, in his queue (uid % 8 == 0, nft.c). */
 	send_shared(5004, 65536);
-	cr_expect_eq(pump(q, &s, 200), 2, "the other user's is queued");
+	cr_expect_eq(pump(quser, &s, 200), 2, "the other user's is queued");
 	close(rx);
+	queue_close(quser);
 	queue_close(q);
 	nft_remove(n);
 	nft_close(n);

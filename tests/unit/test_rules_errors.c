@@ -44,7 +44,7 @@ static const struct bad {
 	{ "[global]\nkernel = reject\n", 2, "kernel = 'reject': expected accept or drop" },
 	{ "[global]\nkernel = drop\nkernel = drop\n", 3, "t.ini:3: 'kernel' given twice" },
 	{ "[global]\nfailmode = shut\n", 2, "expected open or closed" },
-	{ "[global]\nqueue = 65528\n", 2, "expected a queue number 0-65527" },
+	{ "[global]\nqueue = 65527\n", 2, "expected a queue number 0-65526" },
 	{ "[global]\nqueue = -1\n", 2, "expected a queue number" },
 	{ "[global]\nlog = true\n", 2, "expected yes or no" },
 	/* a key twice is an error, not the last one winning */
@@ -116,12 +116,12 @@ static const struct bad {
 	{ "[a]\naction = redirect\n", 2, "a redirect key (queue:N or ADDR:PORT) with action" },
 	{ "[a]\naction = accept\nredirect = queue:1\n", 3, "action = redirect with a redirect" },
 	{ "[a]\naction = redirect\nredirect = queue:70000\n", 3, "a queue number 0-65535" },
-	/* honefw's own queue, or one of the 8 after it: for ever back (said
+	/* honefw's own queue, or one of the 9 after it: for ever back (said
 	 * at the rule, as [global] may come after it). */
-	{ "[a]\naction = redirect\nredirect = queue:8\n", 1,
-	  "[a]: expected a queue not honefw's own (0-8): queue:8" },
-	{ "[a]\naction = redirect\nredirect = queue:12\n[global]\nqueue = 4\n", 1,
-	  "[a]: expected a queue not honefw's own (4-12): queue:12" },
+	{ "[a]\naction = redirect\nredirect = queue:9\n", 1,
+	  "[a]: expected a queue not honefw's own (0-9): queue:9" },
+	{ "[a]\naction = redirect\nredirect = queue:13\n[global]\nqueue = 4\n", 1,
+	  "[a]: expected a queue not honefw's own (4-13): queue:13" },
 	{ "[a]\naction = redirect\nredirect = queue\n", 3, "expected queue:N, IPV4:PORT" },
 	{ "[a]\naction = redirect\nredirect = 127.0.0.1\n", 3, "expected queue:N" },
 	{ "[a]\naction = redirect\nredirect = 127.0.0.1:0\n", 3, "a port 1-65535" },

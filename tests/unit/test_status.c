@@ -96,7 +96,7 @@ static void snapshot_of(struct status *st, struct rules *rs,
 	*st = (struct status){
 		.config = "/etc/hone/rules.ini", .rs = rs, .hits = hits,
 		.loaded = 1764720000, .sensor = "netlink", .judged = 17,
-		.unknown = 2, .conns = 4, .queue = 3, .nqueues = 9,
+		.unknown = 2, .conns = 4, .queue = 3, .nqueues = RULES_QUEUES,
 		.has_queue_stats = true,
 		.q = { .dropped = 5, .user_dropped = 6 },
 		.log = { .path = "/var/log/hone/v\"1.pcapng", .written = 9 },
@@ -170,7 +170,7 @@ Test(status, text_names_rules_with_counts_and_place)
 	cr_expect(strstr(out, want), "%s", out);
 	cr_expect(strstr(out, "\njudged: 17 packets (2 with no known "
 			 "process, 0 unparsable, 0 action errors)"), "%s", out);
-	cr_expect(strstr(out, "\nqueues 3-11: 0 waiting, 5 dropped (queue full), "
+	cr_expect(strstr(out, "\nqueues 3-12: 0 waiting, 5 dropped (queue full), "
 			 "6 dropped (netlink)\n"), "%s", out);
 	free(out);
 	rules_free(rs);
