@@ -51,6 +51,7 @@
 /* Conntrack's ends are read at most this often: one wakeup and one IPFIX
  * message per ended connection would take their CPU from verdicts. */
 #define EXPORT_MS	50
+#define LOAD_SLOW	(5 * NSEC)	/* a reload this long is said */
 
 /* A packet held back until its process's executable is hashed: verdicts
  * need not come in order, and other packets go on meanwhile. */
@@ -76,6 +77,8 @@ struct daemon {
 	struct dnslog *dns;	/* once rules use host */
 	struct names *names;
 	struct loader *loading;	/* a reload's rules being parsed */
+	uint64_t load_started;
+	bool load_said;		/* that it takes long */
 	bool reload_again;	/* SIGHUP meanwhile: read the files again */
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
@@ -574,7 +577,22 @@ static void reload(struct daemon *d)
 	if (ret < 0) {
 		not_loaded(d->o->config, ret);
 		log_warnx("reload failed: keeping the rules in force");
+		return;
 	}
+	d->load_started = d->now;
+	d->load_said = false;
+}
+
+/* A parse that does not end holds every later reload: the operator is
+ * told why nothing changes. */
+static void reload_slow(struct daemon *d)
+{
+	if (!d->loading || d->load_said || d->now - d->load_started < LOAD_SLOW)
+		return;
+	d->load_said = true;
+	log_warnx("reload: %s still being parsed after %llu s (a user or "
+		  "group name waiting for NSS?); the rules in force judge",
+		  d->o->config, LOAD_SLOW / NSEC);
 }
 
 /* The parsed rules replace those in force, if they pass the checks. */
@@ -857,6 +875,7 @@ static void tick(struct daemon *d)
 
 	/* Closed connections expire with no traffic too. */
 	drain(d);
+	reload_slow(d);
 	if (offloads_lost(d->off))
 		sweep(d);
 	flows_expire(owners_flows(d->owners), d->now);
