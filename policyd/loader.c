@@ -97,7 +97,7 @@ int loader_start(const char *path, rules_report_fn report, void *ctx,
 		ret = -errno;
 		goto err;
 	}
-	if ((ret = priv_rules_read(path, &l->fd, &l->errors)) < 0)
+	if ((ret = priv_rules_read(&l->fd, &l->errors)) < 0)
 		goto err;
 	if ((ret = -pthread_create(&l->thread, NULL, parse, l)))
 		goto err;

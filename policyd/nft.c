@@ -492,6 +492,7 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
+	const uint32_t root = 0;
 	struct nftnl_rule *r;
 	uint32_t i;
 
@@ -525,8 +526,7 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	 * them all by turns. */
 	r = nftb_rule_new(bt, name);
 	meta_load(r, NFT_META_SKUID, NFT_REG_1);
-	i = 0;
-	cmp(r, NFT_REG_1, NFT_CMP_EQ, &i, sizeof(i));
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &root, sizeof(root));
 	queue_to(r, n->conf.queue + RULES_QUEUE_ROOT, !n->conf.fail_closed,
 		 n->native);
 	nftb_rule(bt, r);

@@ -953,12 +953,11 @@ static int rules_from(int fd, unsigned errors, rules_report_fn report,
 	return ret;
 }
 
-int priv_rules_read(const char *path, int *fd, unsigned *errors)
+int priv_rules_read(int *fd, unsigned *errors)
 {
 	struct priv_req q = { .op = PRIV_RULES };
 	struct priv_rep r;
 
-	(void)path;
 	*fd = -1;
 	*errors = 0;
 	if (engine_fd < 0)
@@ -991,7 +990,7 @@ int priv_rules(const char *path, rules_report_fn report, void *ctx,
 	unsigned errors;
 	int fd, ret;
 
-	if ((ret = priv_rules_read(path, &fd, &errors)) < 0)
+	if ((ret = priv_rules_read(&fd, &errors)) < 0)
 		return ret;
 	return priv_rules_parse(path, fd, errors, report, ctx, out);
 }

@@ -69,10 +69,10 @@ int priv_metrics(const char *path, int fd);
 int priv_rules(const char *path, rules_report_fn report, void *ctx,
 	       struct rules **out);
 /* The same in two steps, the second on any thread (names go through NSS,
- * which may hang): the files read (*fd, and the count of those refused in
- * *errors; -1 with no parent: path is read by the second step), then
- * parsed, fd closed. */
-int priv_rules_read(const char *path, int *fd, unsigned *errors);
+ * which may hang): the files of the parent's configuration read (*fd, and
+ * the count of those refused in *errors; -1 with no parent: path is read
+ * by the second step), then parsed, fd closed. */
+int priv_rules_read(int *fd, unsigned *errors);
 int priv_rules_parse(const char *path, int fd, unsigned errors,
 		     rules_report_fn report, void *ctx, struct rules **out);
 
