@@ -51,7 +51,9 @@
 /* Conntrack's ends are read at most this often: one wakeup and one IPFIX
  * message per ended connection would take their CPU from verdicts. */
 #define EXPORT_MS	50
-#define LOAD_SLOW	(5 * NSEC)	/* a reload this long is said */
+#define LOAD_SLOW	(5 * NSEC)	/* a reload this long is said, and a
+					 * SIGHUP then gives it up */
+#define LOADS_LEFT_MAX	8		/* parses given up, left running */
 
 /* A packet held back until its process's executable is hashed: verdicts
  * need not come in order, and other packets go on meanwhile. */
@@ -79,6 +81,7 @@ struct daemon {
 	struct loader *loading;	/* a reload's rules being parsed */
 	uint64_t load_started;
 	bool load_said;		/* that it takes long */
+	unsigned loads_left;	/* given up while stuck */
 	bool reload_again;	/* SIGHUP meanwhile: read the files again */
 	int sigfd;
 	bool gen;		/* flipped by every reload (nft.h) */
@@ -560,6 +563,23 @@ static void names_start(struct daemon *d)
 	resolvers_read(d);
 }
 
+/* Whether a SIGHUP gives up the parse under way: one stuck (in NSS) must
+ * not hold the rules the operator fixed, by uid say; each given up leaves
+ * a thread behind until NSS answers, so only a few. */
+static bool reload_gives_up(struct daemon *d)
+{
+	if (d->now - d->load_started < LOAD_SLOW ||
+	    d->loads_left >= LOADS_LEFT_MAX)
+		return false;
+	log_warnx("reload: giving up the parse of %s, stuck for %llu s: "
+		  "reading the files again", d->o->config,
+		  (unsigned long long)((d->now - d->load_started) / NSEC));
+	loader_abandon(d->loading);
+	d->loading = NULL;
+	d->loads_left++;
+	return true;
+}
+
 /* SIGHUP: the files are read now, and parsed off the verdict path
  * (loader.h); one load at a time, the next SIGHUP's after it. */
 static void reload(struct daemon *d)
@@ -569,10 +589,11 @@ static void reload(struct daemon *d)
 	/* The resolvers may have changed, whatever becomes of the rules. */
 	if (d->dns)
 		resolvers_read(d);
-	if (d->loading) {
+	if (d->loading && !reload_gives_up(d)) {
 		d->reload_again = true;
 		return;
 	}
+	d->reload_again = false;
 	ret = loader_start(d->o->config, report, NULL, &d->loading);
 	if (ret < 0) {
 		not_loaded(d->o->config, ret);
@@ -591,8 +612,8 @@ static void reload_slow(struct daemon *d)
 		return;
 	d->load_said = true;
 	log_warnx("reload: %s still being parsed after %llu s (a user or "
-		  "group name waiting for NSS?); the rules in force judge",
-		  d->o->config, LOAD_SLOW / NSEC);
+		  "group name waiting for NSS?); the rules in force judge, "
+		  "and a SIGHUP gives it up", d->o->config, LOAD_SLOW / NSEC);
 }
 
 /* The parsed rules replace those in force, if they pass the checks. */
