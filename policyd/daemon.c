@@ -563,6 +563,13 @@ static void names_start(struct daemon *d)
 	resolvers_read(d);
 }
 
+/* The new files could not be read or parsed. */
+static void reload_unparsed(const struct daemon *d, int err)
+{
+	not_loaded(d->o->config, err);
+	log_warnx("reload failed: keeping the rules in force");
+}
+
 /* Whether a SIGHUP gives up the parse under way: one stuck (in NSS) must
  * not hold the rules the operator fixed, by uid say; each given up leaves
  * a thread behind until NSS answers, so only a few. */
@@ -596,8 +603,7 @@ static void reload(struct daemon *d)
 	d->reload_again = false;
 	ret = loader_start(d->o->config, report, NULL, &d->loading);
 	if (ret < 0) {
-		not_loaded(d->o->config, ret);
-		log_warnx("reload failed: keeping the rules in force");
+		reload_unparsed(d, ret);
 		return;
 	}
 	d->load_started = d->now;
@@ -666,8 +672,7 @@ static void reload_end(struct daemon *d)
 		return;
 	d->loading = NULL;
 	if (ret < 0) {
-		not_loaded(d->o->config, ret);
-		log_warnx("reload failed: keeping the rules in force");
+		reload_unparsed(d, ret);
 	} else {
 		reload_apply(d, rs);
 	}

@@ -16,7 +16,7 @@ struct unames;
 int unames_open(struct unames **out);
 /* From now on, on a thread of this process's (start it after fork()). */
 int unames_async(struct unames *u);
-/* Ends a lookup that does not answer. */
+/* A lookup that does not answer is left behind, not waited for. */
 void unames_close(struct unames *u);
 /* uid's name; NULL if it has none, or while its lookup goes on: the name
  * comes from unames_collect() then. A uid with none is asked again when
