@@ -99,6 +99,7 @@ struct daemon {
 	uint64_t queue_dropped[RULES_QUEUES];	/* by the kernel's queues,
 						 * as last said */
 	uint64_t exported;	/* when conntrack's ends were last read */
+	uint64_t swept_lost;	/* hone.ko's lost events at the last sweep */
 	struct status_hits *hits;	/* per rule of rs, then fallbacks */
 	int64_t loaded;		/* when rs was loaded */
 	uint64_t reloads;
@@ -412,6 +413,15 @@ static void socket_gone(void *ctx, uint64_t cookie)
 	owners_conn_gone(d->owners, cookie, d->now);
 }
 
+/* hone.ko says a socket is freed, as sock_diag's destroy notice would,
+ * from the same destructor: honefw does not subscribe to those. */
+static void socket_freed(void *ctx, uint64_t cookie)
+{
+	struct daemon *d = ctx;
+
+	offload_end(d->off, cookie);
+}
+
 static void name_logged(void *ctx, uint8_t family, const uint8_t *addr,
 			const char *name)
 {
@@ -471,30 +481,50 @@ static bool is_live(void *ctx, uint64_t cookie)
 	return diag_live_has(l->v, l->n, cookie);
 }
 
-/* Destroy notices were lost in a storm of closes: a sock_diag dump says
- * which sockets still live; the others' offloads end and their
- * connections close as if told. Tried again each tick until it works. */
+/* Whether sockets may have been freed unsaid: destroy notices lost, or
+ * hone.ko's events (its closes among them) since the last sweep. */
+static bool closes_lost(struct daemon *d)
+{
+	struct sensor_stats st;
+
+	if (offloads_lost(d->off))
+		return true;
+	if (offloads_fd(d->off) >= 0)
+		return false;
+	sensor_stats(d->sensor, &st);
+	return st.lost != d->swept_lost;
+}
+
+/* Closes were lost in a storm of them: a sock_diag dump says which
+ * sockets still live; the others' offloads end and their connections
+ * close as if told. Tried again each tick until it works. */
 static void sweep(struct daemon *d)
 {
+	const char *what = offloads_fd(d->off) >= 0 ?
+			   "socket destroy notices" : "hone.ko's events";
+	struct sensor_stats st;
 	uint64_t *v;
 	struct live_set l;
 	size_t ended, closed;
 	int ret;
 
+	/* Read before the dump: what is lost during it is swept next. */
+	sensor_stats(d->sensor, &st);
 	ret = diag_live(d->diag, &v, &l.n);
 	if (ret < 0) {
-		log_warnx("socket destroy notices were lost, and sock_diag's "
-			  "dump failed: %s", strerror(-ret));
+		log_warnx("%s were lost, and sock_diag's dump failed: %s", what,
+			  strerror(-ret));
 		return;
 	}
+	d->swept_lost = st.lost;
 	l.v = v;
 	ended = offloads_sweep(d->off, v, l.n, socket_gone, d);
-	/* hone.ko tells every close itself, of sockets of any protocol. */
+	/* hone.ko's connections are of every network namespace: only
+	 * its own sockets are in the dump. */
 	closed = sensor_kind(d->sensor) == SENSOR_NETLINK ?
 		 owners_conns_sweep(d->owners, is_live, &l, d->now) : 0;
-	log_warnx("socket destroy notices were lost: a dump of %zu sockets "
-		  "found %zu offloaded and %zu other sockets gone", l.n, ended,
-		  closed);
+	log_warnx("%s were lost: a dump of %zu sockets found %zu offloaded "
+		  "and %zu other sockets gone", what, l.n, ended, closed);
 	free(v);
 }
 
@@ -902,7 +932,7 @@ static void tick(struct daemon *d)
 	/* Closed connections expire with no traffic too. */
 	drain(d);
 	reload_slow(d);
-	if (offloads_lost(d->off))
+	if (closes_lost(d))
 		sweep(d);
 	flows_expire(owners_flows(d->owners), d->now);
 	if (d->names)
@@ -1087,6 +1117,7 @@ int daemon_main(const struct honefw_opts *o)
 	struct nft_conf c;
 	size_t qnum, i;
 	uint32_t ino;
+	bool kmod;
 	int ret;
 
 	if (load_rules(o->config, &d.rs) < 0)
@@ -1122,9 +1153,13 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = diag_open(&d.diag)) < 0 ||
 	    (ret = owners_flows_open(d.owners, ino, diag_ask, d.diag)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
-	if ((ret = offloads_open(&d.off)) < 0)
+	/* hone.ko tells every socket freed itself. */
+	kmod = sensor_kind(d.sensor) == SENSOR_KMOD;
+	if ((ret = offloads_open(!kmod, &d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",
 		       strerror(-ret));
+	if (kmod)
+		owners_on_close(d.owners, socket_freed, &d);
 	if ((ret = nft_open(&d.nft)) < 0)
 		fatalx("nftables: %s", strerror(-ret));
 	/* Bind the queues before the table sends packets to them. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Offloaded flows by socket cookie, the sock_diag destroy groups that say
- * when a socket is gone, and the ctnetlink deletes that end its flows'
- * verdicts. Nothing here waits on the verdict path: a delete is a send to
+ * when a socket is gone (unless the sensor says it: hone.ko), and the
+ * ctnetlink deletes that end its flows' verdicts. Nothing here waits on the verdict path: a delete is a send to
  * the kernel, which handles it at once and is not asked to acknowledge;
  * the errors it sends back and the destroy notices are read without
  * waiting, errors counted, at the next drain.
@@ -179,8 +179,9 @@ int offloads_drain(struct offloads *o,
 	struct drain dr = { o, gone, ctx, 0 };
 	uint64_t lost = o->st.lost, cut = 0;
 
-	nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->gone), &o->st.lost,
-			on_gone_msg, &dr);
+	if (o->gone)
+		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->gone),
+				&o->st.lost, on_gone_msg, &dr);
 	/* The kernel answers a delete as it is sent: only errors, no
 	 * acknowledgement asked for (an overrun there costs only their
 	 * count, hence cut, read by no one). */
@@ -340,7 +341,7 @@ int offloads_error(const struct offloads *o)
 
 int offloads_fd(const struct offloads *o)
 {
-	return mnl_socket_get_fd(o->gone);
+	return o->gone ? mnl_socket_get_fd(o->gone) : -1;
 }
 
 void offloads_stats(const struct offloads *o, struct offload_stats *st)
@@ -373,7 +374,7 @@ static int open_gone(struct mnl_socket **out)
 	return 0;
 }
 
-int offloads_open(struct offloads **out)
+int offloads_open(bool notices, struct offloads **out)
 {
 	struct offloads *o;
 	int ret;
@@ -392,7 +393,7 @@ int offloads_open(struct offloads **out)
 		goto err_rx;
 	o->ct_portid = mnl_socket_get_portid(o->ct);
 	o->ct_error = ct_probe(o);
-	ret = open_gone(&o->gone);
+	ret = notices ? open_gone(&o->gone) : 0;
 	if (ret)
 		goto err_ct;
 	*out = o;
@@ -420,7 +421,8 @@ void offloads_close(struct offloads *o)
 		return;
 	htab_clear(&o->h, free_off);
 	htab_free(&o->h);
-	mnl_socket_close(o->gone);
+	if (o->gone)
+		mnl_socket_close(o->gone);
 	mnl_socket_close(o->ct);
 	nlsock_rx_free(o->rx);
 	free(o);

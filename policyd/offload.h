@@ -2,9 +2,11 @@
 /*
  * A connection-wide verdict lives in the conntrack mark (nft.h), and it
  * lasts only as long as the socket it was given for: honefw remembers the
- * flows it offloaded per socket cookie, and when sock_diag reports that
- * socket destroyed, deletes their conntrack entries (ctnetlink). The next
- * packet on that 5-tuple, from whatever socket, is queued and judged.
+ * flows it offloaded per socket cookie, and when that socket is freed
+ * (sock_diag's destroy notice, or hone.ko's close event, which the caller
+ * passes to offload_end()), deletes their conntrack entries (ctnetlink).
+ * The next packet on that 5-tuple, from whatever socket, is queued and
+ * judged.
  */
 #ifndef HONE_OFFLOAD_H
 #define HONE_OFFLOAD_H
@@ -26,8 +28,10 @@ struct offload_stats {
 	uint64_t lost;		/* overruns: destroy notices lost */
 };
 
-/* In the network namespace whose sockets and conntrack table are judged. */
-int offloads_open(struct offloads **out);
+/* In the network namespace whose sockets and conntrack table are judged;
+ * notices: subscribe to sock_diag's destroy notices (without them the
+ * caller tells every socket freed: offload_end()). */
+int offloads_open(bool notices, struct offloads **out);
 void offloads_close(struct offloads *o);
 /* 0, or why conntrack entries cannot be deleted (ctnetlink missing): then
  * nothing is offloaded, every packet is judged. */
@@ -40,7 +44,8 @@ int offloads_error(const struct offloads *o);
  * ctnetlink: nothing to take back), or a negative errno. */
 int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
 		    uint32_t clear);
-/* Readable when sockets were destroyed: then call offloads_drain(). */
+/* Readable when sockets were destroyed: then call offloads_drain(); -1
+ * without notices. */
 int offloads_fd(const struct offloads *o);
 /* pkt's flow gets a connection-wide verdict for the socket cookie. 0, or
  * -ENOSPC/-ENOMEM: then the verdict must stay per packet. */

@@ -68,6 +68,12 @@ void owners_set_finder(struct owners *o, owners_find_fn fn, void *ctx)
 	o->find_ctx = ctx;
 }
 
+void owners_on_close(struct owners *o, owners_closed_fn fn, void *ctx)
+{
+	o->closed = fn;
+	o->closed_ctx = ctx;
+}
+
 struct conn *owners_conn(struct owners *o, uint64_t cookie, uint32_t uid,
 			 uint64_t inode, bool *waits)
 {

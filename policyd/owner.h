@@ -48,6 +48,10 @@ void owners_set_grace(struct owners *o, uint64_t ns);
 typedef int (*owners_find_fn)(void *ctx, uint32_t uid, uint64_t inode,
 			      const struct proc **out);
 void owners_set_finder(struct owners *o, owners_find_fn fn, void *ctx);
+/* fn(ctx, cookie) for each socket the sensor says is freed, as it is told
+ * (hone.ko's close events; the netlink sensor has none of its own). */
+typedef void (*owners_closed_fn)(void *ctx, uint64_t cookie);
+void owners_on_close(struct owners *o, owners_closed_fn fn, void *ctx);
 /* A run of events starts, at now (CLOCK_MONOTONIC ns, the verdict
  * path's). */
 void owners_begin(struct owners *o, uint64_t now);

@@ -200,6 +200,8 @@ int owners_sock_event(struct owners *o, const struct ev_sock *ev)
 		break;
 	case EV_SOCK_CLOSE:
 		conntab_close(o->conns, ev->cookie, o->now);
+		if (o->closed)
+			o->closed(o->closed_ctx, ev->cookie);
 		break;
 	}
 	return 0;

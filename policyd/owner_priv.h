@@ -19,6 +19,8 @@ struct owners {
 	uint64_t evicted;
 	owners_find_fn find;
 	void *find_ctx;
+	owners_closed_fn closed;
+	void *closed_ctx;
 	/* Processes whose parent was not known yet: linked when a run of
 	 * events ends. Held, for a few runs at most (a parent lost with
 	 * its events never comes). */

@@ -151,7 +151,7 @@ Test(fw, earlier_verdicts_taken_back)
 
 	cr_assert_eq(nft_open(&n), 0);
 	cr_assert_eq(queue_open(5 + RULES_QUEUE_ROOT, true, &q), 0);
-	cr_assert_eq(offloads_open(&o), 0);
+	cr_assert_eq(offloads_open(true, &o), 0);
 	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
 		     "nf_conntrack_netlink)");
 	cr_assert_eq(nft_install(n, &c, NULL), 0);

@@ -129,6 +129,28 @@ Test(owner, a_parked_packet_keeps_its_socket)
 	cr_expect_eq(w.proc->view.pid, 200, "the 5-tuple's socket now");
 }
 
+static void closed(void *ctx, uint64_t cookie)
+{
+	uint64_t *v = ctx;
+
+	*v = cookie;
+}
+
+/* hone.ko's close event is what ends an offloaded verdict with it: the
+ * daemon hears of it as it is told, and of nothing else. */
+Test(owner, a_close_is_passed_on_as_told)
+{
+	uint64_t gone = 0;
+
+	owners_on_close(o, closed, &gone);
+	run(1);
+	cr_expect_eq(gone, 0, "an open and a flow are no close");
+	owners_begin(o, 2);
+	sock(EV_SOCK_CLOSE, 7, 100, NETNS, NULL);
+	cr_expect_eq(gone, 7);
+	owners_settle(o, 0);
+}
+
 /* Lost events may have been flow events: what was told is asked again. */
 Test(owner, told_flows_are_asked_again_after_a_loss)
 {
