@@ -2,7 +2,7 @@
 # honefw with hone.ko as its sensor and the kernel's native nft queue: the
 # scenarios of tests/netns/run where the sensor matters (users, pedigree,
 # allowlist, reload, kill -9 (failmode closed), kernel, sockets told by flow
-# events, events lost, the system calls hone.ko's reader makes, #! scripts,
+# events, events lost, closes lost (hone.ko tells them), the system calls hone.ko's reader makes, #! scripts,
 # cgroups, a diff of honeread's recording against the live verdicts; IPv4
 # and IPv6), and where the native queue does (mark, redirect). The others
 # are the same code with either sensor and run on the host only: a new
@@ -11,7 +11,7 @@
 # vm-timeout: 400
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 # HONE_VM_SCENARIOS: a few of them, while working on one.
-scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark redirect reload kill_closed kernel told told_full events_lost syscalls script cgroup replay_diff}
+scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark redirect reload kill_closed kernel told told_full events_lost notices_lost syscalls script cgroup replay_diff}
 # shellcheck disable=SC2086
 REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" HONEREAD_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/netns/run" \
 	$scenarios > "$T/out" 2>&1
