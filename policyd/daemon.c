@@ -489,7 +489,7 @@ static bool closes_lost(struct daemon *d)
 
 	if (offloads_lost(d->off))
 		return true;
-	if (offloads_fd(d->off) >= 0)
+	if (sensor_kind(d->sensor) != SENSOR_KMOD)
 		return false;
 	sensor_stats(d->sensor, &st);
 	return st.lost != d->swept_lost;
@@ -500,8 +500,8 @@ static bool closes_lost(struct daemon *d)
  * close as if told. Tried again each tick until it works. */
 static void sweep(struct daemon *d)
 {
-	const char *what = offloads_fd(d->off) >= 0 ?
-			   "socket destroy notices" : "hone.ko's events";
+	const char *what = sensor_kind(d->sensor) == SENSOR_KMOD ?
+			   "hone.ko's events" : "socket destroy notices";
 	struct sensor_stats st;
 	uint64_t *v;
 	struct live_set l;

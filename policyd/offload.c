@@ -2,10 +2,11 @@
 /*
  * Offloaded flows by socket cookie, the sock_diag destroy groups that say
  * when a socket is gone (unless the sensor says it: hone.ko), and the
- * ctnetlink deletes that end its flows' verdicts. Nothing here waits on the verdict path: a delete is a send to
- * the kernel, which handles it at once and is not asked to acknowledge;
- * the errors it sends back and the destroy notices are read without
- * waiting, errors counted, at the next drain.
+ * ctnetlink deletes that end its flows' verdicts. Nothing here waits on
+ * the verdict path: a delete is a send to the kernel, which handles it at
+ * once and is not asked to acknowledge; the errors it sends back and the
+ * destroy notices are read without waiting, errors counted, at the next
+ * drain.
  */
 #include <errno.h>
 #include <netinet/in.h>
