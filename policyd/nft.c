@@ -489,10 +489,24 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 	leave_with(bt, r, ACTS);
 }
 
+/* meta skuid (& mask, unless 0) == uid: queue num N+q. */
+static void add_uid_queue(struct nftb_batch *bt, const struct nft *n,
+			  const char *name, uint32_t mask, uint32_t uid,
+			  uint32_t q)
+{
+	struct nftnl_rule *r = nftb_rule_new(bt, name);
+
+	meta_load(r, NFT_META_SKUID, NFT_REG_1);
+	if (mask)
+		and_mask(r, NFT_REG_1, NFT_REG_1, mask);
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &uid, sizeof(uid));
+	queue_to(r, n->conf.queue + q, !n->conf.fail_closed, n->native);
+	nftb_rule(bt, r);
+}
+
 static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
-	const uint32_t root = 0;
 	struct nftnl_rule *r;
 	uint32_t i;
 
@@ -524,20 +538,9 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	 * 1000, is 0 modulo 8), and one for what no socket holds (meta skuid
 	 * finds no owner): a user who floods fills his own, and honefw reads
 	 * them all by turns. */
-	r = nftb_rule_new(bt, name);
-	meta_load(r, NFT_META_SKUID, NFT_REG_1);
-	cmp(r, NFT_REG_1, NFT_CMP_EQ, &root, sizeof(root));
-	queue_to(r, n->conf.queue + RULES_QUEUE_ROOT, !n->conf.fail_closed,
-		 n->native);
-	nftb_rule(bt, r);
-	for (i = 0; i < RULES_QUEUE_USERS; i++) {
-		r = nftb_rule_new(bt, name);
-		meta_load(r, NFT_META_SKUID, NFT_REG_1);
-		and_mask(r, NFT_REG_1, NFT_REG_1, RULES_QUEUE_USERS - 1);
-		cmp(r, NFT_REG_1, NFT_CMP_EQ, &i, sizeof(i));
-		queue_to(r, n->conf.queue + i, !n->conf.fail_closed, n->native);
-		nftb_rule(bt, r);
-	}
+	add_uid_queue(bt, n, name, 0, 0, RULES_QUEUE_ROOT);
+	for (i = 0; i < RULES_QUEUE_USERS; i++)
+		add_uid_queue(bt, n, name, RULES_QUEUE_USERS - 1, i, i);
 	r = nftb_rule_new(bt, name);
 	queue_to(r, n->conf.queue + RULES_QUEUE_NOSOCK, !n->conf.fail_closed,
 		 n->native);
