@@ -92,7 +92,8 @@ static int syn_cb(const struct inet_diag_msg *m, void *data)
 			return MNL_CB_OK;
 	if (r->nseen < NPROC)
 		r->seen[r->nseen++] = diag_cookie(m);
-	r->held[r->nheld++] = *m;
+	if (r->nheld < NPROC)
+		r->held[r->nheld++] = *m;
 	return MNL_CB_OK;
 }
 
