@@ -223,6 +223,7 @@ static long reader_snaplen(struct hone_reader *r, unsigned long len)
 static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hone_reader *r = file->private_data;
+	struct hone_prejudge pj;
 	struct hone_stats st;
 	long ret = 0;
 
@@ -247,6 +248,15 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HEIO_SET_RECORDS:
 		ret = hone_reader_records(r, arg);
+		break;
+	case HEIO_PREJUDGE:
+		if (copy_from_user(&pj, (void __user *)arg, sizeof(pj)))
+			ret = -EFAULT;
+		else
+			ret = hone_ahead_give(r, &pj);
+		break;
+	case HEIO_PREJUDGE_CLEAR:
+		ret = hone_ahead_clear(r);
 		break;
 	case HEIO_GET_STATS:
 		hone_reader_stats(r, &st);

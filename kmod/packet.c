@@ -237,33 +237,46 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 	hone_readers_emit(&rec.h, sizeof(rec), &none);
 }
 
+/* The packet record of skb, of socket sk (NULL: none) and its owner (in
+ * *o, NULL if not known), and its payload p. Under rcu_read_lock. */
+void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
+		   const struct sk_buff *skb, bool in, struct sock *sk,
+		   struct hone_owner **o)
+{
+	memset(rec, 0, sizeof(*rec));
+	memset(p, 0, sizeof(*p));
+	rec->h.type = HONE_REC_PKT;
+	rec->h.ts = ktime_get_real_ns();
+	rec->len = skb->len;
+	rec->dir = in ? HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND;
+	p->skb = skb;
+	p->skb_len = skb->len;
+	*o = NULL;
+	if (!sk)
+		return;
+	rec->cookie = hone_sock_cookie(sk);
+	*o = packet_owner(sk, rec->cookie);
+	if (*o)
+		hone_owner_get(*o, &rec->pid, &rec->tid, (const char **)&p->tail,
+			       &rec->exe_len);
+	p->tail_len = rec->exe_len;
+}
+
 static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
-	struct hone_payload p = { .skb = skb, .skb_len = skb->len };
 	bool in = state->hook == NF_INET_LOCAL_IN;
 	bool packets = hone_readers_want(HONE_RECORDS_PACKET);
 	bool flows = !in && hone_readers_want(HONE_RECORDS_FLOW);
 	struct sock *sk, *found;
-	struct hone_owner *o = NULL;
+	struct hone_owner *o;
+	struct hone_payload p;
 	struct hone_rec_pkt rec;
 
 	if (!packets && !flows)
 		return NF_ACCEPT;
-	memset(&rec, 0, sizeof(rec));
-	rec.h.type = HONE_REC_PKT;
-	rec.h.ts = ktime_get_real_ns();
-	rec.len = skb->len;
-	rec.dir = in ? HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND;
 	sk = packet_sock(skb, state, in, &found);
-	if (sk) {
-		rec.cookie = hone_sock_cookie(sk);
-		o = packet_owner(sk, rec.cookie);
-		if (o)
-			hone_owner_get(o, &rec.pid, &rec.tid, (const char **)&p.tail,
-				       &rec.exe_len);
-		p.tail_len = rec.exe_len;
-	}
+	hone_pkt_fill(&rec, &p, skb, in, sk, &o);
 	if (flows && sk)
 		packet_flow(skb, state, in, sk, o);
 	if (packets)

@@ -166,6 +166,8 @@ static size_t proc_block(const struct hone_rec_proc *p, struct blk *b)
 		opt_u64(b, HONE_PROC_CGROUP_ID, p->cgroup_id);
 		opt_put(b, HONE_PROC_CGROUP, data + p->script_len, p->cgroup_len);
 	}
+	if (p->image)
+		opt_u64(b, HONE_PROC_IMAGE, p->image);
 	return blk_end(b);
 }
 
@@ -246,6 +248,8 @@ static size_t pkt_block(const struct hone_rec_pkt *k, struct blk *b)
 		opt_u64(b, HONE_EPB_COOKIE, k->cookie);
 		opt_comment(b, k);
 	}
+	if (k->ctmark)
+		opt_u32(b, HONE_EPB_PREJUDGED, k->ctmark);
 	return blk_end(b);
 }
 

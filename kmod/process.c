@@ -37,9 +37,17 @@ struct hone_proc {
 	u64 start;
 	u64 exe_dev, exe_ino;
 	u64 script_dev, script_ino;
+	u64 image;
+	/* A verdict given ahead (ahead.c): uid << 32 | conntrack mark, for
+	 * sockets of that uid, while ahead_gen is the current generation. */
+	u64 ahead;
+	u32 ahead_gen;
 	u16 path_len, argv_len, script_len;
 	char data[];
 };
+
+/* HONE_PROC_IMAGE: the last one given. */
+static atomic64_t proc_images = ATOMIC64_INIT(0);
 
 /* Sized for the largest proc_max: chains stay short when it is full. */
 static DEFINE_HASHTABLE(proc_cache, 15);
@@ -63,13 +71,48 @@ static struct hone_proc *cache_find(pid_t tgid)
 	return NULL;
 }
 
-/* Under rcu_read_lock: tgid's executable path, NULL if unknown. */
-const char *hone_proc_exe(pid_t tgid, u16 *len)
+/* Under rcu_read_lock: tgid's executable path, NULL if unknown, and its
+ * image. */
+const char *hone_proc_exe(pid_t tgid, u16 *len, u64 *image)
 {
 	struct hone_proc *e = cache_find(tgid);
 
 	*len = e ? e->path_len : 0;
+	*image = e ? e->image : 0;
 	return e ? e->data : NULL;
+}
+
+/* tgid's image gets the verdict mark for sockets of uid, in generation
+ * gen; -ESRCH if tgid is not known or runs another image now. An exec or
+ * a fork makes a new entry: its verdict starts anew. */
+int hone_proc_ahead_set(pid_t tgid, u64 image, u32 uid, u32 mark, u32 gen)
+{
+	struct hone_proc *e;
+	int ret = -ESRCH;
+
+	spin_lock(&proc_cache_lock);
+	e = cache_find(tgid);
+	if (e && image && e->image == image) {
+		WRITE_ONCE(e->ahead, (u64)uid << 32 | mark);
+		/* What the hook sees valid it sees whole (hone_proc_ahead). */
+		smp_store_release(&e->ahead_gen, gen);
+		ret = 0;
+	}
+	spin_unlock(&proc_cache_lock);
+	return ret;
+}
+
+/* Under rcu_read_lock: the mark of the verdict given tgid's image for
+ * sockets of uid in generation gen; 0 if none. */
+u32 hone_proc_ahead(pid_t tgid, u64 image, u32 uid, u32 gen)
+{
+	struct hone_proc *e = cache_find(tgid);
+	u64 a;
+
+	if (!e || !image || e->image != image || smp_load_acquire(&e->ahead_gen) != gen)
+		return 0;
+	a = READ_ONCE(e->ahead);
+	return a >> 32 == uid ? (u32)a : 0;
 }
 
 static void cache_del(pid_t tgid)
@@ -86,19 +129,24 @@ static void cache_del(pid_t tgid)
 	spin_unlock(&proc_cache_lock);
 }
 
-/* Remember the exe and argv of rec's process. An exec replaces; a snapshot
- * only fills in (gfp allows sleeping) so that it never overwrites a newer
- * exec. A full cache refuses the entry, counted in hone_proc_full. */
-void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data, gfp_t gfp)
+/* Remember the exe and argv of rec's process, a new image (in rec->image,
+ * 0 if not kept). An exec replaces; a snapshot only fills in (gfp allows
+ * sleeping) so that it never overwrites a newer exec. A full cache refuses
+ * the entry, counted in hone_proc_full. */
+void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 {
 	bool replace = !gfpflags_allow_blocking(gfp);
 	u32 len = rec->path_len + rec->argv_len + rec->script_len;
 	struct hone_proc *e, *old;
 
+	rec->image = 0;
 	e = kmalloc(struct_size(e, data, len), gfp);
 	if (!e)
 		return;
 	e->tgid = rec->pid;
+	e->image = atomic64_inc_return(&proc_images);
+	e->ahead = 0;
+	e->ahead_gen = 0;
 	e->start = rec->start;
 	e->exe_dev = rec->exe_dev;
 	e->exe_ino = rec->exe_ino;
@@ -125,6 +173,7 @@ void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data, gfp_
 	}
 	hash_add_rcu(proc_cache, &e->node, rec->pid);
 	spin_unlock(&proc_cache_lock);
+	rec->image = e->image;
 	return;
 drop:
 	spin_unlock(&proc_cache_lock);
@@ -215,6 +264,7 @@ bool hone_proc_cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data)
 		rec->exe_ino = e->exe_ino;
 		rec->script_dev = e->script_dev;
 		rec->script_ino = e->script_ino;
+		rec->image = e->image;
 		memcpy(data, e->data, e->path_len + e->argv_len + e->script_len);
 	}
 	rcu_read_unlock();

@@ -119,6 +119,7 @@ void hone_reader_destroy(struct hone_reader *r)
 	mutex_lock(&hone_readers_lock);
 	list_del_rcu(&r->node);
 	mutex_unlock(&hone_readers_lock);
+	hone_ahead_release(r);
 	synchronize_rcu();
 	reader_want(r, 0);
 	hone_snapshot_stop(r);
@@ -183,16 +184,16 @@ static u32 reader_limit(const struct hone_reader *r, u32 type)
 	return type == HONE_REC_PKT ? r->ring.size / 4 * 3 : r->ring.size;
 }
 
-static void reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
-		       const struct hone_payload *p)
+/* Put one record in r's ring, whatever r asked for; false if it was not
+ * (ring full, or the packet of a filtered socket). Any context. */
+bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
+		     const struct hone_payload *p)
 {
 	u32 caplen = 0, total;
 	unsigned long flags;
 	u8 *dst = NULL;
 	u64 head;
 
-	if (!hone_reader_wants(r, rec))
-		return;
 	if (p->skb) {
 		caplen = r->snaplen ? min(p->skb_len, r->snaplen) : p->skb_len;
 		caplen = min(caplen, HONE_SNAPLEN_MAX);
@@ -229,6 +230,7 @@ out:
 	 * record fits an empty ring, so a commit has woken it before a drop. */
 	if (dst && wq_has_sleeper(&r->wait))
 		wake_up_interruptible(&r->wait);
+	return dst;
 }
 
 /* Give one event to every reader. Any context; never sleeps. */
@@ -238,7 +240,8 @@ void hone_readers_emit(const struct hone_rec *rec, u32 len, const struct hone_pa
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &hone_readers, node)
-		reader_put(r, rec, len, p);
+		if (hone_reader_wants(r, rec))
+			hone_reader_put(r, rec, len, p);
 	rcu_read_unlock();
 }
 

@@ -50,6 +50,7 @@ struct hone_rec_proc {
 	u64 exe_dev, exe_ino;	/* as stat(2) gives them, 0 if unknown */
 	u64 script_dev, script_ino;
 	u64 cgroup_id;		/* 0 if unknown */
+	u64 image;		/* HONE_PROC_IMAGE, 0 if unknown */
 	char comm[16];
 	char data[];
 };
@@ -80,8 +81,14 @@ struct hone_rec_pkt {
 	u32 caplen;
 	u16 exe_len;
 	u16 pad;
+	u32 ctmark;		/* set by a verdict given ahead, else 0 */
+	u32 pad2;
 	u8 data[];
 };
+
+/* Producers put the data right after the fixed record. */
+static_assert(offsetof(struct hone_rec_proc, data) == sizeof(struct hone_rec_proc));
+static_assert(offsetof(struct hone_rec_pkt, data) == sizeof(struct hone_rec_pkt));
 
 /* What a producer gives hone_readers_emit besides the fixed record. */
 struct hone_payload {
@@ -177,6 +184,8 @@ void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
 bool hone_readers_want(u32 records);
 int hone_reader_records(struct hone_reader *r, u32 records);
 bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec);
+bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
+		     const struct hone_payload *p);
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;
 extern atomic64_t hone_owner_full, hone_proc_full, hone_script_lost;
 
@@ -188,9 +197,10 @@ void hone_proc_set_exe(struct hone_rec_proc *rec, struct file *exe);
 void hone_proc_set_cgroup(struct hone_rec_proc *rec, struct task_struct *p,
 			  char *data);
 bool hone_proc_cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data);
-void hone_proc_cache_put(const struct hone_rec_proc *rec, const char *data,
-			 gfp_t gfp);
-const char *hone_proc_exe(pid_t tgid, u16 *len);
+void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp);
+const char *hone_proc_exe(pid_t tgid, u16 *len, u64 *image);
+int hone_proc_ahead_set(pid_t tgid, u64 image, u32 uid, u32 mark, u32 gen);
+u32 hone_proc_ahead(pid_t tgid, u64 image, u32 uid, u32 gen);
 struct file *hone_mm_exe(struct mm_struct *mm);
 
 /* socket.c */
@@ -205,11 +215,22 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace);
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from);
+u32 hone_owner_ahead(const struct hone_owner *o, u32 gen);
 u64 hone_socket_missed(void);
 
 /* packet.c */
 int hone_packet_init(void);
 void hone_packet_exit(void);
+void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
+		   const struct sk_buff *skb, bool in, struct sock *sk,
+		   struct hone_owner **o);
+
+/* ahead.c */
+int hone_ahead_init(void);
+void hone_ahead_exit(void);
+int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge *pj);
+int hone_ahead_clear(struct hone_reader *r);
+void hone_ahead_release(struct hone_reader *r);
 
 /* snapshot.c */
 void hone_snapshot_start(struct hone_reader *r);

@@ -55,6 +55,7 @@ struct hone_owner {
 	unsigned long freed;		/* jiffies | 1; 0 while the socket lives */
 	u64 told;			/* keyed hash of the addresses last told */
 	unsigned long told_at;		/* jiffies */
+	u64 image;			/* the creator's, HONE_PROC_IMAGE */
 	u32 pid, tid, uid;
 	u16 exe_len;
 	char exe[];
@@ -123,6 +124,13 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 	*tid = o->tid;
 	*exe = o->exe;
 	*exe_len = o->exe_len;
+}
+
+/* The conntrack mark of the verdict given ahead (generation gen) for the
+ * image that made o's socket, 0 if none. Under rcu_read_lock. */
+u32 hone_owner_ahead(const struct hone_owner *o, u32 gen)
+{
+	return hone_proc_ahead(o->pid, o->image, o->uid, gen);
 }
 
 static unsigned int owner_uid_max(void)
@@ -239,9 +247,10 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 	unsigned long flags;
 	const char *exe;
 	u16 len = 0;
+	u64 image;
 
 	rcu_read_lock();
-	exe = hone_proc_exe(p->tgid, &len);
+	exe = hone_proc_exe(p->tgid, &len, &image);
 	o = kmalloc(struct_size(o, exe, len), GFP_ATOMIC);
 	if (o && len)
 		memcpy(o->exe, exe, len);
@@ -255,6 +264,7 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 	o->cookie = cookie;
 	o->freed = 0;
 	o->told = 0;
+	o->image = image;
 	o->pid = p->tgid;
 	o->tid = p->pid;
 	o->exe_len = len;

@@ -235,6 +235,8 @@ static void pkt_line(struct line *l, const struct hone_rec_pkt *k)
 		 k->cookie, k->pid);
 	pkt_summary(l, k);
 	line_add(l, " %u", k->len);
+	if (k->ctmark)
+		line_add(l, " ahead=%#x", k->ctmark);
 }
 
 static size_t text_record(struct hone_reader *r, const struct hone_rec *rec,

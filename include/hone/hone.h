@@ -78,6 +78,10 @@
 #define HONE_EPB_UID		264	/* u32: the uid of the socket that
 					 * held it, as the kernel told with
 					 * the queued packet (honefw logs) */
+/* The first packet of a connection that hone.ko let pass by a verdict
+ * given ahead (HEIO_PREJUDGE): the conntrack mark it set. Only to the
+ * reader that gave the verdict, whatever records that reader asked for. */
+#define HONE_EPB_PREJUDGED	265	/* u32 */
 
 /* ---- Interface Statistics options ------------------------------------- */
 
@@ -147,6 +151,10 @@
 					 * its directory in cgroup2fs) */
 #define HONE_PROC_CGROUP	272	/* string: its path below the
 					 * hierarchy's root, "/" at the root */
+/* The process image: a number hone.ko gives each exec and each fork (a
+ * child is judged apart from its parent), never reused within a boot.
+ * A verdict given ahead (HEIO_PREJUDGE) names it. 0 if unknown. */
+#define HONE_PROC_IMAGE		273	/* u64 */
 
 enum hone_proc_event {
 	HONE_PROC_EXEC		= 0,
@@ -242,6 +250,34 @@ struct hone_stats {
 	__u64 conn_dropped;
 	__u64 conn_lost;
 };
+
+/*
+ * Verdicts given ahead. A firewall that reads /dev/hone may tell hone.ko,
+ * per process image, the conntrack mark its connection-wide verdict would
+ * give that process's new outgoing TCP connections. When such a
+ * connection's first SYN leaves (LOCAL_OUT, right after conntrack, at
+ * priority NF_IP_PRI_CONNTRACK + 1), hone.ko sets that mark on its new
+ * conntrack entry, so that the firewall's own rules let it pass without
+ * queueing it, and hands the packet to that reader as an Enhanced Packet
+ * with HONE_EPB_PREJUDGED. If the record does not fit the reader's ring,
+ * the mark is not set: the firewall judges the SYN as any other.
+ *
+ * A verdict holds for the socket owner uid it names, and for sockets the
+ * image made: it ends at the process's next exec and at its exit, and a
+ * child has none of its parent's. One reader at a time gives verdicts
+ * (-EBUSY for others); they end when it closes its file.
+ */
+struct hone_prejudge {
+	__u32 pid;	/* thread-group id */
+	__u32 uid;	/* the socket owner uid (euid at socket()) */
+	__u64 image;	/* HONE_PROC_IMAGE of the process it was judged as */
+	__u32 ctmark;	/* the conntrack mark to set; 0 ends the verdict */
+	__u32 flags;	/* 0 */
+};
+/* -ESRCH: no such process, or it runs another image now. */
+#define HEIO_PREJUDGE		_IOW(HONE_IOC_MAGIC, 10, struct hone_prejudge)
+/* Ends every verdict given ahead (a firewall reloading its rules). */
+#define HEIO_PREJUDGE_CLEAR	_IO(HONE_IOC_MAGIC, 11)
 
 /* ---- Name Resolution Block (honefw's verdict log) ---------------------- */
 

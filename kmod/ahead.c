@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verdicts given ahead (HEIO_PREJUDGE). A firewall's queue costs each new
+ * connection a round trip to userspace before its SYN may leave; for a
+ * process whose verdict does not depend on the packet, the firewall can
+ * say it before. The verdict is the conntrack mark the firewall's own
+ * rules let pass: a hook right after conntrack at LOCAL_OUT sets it on the
+ * new entry of a SYN that a socket of that process image sends, and hands
+ * the packet to the reader that gave the verdict, so that it knows the
+ * connection as if it had judged it. A record that does not fit the
+ * reader's ring leaves the mark unset: the SYN is queued and judged.
+ *
+ * Verdicts live in the process cache (process.c), per image: an exec or a
+ * fork makes a new one, and an exit takes it away. A generation counter
+ * ends them all at once: a clear, or the reader's close.
+ */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/rcupdate.h>
+#include <linux/mutex.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/netfilter/nf_conntrack.h>
+#include "sensor.h"
+
+static struct hone_reader __rcu *ahead_reader;
+static DEFINE_MUTEX(ahead_lock);
+/* Verdicts of another generation are void; 0 is nobody's. */
+static u32 ahead_gen = 1;
+
+/* r gives the verdicts from now on, unless another reader does. Under
+ * ahead_lock. */
+static int ahead_take(struct hone_reader *r)
+{
+	struct hone_reader *cur = rcu_dereference_protected(ahead_reader,
+							    lockdep_is_held(&ahead_lock));
+
+	if (cur == r)
+		return 0;
+	if (cur)
+		return -EBUSY;
+	rcu_assign_pointer(ahead_reader, r);
+	return 0;
+}
+
+/* Voids every verdict given so far. Under ahead_lock. */
+static void ahead_void(void)
+{
+	u32 gen = ahead_gen + 1;
+
+	WRITE_ONCE(ahead_gen, gen ?: 1);
+}
+
+int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge *pj)
+{
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_NF_CONNTRACK_MARK))
+		return -EOPNOTSUPP;
+	if (pj->flags)
+		return -EINVAL;
+	mutex_lock(&ahead_lock);
+	ret = ahead_take(r);
+	if (!ret)
+		ret = hone_proc_ahead_set(pj->pid, pj->image, pj->uid, pj->ctmark,
+					  ahead_gen);
+	mutex_unlock(&ahead_lock);
+	return ret;
+}
+
+int hone_ahead_clear(struct hone_reader *r)
+{
+	int ret;
+
+	mutex_lock(&ahead_lock);
+	ret = ahead_take(r);
+	if (!ret)
+		ahead_void();
+	mutex_unlock(&ahead_lock);
+	return ret;
+}
+
+/* r is closing: its verdicts end. The caller waits for RCU readers (the
+ * hook) before r is freed. */
+void hone_ahead_release(struct hone_reader *r)
+{
+	mutex_lock(&ahead_lock);
+	if (rcu_access_pointer(ahead_reader) == r) {
+		RCU_INIT_POINTER(ahead_reader, NULL);
+		ahead_void();
+	}
+	mutex_unlock(&ahead_lock);
+}
+
+#if IS_ENABLED(CONFIG_NF_CONNTRACK_MARK)
+/* The first SYN of a connection a socket of a process sends: its conntrack
+ * entry is new and still this packet's alone, so setting its mark races
+ * with nobody. Runs under rcu_read_lock, as every hook. */
+static unsigned int ahead_hook(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct sock *sk = skb->sk;
+	enum ip_conntrack_info ctinfo;
+	struct hone_reader *r;
+	struct hone_owner *o;
+	struct hone_payload p;
+	struct hone_rec_pkt rec;
+	struct nf_conn *ct;
+	u32 mark;
+
+	r = rcu_dereference(ahead_reader);
+	if (!r || !sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
+	    sk->sk_state != TCP_SYN_SENT)
+		return NF_ACCEPT;
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) || READ_ONCE(ct->mark))
+		return NF_ACCEPT;
+	hone_pkt_fill(&rec, &p, skb, false, sk, &o);
+	mark = o ? hone_owner_ahead(o, READ_ONCE(ahead_gen)) : 0;
+	if (!mark)
+		return NF_ACCEPT;
+	rec.ctmark = mark;
+	if (hone_reader_put(r, &rec.h, sizeof(rec), &p))
+		WRITE_ONCE(ct->mark, mark);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops ahead_ops[] = {
+	{ .hook = ahead_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_CONNTRACK + 1 },
+	{ .hook = ahead_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_CONNTRACK + 1 },
+};
+
+static int __net_init ahead_net_init(struct net *net)
+{
+	return nf_register_net_hooks(net, ahead_ops, ARRAY_SIZE(ahead_ops));
+}
+
+static void __net_exit ahead_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, ahead_ops, ARRAY_SIZE(ahead_ops));
+}
+
+static struct pernet_operations ahead_net_ops = {
+	.init = ahead_net_init,
+	.exit = ahead_net_exit,
+};
+
+int hone_ahead_init(void)
+{
+	return register_pernet_subsys(&ahead_net_ops);
+}
+
+void hone_ahead_exit(void)
+{
+	unregister_pernet_subsys(&ahead_net_ops);
+}
+#else
+int hone_ahead_init(void)
+{
+	return 0;
+}
+
+void hone_ahead_exit(void)
+{
+}
+#endif
