@@ -111,9 +111,11 @@ static unsigned int ahead_hook(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 	u32 mark;
 
+	/* A mark of the socket's own (SO_MARK) is the firewall's to see: its
+	 * verdict, queued, may keep it for the connection. */
 	r = rcu_dereference(ahead_reader);
 	if (!r || !sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
-	    sk->sk_state != TCP_SYN_SENT)
+	    sk->sk_state != TCP_SYN_SENT || skb->mark)
 		return NF_ACCEPT;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) || READ_ONCE(ct->mark))

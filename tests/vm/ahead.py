@@ -3,10 +3,11 @@
 """Verdicts given ahead (HEIO_PREJUDGE), as hone(4) says they hold.
 
 ahead.py driver       runs every case, printing VMTEST lines
-ahead.py connector    (in hone-a) reads commands on stdin: "connect ADDR"
-                      prints "cookie C" of a TCP socket that sent its SYN to
-                      ADDR:7001; "fork ADDR" does it in a child; "exec"
-                      runs itself again; each then prints "ready"
+ahead.py connector    (in hone-a) reads commands on stdin: "connect ADDR
+                      [MARK]" prints "cookie C" of a TCP socket that sent
+                      its SYN to ADDR:7001 (with SO_MARK MARK); "fork ADDR"
+                      does it in a child; "exec" runs itself again; each
+                      then prints "ready"
 
 The driver needs test_ahead.sh's nft table inet ahead in hone-a: its
 chain out counts SYNs whose conntrack mark is MARK (first rule) and the
@@ -31,6 +32,7 @@ HEIO_PREJUDGE = (1 << 30) | (24 << 16) | (0xE0 << 8) | 10
 HEIO_PREJUDGE_CLEAR = (0xE0 << 8) | 11
 RING_KB = '/sys/module/hone/parameters/ring_kb'
 SO_COOKIE = 57
+SO_MARK = 36
 MARK = 0x80000123
 PROC, EPB = 0x101, 6
 
@@ -175,6 +177,10 @@ def driver():
         vmtest(f'the reader gets that SYN with the mark ({addr})',
                passed(s, cookie) == [MARK], f'{passed(s, cookie)}')
 
+    cookie, n = c.ask('connect 10.9.0.2 7')
+    vmtest('a SYN with a mark of its socket\'s own is left to the firewall', n == (0, 1),
+           f'syns={n}')
+
     cookie, n = c.ask('fork 10.9.0.2')
     vmtest("a forked child has no verdict of its parent's", n == (0, 1), f'syns={n}')
     vmtest('nothing is told of the SYN not passed (child)', passed(s, cookie) == [])
@@ -244,6 +250,8 @@ def connector():
         if cmd == 'connect' or child:
             family = socket.AF_INET6 if ':' in arg[0] else socket.AF_INET
             with socket.socket(family, socket.SOCK_STREAM) as sk:
+                if len(arg) > 1:
+                    sk.setsockopt(socket.SOL_SOCKET, SO_MARK, int(arg[1]))
                 print('cookie', struct.unpack('=Q', sk.getsockopt(socket.SOL_SOCKET,
                                                                   SO_COOKIE, 8))[0],
                       flush=True)

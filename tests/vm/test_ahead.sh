@@ -3,9 +3,10 @@
 # connections leave with the conntrack mark its reader gave, counted by
 # an nft table in hone-a as they pass (tests/vm/ahead.py, the cases); the
 # reader is told each such SYN. Not an image the process no longer runs,
-# not its forked child, not another uid, not after an exec, a clear or the
-# reader's close, not another reader's, and never when the record does not
-# fit the reader's ring.
+# not a SYN with a mark of its own (SO_MARK), not its forked child, not
+# another uid, not after an exec, a clear or the reader's close, not
+# another reader's, and never when the record does not fit the reader's
+# ring.
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 netns_up || { vmtest ahead FAIL "netns"; exit; }
 ip netns exec hone-a nft -f - <<'NFT' || vmtest ahead FAIL "nft table"
