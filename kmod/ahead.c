@@ -15,13 +15,10 @@
  * ends them all at once: a clear, or the reader's close.
  */
 #include <linux/netfilter.h>
-#include <linux/netfilter_ipv4.h>
-#include <linux/netfilter_ipv6.h>
 #include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
-#include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/netfilter/nf_conntrack.h>
 #include "sensor.h"
@@ -96,11 +93,12 @@ void hone_ahead_release(struct hone_reader *r)
 }
 
 #if IS_ENABLED(CONFIG_NF_CONNTRACK_MARK)
-/* The first SYN of a connection a socket of a process sends: its conntrack
- * entry is new and still this packet's alone, so setting its mark races
- * with nobody. Runs under rcu_read_lock, as every hook. */
-static unsigned int ahead_hook(void *priv, struct sk_buff *skb,
-			       const struct nf_hook_state *state)
+/* At LOCAL_OUT right after conntrack (packet.c registers it), the first
+ * SYN of a connection a socket of a process sends: its conntrack entry is
+ * new and still this packet's alone, so setting its mark races with
+ * nobody. Runs under rcu_read_lock, as every hook. */
+unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
 {
 	struct sock *sk = skb->sk;
 	enum ip_conntrack_info ctinfo;
@@ -128,46 +126,5 @@ static unsigned int ahead_hook(void *priv, struct sk_buff *skb,
 	if (hone_reader_put(r, &rec.h, sizeof(rec), &p))
 		WRITE_ONCE(ct->mark, mark);
 	return NF_ACCEPT;
-}
-
-static const struct nf_hook_ops ahead_ops[] = {
-	{ .hook = ahead_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP_PRI_CONNTRACK + 1 },
-	{ .hook = ahead_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP6_PRI_CONNTRACK + 1 },
-};
-
-static int __net_init ahead_net_init(struct net *net)
-{
-	return nf_register_net_hooks(net, ahead_ops, ARRAY_SIZE(ahead_ops));
-}
-
-static void __net_exit ahead_net_exit(struct net *net)
-{
-	nf_unregister_net_hooks(net, ahead_ops, ARRAY_SIZE(ahead_ops));
-}
-
-static struct pernet_operations ahead_net_ops = {
-	.init = ahead_net_init,
-	.exit = ahead_net_exit,
-};
-
-int hone_ahead_init(void)
-{
-	return register_pernet_subsys(&ahead_net_ops);
-}
-
-void hone_ahead_exit(void)
-{
-	unregister_pernet_subsys(&ahead_net_ops);
-}
-#else
-int hone_ahead_init(void)
-{
-	return 0;
-}
-
-void hone_ahead_exit(void)
-{
 }
 #endif

@@ -64,17 +64,12 @@ static int __init hone_init(void)
 	ret = hone_packet_init();
 	if (ret)
 		goto err_socket;
-	ret = hone_ahead_init();
-	if (ret)
-		goto err_packet;
 	ret = hone_device_init();
 	if (ret)
-		goto err_ahead;
+		goto err_packet;
 	pr_info("Hone %s loaded\n", HONE_VERSION);
 	return 0;
 
-err_ahead:
-	hone_ahead_exit();
 err_packet:
 	hone_packet_exit();
 err_socket:
@@ -89,7 +84,6 @@ err:
 static void __exit hone_exit(void)
 {
 	hone_device_exit();
-	hone_ahead_exit();
 	hone_packet_exit();
 	hone_socket_exit();
 	hone_process_exit();

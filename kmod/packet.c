@@ -318,6 +318,13 @@ static const struct nf_hook_ops packet_ops[] = {
 	  .priority = NF_IP6_PRI_RAW - 1 },
 	{ .hook = packet_flow_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP6_PRI_RAW - 1 },
+#if IS_ENABLED(CONFIG_NF_CONNTRACK_MARK)
+	/* Verdicts given ahead: on the new conntrack entry. */
+	{ .hook = hone_ahead_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_CONNTRACK + 1 },
+	{ .hook = hone_ahead_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_CONNTRACK + 1 },
+#endif
 };
 
 static int __net_init packet_net_init(struct net *net)

@@ -14,6 +14,7 @@
 #include <hone/hone.h>
 
 struct sk_buff;
+struct nf_hook_state;
 struct sock;
 struct task_struct;
 struct mm_struct;
@@ -226,8 +227,8 @@ void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
 		   struct hone_owner **o);
 
 /* ahead.c */
-int hone_ahead_init(void);
-void hone_ahead_exit(void);
+unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
 int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge *pj);
 int hone_ahead_clear(struct hone_reader *r);
 void hone_ahead_release(struct hone_reader *r);
