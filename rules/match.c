@@ -122,15 +122,11 @@ static bool units_match(const struct strlist *l, const char *unit)
 	return false;
 }
 
-static bool who_match(const struct rule *r, const struct rules_proc *p,
-		      const struct rules_pkt *pkt)
+/* The who-keys but sha256: what the process's own events tell, where its
+ * executable's digest may still be being computed. */
+static bool who_told(const struct rule *r, const struct rules_proc *p)
 {
-	if (!p)
-		return !(r->keys & KEYS_WHO) ||
-		       ((r->keys & KEYS_WHO) == 1u << K_USER && pkt->has_uid &&
-			id_in(&r->uid, pkt->uid));
 	return (!r->exe.n || paths_match(&r->exe, p->exe)) &&
-	       (!r->nsha256 || sha256_in(r, p->sha256)) &&
 	       (!r->cmdline || (p->cmdline && !fnmatch(r->cmdline, p->cmdline, 0))) &&
 	       (!r->uid.n || id_in(&r->uid, p->uid)) &&
 	       (!r->gid.n || id_in(&r->gid, p->gid)) &&
@@ -140,6 +136,16 @@ static bool who_match(const struct rule *r, const struct rules_proc *p,
 	       (!r->script.n || paths_match(&r->script, p->script)) &&
 	       (!r->unit.n || units_match(&r->unit, p->unit)) &&
 	       (!r->cgroup.n || cgroup_match(&r->cgroup, p->cgroup));
+}
+
+static bool who_match(const struct rule *r, const struct rules_proc *p,
+		      const struct rules_pkt *pkt)
+{
+	if (!p)
+		return !(r->keys & KEYS_WHO) ||
+		       ((r->keys & KEYS_WHO) == 1u << K_USER && pkt->has_uid &&
+			id_in(&r->uid, pkt->uid));
+	return who_told(r, p) && (!r->nsha256 || sha256_in(r, p->sha256));
 }
 
 const char *rules_unit_of(const char *cgroup, char *buf, size_t len)
@@ -212,13 +218,18 @@ static bool has_ports(uint8_t proto)
 	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
 }
 
+static bool proto_in(const struct rule *r, uint8_t proto)
+{
+	return !(r->keys & (1u << K_PROTO)) ||
+	       (r->proto[proto / 64] >> (proto % 64) & 1);
+}
+
 /* What holds for every packet of a connection. */
 static bool conn_match(const struct rule *r, const struct rules_pkt *pkt)
 {
 	bool ports = has_ports(pkt->proto);
 
-	return (!(r->keys & (1u << K_PROTO)) ||
-		(r->proto[pkt->proto / 64] >> (pkt->proto % 64) & 1)) &&
+	return proto_in(r, pkt->proto) &&
 	       (!r->remote.n || net_in(&r->remote, pkt->family, pkt->remote)) &&
 	       (!r->local.n || net_in(&r->local, pkt->family, pkt->local)) &&
 	       (!r->rport.n || (ports && range_in(&r->rport, pkt->rport))) &&
@@ -236,6 +247,17 @@ static bool packet_match(const struct rule *r, const struct rules_pkt *pkt)
 		 !(pkt->tcpflags & r->flags_clear))) &&
 	       (!r->length.n || range_in(&r->length, pkt->length)) &&
 	       (!r->nth.n || range_in(&r->nth, pkt->nth));
+}
+
+/* The [global] verdict a packet no rule matched gets. */
+static void fallback(const struct rules *rs, enum rules_action action,
+		     bool per_packet, struct rules_verdict *v)
+{
+	*v = (struct rules_verdict){
+		.action = action,
+		.log = rs->g.log,
+		.per_packet = per_packet,
+	};
 }
 
 /* The next candidate in file order from the index's sorted lists. */
@@ -282,13 +304,49 @@ const struct rule *rules_match(const struct rules *rs,
 		v->per_packet |= per_packet;
 		return r;
 	}
-	*v = (struct rules_verdict){
-		.action = proc ? rs->g.def :
-			  pkt->nosock ? rs->g.kernel : rs->g.unknown,
-		.log = rs->g.log,
-		.per_packet = per_packet,
-	};
+	fallback(rs, proc ? rs->g.def : pkt->nosock ? rs->g.kernel :
+		 rs->g.unknown, per_packet, v);
 	return NULL;
+}
+
+/* What a connection's first packet cannot tell before it is sent: its
+ * ends (and the names of the remote one). */
+#define KEYS_ENDS	((1u << K_REMOTE) | (1u << K_LOCAL) | (1u << K_RPORT) | \
+			 (1u << K_LPORT) | (1u << K_HOST))
+
+bool rules_ahead(const struct rules *rs, const struct rules_proc *proc,
+		 struct rules_verdict *v)
+{
+	bool per_packet = false;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rule[i];
+
+		if (!proto_in(r, IPPROTO_TCP) || !who_told(r, proc))
+			continue;
+		/* It may match once the digest is known. */
+		if (r->nsha256 && !proc->sha256)
+			return false;
+		if (r->nsha256 && !sha256_in(r, proc->sha256))
+			continue;
+		if (r->keys & KEYS_ENDS)
+			return false;
+		/* The connection's replies may match it: as rules_match()
+		 * says of the SYN, its verdict is not the connection's. */
+		if (r->dir && r->dir != RULES_DIR_OUT) {
+			per_packet = true;
+			continue;
+		}
+		/* Its flags (ECN's with SYN), its length, its place. */
+		if (r->keys & KEYS_PACKET & ~(1u << K_DIRECTION))
+			return false;
+		*v = r->v;
+		v->per_packet |= per_packet;
+		return true;
+	}
+	fallback(rs, rs->g.def, per_packet, v);
+	return true;
 }
 
 static bool proto_only(const struct rule *r, uint8_t proto)

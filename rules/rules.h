@@ -202,6 +202,16 @@ const struct rule *rules_match(const struct rules *rs,
 			       const struct rules_proc *proc,
 			       struct rules_verdict *v);
 
+/* The verdict rules_match() gives every packet that opens an outgoing TCP
+ * connection of proc (a SYN, the first of its connection, of either
+ * family, to any address and port), into v: true when proc alone decides
+ * it. False when the packet does (a rule that proc's who-keys match names
+ * remote, local, rport, lport, host, tcpflags, length or nth) or when
+ * something not known yet may (a sha256 key, proc's digest not computed).
+ * Rules whose proto excludes TCP never match such a packet. */
+bool rules_ahead(const struct rules *rs, const struct rules_proc *proc,
+		 struct rules_verdict *v);
+
 /* Why rules_match() gave r for this packet and process (r NULL: which
  * fallback and why), as "key=what-matched ..." into buf (len bytes, cut
  * short if need be). Returns buf. */

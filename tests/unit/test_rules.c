@@ -21,15 +21,6 @@ static const struct rules_proc curl = {
 	.cmdline = "curl -s https://example.org/x", .parent = &sh,
 };
 
-static struct rules *must_load(const char *text)
-{
-	struct diag d;
-	struct rules *rs = load_text(text, &d);
-
-	cr_assert_not_null(rs, "%s", d.text);
-	return rs;
-}
-
 static const char *judge(const char *text, const struct rules_pkt *p,
 			 const struct rules_proc *proc, struct rules_verdict *v)
 {

@@ -42,6 +42,15 @@ static inline struct rules *load_text(const char *text, struct diag *d)
 	return rs;
 }
 
+static inline struct rules *must_load(const char *text)
+{
+	struct diag d;
+	struct rules *rs = load_text(text, &d);
+
+	cr_assert_not_null(rs, "%s", d.text);
+	return rs;
+}
+
 /* Rules files on disk: name under dir, root's and mode 0644. */
 static inline const char *in_dir(char buf[256], const char *dir, const char *name)
 {
