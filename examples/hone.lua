@@ -1,9 +1,9 @@
 -- SPDX-License-Identifier: GPL-2.0
 --[[
 Hone's per-packet information as Wireshark fields: hone.verdict, hone.rule,
-hone.pid, hone.exe, hone.user, hone.uid, hone.host, hone.dry_run (honefw's
-verdict log) and hone.cookie (hone.ko's /dev/hone), to filter on and show
-as columns:
+hone.pid, hone.exe, hone.user, hone.uid, hone.host, hone.prejudged,
+hone.dry_run (honefw's verdict log) and hone.cookie (hone.ko's /dev/hone),
+to filter on and show as columns:
 
   tshark -X lua_script:hone.lua -r verdicts.pcapng \
       -Y 'hone.exe == "/usr/bin/curl" && hone.verdict == "drop"'
@@ -15,7 +15,7 @@ uses the one for all users) it loads without -X, and must then not be
 given with -X too: Wireshark refuses a second protocol "hone".
 
 Each Enhanced Packet Block says it twice (hone-pcapng(5)): in options
-257-264 and in the packet comment. Wireshark 4.0 skips options it does not
+257-265 and in the packet comment. Wireshark 4.0 skips options it does not
 know, Hone's and epb_processid_threadid alike, and gives a dissector no way
 to read them: of a packet's options only the comment (frame.comment) and
 epb_flags (frame.packet_flags) reach it. So this postdissector reads the
@@ -23,7 +23,7 @@ comment, and what only the options hold (in honefw's log the cookie 259,
 mark 261 and nth 263) is not here. The comments are
 
   honefw:  verdict=V rule=NAME pid=N exe=PATH user=NAME [script=PATH]
-           [unit=NAME] [host=NAME] [dry-run=yes]
+           [unit=NAME] [host=NAME] [prejudged=MARK] [dry-run=yes]
            (of a process not known: pid=- exe=- user=- [uid=N])
   hone.ko: pid=N exe=PATH conn=COOKIE
 
@@ -49,6 +49,10 @@ local fields = {
 	unit = ProtoField.string("hone.unit", "Unit"),
 	-- A name the user's DNS answers gave the remote address (host rules)
 	host = ProtoField.string("hone.host", "Host"),
+	-- Passed unqueued by a verdict given ahead: the conntrack mark it
+	-- set, "(stale)" after it when the rules gave another by then.
+	prejudged = ProtoField.string("hone.prejudged",
+				      "Passed by a verdict given ahead"),
 	["dry-run"] = ProtoField.bool("hone.dry_run", "Dry run (not enforced)"),
 	conn = ProtoField.uint64("hone.cookie", "Socket cookie"),
 }

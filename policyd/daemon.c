@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "ahead.h"
 #include "ctl.h"
 #include "diag.h"
 #include "export.h"
@@ -71,6 +72,8 @@ struct daemon {
 	struct diag *diag;	/* sock_diag, in honefw's namespace */
 	struct owners *owners;	/* whose each packet is */
 	struct offloads *off;
+	struct ahead *ahead;	/* verdicts given to hone.ko */
+	uint32_t netns;		/* the inode of the namespace judged */
 	struct nft *nft;
 	struct queue *q[RULES_QUEUES];	/* queue_num(q[0]) + i each */
 	struct vlog *log;
@@ -222,7 +225,8 @@ static uint32_t fail_verdict(const struct daemon *d)
 }
 
 /* A packet honefw cannot parse has no owner and no rule can name it: the
- * rules' default decides, for this packet alone. */
+ * rules' default decides, for this packet alone (q NULL: hone.ko passed
+ * it, by a verdict given ahead). */
 static void judge_unparsable(struct daemon *d, struct queue *q,
 			     const struct queue_pkt *p)
 {
@@ -232,12 +236,15 @@ static void judge_unparsable(struct daemon *d, struct queue *q,
 	if (d->now - d->told_unparsable >= NSEC) {
 		d->told_unparsable = d->now;
 		log_warnx("%sunparsable packet %s, %zu bytes (%" PRIu64 " so "
-			  "far): default %s", d->o->dry_run ? "dry-run: " : "",
+			  "far): %s%s", d->o->dry_run ? "dry-run: " : "",
 			  p->hook == NF_INET_LOCAL_IN ? "in" : "out", p->len,
-			  d->unparsable, rules_action_name(def));
+			  d->unparsable, q ? "default " :
+			  "passed by a verdict given ahead",
+			  q ? rules_action_name(def) : "");
 	}
-	queue_verdict(q, p->id, def == RULES_ACCEPT || d->o->dry_run ?
-		      NF_ACCEPT : NF_DROP, false, 0);
+	if (q)
+		queue_verdict(q, p->id, def == RULES_ACCEPT || d->o->dry_run ?
+			      NF_ACCEPT : NF_DROP, false, 0);
 }
 
 /* A connection-wide verdict is tied to the socket it was given for: none
@@ -265,14 +272,15 @@ static bool offload(struct daemon *d, const struct flow *f,
 	return true;
 }
 
-/* false when full: then the packet is judged without what it waits for
- * (a digest, which matches no sha256 key; an owner: unknown). */
+/* false when full, or the packet is gone already (q NULL: passed ahead):
+ * then it is judged without what it waits for (a digest, which matches
+ * no sha256 key; an owner: unknown). */
 static bool park(struct daemon *d, struct queue *q, const struct queue_pkt *p,
 		 const struct conn *conn)
 {
 	struct parked *k;
 
-	if (d->closing || d->nparked == PARK_MAX ||
+	if (!q || d->closing || d->nparked == PARK_MAX ||
 	    p->len > sizeof(k->data))
 		return false;
 	k = &d->parked[d->nparked++];
@@ -310,12 +318,17 @@ static void hosts_of(struct daemon *d, const struct conn *conn,
 				d->now, hosts, NAMES_PER_ADDR);
 }
 
-/* cookie: the socket a parked packet was found to have (owner_of()). */
+/* cookie: the socket a parked packet was found to have (owner_of()), or
+ * the one hone.ko names for a packet it passed by a verdict given ahead;
+ * prejudged: the conntrack mark that verdict set. Such a packet is gone
+ * (q NULL): judged as if queued, it is sent no verdict, and is logged as
+ * what was done, accepted. */
 static void judge_one(struct daemon *d, struct queue *q,
-		      const struct queue_pkt *p, uint64_t cookie)
+		      const struct queue_pkt *p, uint64_t cookie,
+		      uint32_t prejudged)
 {
 	const char *hosts[NAMES_PER_ADDR];
-	struct rules_verdict v;
+	struct rules_verdict v, done;
 	struct rules_pkt pkt;
 	struct action a = { .verdict = NF_ACCEPT };
 	const struct proc *proc;
@@ -323,6 +336,7 @@ static void judge_one(struct daemon *d, struct queue *q,
 	struct owner who;
 	uint32_t own = 0;
 	struct flow *f;
+	bool stale;
 	int ret;
 
 	if (flow_parse(p->data, p->len, p->hook, &pkt) < 0) {
@@ -362,13 +376,25 @@ static void judge_one(struct daemon *d, struct queue *q,
 	if ((a.mark & HONE_MARK_FLOW) && !d->o->dry_run &&
 	    !offload(d, f, conn, &pkt, a.mark, &own))
 		a.mark &= ~(HONE_MARK_FLOW | HONE_MARK_GEN);
+	/* The act chain saves a connection-wide verdict's mark whole. */
+	stale = prejudged && ahead_passed(d->ahead, d->rs, d->nft, cookie,
+					  &pkt, proc, prejudged,
+					  a.mark & HONE_MARK_FLOW ?
+					  a.mark | own : 0);
+	done = v;
+	if (stale)
+		done = (struct rules_verdict){ .action = RULES_ACCEPT,
+					       .log = v.log, .rule = v.rule };
 	vlog_packet(d->log, &(struct vlog_entry){
 		.data = p->data, .len = p->len, .wire_len = p->wire_len,
-		.pkt = &pkt, .conn = conn, .proc = proc, .v = &v,
-		.mark = a.has_mark ? a.mark : p->mark,
-		.dry_run = d->o->dry_run,
-		.repeat = f && !flow_news(f, &v, d->now),
+		.pkt = &pkt, .conn = conn, .proc = proc, .v = &done,
+		.mark = a.has_mark && !stale ? a.mark : p->mark,
+		.dry_run = d->o->dry_run, .prejudged = prejudged,
+		.stale = stale,
+		.repeat = f && !flow_news(f, &done, d->now),
 	});
+	if (!q)
+		return;
 	if (d->o->dry_run)
 		queue_verdict(q, p->id, NF_ACCEPT, false, 0);
 	else
@@ -377,7 +403,36 @@ static void judge_one(struct daemon *d, struct queue *q,
 
 static void judge(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
-	judge_one(ctx, q, p, 0);
+	judge_one(ctx, q, p, 0, 0);
+}
+
+/* hone.ko passed a connection's SYN by a verdict given ahead: judged as
+ * if it had been queued. */
+static void passed_ahead(void *ctx, const struct sensor_prejudged *pj)
+{
+	struct daemon *d = ctx;
+	const struct conn *c = owners_conn(d->owners, pj->cookie, 0, 0, NULL);
+	/* It left with the mark's QoS bits: the fast path's. */
+	struct queue_pkt p = {
+		.hook = NF_INET_LOCAL_OUT, .mark = pj->ctmark & HONE_MARK_USER,
+		.data = pj->data, .len = pj->len, .wire_len = pj->wire_len,
+		.has_sock = c != NULL, .uid = c ? c->uid : 0,
+	};
+
+	/* A verdict holds in every network namespace, but only this one's
+	 * packets meet honefw's table and queue. */
+	if (c && c->netns && c->netns != d->netns)
+		return;
+	judge_one(d, NULL, &p, pj->cookie, pj->ctmark);
+}
+
+/* A process changed (owners_on_change()): its verdict given ahead may
+ * have. */
+static void proc_changed(void *ctx, const struct proc *p)
+{
+	struct daemon *d = ctx;
+
+	ahead_judge(d->ahead, d->rs, d->nft, p);
 }
 
 /* Judge again what waited for a digest or an owner; what still waits
@@ -389,13 +444,15 @@ static void rejudge(struct daemon *d)
 	d->nparked = 0;
 	for (i = 0; i < n; i++)
 		judge_one(d, d->parked[i].q, &d->parked[i].p,
-			  d->parked[i].cookie);
+			  d->parked[i].cookie, 0);
 	for (i = 0; i < RULES_QUEUES; i++)
 		queue_flush(d->q[i]);
 }
 
 /* A slice of hashing between batches; when a file is done, the packets
- * that waited for it are judged (not those that wait for a search). */
+ * that waited for it are judged (not those that wait for a search), and
+ * the processes that run it learn its digest (their verdicts given
+ * ahead). */
 static void hash_some(struct daemon *d)
 {
 	size_t before = sensor_hashing(d->sensor), left;
@@ -404,6 +461,8 @@ static void hash_some(struct daemon *d)
 	if (d->nparked && (left < before ||
 			   (!left && !sensor_searching(d->sensor))))
 		rejudge(d);
+	if (left < before)
+		sensor_digests_done(d->sensor);
 }
 
 static void socket_gone(void *ctx, uint64_t cookie)
@@ -681,12 +740,18 @@ static void reload_apply(struct daemon *d, struct rules *rs)
 	d->rs = rs;
 	d->gen = !d->gen;
 	names_start(d);
+	/* From now on no SYN takes a verdict of the rules replaced: one that
+	 * passed the new table's queue chain with an old generation's mark
+	 * would be queued, and judged twice. */
+	ahead_clear(d->ahead);
 	forget_verdicts(d, false);
 	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
 	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
+	else
+		ahead_renew(d->ahead, d->rs, d->nft);
 	if (rules_global(rs)->queue != queue_num(d->q[0]) && d->o->queue < 0)
 		log_warnx("[global] queue %u takes effect at restart; still %u",
 			  rules_global(rs)->queue, queue_num(d->q[0]));
@@ -769,11 +834,13 @@ static void snapshot(const struct daemon *d, struct status *st)
 	struct offload_stats os;
 	struct sensor_stats ss;
 	struct owners_stats ow;
+	struct ahead_stats as;
 	struct mallinfo2 mi = mallinfo2();
 
 	sensor_stats(d->sensor, &ss);
 	owners_stats(d->owners, &ow);
 	offloads_stats(d->off, &os);
+	ahead_stats(d->ahead, &as);
 	*st = (struct status){
 		.config = d->o->config, .rs = d->rs, .hits = d->hits,
 		.loaded = d->loaded, .reloads = d->reloads,
@@ -788,6 +855,9 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.offloaded = os.flows, .notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
+		.ahead = as.on, .ahead_given = as.given,
+		.ahead_ended = as.ended, .ahead_passed = as.passed,
+		.ahead_taken_back = as.taken_back,
 		.diag_lookups = flows_asked(owners_flows(d->owners)),
 		.queue = queue_num(d->q[0]), .nqueues = RULES_QUEUES,
 		.heap = mi.uordblks,
@@ -952,6 +1022,8 @@ static void tick(struct daemon *d)
 	ret = nft_install(d->nft, &c, d->rs);
 	if (ret < 0)
 		log_warnx("nftables: %s", strerror(-ret));
+	else
+		ahead_renew(d->ahead, d->rs, d->nft);
 }
 
 /* 1 to go on, 0 to stop. */
@@ -1098,8 +1170,10 @@ static void shut(struct daemon *d)
 		queue_close(d->q[i]);
 	nft_close(d->nft);
 	offloads_close(d->off);
-	/* The sensor tells the owners to its end. */
+	/* The sensor tells the owners to its end, and they the verdicts
+	 * given ahead. */
 	sensor_close(d->sensor);
+	ahead_close(d->ahead);
 	owners_close(d->owners);
 	diag_close(d->diag);
 	rules_free(d->rs);
@@ -1117,7 +1191,7 @@ int daemon_main(const struct honefw_opts *o)
 	struct nft_conf c;
 	size_t qnum, i;
 	uint32_t ino;
-	bool kmod;
+	bool kmod, ahead;
 	int ret;
 
 	if (load_rules(o->config, &d.rs) < 0)
@@ -1150,6 +1224,7 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = sys_netns_ino(&ino)) < 0)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
+	d.netns = ino;
 	if ((ret = diag_open(&d.diag)) < 0 ||
 	    (ret = owners_flows_open(d.owners, ino, diag_ask, d.diag)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));
@@ -1185,6 +1260,16 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
 		       strerror(-ret));
+	/* Only connection-wide verdicts are given ahead (nft_conf.offload),
+	 * and in a dry run none: the processes' are given as they become
+	 * known, from the first drain of the sensor on. */
+	ahead = kmod && !o->dry_run && !offloads_error(d.off);
+	if (ahead_open(ahead, d.sensor, d.owners, d.off, &d.ahead) < 0)
+		fatal("calloc");
+	if (ahead) {
+		owners_on_change(d.owners, proc_changed, &d);
+		sensor_on_prejudged(d.sensor, passed_ahead, &d);
+	}
 	ret = priv_split(&(struct priv_conf){
 		.user = o->user, .config = o->config, .log = o->log,
 		.metrics = o->metrics, .socket = o->socket, .report = report,
@@ -1200,11 +1285,12 @@ int daemon_main(const struct honefw_opts *o)
 	if ((ret = sensor_names_async(d.sensor)) < 0)
 		fatalx("users' names: %s", strerror(-ret));
 	log_info("running: %zu rules, queues %u-%u (%s), failmode %s, sensor "
-		 "%s%s", rules_count(d.rs), queue_num(d.q[0]),
+		 "%s%s%s", rules_count(d.rs), queue_num(d.q[0]),
 		 queue_num(d.q[RULES_QUEUES - 1]), nft_native_queue(d.nft) ?
 		 "nft queue" : "xt NFQUEUE", g->failmode == RULES_FAIL_OPEN ?
 		 "open" : "closed", sensor_kind(d.sensor) == SENSOR_KMOD ?
-		 "kmod" : "netlink", o->dry_run ? ", dry run" : "");
+		 "kmod" : "netlink", ahead ? ", verdicts given ahead" : "",
+		 o->dry_run ? ", dry run" : "");
 	if ((ret = offloads_error(d.off)))
 		log_warnx("conntrack netlink: %s: connection-wide verdicts "
 			  "could not end with their socket, so every packet is "

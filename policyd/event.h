@@ -54,6 +54,8 @@ struct ev_proc {
 	bool script_foreign;
 	const char *cgroup;		/* NULL: not given */
 	uint64_t cgroup_id;
+	uint64_t image;			/* hone.ko's number of the fork's or
+					 * exec's image; 0: not given */
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
 	const char *user;		/* with has_uid: uid's name, or NULL */

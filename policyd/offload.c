@@ -43,7 +43,7 @@ struct offloads {
 	struct nlsock_rx *rx;
 	uint32_t ct_portid, seq;
 	int ct_error;		/* ctnetlink unusable: offload nothing */
-	bool deleted;		/* deletes sent, their errors not read */
+	bool deleted;		/* requests sent, their errors not read */
 	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;
 	struct offload_stats st;
@@ -88,18 +88,49 @@ int offload_add(struct offloads *o, uint64_t cookie,
 	return 0;
 }
 
+/* A request the kernel answers only if it refuses it: read at the next
+ * drain (on_ct_msg()). */
+static bool ct_send(struct offloads *o, const struct nlmsghdr *nlh)
+{
+	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0) {
+		o->st.errors++;
+		return false;
+	}
+	o->deleted = true;
+	return true;
+}
+
 static void ct_delete(struct offloads *o, const struct rules_pkt *t)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_DELETE, ++o->seq,
 					   t, 0);
 
-	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0) {
-		o->st.errors++;
-	} else {
-		o->st.ended++;
-		o->deleted = true;
-	}
+	o->st.ended += ct_send(o, nlh);
+}
+
+/* The entry nlh names loses the mark bits of clear. */
+static bool ct_clear(struct offloads *o, struct nlmsghdr *nlh, uint32_t clear)
+{
+	/* The kernel keeps the bits the mask does not name. */
+	mnl_attr_put_u32(nlh, CTA_MARK, 0);
+	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(clear));
+	return ct_send(o, nlh);
+}
+
+void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
+		       uint32_t clear)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct rules_pkt t;
+
+	if (o->ct_error)
+		return;
+	flow_tuple(pkt, &t);
+	/* No CREATE: this entry or none. */
+	nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_NEW, ++o->seq, &t, 0);
+	ct_clear(o, nlh, clear);
 }
 
 /* Can verdicts be ended? Deleting an entry nobody has must say ENOENT;
@@ -273,15 +304,7 @@ static int on_marked(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!tuple)
 		return MNL_CB_OK;
-	/* The kernel keeps the bits the mask does not name. */
-	mnl_attr_put_u32(req, CTA_MARK, 0);
-	mnl_attr_put_u32(req, CTA_MARK_MASK, htonl(fg->clear));
-	if (mnl_socket_sendto(fg->o->ct, req, req->nlmsg_len) < 0) {
-		fg->o->st.errors++;
-	} else {
-		fg->o->deleted = true;
-		fg->n++;
-	}
+	fg->n += ct_clear(fg->o, req, fg->clear);
 	return MNL_CB_OK;
 }
 

@@ -53,6 +53,13 @@ int offload_add(struct offloads *o, uint64_t cookie,
 		const struct rules_pkt *pkt);
 /* The socket is gone: delete its flows' conntrack entries. */
 void offload_end(struct offloads *o, uint64_t cookie);
+/* A verdict pkt's connection holds that honefw did not give it (hone.ko's
+ * given ahead, and stale): its conntrack mark loses the bits of clear, so
+ * the connection's next packet is queued and judged. Sent without
+ * waiting; a refusal counts in errors, an entry not found (not confirmed
+ * yet) is none. */
+void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
+		       uint32_t clear);
 /* Read every pending destroy notice without blocking, end those sockets'
  * offloads and tell gone(ctx, cookie). Returns how many sockets, or a
  * negative errno. */

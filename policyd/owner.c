@@ -24,6 +24,7 @@ int owners_open(struct owners **out)
 	if (ret)
 		goto err_procs;
 	o->grace = OWNERS_GRACE;
+	list_init(&o->changed);
 	*out = o;
 	return 0;
 
@@ -72,6 +73,19 @@ void owners_on_close(struct owners *o, owners_closed_fn fn, void *ctx)
 {
 	o->closed = fn;
 	o->closed_ctx = ctx;
+}
+
+void owners_on_change(struct owners *o, owners_changed_fn fn, void *ctx)
+{
+	o->change = fn;
+	o->change_ctx = ctx;
+}
+
+void owners_set_ahead(struct owners *o, const struct proc *p, uint32_t mark)
+{
+	(void)o;
+	/* The owners' own entry: the caller only holds it as const. */
+	proc_pent(p)->p.ahead = mark;
 }
 
 struct conn *owners_conn(struct owners *o, uint64_t cookie, uint32_t uid,

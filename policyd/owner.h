@@ -52,6 +52,14 @@ void owners_set_finder(struct owners *o, owners_find_fn fn, void *ctx);
  * (hone.ko's close events; the netlink sensor has none of its own). */
 typedef void (*owners_closed_fn)(void *ctx, uint64_t cookie);
 void owners_on_close(struct owners *o, owners_closed_fn fn, void *ctx);
+/* fn(ctx, p) for each live process whose verdict may have changed though
+ * none of its packets was judged: forked, exec'd or told by a snapshot,
+ * its ids changed, its digest told, linked to its parent or an ancestor
+ * exec'd (its pedigree); once the run of events that changed it ends
+ * (owners_settle()): a snapshot's pedigrees are whole then, and a fork
+ * and the exec after it are one change. */
+typedef void (*owners_changed_fn)(void *ctx, const struct proc *p);
+void owners_on_change(struct owners *o, owners_changed_fn fn, void *ctx);
 /* A run of events starts, at now (CLOCK_MONOTONIC ns, the verdict
  * path's). */
 void owners_begin(struct owners *o, uint64_t now);
@@ -59,17 +67,20 @@ void owners_begin(struct owners *o, uint64_t now);
 int owners_proc_event(struct owners *o, const struct ev_proc *ev);
 int owners_sock_event(struct owners *o, const struct ev_sock *ev);
 /* The run ends: the processes whose parent came after them are linked (a
- * snapshot is in no order), and sockets closed for longer than the grace
- * are forgotten. lost: events the sensor lost so far; when it grows, a
- * flow event may be among them, and told flows are checked again. The
- * only call that frees entries: what owner_of() gave stays valid until
- * then. */
+ * snapshot is in no order), the changed ones told (owners_on_change()),
+ * and sockets closed for longer than the grace are forgotten. lost:
+ * events the sensor lost so far; when it grows, a flow event may be among
+ * them, and told flows are checked again. The only call that frees
+ * entries: what owner_of() gave stays valid until then. */
 void owners_settle(struct owners *o, uint64_t lost);
 /* uid's name, looked up since its processes so far were told. */
 void owners_named(struct owners *o, uint32_t uid, const char *name);
 /* What the sensor hashed of p's executable, since its exec. */
 void owners_digest(struct owners *o, const struct proc *p,
 		   const struct ev_digest *d);
+/* The conntrack mark of the verdict given ahead for p's image, as the
+ * daemon gave it (struct proc). */
+void owners_set_ahead(struct owners *o, const struct proc *p, uint32_t mark);
 
 /* ---- what the verdict path asks -------------------------------------- */
 

@@ -27,6 +27,55 @@ static void add_orphan(struct owners *o, struct pent *e)
 }
 
 #define ORPHAN_RUNS	8
+/* As far up a pedigree as the rules look (RULES_DEPTH_MAX). */
+#define ANCESTORS_MAX	64
+
+/* e changed in this run: told at its end, once (owners_on_change()). */
+static void changed(struct owners *o, struct pent *e)
+{
+	if (!o->change || !list_empty(&e->changed))
+		return;
+	proctab_get(e);
+	list_add_tail(&o->changed, &e->changed);
+}
+
+/* Whether e is among d's ancestors. */
+static bool descends(const struct pent *d, const struct pent *e)
+{
+	const struct rules_proc *v = d->p.view.parent;
+	unsigned depth;
+
+	for (depth = 0; v && depth < ANCESTORS_MAX; v = v->parent, depth++)
+		if (v == &e->p.view)
+			return true;
+	return false;
+}
+
+/* What e runs, and whose child it is, is part of its descendants'
+ * pedigrees. */
+static void descendants_changed(struct owners *o, const struct pent *e)
+{
+	struct pent *d;
+
+	if (!o->change || !e->children)
+		return;
+	for (d = proctab_recent(o->procs); d; d = proctab_older(o->procs, d))
+		if (!d->p.exited && descends(d, e))
+			changed(o, d);
+}
+
+static void tell_changed(struct owners *o)
+{
+	struct pent *e;
+
+	while (!list_empty(&o->changed)) {
+		e = list_entry(o->changed.next, struct pent, changed);
+		list_del(&e->changed);
+		if (!e->p.exited)
+			o->change(o->change_ctx, &e->p);
+		proctab_put(o->procs, e);
+	}
+}
 
 static void adopt_orphans(struct owners *o)
 {
@@ -36,8 +85,11 @@ static void adopt_orphans(struct owners *o)
 	for (i = 0; i < o->norphans; i++) {
 		e = o->orphans[i].e;
 		parent = owners_current(o, e->p.view.ppid, 0);
-		if (parent && !e->p.exited)
+		if (parent && !e->p.exited) {
 			proctab_adopt(e, parent);
+			changed(o, e);
+			descendants_changed(o, e);
+		}
 		if (parent || e->p.exited || ++o->orphans[i].runs >= ORPHAN_RUNS)
 			proctab_put(o->procs, e);
 		else
@@ -56,6 +108,7 @@ void owners_settle(struct owners *o, uint64_t lost)
 	if (o->events)
 		adopt_orphans(o);
 	o->events = 0;
+	tell_changed(o);
 	o->evicted += conntab_expire(o->conns, o->now, o->grace);
 	/* A flow event may be among what was lost. */
 	if (lost != o->lost && o->flows)
@@ -76,9 +129,11 @@ static void set_digest(struct pent *e, const struct ev_digest *d)
 void owners_digest(struct owners *o, const struct proc *p,
 		   const struct ev_digest *d)
 {
-	(void)o;
 	/* The owners' own entry: the caller only holds it as const. */
-	set_digest(proc_pent(p), d);
+	struct pent *e = proc_pent(p);
+
+	set_digest(e, d);
+	changed(o, e);
 }
 
 void owners_named(struct owners *o, uint32_t uid, const char *name)
@@ -157,6 +212,15 @@ int owners_proc_event(struct owners *o, const struct ev_proc *ev)
 		ret = proctab_cgroup(e, ev->cgroup, ev->cgroup_id);
 	if (!e)
 		return -ENOMEM;
+	/* A new image: hone.ko ended the verdict given ahead for the last
+	 * (a snapshot tells the one that runs again). */
+	if (ev->kind != EV_IDS && ev->image != e->p.image) {
+		e->p.image = ev->image;
+		e->p.ahead = 0;
+	}
+	changed(o, e);
+	if (ev->kind == EV_EXEC)
+		descendants_changed(o, e);
 	if (ret)
 		return ret;
 	if (ev->has_uid || ev->has_gid)
@@ -165,6 +229,18 @@ int owners_proc_event(struct owners *o, const struct ev_proc *ev)
 				ev->has_gid ? ev->gid : e->p.view.gid,
 				ev->has_uid ? ev->user : e->p.user);
 	return 0;
+}
+
+/* The socket's owner, and its network namespace, as told. */
+static struct conn *sock_owner(struct owners *o, const struct ev_sock *ev,
+			       struct pent *owner)
+{
+	struct conn *c = conntab_set(o->conns, ev->cookie, owner, ev->uid,
+				     ev->inode);
+
+	if (c)
+		c->netns = ev->netns;
+	return c;
 }
 
 /* The flow's socket, whose owner a packet of it names (before accept(),
@@ -176,7 +252,7 @@ static void on_flow(struct owners *o, const struct ev_sock *ev)
 	struct pent *owner = owners_current(o, ev->pid, 0);
 
 	if (owner)
-		conntab_set(o->conns, ev->cookie, owner, ev->uid, ev->inode);
+		sock_owner(o, ev, owner);
 	if (o->flows && ev->whole && ev->netns == o->netns)
 		flows_tell(o->flows, &ev->addrs, ev->cookie, ev->uid,
 			   ev->inode, ev->listen || !ev->inode, o->now);
@@ -191,8 +267,7 @@ int owners_sock_event(struct owners *o, const struct ev_sock *ev)
 	case EV_SOCK_OPEN:
 		owner = owners_current(o, ev->pid, 0);
 		/* No owner: a kernel socket, or its process is unknown. */
-		if (owner && !conntab_set(o->conns, ev->cookie, owner, ev->uid,
-					  ev->inode))
+		if (owner && !sock_owner(o, ev, owner))
 			return -ENOMEM;
 		break;
 	case EV_SOCK_FLOW:

@@ -21,6 +21,9 @@ struct owners {
 	void *find_ctx;
 	owners_closed_fn closed;
 	void *closed_ctx;
+	owners_changed_fn change;
+	void *change_ctx;
+	struct list changed;	/* told at the run's end, each held */
 	/* Processes whose parent was not known yet: linked when a run of
 	 * events ends. Held, for a few runs at most (a parent lost with
 	 * its events never comes). */

@@ -294,6 +294,42 @@ uint64_t pcapng_opt_u64(const struct pcapng_block *b, const struct pcapng_opt *o
 	return b->swap ? bswap_64(v) : v;
 }
 
+void pcapng_epb(const struct pcapng_block *b, struct pcapng_epb *e)
+{
+	struct pcapng_opt o;
+	size_t cur = 0;
+
+	*e = (struct pcapng_epb){
+		.data = b->body + 20,
+		.caplen = pcapng_u32(b, 12),
+		.len = pcapng_u32(b, 16),
+	};
+	while (pcapng_opt_next(b, &cur, &o)) {
+		switch (o.code) {
+		case HONE_EPB_FLAGS:
+			e->flags = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_EPB_CONN:
+			if (!e->cookie)	/* the 2013 32-bit id, unless... */
+				e->cookie = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_EPB_COOKIE:
+			e->cookie = pcapng_opt_u64(b, &o);	/* ...all of it */
+			break;
+		case HONE_EPB_NTH:
+			e->nth = pcapng_opt_u64(b, &o);
+			break;
+		case HONE_EPB_UID:
+			e->has_uid = true;
+			e->uid = pcapng_opt_u32(b, &o);
+			break;
+		case HONE_EPB_PREJUDGED:
+			e->prejudged = pcapng_opt_u32(b, &o);
+			break;
+		}
+	}
+}
+
 void pcapng_begin(struct pcapng_builder *w, uint32_t type)
 {
 	static const uint32_t len_placeholder;

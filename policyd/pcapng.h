@@ -73,6 +73,23 @@ int pcapng_opt_next(const struct pcapng_block *b, size_t *cur,
 uint32_t pcapng_opt_u32(const struct pcapng_block *b, const struct pcapng_opt *o);
 uint64_t pcapng_opt_u64(const struct pcapng_block *b, const struct pcapng_opt *o);
 
+/* An Enhanced Packet Block as Hone writes it (hone.h): the packet, and
+ * what Hone's options say of it. */
+struct pcapng_epb {
+	const uint8_t *data;	/* from the IP header */
+	size_t caplen, len;	/* captured, and on the wire */
+	uint32_t flags;		/* HONE_EPB_FLAGS */
+	uint64_t cookie;	/* its socket; without HONE_EPB_COOKIE, the
+				 * 2013 sensor's 32-bit id; 0: none */
+	uint64_t nth;		/* honefw's log; 0: not said */
+	bool has_uid;		/* honefw's log: a socket held it */
+	uint32_t uid;
+	uint32_t prejudged;	/* hone.ko: the conntrack mark a verdict
+				 * given ahead set; 0: none */
+};
+/* b: a known Enhanced Packet Block. */
+void pcapng_epb(const struct pcapng_block *b, struct pcapng_epb *e);
+
 /*
  * Block builder, native byte order, into a caller's buffer: begin, the
  * fixed fields with pcapng_put(), options, then pcapng_end() which adds

@@ -139,6 +139,8 @@ void proctab_put(struct proctab *t, struct pent *e)
 	while (e && --e->refs == 0) {
 		parent = e->p.view.parent ? proc_pent((const struct proc *)
 						      e->p.view.parent) : NULL;
+		if (parent)
+			parent->children--;
 		destroy(t, e);
 		e = parent;
 	}
@@ -268,6 +270,7 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		e->p.view.ppid = parent->p.view.pid;
 		e->p.view.parent = &parent->p.view;
 		proctab_get(parent);
+		parent->children++;
 	}
 	e->p.view.pid = pid;
 	e->p.view.exe = e->p.foreign ? NULL : e->p.exe;
@@ -278,6 +281,7 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 	e->p.view.sha256 = e->p.has_sha256 ? e->p.sha256 : NULL;
 	e->p.start = start;
 	e->refs = 1;		/* the live reference, dropped at exit */
+	list_init(&e->changed);
 	if (old) {
 		/* pid reuse: the old process is gone even if its exit was
 		 * lost; it lives on only for what still holds it. */
@@ -297,6 +301,7 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 	if (child->p.view.parent || child == parent)
 		return;
 	proctab_get(parent);
+	parent->children++;
 	child->p.view.parent = &parent->p.view;
 	child->p.view.ppid = parent->p.view.pid;
 }

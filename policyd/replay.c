@@ -24,8 +24,6 @@
 #include "replay.h"
 
 #define CHUNK		(64 * 1024)
-/* An EPB: interface, timestamp (2), captured and original length, data. */
-#define EPB_DATA	20
 
 struct replay {
 	const char *path;
@@ -54,43 +52,6 @@ static void section(struct replay *rp, const struct pcapng_block *b)
 				 (int)o.len - 1, (const char *)o.val + 1);
 }
 
-/* The socket, and honefw's count of the packet in its connection (its
- * verdict log records it; hone.ko's stream does not: counted here). */
-struct epb_opts {
-	uint32_t flags;
-	uint64_t cookie, nth;
-	bool has_uid;		/* honefw's log: a socket held it */
-	uint32_t uid;
-};
-
-static void epb_opts(const struct pcapng_block *b, struct epb_opts *e)
-{
-	struct pcapng_opt o;
-	size_t cur = 0;
-
-	while (pcapng_opt_next(b, &cur, &o)) {
-		switch (o.code) {
-		case HONE_EPB_FLAGS:
-			e->flags = pcapng_opt_u32(b, &o);
-			break;
-		case HONE_EPB_CONN:
-			if (!e->cookie)	/* the 2013 32-bit id, unless... */
-				e->cookie = pcapng_opt_u32(b, &o);
-			break;
-		case HONE_EPB_COOKIE:
-			e->cookie = pcapng_opt_u64(b, &o);	/* ...all of it */
-			break;
-		case HONE_EPB_NTH:
-			e->nth = pcapng_opt_u64(b, &o);
-			break;
-		case HONE_EPB_UID:
-			e->has_uid = true;
-			e->uid = pcapng_opt_u32(b, &o);
-			break;
-		}
-	}
-}
-
 static unsigned hook_of(uint32_t flags)
 {
 	switch (flags & 3) {
@@ -102,21 +63,23 @@ static unsigned hook_of(uint32_t flags)
 	return NF_INET_NUMHOOKS;	/* no direction: flow_parse refuses */
 }
 
+/* The socket, and honefw's count of the packet in its connection (its
+ * verdict log records it; hone.ko's stream does not: counted here). */
 static void packet(struct replay *rp, const struct pcapng_block *b)
 {
-	struct epb_opts e = { 0 };
+	struct pcapng_epb e;
 	struct replay_pkt p = {
 		.file = rp->path, .offset = b->offset, .host = rp->host,
-		.wire_len = pcapng_u32(b, 16),
 	};
 	struct conn *c;
 
 	if (rp->events)
 		owners_settle(rp->o, 0);
 	rp->events = false;
-	epb_opts(b, &e);
-	p.parsed = flow_parse(b->body + EPB_DATA, pcapng_u32(b, 12),
-			      hook_of(e.flags), &p.pkt) == 0;
+	pcapng_epb(b, &e);
+	p.wire_len = e.len;
+	p.parsed = flow_parse(e.data, e.caplen, hook_of(e.flags),
+			      &p.pkt) == 0;
 	p.cookie = e.cookie;
 	c = e.cookie ? owners_conn(rp->o, e.cookie, 0, 0, NULL) : NULL;
 	p.proc = c ? c->proc : NULL;

@@ -86,6 +86,12 @@ void sensor_tell_sock(struct sensor *s, const struct ev_sock *ev)
 		s->st.lost++;
 }
 
+void sensor_on_prejudged(struct sensor *s, sensor_prejudged_fn fn, void *ctx)
+{
+	s->prejudged = fn;
+	s->prejudged_ctx = ctx;
+}
+
 size_t sensor_hash_work(struct sensor *s, size_t budget)
 {
 	return s->digests ? exehash_work(s->digests, budget) : 0;
@@ -96,7 +102,8 @@ size_t sensor_hashing(const struct sensor *s)
 	return s->digests ? exehash_jobs(s->digests) : 0;
 }
 
-int sensor_digest(struct sensor *s, const struct proc *p)
+/* sensor_digest(); hurry: a packet waits for it. */
+static int digest_of(struct sensor *s, const struct proc *p, bool hurry)
 {
 	struct ev_digest d = { .key = p->exe_key };
 	int ret;
@@ -107,13 +114,28 @@ int sensor_digest(struct sensor *s, const struct proc *p)
 		return -ENOENT;
 	ret = exehash_lookup(s->digests, &p->exe_key, d.sha256);
 	if (ret == -EINPROGRESS) {
-		/* A packet waits for it: before the files nobody waits for. */
-		exehash_hurry(s->digests, &p->exe_key);
+		/* Before the files nobody waits for. */
+		if (hurry)
+			exehash_hurry(s->digests, &p->exe_key);
 		return ret;
 	}
 	d.known = !ret;
 	owners_digest(s->owners, p, &d);
 	return ret;
+}
+
+int sensor_digest(struct sensor *s, const struct proc *p)
+{
+	return digest_of(s, p, true);
+}
+
+void sensor_digests_done(struct sensor *s)
+{
+	const struct proc *p;
+
+	for (p = owners_recent(s->owners); p; p = owners_older(s->owners, p))
+		if (!p->exited)
+			digest_of(s, p, false);
 }
 
 static int open_sensor(enum sensor_kind kind, int fd, bool need_sha256,

@@ -50,6 +50,11 @@ struct proc {
 	 * being hashed (sensor_digest()). */
 	bool digest_wanted;
 	struct exehash_key exe_key;
+	/* hone.ko's number of the image it runs (each exec and fork has its
+	 * own), 0 if not known; and the conntrack mark a verdict given ahead
+	 * for that image sets (sensor_prejudge()), 0 if none. */
+	uint64_t image;
+	uint32_t ahead;
 	bool exited;
 };
 
@@ -65,6 +70,8 @@ struct conn {
 	uint32_t uid;
 	uint64_t inode;
 	uint64_t packets;	/* packets judged so far (the nth key) */
+	uint32_t netns;		/* its network namespace's inode, as hone.ko
+				 * told it; 0 if not told */
 	bool closed;
 	const struct proc *proc;	/* the owner (pid may be reused) */
 };
@@ -88,7 +95,8 @@ int sensor_open_offline(struct owners *o, struct sensor **out);
 struct pcapng_block;
 /* One block of a Hone capture (hone.ko's stream or honefw's verdict log)
  * told to the owners, as the hone.ko sensor reads it live; packets are
- * skipped. A run of them ends at owners_settle(). */
+ * skipped, but those passed by a verdict given ahead, told to
+ * sensor_on_prejudged()'s fn. A run of them ends at owners_settle(). */
 void sensor_feed(struct sensor *s, const struct pcapng_block *b);
 void sensor_close(struct sensor *s);
 /* Hash executables from now on (a reload brought sha256 rules), starting
@@ -108,6 +116,10 @@ size_t sensor_hashing(const struct sensor *s);
  * it will have none (no sha256 rules, or hashing failed) and matches no
  * sha256 key. */
 int sensor_digest(struct sensor *s, const struct proc *p);
+/* Tells the owners every digest hashed by now that a live process waits
+ * for (sensor_digest() tells one when a packet asks): for their verdicts
+ * given ahead, once a file is done. */
+void sensor_digests_done(struct sensor *s);
 /* "auto", "kmod" or "netlink"; -EINVAL for anything else. */
 int sensor_parse(const char *name, enum sensor_kind *out);
 enum sensor_kind sensor_kind(const struct sensor *s);
@@ -127,6 +139,27 @@ uint64_t sensor_now(void);
 bool sensor_searching(const struct sensor *s);
 int sensor_find_fd(const struct sensor *s);
 int sensor_find_drain(struct sensor *s);
+
+/* Verdicts given ahead (hone.h): from now on, hone.ko sets ctmark on the
+ * conntrack entry of each outgoing TCP connection a socket of p's image
+ * (and of its euid) opens, lets the SYN pass unqueued and tells fn of it
+ * (sensor_on_prejudged()); ctmark 0 ends the verdict. -ESRCH: p runs
+ * another image now, or is gone; -EOPNOTSUPP: not hone.ko's device. */
+int sensor_prejudge(struct sensor *s, const struct proc *p, uint32_t ctmark);
+/* Every verdict given ahead ends. */
+int sensor_prejudge_clear(struct sensor *s);
+/* A packet hone.ko let pass by a verdict given ahead. */
+struct sensor_prejudged {
+	const uint8_t *data;	/* from the IP header */
+	size_t len, wire_len;	/* captured (the reader's snaplen), sent */
+	uint64_t cookie;	/* its socket */
+	uint32_t ctmark;	/* the mark the verdict set */
+};
+typedef void (*sensor_prejudged_fn)(void *ctx,
+				    const struct sensor_prejudged *pj);
+/* fn(ctx, pj) for each, as it comes in the stream: after the events
+ * that came before it, in the middle of a run of them (owner.h). */
+void sensor_on_prejudged(struct sensor *s, sensor_prejudged_fn fn, void *ctx);
 
 /* Counters for --stats and the tests. */
 struct sensor_stats {

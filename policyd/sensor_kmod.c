@@ -42,7 +42,8 @@ static struct kmod *km_of(const struct sensor *s)
 /* ---- the stream --------------------------------------------------------
  *
  * Blocks as hone.h draws them, framed and checked by pcapng.c. Packets
- * (in a saved capture), unknown blocks and options are skipped.
+ * but those passed by a verdict given ahead (in a saved capture), unknown
+ * blocks and options are skipped.
  */
 
 /* A string option, NUL-terminated in buf; NULL if too long or empty. */
@@ -163,6 +164,9 @@ static void process_block(struct sensor *s, const struct pcapng_block *b)
 			break;
 		case HONE_PROC_CGROUP:
 			ev.cgroup = opt_str(&o, k->cgroup, sizeof(k->cgroup));
+			break;
+		case HONE_PROC_IMAGE:
+			ev.image = pcapng_opt_u64(b, &o);
 			break;
 		}
 	}
@@ -294,9 +298,30 @@ static void statistics_block(struct sensor *s, const struct pcapng_block *b)
 	km_of(s)->told = dropped;
 }
 
+/* hone.ko hands the reader that gives verdicts ahead the packets they
+ * let pass, whatever records it asked for: told to the daemon. Other
+ * packets (in a saved capture) are skipped. */
+static void packet_block(struct sensor *s, const struct pcapng_block *b)
+{
+	struct pcapng_epb e;
+
+	if (!s->prejudged || !b->known)
+		return;
+	pcapng_epb(b, &e);
+	if (!e.prejudged || (e.flags & 3) != HONE_EPB_FLAG_OUTBOUND)
+		return;
+	s->prejudged(s->prejudged_ctx, &(struct sensor_prejudged){
+		.data = e.data, .len = e.caplen, .wire_len = e.len,
+		.cookie = e.cookie, .ctmark = e.prejudged,
+	});
+}
+
 void sensor_feed(struct sensor *s, const struct pcapng_block *b)
 {
 	switch (b->type) {
+	case HONE_BT_EPB:
+		packet_block(s, b);
+		break;
 	case HONE_BT_SHB:
 		km_of(s)->lost_sync = false;
 		break;
@@ -410,6 +435,25 @@ static int kmod_drain(struct sensor *s)
 	}
 	resync(s, k->told);
 	return ret ? ret : (int)(s->st.events - before);
+}
+
+int sensor_prejudge(struct sensor *s, const struct proc *p, uint32_t ctmark)
+{
+	struct hone_prejudge pj = {
+		.pid = p->view.pid, .uid = p->view.uid, .image = p->image,
+		.ctmark = ctmark,
+	};
+
+	if (s->kind != SENSOR_KMOD || s->offline)
+		return -EOPNOTSUPP;
+	return ioctl(s->fd, HEIO_PREJUDGE, &pj) < 0 ? -errno : 0;
+}
+
+int sensor_prejudge_clear(struct sensor *s)
+{
+	if (s->kind != SENSOR_KMOD || s->offline)
+		return -EOPNOTSUPP;
+	return ioctl(s->fd, HEIO_PREJUDGE_CLEAR) < 0 ? -errno : 0;
 }
 
 static int kmod_open(struct sensor *s)

@@ -27,6 +27,8 @@ struct sensor {
 	bool offline;			/* replay: fed blocks, no device */
 	bool searching;			/* for an owner, until find_drain() */
 	struct unames *names;		/* users' */
+	sensor_prejudged_fn prejudged;	/* hone.ko: packets passed ahead */
+	void *prejudged_ctx;
 	void *priv;
 };
 

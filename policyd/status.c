@@ -100,6 +100,10 @@ int status_text(const struct status *st, FILE *f)
 		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
 		"lookups\n", st->sensor, st->events, st->events_lost,
 		st->fd_reads, st->diag_lookups);
+	fprintf(f, "ahead: %s, %" PRIu64 " verdicts given, %" PRIu64 " ended; %"
+		PRIu64 " connections passed unqueued, %" PRIu64 " of them by a "
+		"stale verdict\n", st->ahead ? "on" : "off", st->ahead_given,
+		st->ahead_ended, st->ahead_passed, st->ahead_taken_back);
 	if (st->has_queue_stats)
 		fprintf(f, "queues %u-%u: %" PRIu64 " waiting, %" PRIu64
 			" dropped (queue full), %" PRIu64 " dropped (netlink)\n",
@@ -180,6 +184,10 @@ int status_json(const struct status *st, FILE *f)
 		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64
 		",\"diag_lookups\":%" PRIu64 "}", st->sensor, st->events,
 		st->events_lost, st->fd_reads, st->diag_lookups);
+	fprintf(f, ",\"ahead\":{\"on\":%s,\"given\":%" PRIu64 ",\"ended\":%"
+		PRIu64 ",\"passed\":%" PRIu64 ",\"taken_back\":%" PRIu64 "}",
+		st->ahead ? "true" : "false", st->ahead_given, st->ahead_ended,
+		st->ahead_passed, st->ahead_taken_back);
 	fprintf(f, ",\"queue\":{\"number\":%u,\"count\":%u", st->queue,
 		st->nqueues);
 	if (st->has_queue_stats)
@@ -238,6 +246,14 @@ static const struct metric metrics[] = {
 	  "Processes' descriptors read to find a socket's owner (netlink)."),
 	M("sock_diag_lookups_total", "counter", diag_lookups,
 	  "Sockets of queued packets asked of sock_diag (none that hone.ko told)."),
+	M("ahead_given_total", "counter", ahead_given,
+	  "Verdicts given ahead to hone.ko (or changed)."),
+	M("ahead_ended_total", "counter", ahead_ended,
+	  "Verdicts given ahead ended before their process image."),
+	M("ahead_passed_total", "counter", ahead_passed,
+	  "Connections hone.ko passed unqueued by a verdict given ahead."),
+	M("ahead_taken_back_total", "counter", ahead_taken_back,
+	  "Of those, the ones whose verdict was stale, taken back."),
 	Q("queue_dropped_total", q.dropped,
 	  "Packets the kernel dropped because the queue was full."),
 	Q("queue_user_dropped_total", q.user_dropped,

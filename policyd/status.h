@@ -42,6 +42,10 @@ struct status {
 	uint64_t offloaded, notices_lost;
 	uint64_t events, events_lost;
 	uint64_t fd_reads;		/* netlink: processes' descriptors read */
+	/* Verdicts given ahead (ahead.h): given, ended, connections hone.ko
+	 * passed by them, and those whose verdict was stale. */
+	bool ahead;
+	uint64_t ahead_given, ahead_ended, ahead_passed, ahead_taken_back;
 	uint64_t diag_lookups;		/* sock_diag asked for a flow's socket */
 	uint16_t queue, nqueues;	/* honefw's: queue to queue + nqueues - 1 */
 	bool has_queue_stats;		/* /proc listed them: q is their sum */

@@ -120,6 +120,8 @@ static int write_epb(struct bfile *f, const struct vlog_entry *e,
 	 * user's rules judged it, and replay must know. */
 	if (e->pkt->has_uid)
 		pcapng_opt32(w, HONE_EPB_UID, e->pkt->uid);
+	if (e->prejudged)
+		pcapng_opt32(w, HONE_EPB_PREJUDGED, e->prejudged);
 	opt_str(w, HONE_OPT_COMMENT, comment);
 	return bfile_end(f);
 }

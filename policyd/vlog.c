@@ -25,15 +25,20 @@ static const char *rule_of(const struct vlog_entry *e)
 }
 
 /* "verdict=drop rule=NAME pid=N exe=PATH user=NAME [script=PATH]
- * [unit=NAME]", or "pid=- exe=- user=- [uid=N]" for a process not named:
- * the EPB comment and the text line share it. */
+ * [unit=NAME] [host=NAME]", or "pid=- exe=- user=- [uid=N]" for a
+ * process not named, then "[prejudged=MARK[(stale)]] [dry-run=yes]": the
+ * EPB comment and the text line share it. */
 static void describe(const struct vlog_entry *e, char *buf, size_t len)
 {
 	const struct proc *p = e->proc;
-	const char *dry = e->dry_run ? " dry-run=yes" : "";
-	char s[512], ub[16];
+	char s[512], ub[16], tail[48] = "";
 	int n;
 
+	if (e->prejudged)
+		snprintf(tail, sizeof(tail), " prejudged=%#x%s", e->prejudged,
+			 e->stale ? "(stale)" : "");
+	if (e->dry_run)
+		strcat(tail, " dry-run=yes");
 	if (!p) {
 		/* Whose socket it is, the kernel may still have told. */
 		n = snprintf(buf, len, "verdict=%s rule=%s pid=- exe=- user=-",
@@ -41,7 +46,7 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 		if (e->pkt->has_uid && n >= 0 && (size_t)n < len)
 			n += snprintf(buf + n, len - n, " uid=%u", e->pkt->uid);
 		if (n >= 0 && (size_t)n < len)
-			snprintf(buf + n, len - n, "%s", dry);
+			snprintf(buf + n, len - n, "%s", tail);
 		return;
 	}
 	/* Paths, units and names their owners chose are escaped: none may
@@ -60,7 +65,7 @@ static void describe(const struct vlog_entry *e, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " host=%s",
 			      report_escape(e->pkt->hosts[0], s, sizeof(s)));
 	if (n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, "%s", dry);
+		snprintf(buf + n, len - n, "%s", tail);
 }
 
 void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
@@ -78,6 +83,9 @@ void vlog_fields(const struct vlog_entry *e, struct log_fields *lf)
 		  r ? rule_line(r) : 0);
 	if (e->dry_run)
 		log_field(lf, "HONE_DRY_RUN", "1");
+	if (e->prejudged)
+		log_field(lf, "HONE_PREJUDGED", "%#x%s", e->prejudged,
+			  e->stale ? "(stale)" : "");
 	if (p) {
 		log_field(lf, "HONE_PID", "%u", p->view.pid);
 		log_field(lf, "HONE_EXE", "%s%s", p->exe ? p->exe : "?",
@@ -137,7 +145,8 @@ static void text_line(const struct vlog_entry *e, const char *what)
 void vlog_packet(struct vlog *l, const struct vlog_entry *e)
 {
 	bool text = (l->all || e->v->action != RULES_ACCEPT ||
-		     e->v->has_mark || e->v->has_dscp) && !e->repeat;
+		     e->v->has_mark || e->v->has_dscp || e->stale) &&
+		    !e->repeat;
 	bool pcapng = l->file && (l->all || e->v->log);
 	char what[512];
 

@@ -29,6 +29,11 @@ struct vlog_entry {
 	const struct rules_verdict *v;
 	uint32_t mark;		/* the mark the packet left with */
 	bool dry_run;		/* v is what would have been done */
+	/* hone.ko passed it unqueued by a verdict given ahead, which set
+	 * this conntrack mark (0: it was queued); stale: not the verdict
+	 * the rules give now (v is what was done), taken back. */
+	uint32_t prejudged;
+	bool stale;
 	bool repeat;		/* its flow was told of just now: no text line */
 };
 

@@ -137,6 +137,19 @@ Test(fw, queue_verdict_and_fast_path)
 	nft_close(n);
 }
 
+/* The table c says, root's queue bound, and ctnetlink to take verdicts
+ * back with. */
+static void offloading(const struct nft_conf *c, struct nft **n,
+		       struct queue **q, struct offloads **o)
+{
+	cr_assert_eq(nft_open(n), 0);
+	cr_assert_eq(queue_open(c->queue + RULES_QUEUE_ROOT, true, q), 0);
+	cr_assert_eq(offloads_open(false, o), 0);
+	cr_assert_eq(offloads_error(*o), 0, "ctnetlink (modprobe "
+		     "nf_conntrack_netlink)");
+	cr_assert_eq(nft_install(*n, c, NULL), 0);
+}
+
 /* A verdict in the conntrack mark that the rules in force did not give
  * (an earlier honefw's) is taken back: the flow is queued again, and the
  * rule's QoS mark stays. Without ctnetlink no mark is trusted at all. */
@@ -149,12 +162,7 @@ Test(fw, earlier_verdicts_taken_back)
 	struct nft *n;
 	int rx, tx;
 
-	cr_assert_eq(nft_open(&n), 0);
-	cr_assert_eq(queue_open(5 + RULES_QUEUE_ROOT, true, &q), 0);
-	cr_assert_eq(offloads_open(true, &o), 0);
-	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
-		     "nf_conntrack_netlink)");
-	cr_assert_eq(nft_install(n, &c, NULL), 0);
+	offloading(&c, &n, &q, &o);
 	tx = udp_pair(&rx, 5002);
 	cr_assert_eq(send(tx, "a", 1, 0), 1);
 	cr_expect_eq(pump(q, &s, 200), 1);
@@ -177,6 +185,49 @@ Test(fw, earlier_verdicts_taken_back)
 	cr_expect_eq(pump(q, &s, 200), 3, "no mark trusted");
 	close(tx);
 	close(rx);
+	offloads_close(o);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
+/* A verdict in a connection's conntrack mark that honefw finds stale (one
+ * hone.ko gave ahead, ahead.c) is taken back from that connection alone:
+ * its next packet is queued, and its QoS mark stays. */
+Test(fw, a_stale_verdict_taken_back)
+{
+	struct nft_conf c = { .queue = 8, .offload = true };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW | 0x42 };
+	struct offload_stats st;
+	struct rules_pkt first;
+	struct offloads *o;
+	struct queue *q;
+	struct nft *n;
+	int rx, tx, rx2, tx2;
+
+	offloading(&c, &n, &q, &o);
+	tx = udp_pair(&rx, 5004);
+	tx2 = udp_pair(&rx2, 5005);
+	cr_assert_eq(send(tx, "a", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 1);
+	first = s.pkt;
+	cr_assert_eq(send(tx2, "a", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 2);
+	offload_take_back(o, &first, ~HONE_MARK_USER);
+	offloads_drain(o, NULL, NULL);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.errors, 0, "nothing refused");
+	cr_expect_eq(offloads_forget(o, 0x42, HONE_MARK_USER, 0), 2,
+		     "the QoS marks stay");
+	cr_assert_eq(send(tx2, "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 2, "the other connection's holds");
+	cr_assert_eq(send(tx, "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 3, "queued again");
+	cr_expect_eq(s.pkt.rport, 5004);
+	close(tx);
+	close(rx);
+	close(tx2);
+	close(rx2);
 	offloads_close(o);
 	queue_close(q);
 	nft_remove(n);

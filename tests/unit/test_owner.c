@@ -222,3 +222,83 @@ Test(owner, a_socket_no_event_told_is_searched_for)
 	cr_expect_null(owners_conn(o, 43, 1000, 56, NULL));
 	cr_expect_eq(searches, 3);
 }
+
+/* The processes told changed, in order, and whether each had its parent
+ * linked then. */
+static struct {
+	uint32_t pid;
+	bool parent;
+} told[8];
+static unsigned ntold;
+
+static void on_change(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	cr_assert_lt(ntold, 8);
+	told[ntold].pid = p->view.pid;
+	told[ntold++].parent = p->view.parent != NULL;
+}
+
+static void fork_of(uint32_t pid, uint32_t ppid)
+{
+	struct ev_proc ev = {
+		.kind = EV_FORK, .pid = pid, .start = pid * 10,
+		.has_ppid = true, .ppid = ppid, .ppid_start = ppid * 10,
+	};
+
+	cr_assert_eq(owners_proc_event(o, &ev), 0);
+}
+
+static bool was_told(uint32_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < ntold; i++)
+		if (told[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Verdicts given ahead follow the processes (ahead.c): each change is
+ * told once its run of events ends, a snapshot's children with their
+ * parents linked, a fork and its exec once; an exec is its descendants'
+ * change too (their pedigree), what exited is not told, and a digest told
+ * between runs is told at the end of the next. */
+Test(owner, changes_are_told_once_a_run_ends)
+{
+	struct ev_digest dg = { .known = true };
+
+	ntold = 0;
+	owners_on_change(o, on_change, NULL);
+	owners_begin(o, 1);
+	exec(300, 301, "/usr/bin/sleep", 0, "root");
+	exec(301, 1, "/bin/sh", 0, "root");
+	fork_of(302, 301);
+	exec(302, 301, "/usr/bin/curl", 0, "root");
+	cr_expect_eq(ntold, 0, "not before the run ends");
+	owners_settle(o, 0);
+	cr_assert_eq(ntold, 3);
+	cr_expect(told[0].pid == 300 && told[0].parent, "linked, then told");
+	cr_expect(told[1].pid == 301 && told[2].pid == 302);
+
+	ntold = 0;
+	owners_begin(o, 2);
+	exec(301, 1, "/bin/bash", 0, "root");
+	owners_settle(o, 0);
+	cr_expect_eq(ntold, 3);
+	cr_expect(was_told(301) && was_told(300) && was_told(302));
+
+	ntold = 0;
+	owners_begin(o, 3);
+	exec(302, 301, "/usr/bin/wget", 0, "root");
+	cr_assert_eq(owners_proc_event(o, &(struct ev_proc){
+		.kind = EV_EXIT, .pid = 302, .start = 3020 }), 0);
+	owners_settle(o, 0);
+	cr_expect_eq(ntold, 0, "gone: nothing to give it");
+
+	owners_digest(o, owners_proc(o, 300), &dg);
+	cr_expect_eq(ntold, 0);
+	owners_begin(o, 4);
+	owners_settle(o, 0);
+	cr_expect(ntold == 1 && told[0].pid == 300);
+}

@@ -138,9 +138,12 @@ static void section(struct cap *c)
 	end(c);
 }
 
-static void proc(struct cap *c, uint32_t event, uint32_t pid, uint32_t ppid,
-		 uint64_t start, const char *path, const char *argv,
-		 size_t argvlen, uint32_t uid)
+/* A process block; image: hone.ko's number of what it runs, 0 for none
+ * (a module older than verdicts given ahead). */
+static void proc_image(struct cap *c, uint32_t event, uint32_t pid,
+		       uint32_t ppid, uint64_t start, const char *path,
+		       const char *argv, size_t argvlen, uint32_t uid,
+		       uint64_t image)
 {
 	struct stat st;
 
@@ -162,7 +165,16 @@ static void proc(struct cap *c, uint32_t event, uint32_t pid, uint32_t ppid,
 		opt64(c, HONE_PROC_EXE_DEV, st.st_dev);
 		opt64(c, HONE_PROC_EXE_INO, st.st_ino);
 	}
+	if (image)
+		opt64(c, HONE_PROC_IMAGE, image);
 	end(c);
+}
+
+static void proc(struct cap *c, uint32_t event, uint32_t pid, uint32_t ppid,
+		 uint64_t start, const char *path, const char *argv,
+		 size_t argvlen, uint32_t uid)
+{
+	proc_image(c, event, pid, ppid, start, path, argv, argvlen, uid, 0);
 }
 
 /* The path a pedigree member claims, verified or not. */
@@ -509,6 +521,96 @@ Test(sensor_kmod, owner_of_a_told_flow_asks_nobody)
 	cr_expect_eq(flows_asked(owners_flows(o)), 2, "told before events were lost: asked");
 	sensor_close(s);
 	close(p[1]);
+}
+
+/* A packet of socket cookie, outbound or not, as hone.ko hands it to the
+ * reader that gives verdicts ahead: ctmark, the mark one set (0: none). */
+static void packet(struct cap *c, uint64_t cookie, uint32_t flags,
+		   uint32_t ctmark)
+{
+	static const uint8_t ip[20] = { 0x45, 0, 0, 60, [9] = IPPROTO_TCP };
+
+	begin(c, HONE_BT_EPB);
+	put32(c, 0);
+	put64(c, 0);
+	put32(c, sizeof(ip));
+	put32(c, 60);
+	put(c, ip, sizeof(ip));
+	opt32(c, HONE_EPB_FLAGS, flags);
+	opt64(c, HONE_EPB_COOKIE, cookie);
+	if (ctmark)
+		opt32(c, HONE_EPB_PREJUDGED, ctmark);
+	end(c);
+}
+
+static struct sensor_prejudged passed;
+static unsigned npassed;
+
+static void on_passed(void *ctx, const struct sensor_prejudged *pj)
+{
+	(void)ctx;
+	passed = *pj;
+	npassed++;
+}
+
+/* What hone.ko numbers each image by (an exec's, a fork's: the child's
+ * own), and the packets its verdicts given ahead passed, told as they
+ * come (no other packet is). A new image has no verdict given. */
+static void images_and_passed(bool swap)
+{
+	static const char argv[] = "curl\0";
+	struct cap one = { .swap = swap }, two = { .swap = swap };
+	const struct proc *p, *child;
+	struct sensor *s;
+	int fd[2];
+
+	section(&one);
+	proc_image(&one, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/curl", argv,
+		   sizeof(argv), 1000, 7);
+	conn(&one, HONE_CONN_OPEN, COOKIE, 500, 1000, 77);
+	packet(&one, COOKIE, HONE_EPB_FLAG_OUTBOUND, 0x90000042);
+	packet(&one, COOKIE, HONE_EPB_FLAG_OUTBOUND, 0);
+	packet(&one, COOKIE, HONE_EPB_FLAG_INBOUND, 0x90000042);
+	proc_image(&two, HONE_PROC_FORK, 501, 500, 51, "/usr/bin/curl", argv,
+		   sizeof(argv), 1000, 8);
+	proc_image(&two, HONE_PROC_EXEC, 500, 1, 50, "/usr/bin/wget", argv,
+		   sizeof(argv), 1000, 9);
+	npassed = 0;
+	cr_assert_eq(pipe2(fd, O_NONBLOCK), 0);
+	cr_assert_eq(sensor_open_fd(fd[0], false, o, &s), 0);
+	sensor_on_prejudged(s, on_passed, NULL);
+	cr_assert_eq(write(fd[1], one.b, one.len), (ssize_t)one.len);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
+	p = owners_proc(o, 500);
+	cr_assert_not_null(p);
+	cr_expect_eq(p->image, 7);
+	cr_expect_eq(p->ahead, 0);
+	cr_assert_eq(npassed, 1, "only what a verdict given ahead passed");
+	cr_expect_eq(passed.cookie, COOKIE);
+	cr_expect_eq(passed.ctmark, 0x90000042);
+	cr_expect(passed.len == 20 && passed.wire_len == 60);
+	cr_expect_eq(passed.data[9], IPPROTO_TCP);
+
+	owners_set_ahead(o, p, 0x90000042);
+	cr_assert_eq(write(fd[1], two.b, two.len), (ssize_t)two.len);
+	cr_assert_gt(sensor_drain(s, sensor_now()), 0);
+	child = owners_proc(o, 501);
+	cr_assert_not_null(child);
+	cr_expect(child->image == 8 && !child->ahead, "a child's own image");
+	cr_expect_str_eq(p->exe, "/usr/bin/wget");
+	cr_expect(p->image == 9 && !p->ahead, "exec ended the verdict");
+	close(fd[1]);
+	sensor_close(s);
+}
+
+Test(sensor_kmod, images_and_packets_passed_ahead)
+{
+	images_and_passed(false);
+}
+
+Test(sensor_kmod, images_and_packets_passed_ahead_other_byte_order)
+{
+	images_and_passed(true);
 }
 
 Test(sensor_kmod, garbage)

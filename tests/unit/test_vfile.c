@@ -20,6 +20,7 @@
 #include "pcapng.h"
 #include "proctab.h"
 #include "vfile.h"
+#include "vlog.h"
 
 static uint32_t u32at(const uint8_t *p)
 {
@@ -119,6 +120,60 @@ Test(vfile, blocks_chain_and_epb_options)
 	o = epb_opt(b, HONE_EPB_FLAGS, &len);
 	cr_assert_not_null(o);
 	cr_expect_eq(u32at(o), HONE_EPB_FLAG_OUTBOUND);
+}
+
+/* A packet hone.ko passed by a verdict given ahead: its entry carries the
+ * mark that verdict set, and its comment says so, and whether the rules
+ * now gave another (the log tells what was done: accepted). */
+Test(vfile, a_packet_passed_ahead_carries_its_mark)
+{
+	uint8_t ip[20] = { 0x45, 0, 0, 20, [9] = 6 };
+	struct rules_pkt pkt = { .family = AF_INET, .proto = 6,
+				 .dir = RULES_DIR_OUT, .nth = 1 };
+	struct rules_verdict v = { .action = RULES_ACCEPT, .log = true };
+	struct vlog_entry e = { .data = ip, .len = sizeof(ip),
+				.wire_len = 60, .pkt = &pkt, .v = &v,
+				.prejudged = HONE_MARK_FLOW | 0x42,
+				.stale = true };
+	char path[] = "/tmp/hone-vlog-XXXXXX", want[] =
+		"verdict=accept rule=unknown pid=- exe=- user=- "
+		"prejudged=0x80000042(stale)";
+	const char *field = "HONE_PREJUDGED=0x80000042(stale)";
+	uint8_t buf[4096], *b;
+	struct log_fields lf = { .n = 0 };
+	const uint8_t *o;
+	struct vlog *l;
+	uint16_t len;
+	ssize_t n;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(vlog_open(path, false, &l), 0);
+	vlog_packet(l, &e);
+	vlog_close(l);
+	fd = open(path, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	unlink(path);
+	cr_assert_gt(n, 0);
+	b = buf + u32at(buf + 4);	/* past the SHB */
+	b += u32at(b + 4);		/* and the IDB */
+	cr_assert_eq(u32at(b), HONE_BT_EPB);
+	o = epb_opt(b, HONE_EPB_PREJUDGED, &len);
+	cr_assert_not_null(o);
+	cr_expect_eq(u32at(o), HONE_MARK_FLOW | 0x42);
+	o = epb_opt(b, HONE_OPT_COMMENT, &len);
+	cr_assert_not_null(o);
+	cr_expect(len == strlen(want) && !memcmp(o, want, len), "%.*s",
+		  (int)len, (const char *)o);
+	/* The journal's: after verdict, rule and its place. */
+	vlog_fields(&e, &lf);
+	cr_assert_gt(lf.n, 3);
+	cr_expect(lf.iov[3].iov_len == strlen(field) &&
+		  !memcmp(lf.iov[3].iov_base, field, strlen(field)), "%.*s",
+		  (int)lf.iov[3].iov_len, (const char *)lf.iov[3].iov_base);
 }
 
 /* A packet no rule decided names its fallback as the status does: the

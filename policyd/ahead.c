@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verdicts given ahead (ahead.h). Each process's given mark is kept with
+ * it (struct proc), so that only a change reaches hone.ko; the ioctls are
+ * cheap and never wait. An error other than a process that exec'd or
+ * exited meanwhile (-ESRCH) is said once, every verdict is ended, and
+ * none is given again: each new connection is queued, as without.
+ */
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <stdlib.h>
+
+#include "action.h"
+#include "ahead.h"
+#include "log.h"
+#include "nft.h"
+#include "offload.h"
+#include "owner.h"
+
+struct ahead {
+	struct sensor *sensor;
+	struct owners *owners;
+	struct offloads *off;
+	bool held;		/* between ahead_clear() and ahead_renew() */
+	struct ahead_stats st;
+};
+
+static void give_up(struct ahead *a, const char *what, int err)
+{
+	errno = -err;
+	log_warn("hone.ko: %s: no more verdicts given ahead, every new "
+		 "connection is queued", what);
+	a->st.on = false;
+	/* None may outlive what honefw keeps of them. */
+	sensor_prejudge_clear(a->sensor);
+}
+
+void ahead_clear(struct ahead *a)
+{
+	int ret;
+
+	if (!a->st.on)
+		return;
+	a->held = true;
+	ret = sensor_prejudge_clear(a->sensor);
+	if (ret < 0)
+		give_up(a, "HEIO_PREJUDGE_CLEAR", ret);
+}
+
+int ahead_open(bool on, struct sensor *s, struct owners *o,
+	       struct offloads *off, struct ahead **out)
+{
+	struct ahead *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	a->sensor = s;
+	a->owners = o;
+	a->off = off;
+	a->st.on = on;
+	/* Whether the module gives verdicts to this reader is known at
+	 * once, not at the first process. */
+	ahead_clear(a);
+	a->held = false;
+	*out = a;
+	return 0;
+}
+
+void ahead_close(struct ahead *a)
+{
+	free(a);
+}
+
+/* The conntrack mark the queue would save for the first packet of a TCP
+ * connection p opens, sent with no mark of its own (judge_one(),
+ * action_of()), if it is a plain accept of the whole connection whatever
+ * the packet: the fast path passes it with its QoS mark and nothing more.
+ * 0 if not. */
+static uint32_t mark_of(const struct rules *rs, struct nft *n,
+			const struct proc *p)
+{
+	struct rules_verdict v;
+	struct action act;
+
+	if (!rules_ahead(rs, &p->view, &v) || v.action != RULES_ACCEPT ||
+	    v.per_packet || action_of(n, &v, RULES_DIR_OUT, 0, &act) < 0 ||
+	    act.verdict != NF_ACCEPT)
+		return 0;
+	/* An effect (DSCP) to carry out is more than a plain accept. */
+	return act.mark & ~(HONE_MARK_FLOW | HONE_MARK_GEN | HONE_MARK_USER) ?
+	       0 : act.mark;
+}
+
+void ahead_judge(struct ahead *a, const struct rules *rs, struct nft *n,
+		 const struct proc *p)
+{
+	uint32_t mark;
+	int ret;
+
+	/* hone.ko names each image: without its number, nothing to give. */
+	if (!a->st.on || a->held || p->exited || !p->image)
+		return;
+	mark = mark_of(rs, n, p);
+	if (mark == p->ahead)
+		return;
+	ret = sensor_prejudge(a->sensor, p, mark);
+	if (ret < 0 && ret != -ESRCH) {
+		give_up(a, "HEIO_PREJUDGE", ret);
+		return;
+	}
+	/* -ESRCH: it runs another image now, or is gone; hone.ko holds
+	 * none for it, and the events that say so are on their way. */
+	if (ret < 0)
+		mark = 0;
+	else if (mark)
+		a->st.given++;
+	else
+		a->st.ended++;
+	owners_set_ahead(a->owners, p, mark);
+}
+
+void ahead_renew(struct ahead *a, const struct rules *rs, struct nft *n)
+{
+	const struct proc *p;
+
+	a->held = false;
+	if (!a->st.on)
+		return;
+	for (p = owners_recent(a->owners); p; p = owners_older(a->owners, p)) {
+		owners_set_ahead(a->owners, p, 0);
+		ahead_judge(a, rs, n, p);
+	}
+}
+
+bool ahead_passed(struct ahead *a, const struct rules *rs, struct nft *n,
+		  uint64_t cookie, const struct rules_pkt *pkt,
+		  const struct proc *p, uint32_t ctmark, uint32_t mark)
+{
+	a->st.passed++;
+	if (mark == ctmark)
+		return false;
+	a->st.taken_back++;
+	/* Given before a reload, or for what p was before a change not
+	 * told yet. Should the change miss the entry (not confirmed yet),
+	 * the socket's close still ends it. */
+	offload_add(a->off, cookie, pkt);
+	offload_take_back(a->off, pkt, ~HONE_MARK_USER);
+	if (p)
+		ahead_judge(a, rs, n, p);
+	return true;
+}
+
+void ahead_stats(const struct ahead *a, struct ahead_stats *st)
+{
+	*st = a->st;
+}
