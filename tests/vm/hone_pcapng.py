@@ -13,7 +13,7 @@ name=value fields:
   TS SOCK O|A|F|C PID COOKIE PROTO LOCAL -> REMOTE id=ID family=F type=T
      proto=P uid=U tid=T netns=N [inode=I] opts=CODES
   TS PAKT I|O COOKIE PID PROTO SRC -> DST LEN caplen=N flags=F opts=CODES
-     [conn=ID] [pidtid=PID/TID] [comment=TEXT]
+     [conn=ID] [pidtid=PID/TID] [comment=TEXT] [ahead=MARK]
 
 A connection's COOKIE is its option 257; a packet's COOKIE and PID are
 its options 259 and 258, 0 when absent (as /dev/honet writes them); ID is
@@ -209,6 +209,8 @@ def pkt_line(blk, end, where):
         f.append('pidtid=%d/%d' % struct.unpack(end + 'II', o.get(8)))
     if 1 in o:
         f.append('comment=' + esc(o.get(1)))
+    if 265 in o:
+        f.append(f'ahead={num(end, o.get(265), where, 265, 4):#x}')
     return ' '.join(f)
 
 
@@ -237,6 +239,8 @@ def proc_line(blk, end, where):
         f.append(f'cgroup_id={num(end, o.get(271), where, 271, 8)}')
     if 272 in o:
         f.append(f'cgroup={esc(o.get(272))}')
+    if 273 in o:
+        f.append(f'image={num(end, o.get(273), where, 273, 8)}')
     return ' '.join(f)
 
 

@@ -11,7 +11,7 @@
 # vm-timeout: 400
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 # HONE_VM_SCENARIOS: a few of them, while working on one.
-scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist mark redirect reload kill_closed kernel told told_full events_lost notices_lost syscalls script cgroup replay_diff}
+scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist ahead mark redirect reload kill_closed kernel told told_full events_lost notices_lost syscalls script cgroup replay_diff}
 # shellcheck disable=SC2086
 REJECT_MS=3000 HONEFW_ARGS="--sensor kmod" HONEREAD_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/netns/run" \
 	$scenarios > "$T/out" 2>&1
