@@ -19,6 +19,8 @@
 #include <linux/mutex.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/netfilter/nf_conntrack.h>
 #include "sensor.h"
@@ -27,19 +29,22 @@ static struct hone_reader __rcu *ahead_reader;
 static DEFINE_MUTEX(ahead_lock);
 /* Verdicts of another generation are void; 0 is nobody's. */
 static u32 ahead_gen = 1;
+/* They hold in one network namespace, the giver's: the firewall's
+ * table is there, and a mark set anywhere else would be a stranger's. */
+static u64 ahead_net;
 
-/* r gives the verdicts from now on, unless another reader does. Under
- * ahead_lock. */
+/* r gives the verdicts from now on, for the network namespace of the
+ * caller, unless another reader does. Under ahead_lock. */
 static int ahead_take(struct hone_reader *r)
 {
 	struct hone_reader *cur = rcu_dereference_protected(ahead_reader,
 							    lockdep_is_held(&ahead_lock));
 
-	if (cur == r)
-		return 0;
-	if (cur)
+	if (cur && cur != r)
 		return -EBUSY;
-	rcu_assign_pointer(ahead_reader, r);
+	WRITE_ONCE(ahead_net, current->nsproxy->net_ns->net_cookie);
+	if (!cur)
+		rcu_assign_pointer(ahead_reader, r);
 	return 0;
 }
 
@@ -113,7 +118,8 @@ unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
 	 * verdict, queued, may keep it for the connection. */
 	r = rcu_dereference(ahead_reader);
 	if (!r || !sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
-	    sk->sk_state != TCP_SYN_SENT || skb->mark)
+	    sk->sk_state != TCP_SYN_SENT || skb->mark ||
+	    state->net->net_cookie != READ_ONCE(ahead_net))
 		return NF_ACCEPT;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) || READ_ONCE(ct->mark))

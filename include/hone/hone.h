@@ -265,7 +265,8 @@ struct hone_stats {
  * A verdict holds for the socket owner uid it names, and for sockets the
  * image made: it ends at the process's next exec and at its exit, and a
  * child has none of its parent's. One reader at a time gives verdicts
- * (-EBUSY for others); they end when it closes its file.
+ * (-EBUSY for others); they end when it closes its file. They hold in the
+ * network namespace of the process that last gave or cleared them.
  */
 struct hone_prejudge {
 	__u32 pid;	/* thread-group id */

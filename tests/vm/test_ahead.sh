@@ -4,19 +4,21 @@
 # an nft table in hone-a as they pass (tests/vm/ahead.py, the cases); the
 # reader is told each such SYN. Not an image the process no longer runs,
 # not a SYN with a mark of its own (SO_MARK), not its forked child, not
-# another uid, not after an exec, a clear or the reader's close, not
-# another reader's, and never when the record does not fit the reader's
-# ring.
+# another uid, not in another network namespace than the giver's, not
+# after an exec, a clear or the reader's close, not another reader's, and
+# never when the record does not fit the reader's ring.
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 netns_up || { vmtest ahead FAIL "netns"; exit; }
-ip netns exec hone-a nft -f - <<'NFT' || vmtest ahead FAIL "nft table"
-table inet ahead {
-	chain out {
-		type filter hook output priority -150;
-		tcp flags & (syn | ack) == syn ct mark 0x80000123 counter
-		tcp flags & (syn | ack) == syn ct mark != 0x80000123 counter
+for ns in hone-a hone-b; do
+	ip netns exec $ns nft -f - <<-'NFT' || vmtest ahead FAIL "nft table in $ns"
+	table inet ahead {
+		chain out {
+			type filter hook output priority -150;
+			tcp flags & (syn | ack) == syn ct mark 0x80000123 counter
+			tcp flags & (syn | ack) == syn ct mark != 0x80000123 counter
+		}
 	}
-}
-NFT
-cd "$HONE_SRCDIR/tests/vm" && python3 ahead.py driver
+	NFT
+done
+cd "$HONE_SRCDIR/tests/vm" && ip netns exec hone-a python3 ahead.py driver
 check "ahead: the driver ran to its end" test $? = 0
