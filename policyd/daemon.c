@@ -73,7 +73,6 @@ struct daemon {
 	struct owners *owners;	/* whose each packet is */
 	struct offloads *off;
 	struct ahead *ahead;	/* verdicts given to hone.ko */
-	uint32_t netns;		/* the inode of the namespace judged */
 	struct nft *nft;
 	struct queue *q[RULES_QUEUES];	/* queue_num(q[0]) + i each */
 	struct vlog *log;
@@ -419,10 +418,6 @@ static void passed_ahead(void *ctx, const struct sensor_prejudged *pj)
 		.has_sock = c != NULL, .uid = c ? c->uid : 0,
 	};
 
-	/* A verdict holds in every network namespace, but only this one's
-	 * packets meet honefw's table and queue. */
-	if (c && c->netns && c->netns != d->netns)
-		return;
 	judge_one(d, NULL, &p, pj->cookie, pj->ctmark);
 }
 
@@ -1224,7 +1219,6 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("netns %s: %s", o->netns, strerror(-ret));
 	if ((ret = sys_netns_ino(&ino)) < 0)
 		fatalx("/proc/self/ns/net: %s", strerror(-ret));
-	d.netns = ino;
 	if ((ret = diag_open(&d.diag)) < 0 ||
 	    (ret = owners_flows_open(d.owners, ino, diag_ask, d.diag)) < 0)
 		fatalx("sock_diag: %s", strerror(-ret));

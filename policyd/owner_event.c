@@ -231,18 +231,6 @@ int owners_proc_event(struct owners *o, const struct ev_proc *ev)
 	return 0;
 }
 
-/* The socket's owner, and its network namespace, as told. */
-static struct conn *sock_owner(struct owners *o, const struct ev_sock *ev,
-			       struct pent *owner)
-{
-	struct conn *c = conntab_set(o->conns, ev->cookie, owner, ev->uid,
-				     ev->inode);
-
-	if (c)
-		c->netns = ev->netns;
-	return c;
-}
-
 /* The flow's socket, whose owner a packet of it names (before accept(),
  * its listener's): told whether or not its process is known. A listener,
  * or a connection not accepted yet (no inode), stands in for the socket
@@ -252,7 +240,7 @@ static void on_flow(struct owners *o, const struct ev_sock *ev)
 	struct pent *owner = owners_current(o, ev->pid, 0);
 
 	if (owner)
-		sock_owner(o, ev, owner);
+		conntab_set(o->conns, ev->cookie, owner, ev->uid, ev->inode);
 	if (o->flows && ev->whole && ev->netns == o->netns)
 		flows_tell(o->flows, &ev->addrs, ev->cookie, ev->uid,
 			   ev->inode, ev->listen || !ev->inode, o->now);
@@ -267,7 +255,8 @@ int owners_sock_event(struct owners *o, const struct ev_sock *ev)
 	case EV_SOCK_OPEN:
 		owner = owners_current(o, ev->pid, 0);
 		/* No owner: a kernel socket, or its process is unknown. */
-		if (owner && !sock_owner(o, ev, owner))
+		if (owner && !conntab_set(o->conns, ev->cookie, owner, ev->uid,
+					  ev->inode))
 			return -ENOMEM;
 		break;
 	case EV_SOCK_FLOW:

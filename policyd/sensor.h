@@ -70,8 +70,6 @@ struct conn {
 	uint32_t uid;
 	uint64_t inode;
 	uint64_t packets;	/* packets judged so far (the nth key) */
-	uint32_t netns;		/* its network namespace's inode, as hone.ko
-				 * told it; 0 if not told */
 	bool closed;
 	const struct proc *proc;	/* the owner (pid may be reused) */
 };
