@@ -232,6 +232,24 @@ def driver():
         vmtest('then another reader may give them', False, e.strerror)
     os.close(other.fd)
 
+    # /dev/honet's reader is told too: ahead=MARK at the PAKT line's end.
+    t = os.open('/dev/honet', os.O_RDONLY | os.O_NONBLOCK)
+    fcntl.ioctl(t, HEIO_SET_RECORDS, 3)
+    fcntl.ioctl(t, HEIO_PREJUDGE, struct.pack('=IIQII', c.pid, 0, image, MARK, 0))
+    cookie, n = c.ask('connect 10.9.0.2')
+    text = b''
+    while True:
+        try:
+            text += os.read(t, 1 << 20)
+        except BlockingIOError:
+            break
+    os.close(t)
+    line = [x for x in text.decode(errors='replace').splitlines()
+            if ' PAKT ' in x and f'{cookie:016x}' in x]
+    vmtest("/dev/honet's line of the SYN ends with ahead=0x80000123",
+           n == (1, 0) and len(line) == 1 and line[0].endswith(f' ahead={MARK:#x}'),
+           f'syns={n} {line}')
+
     # A full ring: the SYN is queued as any other, and nothing is told.
     s = Sensor(ring_kb=256)
     s.give(c.pid, 0, image, MARK)
