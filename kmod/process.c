@@ -172,8 +172,9 @@ void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 		proc_cache_count++;
 	}
 	hash_add_rcu(proc_cache, &e->node, rec->pid);
-	spin_unlock(&proc_cache_lock);
+	/* Once unlocked, e is another exec's to free. */
 	rec->image = e->image;
+	spin_unlock(&proc_cache_lock);
 	return;
 drop:
 	spin_unlock(&proc_cache_lock);
