@@ -27,8 +27,6 @@ static void add_orphan(struct owners *o, struct pent *e)
 }
 
 #define ORPHAN_RUNS	8
-/* As far up a pedigree as the rules look (RULES_DEPTH_MAX). */
-#define ANCESTORS_MAX	64
 
 /* e changed in this run: told at its end, once (owners_on_change()). */
 static void changed(struct owners *o, struct pent *e)
@@ -45,7 +43,7 @@ static bool descends(const struct pent *d, const struct pent *e)
 	const struct rules_proc *v = d->p.view.parent;
 	unsigned depth;
 
-	for (depth = 0; v && depth < ANCESTORS_MAX; v = v->parent, depth++)
+	for (depth = 0; v && depth < RULES_DEPTH_MAX; v = v->parent, depth++)
 		if (v == &e->p.view)
 			return true;
 	return false;

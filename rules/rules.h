@@ -68,6 +68,9 @@ struct rules_pkt {
 	size_t nhosts;
 };
 
+/* Ancestors the matcher looks at through parent, against loops. */
+#define RULES_DEPTH_MAX		64
+
 /* A process and, through parent, its pedigree. Every string may be NULL
  * when unknown; a key that needs it then does not match. */
 struct rules_proc {

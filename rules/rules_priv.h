@@ -7,7 +7,6 @@
 
 #define RULES_MAX_ERRORS	50	/* then one "too many errors" */
 #define RULES_PEDIGREE_MAX	16	/* elements of one pedigree chain */
-#define RULES_DEPTH_MAX		64	/* ancestors looked at, against loops */
 #define GLOB_CHARS		"*?[\\"	/* what makes a path a glob */
 
 struct range {
