@@ -12,16 +12,21 @@
  *
  * Verdicts live in the process cache (process.c), per image: an exec or a
  * fork makes a new one, and an exit takes it away. A generation counter
- * ends them all at once: a clear, or the reader's close.
+ * ends them all at once: a clear, or the reader's close. A verdict is a
+ * few ranges of remote ports with their marks, published by RCU: the hook
+ * reads it without a lock.
  */
 #include <linux/netfilter.h>
 #include <linux/rcupdate.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/nsproxy.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/inet_sock.h>
 #include <net/netfilter/nf_conntrack.h>
 #include "sensor.h"
 
@@ -56,21 +61,73 @@ static void ahead_void(void)
 	WRITE_ONCE(ahead_gen, gen ?: 1);
 }
 
-int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge *pj)
+static bool ahead_ranges_ok(const struct hone_prejudge_ports *pj)
 {
+	u32 i;
+
+	if (pj->flags || pj->n > HONE_PREJUDGE_RANGES)
+		return false;
+	for (i = 0; i < pj->n; i++)
+		if (pj->range[i].lo > pj->range[i].hi || !pj->range[i].ctmark ||
+		    (i && pj->range[i].lo <= pj->range[i - 1].hi))
+			return false;
+	return true;
+}
+
+int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge_ports *pj)
+{
+	struct hone_ahead *a = NULL;
 	int ret;
 
 	if (!IS_ENABLED(CONFIG_NF_CONNTRACK_MARK))
 		return -EOPNOTSUPP;
-	if (pj->flags)
+	if (!ahead_ranges_ok(pj))
 		return -EINVAL;
+	if (pj->n) {
+		a = kmalloc(struct_size(a, range, pj->n), GFP_KERNEL);
+		if (!a)
+			return -ENOMEM;
+		a->uid = pj->uid;
+		a->n = pj->n;
+		memcpy(a->range, pj->range, flex_array_size(a, range, pj->n));
+	}
 	mutex_lock(&ahead_lock);
 	ret = ahead_take(r);
-	if (!ret)
-		ret = hone_proc_ahead_set(pj->pid, pj->image, pj->uid, pj->ctmark,
-					  ahead_gen);
+	if (!ret) {
+		if (a)
+			a->gen = ahead_gen;
+		ret = hone_proc_ahead_set(pj->pid, pj->image, a);
+	}
 	mutex_unlock(&ahead_lock);
+	if (ret)
+		kfree(a);
 	return ret;
+}
+
+/* HEIO_PREJUDGE: one mark for every port. */
+int hone_ahead_give_all(struct hone_reader *r, const struct hone_prejudge *pj)
+{
+	struct hone_prejudge_ports pp = {
+		.pid = pj->pid, .uid = pj->uid, .image = pj->image,
+		.n = !!pj->ctmark, .flags = pj->flags,
+		.range[0] = { .lo = 0, .hi = U16_MAX, .ctmark = pj->ctmark },
+	};
+
+	return hone_ahead_give(r, &pp);
+}
+
+/* Under rcu_read_lock: a's mark for a socket of uid to remote port port,
+ * if a is of generation gen; else 0. */
+u32 hone_ahead_mark(const struct hone_ahead *a, u32 uid, u32 gen, u16 port)
+{
+	u32 i;
+
+	if (!a || a->gen != gen || a->uid != uid)
+		return 0;
+	for (i = 0; i < a->n && a->range[i].lo <= port; i++)
+		if (port <= a->range[i].hi)
+			return a->range[i].ctmark;
+	return 0;
 }
 
 int hone_ahead_clear(struct hone_reader *r)
@@ -125,7 +182,8 @@ unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) || READ_ONCE(ct->mark))
 		return NF_ACCEPT;
 	hone_pkt_fill(&rec, &p, skb, false, sk, &o);
-	mark = o ? hone_owner_ahead(o, READ_ONCE(ahead_gen)) : 0;
+	mark = o ? hone_owner_ahead(o, READ_ONCE(ahead_gen),
+				    ntohs(inet_sk(sk)->inet_dport)) : 0;
 	if (!mark)
 		return NF_ACCEPT;
 	rec.ctmark = mark;

@@ -223,7 +223,10 @@ static long reader_snaplen(struct hone_reader *r, unsigned long len)
 static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hone_reader *r = file->private_data;
-	struct hone_prejudge pj;
+	union {
+		struct hone_prejudge one;
+		struct hone_prejudge_ports ports;
+	} pj;
 	struct hone_stats st;
 	long ret = 0;
 
@@ -250,10 +253,16 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = hone_reader_records(r, arg);
 		break;
 	case HEIO_PREJUDGE:
-		if (copy_from_user(&pj, (void __user *)arg, sizeof(pj)))
+		if (copy_from_user(&pj.one, (void __user *)arg, sizeof(pj.one)))
 			ret = -EFAULT;
 		else
-			ret = hone_ahead_give(r, &pj);
+			ret = hone_ahead_give_all(r, &pj.one);
+		break;
+	case HEIO_PREJUDGE_PORTS:
+		if (copy_from_user(&pj.ports, (void __user *)arg, sizeof(pj.ports)))
+			ret = -EFAULT;
+		else
+			ret = hone_ahead_give(r, &pj.ports);
 		break;
 	case HEIO_PREJUDGE_CLEAR:
 		ret = hone_ahead_clear(r);

@@ -38,10 +38,7 @@ struct hone_proc {
 	u64 exe_dev, exe_ino;
 	u64 script_dev, script_ino;
 	u64 image;
-	/* A verdict given ahead (ahead.c): uid << 32 | conntrack mark, for
-	 * sockets of that uid, while ahead_gen is the current generation. */
-	u64 ahead;
-	u32 ahead_gen;
+	struct hone_ahead __rcu *ahead;	/* a verdict given ahead, or NULL */
 	u16 path_len, argv_len, script_len;
 	char data[];
 };
@@ -82,37 +79,46 @@ const char *hone_proc_exe(pid_t tgid, u16 *len, u64 *image)
 	return e ? e->data : NULL;
 }
 
-/* tgid's image gets the verdict mark for sockets of uid, in generation
- * gen; -ESRCH if tgid is not known or runs another image now. An exec or
- * a fork makes a new entry: its verdict starts anew. */
-int hone_proc_ahead_set(pid_t tgid, u64 image, u32 uid, u32 mark, u32 gen)
+/* tgid's image gets verdict a (NULL: none); the caller's a is the
+ * cache's unless -ESRCH: tgid is not known or runs another image now. An
+ * exec or a fork makes a new entry: its verdict starts anew. */
+int hone_proc_ahead_set(pid_t tgid, u64 image, struct hone_ahead *a)
 {
+	struct hone_ahead *old = NULL;
 	struct hone_proc *e;
 	int ret = -ESRCH;
 
 	spin_lock(&proc_cache_lock);
 	e = cache_find(tgid);
 	if (e && image && e->image == image) {
-		WRITE_ONCE(e->ahead, (u64)uid << 32 | mark);
-		/* What the hook sees valid it sees whole (hone_proc_ahead). */
-		smp_store_release(&e->ahead_gen, gen);
+		old = rcu_dereference_protected(e->ahead,
+						lockdep_is_held(&proc_cache_lock));
+		rcu_assign_pointer(e->ahead, a);
 		ret = 0;
 	}
 	spin_unlock(&proc_cache_lock);
+	if (old)
+		kfree_rcu(old, rcu);
 	return ret;
 }
 
-/* Under rcu_read_lock: the mark of the verdict given tgid's image for
- * sockets of uid in generation gen; 0 if none. */
-u32 hone_proc_ahead(pid_t tgid, u64 image, u32 uid, u32 gen)
+/* Under rcu_read_lock: the verdict given tgid's image, NULL if none. */
+const struct hone_ahead *hone_proc_ahead(pid_t tgid, u64 image)
 {
 	struct hone_proc *e = cache_find(tgid);
-	u64 a;
 
-	if (!e || !image || e->image != image || smp_load_acquire(&e->ahead_gen) != gen)
-		return 0;
-	a = READ_ONCE(e->ahead);
-	return a >> 32 == uid ? (u32)a : 0;
+	return e && image && e->image == image ? rcu_dereference(e->ahead) : NULL;
+}
+
+/* Once RCU readers are done with e. Under proc_cache_lock. */
+static void cache_free(struct hone_proc *e)
+{
+	struct hone_ahead *a = rcu_dereference_protected(e->ahead,
+							 lockdep_is_held(&proc_cache_lock));
+
+	if (a)
+		kfree_rcu(a, rcu);
+	kfree_rcu(e, rcu);
 }
 
 static void cache_del(pid_t tgid)
@@ -124,7 +130,7 @@ static void cache_del(pid_t tgid)
 	if (e) {
 		hash_del_rcu(&e->node);
 		proc_cache_count--;
-		kfree_rcu(e, rcu);
+		cache_free(e);
 	}
 	spin_unlock(&proc_cache_lock);
 }
@@ -145,8 +151,7 @@ void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 		return;
 	e->tgid = rec->pid;
 	e->image = atomic64_inc_return(&proc_images);
-	e->ahead = 0;
-	e->ahead_gen = 0;
+	RCU_INIT_POINTER(e->ahead, NULL);
 	e->start = rec->start;
 	e->exe_dev = rec->exe_dev;
 	e->exe_ino = rec->exe_ino;
@@ -167,7 +172,7 @@ void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp)
 	}
 	if (old) {
 		hash_del_rcu(&old->node);
-		kfree_rcu(old, rcu);
+		cache_free(old);
 	} else {
 		proc_cache_count++;
 	}
@@ -605,7 +610,7 @@ void hone_process_exit(void)
 	spin_lock(&proc_cache_lock);
 	hash_for_each_safe(proc_cache, bkt, tmp, e, node) {
 		hash_del_rcu(&e->node);
-		kfree_rcu(e, rcu);
+		cache_free(e);
 	}
 	proc_cache_count = 0;
 	spin_unlock(&proc_cache_lock);

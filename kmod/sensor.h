@@ -190,6 +190,14 @@ bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;
 extern atomic64_t hone_owner_full, hone_proc_full, hone_script_lost;
 
+/* A verdict given ahead, for sockets of uid in generation gen;
+ * never changed once given. */
+struct hone_ahead {
+	struct rcu_head rcu;
+	u32 uid, gen, n;
+	struct hone_prejudge_range range[];
+};
+
 /* process.c */
 int hone_process_init(void);
 void hone_process_exit(void);
@@ -200,8 +208,8 @@ void hone_proc_set_cgroup(struct hone_rec_proc *rec, struct task_struct *p,
 bool hone_proc_cache_copy(pid_t tgid, struct hone_rec_proc *rec, char *data);
 void hone_proc_cache_put(struct hone_rec_proc *rec, const char *data, gfp_t gfp);
 const char *hone_proc_exe(pid_t tgid, u16 *len, u64 *image);
-int hone_proc_ahead_set(pid_t tgid, u64 image, u32 uid, u32 mark, u32 gen);
-u32 hone_proc_ahead(pid_t tgid, u64 image, u32 uid, u32 gen);
+int hone_proc_ahead_set(pid_t tgid, u64 image, struct hone_ahead *a);
+const struct hone_ahead *hone_proc_ahead(pid_t tgid, u64 image);
 struct file *hone_mm_exe(struct mm_struct *mm);
 
 /* socket.c */
@@ -216,7 +224,7 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace);
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from);
-u32 hone_owner_ahead(const struct hone_owner *o, u32 gen);
+u32 hone_owner_ahead(const struct hone_owner *o, u32 gen, u16 port);
 u64 hone_socket_missed(void);
 
 /* packet.c */
@@ -227,9 +235,11 @@ void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
 		   struct hone_owner **o);
 
 /* ahead.c */
+u32 hone_ahead_mark(const struct hone_ahead *a, u32 uid, u32 gen, u16 port);
 unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state);
-int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge *pj);
+int hone_ahead_give(struct hone_reader *r, const struct hone_prejudge_ports *pj);
+int hone_ahead_give_all(struct hone_reader *r, const struct hone_prejudge *pj);
 int hone_ahead_clear(struct hone_reader *r);
 void hone_ahead_release(struct hone_reader *r);
 

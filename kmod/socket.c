@@ -127,10 +127,12 @@ void hone_owner_get(const struct hone_owner *o, u32 *pid, u32 *tid,
 }
 
 /* The conntrack mark of the verdict given ahead (generation gen) for the
- * image that made o's socket, 0 if none. Under rcu_read_lock. */
-u32 hone_owner_ahead(const struct hone_owner *o, u32 gen)
+ * image that made o's socket, for remote port port; 0 if none. Under
+ * rcu_read_lock. */
+u32 hone_owner_ahead(const struct hone_owner *o, u32 gen, u16 port)
 {
-	return hone_proc_ahead(o->pid, o->image, o->uid, gen);
+	return hone_ahead_mark(hone_proc_ahead(o->pid, o->image), o->uid, gen,
+			       port);
 }
 
 static unsigned int owner_uid_max(void)

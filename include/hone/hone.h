@@ -280,6 +280,29 @@ struct hone_prejudge {
 /* Ends every verdict given ahead (a firewall reloading its rules). */
 #define HEIO_PREJUDGE_CLEAR	_IO(HONE_IOC_MAGIC, 11)
 
+/*
+ * Verdicts given ahead per remote port: rules that name the port (dns
+ * for everyone, the web for the browser) decide most processes' SYNs by
+ * the port alone. n ranges of remote ports, ascending and disjoint
+ * (lo <= hi < the next lo), each with its mark (not 0); a SYN to a port
+ * in none is queued. n = 0 ends the verdict. HEIO_PREJUDGE is this with
+ * one range, 0 to 65535. -EINVAL for ranges out of order.
+ */
+#define HONE_PREJUDGE_RANGES	16
+struct hone_prejudge_range {
+	__u16 lo, hi;	/* remote ports, host order */
+	__u32 ctmark;
+};
+struct hone_prejudge_ports {
+	__u32 pid;
+	__u32 uid;
+	__u64 image;
+	__u32 n;	/* ranges given */
+	__u32 flags;	/* 0 */
+	struct hone_prejudge_range range[HONE_PREJUDGE_RANGES];
+};
+#define HEIO_PREJUDGE_PORTS	_IOW(HONE_IOC_MAGIC, 12, struct hone_prejudge_ports)
+
 /* ---- Name Resolution Block (honefw's verdict log) ---------------------- */
 
 /* Records as options are (type, length, value, padding), ending with a

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Verdicts given ahead (HEIO_PREJUDGE), as hone(4) says they hold.
+"""Verdicts given ahead (HEIO_PREJUDGE, HEIO_PREJUDGE_PORTS), as hone(4)
+says they hold.
 
 ahead.py driver       runs every case, printing VMTEST lines
 ahead.py connector    (in hone-a) reads commands on stdin: "connect ADDR
-                      [MARK]" prints "cookie C" of a TCP socket that sent
-                      its SYN to ADDR:7001 (with SO_MARK MARK); "fork ADDR"
+                      [MARK [PORT]]" prints "cookie C" of a TCP socket that
+                      sent its SYN to ADDR:PORT (7001; with SO_MARK MARK if
+                      not 0); "fork ADDR"
                       does it in a child; "exec" runs itself again; each
                       then prints "ready"
 
@@ -31,6 +33,7 @@ HEIO_SET_RECORDS = (1 << 30) | (4 << 16) | (0xE0 << 8) | 9
 HEIO_GET_STATS = (2 << 30) | (80 << 16) | (0xE0 << 8) | 8
 HEIO_PREJUDGE = (1 << 30) | (24 << 16) | (0xE0 << 8) | 10
 HEIO_PREJUDGE_CLEAR = (0xE0 << 8) | 11
+HEIO_PREJUDGE_PORTS = (1 << 30) | (152 << 16) | (0xE0 << 8) | 12
 RING_KB = '/sys/module/hone/parameters/ring_kb'
 SO_COOKIE = 57
 SO_MARK = 36
@@ -65,6 +68,12 @@ class Sensor:
 
     def give(self, pid, uid, image, mark):
         fcntl.ioctl(self.fd, HEIO_PREJUDGE, struct.pack('=IIQII', pid, uid, image, mark, 0))
+
+    def give_ports(self, pid, uid, image, ranges, n=None):
+        """ranges: (lo, hi, mark), at most 16 of them; n: how many to say."""
+        arg = struct.pack('=IIQII', pid, uid, image, len(ranges) if n is None else n, 0)
+        arg += b''.join(struct.pack('=HHI', *r) for r in ranges[:16])
+        fcntl.ioctl(self.fd, HEIO_PREJUDGE_PORTS, arg.ljust(152, b'\0'))
 
     def clear(self):
         fcntl.ioctl(self.fd, HEIO_PREJUDGE_CLEAR)
@@ -198,6 +207,32 @@ def driver():
     cookie, n = c.ask('connect 10.9.0.2')
     vmtest('a verdict for another uid does not hold', n == (0, 1), f'syns={n}')
 
+    # Per remote port: a SYN to a port of no range is queued; ranges not
+    # as hone(4) says are refused whole, and the verdict before stays.
+    s.give_ports(c.pid, 0, image, [(22, 22, MARK + 1), (7001, 7001, MARK)])
+    cookie, n = c.ask('connect fd09::2 0 7001')
+    vmtest('a verdict for its remote port holds', n == (1, 0) and passed(s, cookie) == [MARK],
+           f'syns={n} {passed(s, cookie)}')
+    cookie, n = c.ask('connect 10.9.0.2 0 7002')
+    vmtest('a SYN to a port of no range is left to the firewall',
+           n == (0, 1) and passed(s, cookie) == [], f'syns={n}')
+    for what, ranges, count in (
+            ('out of order', [(7001, 7001, MARK), (22, 22, MARK)], None),
+            ('overlapping', [(1, 7001, MARK), (7001, 7002, MARK)], None),
+            ('with lo past hi', [(7002, 7001, MARK)], None),
+            ('with a mark of 0', [(7001, 7001, 0)], None),
+            ('more than 16', [(i, i, MARK) for i in range(16)], 17)):
+        try:
+            s.give_ports(c.pid, 0, image, ranges, count)
+            vmtest(f'ranges {what} are refused', False, 'given')
+        except OSError as e:
+            vmtest(f'ranges {what} are refused', e.errno == errno.EINVAL, e.strerror)
+    cookie, n = c.ask('connect 10.9.0.2 0 7001')
+    vmtest('the verdict given before them holds', n == (1, 0), f'syns={n}')
+    s.give_ports(c.pid, 0, image, [])
+    cookie, n = c.ask('connect 10.9.0.2 0 7001')
+    vmtest('no range ends the verdict', n == (0, 1), f'syns={n}')
+
     s.give(c.pid, 0, image, MARK)
     s.clear()
     cookie, n = c.ask('connect 10.9.0.2')
@@ -280,14 +315,14 @@ def connector():
         if cmd == 'connect' or child:
             family = socket.AF_INET6 if ':' in arg[0] else socket.AF_INET
             with socket.socket(family, socket.SOCK_STREAM) as sk:
-                if len(arg) > 1:
+                if len(arg) > 1 and int(arg[1]):
                     sk.setsockopt(socket.SOL_SOCKET, SO_MARK, int(arg[1]))
                 print('cookie', struct.unpack('=Q', sk.getsockopt(socket.SOL_SOCKET,
                                                                   SO_COOKIE, 8))[0],
                       flush=True)
                 sk.settimeout(2)
                 try:
-                    sk.connect((arg[0], 7001))
+                    sk.connect((arg[0], int(arg[2]) if len(arg) > 2 else 7001))
                 except OSError:
                     pass
             if child:
