@@ -10,6 +10,8 @@
 #include <linux/netfilter.h>
 #include <stdlib.h>
 
+#include <hone/hone.h>
+
 #include "action.h"
 #include "ahead.h"
 #include "log.h"
@@ -72,18 +74,16 @@ void ahead_close(struct ahead *a)
 }
 
 /* The conntrack mark the queue would save for the first packet of a TCP
- * connection p opens, sent with no mark of its own (judge_one(),
- * action_of()), if it is a plain accept of the whole connection whatever
+ * connection judged v, sent with no mark of its own (judge_one(),
+ * action_of()), if v is a plain accept of the whole connection whatever
  * the packet: the fast path passes it with its QoS mark and nothing more.
  * 0 if not. */
-static uint32_t mark_of(const struct rules *rs, struct nft *n,
-			const struct proc *p)
+static uint32_t mark_of(struct nft *n, const struct rules_verdict *v)
 {
-	struct rules_verdict v;
 	struct action act;
 
-	if (!rules_ahead(rs, &p->view, &v) || v.action != RULES_ACCEPT ||
-	    v.per_packet || action_of(n, &v, RULES_DIR_OUT, 0, &act) < 0 ||
+	if (v->action != RULES_ACCEPT || v->per_packet ||
+	    action_of(n, v, RULES_DIR_OUT, 0, &act) < 0 ||
 	    act.verdict != NF_ACCEPT)
 		return 0;
 	/* An effect (DSCP) to carry out is more than a plain accept. */
@@ -91,32 +91,79 @@ static uint32_t mark_of(const struct rules *rs, struct nft *n,
 	       0 : act.mark;
 }
 
+/* Into r, the ranges of remote ports whose SYNs p's verdict ahead passes,
+ * with their marks; how many. Rules may cut the ports finer than hone.ko
+ * holds: ranges past its room are left to the queue. */
+static size_t ranges_of(const struct rules *rs, struct nft *n,
+			const struct proc *p, struct hone_prejudge_range *r)
+{
+	struct rules_ahead ra[4 * HONE_PREJUDGE_RANGES];
+	int i, got = rules_ahead_ports(rs, &p->view, ra,
+				       sizeof(ra) / sizeof(ra[0]));
+	size_t k = 0;
+	uint32_t m;
+
+	for (i = 0; i < got; i++) {
+		m = mark_of(n, &ra[i].v);
+		if (!m)
+			continue;
+		if (k && r[k - 1].ctmark == m && r[k - 1].hi + 1 == ra[i].lo) {
+			r[k - 1].hi = ra[i].hi;
+			continue;
+		}
+		if (k == HONE_PREJUDGE_RANGES)
+			break;
+		r[k++] = (struct hone_prejudge_range){
+			.lo = ra[i].lo, .hi = ra[i].hi, .ctmark = m,
+		};
+	}
+	return k;
+}
+
+/* What p keeps of the verdict it was given (struct proc): 64 bits of
+ * FNV-1a of its ranges, 0 for none. */
+static uint64_t digest_of(const struct hone_prejudge_range *r, size_t n)
+{
+	const uint8_t *b = (const uint8_t *)r;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n * sizeof(*r); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h ?: 1;
+}
+
 void ahead_judge(struct ahead *a, const struct rules *rs, struct nft *n,
 		 const struct proc *p)
 {
-	uint32_t mark;
+	struct hone_prejudge_range r[HONE_PREJUDGE_RANGES];
+	uint64_t d;
+	size_t k;
 	int ret;
 
 	/* hone.ko names each image: without its number, nothing to give. */
 	if (!a->st.on || a->held || p->exited || !p->image)
 		return;
-	mark = mark_of(rs, n, p);
-	if (mark == p->ahead)
+	k = ranges_of(rs, n, p, r);
+	d = digest_of(r, k);
+	if (d == p->ahead)
 		return;
-	ret = sensor_prejudge(a->sensor, p, mark);
+	ret = sensor_prejudge(a->sensor, p, r, k);
 	if (ret < 0 && ret != -ESRCH) {
-		give_up(a, "HEIO_PREJUDGE", ret);
+		give_up(a, "HEIO_PREJUDGE_PORTS", ret);
 		return;
 	}
 	/* -ESRCH: it runs another image now, or is gone; hone.ko holds
 	 * none for it, and the events that say so are on their way. */
 	if (ret < 0)
-		mark = 0;
-	else if (mark)
+		d = 0;
+	else if (d)
 		a->st.given++;
 	else
 		a->st.ended++;
-	owners_set_ahead(a->owners, p, mark);
+	owners_set_ahead(a->owners, p, d);
 }
 
 void ahead_renew(struct ahead *a, const struct rules *rs, struct nft *n)

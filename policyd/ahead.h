@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Verdicts given ahead (hone.h, HEIO_PREJUDGE). With hone.ko, a process
- * whose outgoing TCP connections get a verdict that does not depend on the
- * packet (rules_ahead()), a plain accept for the whole connection, has it
- * given to the module as the conntrack mark the queue would have saved:
+ * Verdicts given ahead (hone.h, HEIO_PREJUDGE_PORTS). With hone.ko, a
+ * process whose outgoing TCP connections to a remote port get a verdict
+ * that nothing else of the packet decides (rules_ahead_ports()), a plain
+ * accept for the whole connection, has it given to the module, per range
+ * of ports, as the conntrack mark the queue would have saved:
  * its SYNs pass the table's fast path unqueued, and the module hands each
  * to honefw, which judges it as it judges a queued packet (daemon.c) and
  * takes back a verdict it finds stale. Kept in step with the processes

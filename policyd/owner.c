@@ -81,11 +81,11 @@ void owners_on_change(struct owners *o, owners_changed_fn fn, void *ctx)
 	o->change_ctx = ctx;
 }
 
-void owners_set_ahead(struct owners *o, const struct proc *p, uint32_t mark)
+void owners_set_ahead(struct owners *o, const struct proc *p, uint64_t digest)
 {
 	(void)o;
 	/* The owners' own entry: the caller only holds it as const. */
-	proc_pent(p)->p.ahead = mark;
+	proc_pent(p)->p.ahead = digest;
 }
 
 struct conn *owners_conn(struct owners *o, uint64_t cookie, uint32_t uid,

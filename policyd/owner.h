@@ -78,9 +78,9 @@ void owners_named(struct owners *o, uint32_t uid, const char *name);
 /* What the sensor hashed of p's executable, since its exec. */
 void owners_digest(struct owners *o, const struct proc *p,
 		   const struct ev_digest *d);
-/* The conntrack mark of the verdict given ahead for p's image, as the
- * daemon gave it (struct proc). */
-void owners_set_ahead(struct owners *o, const struct proc *p, uint32_t mark);
+/* The digest of the verdict given ahead for p's image, as the daemon gave
+ * it (struct proc). */
+void owners_set_ahead(struct owners *o, const struct proc *p, uint64_t digest);
 
 /* ---- what the verdict path asks -------------------------------------- */
 

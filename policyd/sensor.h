@@ -51,10 +51,10 @@ struct proc {
 	bool digest_wanted;
 	struct exehash_key exe_key;
 	/* hone.ko's number of the image it runs (each exec and fork has its
-	 * own), 0 if not known; and the conntrack mark a verdict given ahead
-	 * for that image sets (sensor_prejudge()), 0 if none. */
+	 * own), 0 if not known; and a digest of the verdict given ahead for
+	 * that image (sensor_prejudge(), ahead.c), 0 if none. */
 	uint64_t image;
-	uint32_t ahead;
+	uint64_t ahead;
 	bool exited;
 };
 
@@ -138,12 +138,15 @@ bool sensor_searching(const struct sensor *s);
 int sensor_find_fd(const struct sensor *s);
 int sensor_find_drain(struct sensor *s);
 
-/* Verdicts given ahead (hone.h): from now on, hone.ko sets ctmark on the
- * conntrack entry of each outgoing TCP connection a socket of p's image
- * (and of its euid) opens, lets the SYN pass unqueued and tells fn of it
- * (sensor_on_prejudged()); ctmark 0 ends the verdict. -ESRCH: p runs
+/* Verdicts given ahead (hone.h): from now on, hone.ko sets the ctmark of
+ * the range of r (n of them, at most HONE_PREJUDGE_RANGES) its remote port
+ * is in on the conntrack entry of each outgoing TCP connection a socket of
+ * p's image (and of its euid) opens, lets the SYN pass unqueued and tells
+ * fn of it (sensor_on_prejudged()); n 0 ends the verdict. -ESRCH: p runs
  * another image now, or is gone; -EOPNOTSUPP: not hone.ko's device. */
-int sensor_prejudge(struct sensor *s, const struct proc *p, uint32_t ctmark);
+struct hone_prejudge_range;
+int sensor_prejudge(struct sensor *s, const struct proc *p,
+		    const struct hone_prejudge_range *r, size_t n);
 /* Every verdict given ahead ends. */
 int sensor_prejudge_clear(struct sensor *s);
 /* A packet hone.ko let pass by a verdict given ahead. */

@@ -437,16 +437,20 @@ static int kmod_drain(struct sensor *s)
 	return ret ? ret : (int)(s->st.events - before);
 }
 
-int sensor_prejudge(struct sensor *s, const struct proc *p, uint32_t ctmark)
+int sensor_prejudge(struct sensor *s, const struct proc *p,
+		    const struct hone_prejudge_range *r, size_t n)
 {
-	struct hone_prejudge pj = {
+	struct hone_prejudge_ports pj = {
 		.pid = p->view.pid, .uid = p->view.uid, .image = p->image,
-		.ctmark = ctmark,
+		.n = n,
 	};
 
 	if (s->kind != SENSOR_KMOD || s->offline)
 		return -EOPNOTSUPP;
-	return ioctl(s->fd, HEIO_PREJUDGE, &pj) < 0 ? -errno : 0;
+	if (n > HONE_PREJUDGE_RANGES)
+		return -EINVAL;
+	memcpy(pj.range, r, n * sizeof(*r));
+	return ioctl(s->fd, HEIO_PREJUDGE_PORTS, &pj) < 0 ? -errno : 0;
 }
 
 int sensor_prejudge_clear(struct sensor *s)

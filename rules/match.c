@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Judging a packet: the first rule in file order that matches it decides.
- * Only the index's candidates are tried. Nothing here allocates or writes
- * shared state, so any number of threads may match at once. */
+ * Only the index's candidates are tried. Nothing here writes shared state
+ * (and matching allocates nothing), so any number of threads may match at
+ * once. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules_priv.h"
@@ -309,44 +312,181 @@ const struct rule *rules_match(const struct rules *rs,
 	return NULL;
 }
 
+/* ---- verdicts given ahead, per remote port ------------------------------ */
+
 /* What a connection's first packet cannot tell before it is sent: its
  * ends (and the names of the remote one). */
 #define KEYS_ENDS	((1u << K_REMOTE) | (1u << K_LOCAL) | (1u << K_RPORT) | \
 			 (1u << K_LPORT) | (1u << K_HOST))
 
-bool rules_ahead(const struct rules *rs, const struct rules_proc *proc,
-		 struct rules_verdict *v)
+#define PORTS		65536u
+
+/* What a rule whose who-keys match a process does to its SYN to a port. */
+enum ahead_step {
+	AHEAD_NEXT,	/* it does not take the SYN */
+	AHEAD_REPLIES,	/* nor the SYN, but the connection's replies may */
+	AHEAD_PACKET,	/* the rest of the packet decides */
+	AHEAD_TAKES,	/* its verdict is the SYN's */
+};
+
+/* What the keys of such a rule make of the SYN. Its ends first: they say
+ * whether the replies may match an inbound rule too. */
+static enum ahead_step ahead_step(const struct rule *r, uint32_t port)
 {
-	bool per_packet = false;
+	if ((r->keys & (1u << K_RPORT)) && !range_in(&r->rport, port))
+		return AHEAD_NEXT;
+	if (r->keys & KEYS_ENDS & ~(1u << K_RPORT))
+		return AHEAD_PACKET;
+	if (r->dir && r->dir != RULES_DIR_OUT)
+		return AHEAD_REPLIES;
+	if (r->keys & KEYS_PACKET & ~(1u << K_DIRECTION))
+		return AHEAD_PACKET;
+	return AHEAD_TAKES;
+}
+
+/* The rules that may take a SYN of a process, in file order. One that
+ * ends the search at every port is the last; a SYN that gets past them all
+ * gets the default, or is the digest's to decide when digest is set. */
+struct ahead_cands {
+	const struct rule **v;
+	size_t n;
+	bool digest;	/* a rule proc's digest, not computed, may match */
+};
+
+static int ahead_pick(const struct rules *rs, const struct rules_proc *proc,
+		      struct ahead_cands *c)
+{
 	size_t i;
 
+	*c = (struct ahead_cands){ .v = calloc(rs->n + 1, sizeof(*c->v)) };
+	if (!c->v)
+		return -ENOMEM;
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rule[i];
 
 		if (!proto_in(r, IPPROTO_TCP) || !who_told(r, proc))
 			continue;
 		/* It may match once the digest is known. */
-		if (r->nsha256 && !proc->sha256)
-			return false;
+		if (r->nsha256 && !proc->sha256) {
+			c->digest = true;
+			break;
+		}
 		if (r->nsha256 && !sha256_in(r, proc->sha256))
 			continue;
-		if (r->keys & KEYS_ENDS)
-			return false;
-		/* The connection's replies may match it: as rules_match()
-		 * says of the SYN, its verdict is not the connection's. */
-		if (r->dir && r->dir != RULES_DIR_OUT) {
-			per_packet = true;
-			continue;
-		}
-		/* Its flags (ECN's with SYN), its length, its place. */
-		if (r->keys & KEYS_PACKET & ~(1u << K_DIRECTION))
-			return false;
-		*v = r->v;
-		v->per_packet |= per_packet;
-		return true;
+		c->v[c->n++] = r;
+		/* Without rport it does the same at every port: no SYN
+		 * gets past it. */
+		if (!(r->keys & (1u << K_RPORT)) && ahead_step(r, 0) >= AHEAD_PACKET)
+			break;
 	}
+	return 0;
+}
+
+/* The verdict of the SYNs to port: false when the rest of the packet or
+ * the digest decides. */
+static bool ahead_at(const struct rules *rs, const struct ahead_cands *c,
+		     uint32_t port, struct rules_verdict *v)
+{
+	bool per_packet = false;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		switch (ahead_step(c->v[i], port)) {
+		case AHEAD_NEXT:
+			break;
+		case AHEAD_REPLIES:
+			per_packet = true;
+			break;
+		case AHEAD_PACKET:
+			return false;
+		case AHEAD_TAKES:
+			*v = c->v[i]->v;
+			v->per_packet |= per_packet;
+			return true;
+		}
+	}
+	if (c->digest)
+		return false;
 	fallback(rs, rs->g.def, per_packet, v);
 	return true;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Where the candidates' rport ranges start and end (past it), with 0 and
+ * PORTS, ascending and unique: from one to the next, each candidate does
+ * the same to every port. */
+static int ahead_cuts(const struct ahead_cands *c, uint32_t **cut, size_t *n)
+{
+	size_t i, j, m = 2;
+	uint32_t *b;
+
+	for (i = 0; i < c->n; i++)
+		m += 2 * c->v[i]->rport.n;
+	b = malloc(m * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	m = 0;
+	b[m++] = 0;
+	b[m++] = PORTS;
+	for (i = 0; i < c->n; i++) {
+		const struct rangelist *l = &c->v[i]->rport;
+
+		for (j = 0; j < l->n; j++) {
+			b[m++] = l->v[j].lo < PORTS ? l->v[j].lo : PORTS;
+			b[m++] = l->v[j].hi < PORTS ? l->v[j].hi + 1 : PORTS;
+		}
+	}
+	qsort(b, m, sizeof(*b), by_value);
+	for (i = j = 1; i < m; i++)
+		if (b[i] != b[j - 1])
+			b[j++] = b[i];
+	*cut = b;
+	*n = j;
+	return 0;
+}
+
+/* What a connection's SYN cannot tell apart: the same verdict. */
+static bool same_verdict(const struct rules_verdict *a,
+			 const struct rules_verdict *b)
+{
+	return a->rule == b->rule && a->action == b->action &&
+	       a->per_packet == b->per_packet && a->has_mark == b->has_mark &&
+	       a->mark == b->mark;
+}
+
+int rules_ahead_ports(const struct rules *rs, const struct rules_proc *proc,
+		      struct rules_ahead *out, size_t max)
+{
+	struct ahead_cands c;
+	struct rules_verdict v;
+	uint32_t *cut = NULL;
+	size_t i, ncut = 0, n = 0;
+	int err;
+
+	err = ahead_pick(rs, proc, &c);
+	if (!err)
+		err = ahead_cuts(&c, &cut, &ncut);
+	for (i = 0; !err && i + 1 < ncut; i++) {
+		if (!ahead_at(rs, &c, cut[i], &v))
+			continue;
+		if (n && out[n - 1].hi + 1u == cut[i] &&
+		    same_verdict(&out[n - 1].v, &v)) {
+			out[n - 1].hi = cut[i + 1] - 1;
+			continue;
+		}
+		if (n == max)
+			break;
+		out[n++] = (struct rules_ahead){ cut[i], cut[i + 1] - 1, v };
+	}
+	free(cut);
+	free(c.v);
+	return err ? err : (int)n;
 }
 
 static bool proto_only(const struct rule *r, uint8_t proto)

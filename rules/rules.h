@@ -205,15 +205,26 @@ const struct rule *rules_match(const struct rules *rs,
 			       const struct rules_proc *proc,
 			       struct rules_verdict *v);
 
-/* The verdict rules_match() gives every packet that opens an outgoing TCP
- * connection of proc (a SYN, the first of its connection, of either
- * family, to any address and port), into v: true when proc alone decides
- * it. False when the packet does (a rule that proc's who-keys match names
- * remote, local, rport, lport, host, tcpflags, length or nth) or when
- * something not known yet may (a sha256 key, proc's digest not computed).
- * Rules whose proto excludes TCP never match such a packet. */
-bool rules_ahead(const struct rules *rs, const struct rules_proc *proc,
-		 struct rules_verdict *v);
+/* Remote ports lo..hi (host order) of outgoing TCP connections of a
+ * process, and the verdict rules_match() gives the SYN that opens each. */
+struct rules_ahead {
+	uint16_t lo, hi;
+	struct rules_verdict v;
+};
+
+/* The verdicts rules_match() gives the packets that open outgoing TCP
+ * connections of proc (a SYN, the first of its connection, of either
+ * family, to any address), per remote port: into out (at most max),
+ * ascending and disjoint, the ranges of ports where proc alone and the
+ * port decide it; adjacent ports with the same verdict in one range. A
+ * port in none is one whose SYN's verdict something else decides (a rule
+ * proc's who-keys match names remote, local, lport, host, tcpflags,
+ * length or nth, for that port) or something not known yet may (a sha256
+ * key, proc's digest not computed). Rules whose proto excludes TCP never
+ * match such a packet. Returns how many ranges were filled (the first max
+ * if there are more), or -ENOMEM. */
+int rules_ahead_ports(const struct rules *rs, const struct rules_proc *proc,
+		      struct rules_ahead *out, size_t max);
 
 /* Why rules_match() gave r for this packet and process (r NULL: which
  * fallback and why), as "key=what-matched ..." into buf (len bytes, cut
