@@ -226,7 +226,8 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	union {
 		struct hone_prejudge one;
 		struct hone_prejudge_ports ports;
-	} pj;
+		struct hone_lazy lazy;
+	} arg_in;
 	struct hone_stats st;
 	long ret = 0;
 
@@ -253,16 +254,24 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = hone_reader_records(r, arg);
 		break;
 	case HEIO_PREJUDGE:
-		if (copy_from_user(&pj.one, (void __user *)arg, sizeof(pj.one)))
+		if (copy_from_user(&arg_in.one, (void __user *)arg, sizeof(arg_in.one)))
 			ret = -EFAULT;
 		else
-			ret = hone_ahead_give_all(r, &pj.one);
+			ret = hone_ahead_give_all(r, &arg_in.one);
 		break;
 	case HEIO_PREJUDGE_PORTS:
-		if (copy_from_user(&pj.ports, (void __user *)arg, sizeof(pj.ports)))
+		if (copy_from_user(&arg_in.ports, (void __user *)arg,
+				   sizeof(arg_in.ports)))
 			ret = -EFAULT;
 		else
-			ret = hone_ahead_give(r, &pj.ports);
+			ret = hone_ahead_give(r, &arg_in.ports);
+		break;
+	case HEIO_SET_LAZY:
+		if (copy_from_user(&arg_in.lazy, (void __user *)arg,
+				   sizeof(arg_in.lazy)))
+			ret = -EFAULT;
+		else
+			ret = hone_reader_lazy(r, &arg_in.lazy);
 		break;
 	case HEIO_PREJUDGE_CLEAR:
 		ret = hone_ahead_clear(r);

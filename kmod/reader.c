@@ -9,6 +9,7 @@
 #include <linux/vmalloc.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/in.h>
 #include "sensor.h"
 
 static LIST_HEAD(hone_readers);
@@ -68,6 +69,16 @@ static void reader_want(struct hone_reader *r, u32 records)
 			atomic_add(records & BIT(i) ? 1 : -1, &hone_wanting[i]);
 }
 
+/* Lazy records' wakeup (HEIO_SET_LAZY). */
+static enum hrtimer_restart reader_lazy_fire(struct hrtimer *t)
+{
+	struct hone_reader *r = container_of(t, struct hone_reader, lazy_timer);
+
+	clear_bit(0, &r->lazy_armed);
+	wake_up_interruptible(&r->wait);
+	return HRTIMER_NORESTART;
+}
+
 struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 {
 	struct hone_reader *r;
@@ -92,6 +103,8 @@ struct hone_reader *hone_reader_create(const struct hone_format *fmt)
 		goto err_out;
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wait);
+	hrtimer_init(&r->lazy_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	r->lazy_timer.function = reader_lazy_fire;
 	mutex_init(&r->read_lock);
 	r->fmt = fmt;
 	r->state = HONE_RS_HEAD;
@@ -121,6 +134,8 @@ void hone_reader_destroy(struct hone_reader *r)
 	mutex_unlock(&hone_readers_lock);
 	hone_ahead_release(r);
 	synchronize_rcu();
+	/* No record arms it now. */
+	hrtimer_cancel(&r->lazy_timer);
 	reader_want(r, 0);
 	hone_snapshot_stop(r);
 	kvfree(r->scratch);
@@ -144,23 +159,63 @@ int hone_reader_records(struct hone_reader *r, u32 records)
 	return 0;
 }
 
+/* rec's kind, as HONE_RECORDS_* names it. */
+static u32 reader_kind(const struct hone_rec *rec)
+{
+	switch (rec->type) {
+	case HONE_REC_PROC:
+		return HONE_RECORDS_PROC;
+	case HONE_REC_CONN:
+		return ((const struct hone_rec_conn *)rec)->event == HONE_CONN_FLOW ?
+		       HONE_RECORDS_FLOW : HONE_RECORDS_CONN;
+	default:
+		return HONE_RECORDS_PACKET;
+	}
+}
+
 /* Whether r asked for records of rec's kind. */
 bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec)
 {
-	u32 bit;
+	return READ_ONCE(r->records) & reader_kind(rec);
+}
 
-	switch (rec->type) {
-	case HONE_REC_PROC:
-		bit = HONE_RECORDS_PROC;
-		break;
-	case HONE_REC_CONN:
-		bit = ((const struct hone_rec_conn *)rec)->event == HONE_CONN_FLOW ?
-		      HONE_RECORDS_FLOW : HONE_RECORDS_CONN;
-		break;
-	default:
-		bit = HONE_RECORDS_PACKET;
-	}
-	return READ_ONCE(r->records) & bit;
+int hone_reader_lazy(struct hone_reader *r, const struct hone_lazy *l)
+{
+	if ((l->lazy & ~(HONE_RECORDS_DEFAULT | HONE_RECORDS_FLOW)) ||
+	    (l->lazy && (!l->delay_us || l->delay_us > USEC_PER_SEC)))
+		return -EINVAL;
+	WRITE_ONCE(r->lazy_us, l->delay_us);
+	WRITE_ONCE(r->lazy, l->lazy);
+	return 0;
+}
+
+/* Whether rec may wait: a kind r named, but never the close of a socket
+ * other than TCP. A UDP or ICMP conntrack entry outlives its socket and
+ * may carry a later socket's packets: a firewall ends the verdict it
+ * holds at that close. A TCP one cannot: a new socket's SYN makes anew
+ * an entry that is closing or closed. */
+static bool reader_may_wait(const struct hone_reader *r,
+			    const struct hone_rec *rec)
+{
+	const struct hone_rec_conn *c = (const struct hone_rec_conn *)rec;
+
+	if (!(READ_ONCE(r->lazy) & reader_kind(rec)))
+		return false;
+	return rec->type != HONE_REC_CONN || c->event != HONE_CONN_CLOSE ||
+	       c->proto == IPPROTO_TCP;
+}
+
+/* A waiting reader is woken for rec at once, or by the timer a while
+ * later if rec may wait and its ring has room (urgent: not). */
+static void reader_wake(struct hone_reader *r, const struct hone_rec *rec,
+			bool urgent)
+{
+	if (urgent || !reader_may_wait(r, rec))
+		wake_up_interruptible(&r->wait);
+	else if (!test_and_set_bit(0, &r->lazy_armed))
+		hrtimer_start(&r->lazy_timer,
+			      ns_to_ktime((u64)READ_ONCE(r->lazy_us) * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 }
 
 /* The counters of one record type: delivered, dropped. */
@@ -191,6 +246,7 @@ bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 {
 	u32 caplen = 0, total;
 	unsigned long flags;
+	bool urgent = false;
 	u8 *dst = NULL;
 	u64 head;
 
@@ -224,12 +280,14 @@ bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 		memcpy(dst + len + caplen, p->tail, p->tail_len);
 	hone_ring_commit(&r->ring, head);
 	(*reader_counter(r, rec->type, false))++;
+	urgent = head - smp_load_acquire(&r->ring.tail) > r->ring.size / 4;
 out:
 	spin_unlock_irqrestore(&r->lock, flags);
 	/* Only a record is news: a waiting reader's ring is empty, and any
-	 * record fits an empty ring, so a commit has woken it before a drop. */
+	 * record fits an empty ring, so a commit has woken it before a drop;
+	 * a lazy one, before the ring is a quarter full. */
 	if (dst && wq_has_sleeper(&r->wait))
-		wake_up_interruptible(&r->wait);
+		reader_wake(r, rec, urgent);
 	return dst;
 }
 

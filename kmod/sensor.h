@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/hrtimer.h>
 #include <hone/hone.h>
 
 struct sk_buff;
@@ -128,6 +129,10 @@ struct hone_reader {
 	struct hone_stats stats;
 	u64 filter_cookie;
 	u32 records;			/* HONE_RECORDS_* */
+	u32 lazy;			/* HONE_RECORDS_* that wake it late */
+	u32 lazy_us;
+	unsigned long lazy_armed;	/* bit 0: lazy_timer will wake it */
+	struct hrtimer lazy_timer;
 	u32 snaplen;
 	u64 drops_reported;
 	u64 start_ts;
@@ -184,6 +189,7 @@ void hone_readers_emit(const struct hone_rec *rec, u32 len,
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
 bool hone_readers_want(u32 records);
 int hone_reader_records(struct hone_reader *r, u32 records);
+int hone_reader_lazy(struct hone_reader *r, const struct hone_lazy *l);
 bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec);
 bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 		     const struct hone_payload *p);

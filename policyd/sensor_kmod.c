@@ -460,6 +460,9 @@ int sensor_prejudge_clear(struct sensor *s)
 	return ioctl(s->fd, HEIO_PREJUDGE_CLEAR) < 0 ? -errno : 0;
 }
 
+/* The longest a socket's event waits to wake honefw (HEIO_SET_LAZY). */
+#define LAZY_US		50000
+
 static int kmod_open(struct sensor *s)
 {
 	struct kmod *k;
@@ -483,6 +486,21 @@ static int kmod_open(struct sensor *s)
 			  HONE_RECORDS_CONN | HONE_RECORDS_FLOW) < 0) {
 			ret = -errno;
 			log_warn("hone.ko sensor: HEIO_SET_RECORDS (a module "
+				 "older than this honefw?)");
+			goto err_fd;
+		}
+		/* Sockets' events wait for the next process event, SYN
+		 * passed ahead or queued packet (each batch drains the
+		 * sensor first), or LAZY_US: fewer wakeups per connection.
+		 * A SYN passed ahead still wakes honefw at once (a stale
+		 * verdict is taken back), as does a new image (its verdict
+		 * is given) and the close of a UDP socket (its verdict
+		 * ends). */
+		if (ioctl(s->fd, HEIO_SET_LAZY, &(struct hone_lazy){
+				.lazy = HONE_RECORDS_CONN | HONE_RECORDS_FLOW,
+				.delay_us = LAZY_US }) < 0) {
+			ret = -errno;
+			log_warn("hone.ko sensor: HEIO_SET_LAZY (a module "
 				 "older than this honefw?)");
 			goto err_fd;
 		}

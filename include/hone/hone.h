@@ -303,6 +303,23 @@ struct hone_prejudge_ports {
 };
 #define HEIO_PREJUDGE_PORTS	_IOW(HONE_IOC_MAGIC, 12, struct hone_prejudge_ports)
 
+/*
+ * Lazy wakeups. Records of the kinds in lazy (HONE_RECORDS_*) wake a
+ * reader that waits in poll(2) or read(2) delay_us later rather than at
+ * once, together with those that come meanwhile; any other record, the
+ * close of a socket other than TCP (its conntrack entry may carry a later
+ * socket's packets), or a ring a quarter full, wakes it at once. For a
+ * reader that reads anyway when it has other work (a firewall drains the
+ * device before it judges a queued packet): fewer wakeups. lazy 0 (the
+ * default): every record wakes it at once. delay_us: 1 to 1000000;
+ * -EINVAL else.
+ */
+struct hone_lazy {
+	__u32 lazy;
+	__u32 delay_us;
+};
+#define HEIO_SET_LAZY		_IOW(HONE_IOC_MAGIC, 13, struct hone_lazy)
+
 /* ---- Name Resolution Block (honefw's verdict log) ---------------------- */
 
 /* Records as options are (type, length, value, padding), ending with a
