@@ -220,6 +220,12 @@ static long reader_snaplen(struct hone_reader *r, unsigned long len)
 	return 0;
 }
 
+/* An ioctl's argument struct, from the caller. */
+static int ioctl_in(void *dst, unsigned long arg, size_t len)
+{
+	return copy_from_user(dst, (void __user *)arg, len) ? -EFAULT : 0;
+}
+
 static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hone_reader *r = file->private_data;
@@ -254,24 +260,16 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = hone_reader_records(r, arg);
 		break;
 	case HEIO_PREJUDGE:
-		if (copy_from_user(&arg_in.one, (void __user *)arg, sizeof(arg_in.one)))
-			ret = -EFAULT;
-		else
-			ret = hone_ahead_give_all(r, &arg_in.one);
+		ret = ioctl_in(&arg_in.one, arg, sizeof(arg_in.one)) ?:
+		      hone_ahead_give_all(r, &arg_in.one);
 		break;
 	case HEIO_PREJUDGE_PORTS:
-		if (copy_from_user(&arg_in.ports, (void __user *)arg,
-				   sizeof(arg_in.ports)))
-			ret = -EFAULT;
-		else
-			ret = hone_ahead_give(r, &arg_in.ports);
+		ret = ioctl_in(&arg_in.ports, arg, sizeof(arg_in.ports)) ?:
+		      hone_ahead_give(r, &arg_in.ports);
 		break;
 	case HEIO_SET_LAZY:
-		if (copy_from_user(&arg_in.lazy, (void __user *)arg,
-				   sizeof(arg_in.lazy)))
-			ret = -EFAULT;
-		else
-			ret = hone_reader_lazy(r, &arg_in.lazy);
+		ret = ioctl_in(&arg_in.lazy, arg, sizeof(arg_in.lazy)) ?:
+		      hone_reader_lazy(r, &arg_in.lazy);
 		break;
 	case HEIO_PREJUDGE_CLEAR:
 		ret = hone_ahead_clear(r);
