@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Verdicts given ahead (HEIO_PREJUDGE). A firewall's queue costs each new
- * connection a round trip to userspace before its SYN may leave; for a
- * process whose verdict does not depend on the packet, the firewall can
- * say it before. The verdict is the conntrack mark the firewall's own
+ * Verdicts given ahead (HEIO_PREJUDGE, HEIO_PREJUDGE_PORTS). A firewall's
+ * queue costs each new connection a round trip to userspace before its
+ * SYN may leave; for a process whose verdict nothing of the packet but
+ * its remote port decides, the firewall can say it before. The verdict is the conntrack mark the firewall's own
  * rules let pass: a hook right after conntrack at LOCAL_OUT sets it on the
  * new entry of a SYN that a socket of that process image sends, and hands
  * the packet to the reader that gave the verdict, so that it knows the
