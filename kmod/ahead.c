@@ -3,12 +3,13 @@
  * Verdicts given ahead (HEIO_PREJUDGE, HEIO_PREJUDGE_PORTS). A firewall's
  * queue costs each new connection a round trip to userspace before its
  * SYN may leave; for a process whose verdict nothing of the packet but
- * its remote port decides, the firewall can say it before. The verdict is the conntrack mark the firewall's own
- * rules let pass: a hook right after conntrack at LOCAL_OUT sets it on the
- * new entry of a SYN that a socket of that process image sends, and hands
- * the packet to the reader that gave the verdict, so that it knows the
- * connection as if it had judged it. A record that does not fit the
- * reader's ring leaves the mark unset: the SYN is queued and judged.
+ * its remote port decides, the firewall can say it before. The verdict is
+ * the conntrack mark the firewall's own rules let pass: a hook right after
+ * conntrack at LOCAL_OUT sets it on the new entry of a SYN that a socket
+ * of that process image sends, and hands the packet to the reader that
+ * gave the verdict, so that it knows the connection as if it had judged
+ * it. A record that does not fit the reader's ring leaves the mark unset:
+ * the SYN is queued and judged.
  *
  * Verdicts live in the process cache (process.c), per image: an exec or a
  * fork makes a new one, and an exit takes it away. A generation counter
