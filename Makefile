@@ -200,8 +200,8 @@ check-attack: userspace
 # test of what hone.ko asks of the kernel (hooks, kprobes, tracepoints, the
 # socket lookups), but not those of honefw and honeread on it (the netns
 # and attack suites, the recorder), whose code is the same on both
-# kernels, nor the storms, the loops and the readers' ring and wakeups, whose calls
-# into the kernel the tests above make too. Two kernels side by side under
+# kernels, nor the storms, the loops and the readers' ring and wakeups,
+# whose calls into the kernel the tests above make too. Two kernels side by side under
 # TCG take as long as one after the other: this is what keeps make check
 # within CI's 20 minutes. check-vm-full: everything on both.
 VM_TESTS	:= $(notdir $(basename $(wildcard tests/vm/test_*.sh)))
