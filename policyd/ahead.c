@@ -14,6 +14,7 @@
 
 #include "action.h"
 #include "ahead.h"
+#include "htab.h"
 #include "log.h"
 #include "nft.h"
 #include "offload.h"
@@ -124,15 +125,7 @@ static size_t ranges_of(const struct rules *rs, struct nft *n,
  * FNV-1a of its ranges, 0 for none. */
 static uint64_t digest_of(const struct hone_prejudge_range *r, size_t n)
 {
-	const uint8_t *b = (const uint8_t *)r;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	if (!n)
-		return 0;
-	for (i = 0; i < n * sizeof(*r); i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h ?: 1;
+	return n ? htab_bytes(HTAB_SEED, r, n * sizeof(*r)) ?: 1 : 0;
 }
 
 void ahead_judge(struct ahead *a, const struct rules *rs, struct nft *n,

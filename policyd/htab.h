@@ -35,6 +35,16 @@ static inline uint64_t htab_str(uint64_t h, const char *s)
 	return h;
 }
 
+/* FNV-1a: len bytes at p, folded into h. */
+static inline uint64_t htab_bytes(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
 int htab_init(struct htab *h, size_t buckets);
 void htab_free(struct htab *h);
 /* Inserts even if the key exists; htab_find then returns the newest. */

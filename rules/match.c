@@ -314,10 +314,11 @@ const struct rule *rules_match(const struct rules *rs,
 
 /* ---- verdicts given ahead, per remote port ------------------------------ */
 
-/* What a connection's first packet cannot tell before it is sent: its
- * ends (and the names of the remote one). */
-#define KEYS_ENDS	((1u << K_REMOTE) | (1u << K_LOCAL) | (1u << K_RPORT) | \
-			 (1u << K_LPORT) | (1u << K_HOST))
+/* What a connection's first packet cannot tell before it is sent, but for
+ * its remote port (ahead_step() looks at that itself): its ends and the
+ * names of the remote one. */
+#define KEYS_ENDS	((1u << K_REMOTE) | (1u << K_LOCAL) | (1u << K_LPORT) | \
+			 (1u << K_HOST))
 
 #define PORTS		65536u
 
@@ -335,7 +336,7 @@ static enum ahead_step ahead_step(const struct rule *r, uint32_t port)
 {
 	if ((r->keys & (1u << K_RPORT)) && !range_in(&r->rport, port))
 		return AHEAD_NEXT;
-	if (r->keys & KEYS_ENDS & ~(1u << K_RPORT))
+	if (r->keys & KEYS_ENDS)
 		return AHEAD_PACKET;
 	if (r->dir && r->dir != RULES_DIR_OUT)
 		return AHEAD_REPLIES;
