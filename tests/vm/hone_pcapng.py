@@ -34,6 +34,7 @@ a space or a backslash as \\xHH (argv keeps its NULs: a\\x00b\\x00).
 A malformed block or option list ends the program with an error.
 """
 import ipaddress
+import signal
 import struct
 import sys
 
@@ -290,6 +291,8 @@ def text(data, out):
 
 def main():
     global NAME
+    # A reader that has seen enough (grep -q) ends us quietly.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = sys.argv[1:]
     if args[:2] == ['text', '-w'] and len(args) > 2:
         for NAME in args[2:]:
