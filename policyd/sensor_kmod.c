@@ -25,6 +25,7 @@
 struct kmod {
 	struct pcapng_reader r;
 	bool lost_sync;		/* an error was said: quiet until a section */
+	bool gave;		/* a verdict given ahead since the last read */
 	uint64_t dropped;	/* process and connection events, at the last resync */
 	uint64_t told;		/* ... as the last statistics block said */
 	uint64_t resync_at;	/* not before then (sensor_now()) */
@@ -427,10 +428,14 @@ static int kmod_drain(struct sensor *s)
 			ret = -errno;
 		if (n < 0)
 			break;
+		k->gave = false;
 		err = parse(s, k->chunk, n);
 		if (err)
 			ret = err;
-		if ((size_t)n < want)
+		/* A verdict given anew (a parent's exec changed a pedigree)
+		 * may have let a SYN pass by the old one since the read: its
+		 * record waits lazily, read it now, to take that back. */
+		if ((size_t)n < want && !k->gave)
 			break;
 	}
 	resync(s, k->told);
@@ -450,7 +455,10 @@ int sensor_prejudge(struct sensor *s, const struct proc *p,
 	if (n > HONE_PREJUDGE_RANGES)
 		return -EINVAL;
 	memcpy(pj.range, r, n * sizeof(*r));
-	return ioctl(s->fd, HEIO_PREJUDGE_PORTS, &pj) < 0 ? -errno : 0;
+	if (ioctl(s->fd, HEIO_PREJUDGE_PORTS, &pj) < 0)
+		return -errno;
+	km_of(s)->gave = true;
+	return 0;
 }
 
 int sensor_prejudge_clear(struct sensor *s)
@@ -489,15 +497,15 @@ static int kmod_open(struct sensor *s)
 				 "older than this honefw?)");
 			goto err_fd;
 		}
-		/* Sockets' events wait for the next process event, SYN
-		 * passed ahead or queued packet (each batch drains the
-		 * sensor first), or LAZY_US: fewer wakeups per connection.
-		 * A SYN passed ahead still wakes honefw at once (a stale
-		 * verdict is taken back), as does a new image (its verdict
-		 * is given) and the close of a UDP socket (its verdict
-		 * ends). */
+		/* Sockets' events and the SYNs passed ahead wait for the
+		 * next process event or queued packet (each batch drains
+		 * the sensor first), or LAZY_US: fewer wakeups per
+		 * connection. A new image still wakes honefw at once (its
+		 * verdict is given), as does the close of a UDP socket (its
+		 * verdict ends). */
 		if (ioctl(s->fd, HEIO_SET_LAZY, &(struct hone_lazy){
-				.lazy = HONE_RECORDS_CONN | HONE_RECORDS_FLOW,
+				.lazy = HONE_RECORDS_CONN | HONE_RECORDS_FLOW |
+					HONE_RECORDS_PACKET,
 				.delay_us = LAZY_US }) < 0) {
 			ret = -errno;
 			log_warn("hone.ko sensor: HEIO_SET_LAZY (a module "
