@@ -3,10 +3,11 @@
  * Offloaded flows by socket cookie, the sock_diag destroy groups that say
  * when a socket is gone (unless the sensor says it: hone.ko), and the
  * ctnetlink deletes that end its flows' verdicts. Nothing here waits on
- * the verdict path: a delete is a send to the kernel, which handles it at
- * once and is not asked to acknowledge; the errors it sends back and the
- * destroy notices are read without waiting, errors counted, at the next
- * drain.
+ * the verdict path: the deletes and mark changes of a drain go out as one
+ * send at its end (nfnetlink takes each message of it in turn), which the
+ * kernel handles at once and is not asked to acknowledge; the errors it
+ * sends back and the destroy notices are read without waiting, errors
+ * counted, at the next drain.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -44,6 +45,8 @@ struct offloads {
 	uint32_t ct_portid, seq;
 	int ct_error;		/* ctnetlink unusable: offload nothing */
 	bool deleted;		/* requests sent, their errors not read */
+	size_t out_len, out_n;	/* requests waiting in out: bytes, how many */
+	uint8_t out[32 * 1024];
 	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;
 	struct offload_stats st;
@@ -88,15 +91,31 @@ int offload_add(struct offloads *o, uint64_t cookie,
 	return 0;
 }
 
-/* A request the kernel answers only if it refuses it: read at the next
- * drain (on_ct_msg()). */
+/* The requests waiting go out, one send for them all. */
+static void ct_flush(struct offloads *o)
+{
+	if (!o->out_n)
+		return;
+	if (mnl_socket_sendto(o->ct, o->out, o->out_len) < 0)
+		o->st.errors += o->out_n;
+	else
+		o->deleted = true;
+	o->out_len = o->out_n = 0;
+}
+
+/* A request the kernel answers only if it refuses it (read at the next
+ * drain: on_ct_msg()), sent at the end of this one (ct_flush()). */
 static bool ct_send(struct offloads *o, const struct nlmsghdr *nlh)
 {
-	if (mnl_socket_sendto(o->ct, nlh, nlh->nlmsg_len) < 0) {
-		o->st.errors++;
+	size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (len > sizeof(o->out))
 		return false;
-	}
-	o->deleted = true;
+	if (o->out_len + len > sizeof(o->out))
+		ct_flush(o);
+	memcpy(o->out + o->out_len, nlh, nlh->nlmsg_len);
+	o->out_len += len;
+	o->out_n++;
 	return true;
 }
 
@@ -222,6 +241,8 @@ int offloads_drain(struct offloads *o,
 		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->ct), &cut,
 				on_ct_msg, o);
 	}
+	/* The sensor's drain and this one's ends, before more is judged. */
+	ct_flush(o);
 	/* Notices were lost: offloads_lost() says so. */
 	if (o->st.lost != lost)
 		o->lost = true;
@@ -261,6 +282,7 @@ out:
 		offload_end(o, dead[i]);
 		gone(ctx, dead[i]);
 	}
+	ct_flush(o);
 	free(dead);
 	return ndead;
 }
@@ -354,6 +376,7 @@ int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
 	if (ret)
 		return ret;
 	ret = forget(dump, &fg, mark, mask);
+	ct_flush(o);
 	mnl_socket_close(dump);
 	return ret ?: fg.n;
 }

@@ -234,6 +234,44 @@ Test(fw, a_stale_verdict_taken_back)
 	nft_close(n);
 }
 
+/* The sockets gone in one drain end their verdicts together: the deletes
+ * go as one send, and the kernel does each of them. */
+Test(fw, verdicts_ended_together)
+{
+	struct nft_conf c = { .queue = 8, .offload = true };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
+	struct offload_stats st;
+	struct offloads *o;
+	struct queue *q;
+	struct nft *n;
+	int rx[3], tx[3], i;
+
+	offloading(&c, &n, &q, &o);
+	for (i = 0; i < 3; i++) {
+		tx[i] = udp_pair(&rx[i], 5006 + i);
+		cr_assert_eq(send(tx[i], "a", 1, 0), 1);
+		cr_assert_eq(pump(q, &s, 200), i + 1);
+		cr_assert_eq(offload_add(o, 100 + i, &s.pkt), 0);
+	}
+	for (i = 0; i < 3; i++)
+		offload_end(o, 100 + i);
+	cr_expect_eq(offloads_drain(o, NULL, NULL), 0);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.ended, 3);
+	cr_expect_eq(st.errors, 0, "nothing refused");
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(send(tx[i], "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 6, "each queued again");
+	for (i = 0; i < 3; i++) {
+		close(tx[i]);
+		close(rx[i]);
+	}
+	offloads_close(o);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
 /* A socket bound to port with SO_REUSEADDR that sends one datagram to
  * the loopback receiver on 5003: root's, returned open (a socket closed
  * has no owner the table can see), or uid's, in a child of its own. */
