@@ -10,10 +10,9 @@
 # - new TCP connections/s, 1 and 4 clients: honefw with a connection-wide
 #   accept / no firewall (goal 0.80 with the netlink sensor); and each SYN
 #   through the bare consumer / no firewall, the floor queueing sets;
-#   and, 1 client, a plain stateful nftables firewall / no firewall, the
-#   floor of conntrack, in whose mark honefw keeps a connection's verdict
-#   (1 client: with 4, in the 6.12 VM, it fell to 0.2-0.4 of none, a
-#   collapse not looked into, no floor);
+#   and a plain stateful nftables firewall / no firewall, the floor of
+#   conntrack, in whose mark honefw keeps a connection's verdict (its
+#   entries are left to time out: a table too small for them drops SYNs);
 # - 64-byte UDP datagrams/s, each judged: honefw with a per-packet rule /
 #   the best bare NFQUEUE consumer (qcount batch: one batch verdict per
 #   read; goal 0.90);
@@ -176,6 +175,7 @@ for r in $(seq "$ROUNDS"); do
 	bare_off
 	stateful_on
 	measure m.c1.stateful conns 1
+	measure m.c4.stateful conns 4
 	[ "$ROWS" = all ] && measure m.udp.stateful datagrams
 	stateful_off
 	if [ "$ROWS" = all ]; then
@@ -243,9 +243,10 @@ for c in 1 4; do
 done
 printf 'engine bench: new TCP connections/s, 1 client, each SYN through the bare consumer: %s / none %s = %s (what queueing a connection costs at all)\n' \
 	"$(fig m.c1.bare)" "$(fig m.c1.none)" "$(rratio m.c1.bare m.c1.none)"
-printf 'engine bench: new TCP connections/s, 1 client, a plain stateful nftables firewall: %s / none %s = %s (what conntrack costs a connection: the floor of a verdict kept in its mark); honefw / it = %s\n' \
-	"$(fig m.c1.stateful)" "$(fig m.c1.none)" \
-	"$(rratio m.c1.stateful m.c1.none)" "$(rratio m.c1.fw m.c1.stateful)"
+printf 'engine bench: new TCP connections/s, 1 and 4 clients, a plain stateful nftables firewall: %s, %s / none = %s, %s (what conntrack costs a connection: the floor of a verdict kept in its mark); honefw / it = %s, %s\n' \
+	"$(fig m.c1.stateful)" "$(fig m.c4.stateful)" \
+	"$(rratio m.c1.stateful m.c1.none)" "$(rratio m.c4.stateful m.c4.none)" \
+	"$(rratio m.c1.fw m.c1.stateful)" "$(rratio m.c4.fw m.c4.stateful)"
 [ "$ROWS" = conns ] && exit 0
 printf 'engine bench: 64-byte UDP/s, each judged: honefw %s / bare batched consumer %s = %s (goal 0.90); honefw %s us CPU per datagram\n' \
 	"$(fig m.udp.packet)" "$(fig m.udp.bare)" \
