@@ -170,6 +170,7 @@ unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
 	struct hone_payload p;
 	struct hone_rec_pkt rec;
 	struct nf_conn *ct;
+	u64 cookie;
 	u32 mark;
 
 	/* A mark of the socket's own (SO_MARK) is the firewall's to see: its
@@ -182,11 +183,12 @@ unsigned int hone_ahead_hook(void *priv, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) || READ_ONCE(ct->mark))
 		return NF_ACCEPT;
-	hone_pkt_fill(&rec, &p, skb, false, sk, &o);
+	o = hone_pkt_owner(sk, &cookie);
 	mark = o ? hone_owner_ahead(o, READ_ONCE(ahead_gen),
 				    ntohs(inet_sk(sk)->inet_dport)) : 0;
 	if (!mark)
 		return NF_ACCEPT;
+	hone_pkt_fill(&rec, &p, skb, false, cookie, o);
 	rec.ctmark = mark;
 	if (hone_reader_put(r, &rec.h, sizeof(rec), &p))
 		WRITE_ONCE(ct->mark, mark);

@@ -237,11 +237,20 @@ static void packet_flow(struct sk_buff *skb, const struct nf_hook_state *state,
 	hone_readers_emit(&rec.h, sizeof(rec), &none);
 }
 
-/* The packet record of skb, of socket sk (NULL: none) and its owner (in
- * *o, NULL if not known), and its payload p. Under rcu_read_lock. */
+/* The owner of socket sk (NULL: none), NULL if not known, and sk's cookie
+ * in *cookie (0: no socket). Under rcu_read_lock. */
+struct hone_owner *hone_pkt_owner(struct sock *sk, u64 *cookie)
+{
+	*cookie = sk ? hone_sock_cookie(sk) : 0;
+	return sk ? packet_owner(sk, *cookie) : NULL;
+}
+
+/* The packet record of skb, of the socket whose cookie is cookie (0:
+ * none) and its owner o (NULL if not known), and its payload p. Under
+ * rcu_read_lock. */
 void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
-		   const struct sk_buff *skb, bool in, struct sock *sk,
-		   struct hone_owner **o)
+		   const struct sk_buff *skb, bool in, u64 cookie,
+		   const struct hone_owner *o)
 {
 	memset(rec, 0, sizeof(*rec));
 	memset(p, 0, sizeof(*p));
@@ -251,17 +260,15 @@ void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
 	rec->dir = in ? HONE_EPB_FLAG_INBOUND : HONE_EPB_FLAG_OUTBOUND;
 	p->skb = skb;
 	p->skb_len = skb->len;
-	*o = NULL;
-	if (!sk)
-		return;
-	rec->cookie = hone_sock_cookie(sk);
-	*o = packet_owner(sk, rec->cookie);
-	if (*o)
-		hone_owner_get(*o, &rec->pid, &rec->tid, (const char **)&p->tail,
+	rec->cookie = cookie;
+	if (o)
+		hone_owner_get(o, &rec->pid, &rec->tid, (const char **)&p->tail,
 			       &rec->exe_len);
 	p->tail_len = rec->exe_len;
 }
 
+/* A reader of flow events alone (honefw) costs each packet its socket's
+ * owner lookup, no record. */
 static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
@@ -272,15 +279,18 @@ static unsigned int packet_hook(void *priv, struct sk_buff *skb,
 	struct hone_owner *o;
 	struct hone_payload p;
 	struct hone_rec_pkt rec;
+	u64 cookie;
 
 	if (!packets && !flows)
 		return NF_ACCEPT;
 	sk = packet_sock(skb, state, in, &found);
-	hone_pkt_fill(&rec, &p, skb, in, sk, &o);
+	o = hone_pkt_owner(sk, &cookie);
 	if (flows && sk)
 		packet_flow(skb, state, in, sk, o);
-	if (packets)
+	if (packets) {
+		hone_pkt_fill(&rec, &p, skb, in, cookie, o);
 		hone_readers_emit(&rec.h, sizeof(rec), &p);
+	}
 	if (found)
 		sock_gen_put(found);
 	return NF_ACCEPT;
@@ -291,15 +301,13 @@ static unsigned int packet_flow_hook(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	struct sock *sk, *found;
-	struct hone_owner *o;
+	u64 cookie;
 
 	if (!hone_readers_want(HONE_RECORDS_FLOW))
 		return NF_ACCEPT;
 	sk = packet_sock(skb, state, true, &found);
-	if (sk) {
-		o = packet_owner(sk, hone_sock_cookie(sk));
-		packet_flow(skb, state, true, sk, o);
-	}
+	if (sk)
+		packet_flow(skb, state, true, sk, hone_pkt_owner(sk, &cookie));
 	if (found)
 		sock_gen_put(found);
 	return NF_ACCEPT;

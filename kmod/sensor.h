@@ -236,9 +236,10 @@ u64 hone_socket_missed(void);
 /* packet.c */
 int hone_packet_init(void);
 void hone_packet_exit(void);
+struct hone_owner *hone_pkt_owner(struct sock *sk, u64 *cookie);
 void hone_pkt_fill(struct hone_rec_pkt *rec, struct hone_payload *p,
-		   const struct sk_buff *skb, bool in, struct sock *sk,
-		   struct hone_owner **o);
+		   const struct sk_buff *skb, bool in, u64 cookie,
+		   const struct hone_owner *o);
 
 /* ahead.c */
 u32 hone_ahead_mark(const struct hone_ahead *a, u32 uid, u32 gen, u16 port);
