@@ -241,7 +241,8 @@ int offloads_drain(struct offloads *o,
 		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->ct), &cut,
 				on_ct_msg, o);
 	}
-	/* The sensor's drain and this one's ends, before more is judged. */
+	/* What the sensor's drain and this one ended goes out before more
+	 * is judged. */
 	ct_flush(o);
 	/* Notices were lost: offloads_lost() says so. */
 	if (o->st.lost != lost)

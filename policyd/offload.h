@@ -51,13 +51,14 @@ int offloads_fd(const struct offloads *o);
  * -ENOSPC/-ENOMEM: then the verdict must stay per packet. */
 int offload_add(struct offloads *o, uint64_t cookie,
 		const struct rules_pkt *pkt);
-/* The socket is gone: delete its flows' conntrack entries. */
+/* The socket is gone: delete its flows' conntrack entries, at the next
+ * offloads_drain() (sent with the other requests of the drain). */
 void offload_end(struct offloads *o, uint64_t cookie);
 /* A verdict pkt's connection holds that honefw did not give it (hone.ko's
  * given ahead, and stale): its conntrack mark loses the bits of clear, so
- * the connection's next packet is queued and judged. Sent without
- * waiting; a refusal counts in errors, an entry not found (not confirmed
- * yet) is none. */
+ * the connection's next packet is queued and judged. Sent at the next
+ * offloads_drain(), without waiting; a refusal counts in errors, an entry
+ * not found (not confirmed yet) is none. */
 void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 		       uint32_t clear);
 /* Read every pending destroy notice without blocking, end those sockets'
