@@ -291,6 +291,17 @@ out:
 	return dst;
 }
 
+/* rec waited in r's ring while r stopped asking for its kind: it is not
+ * delivered. A packet counts as filtered, as one of the filtered socket. */
+void hone_reader_skip(struct hone_reader *r, const struct hone_rec *rec)
+{
+	spin_lock_irq(&r->lock);
+	(*reader_counter(r, rec->type, false))--;
+	if (rec->type == HONE_REC_PKT)
+		r->stats.packets_filtered++;
+	spin_unlock_irq(&r->lock);
+}
+
 /* Give one event to every reader. Any context; never sleeps. */
 void hone_readers_emit(const struct hone_rec *rec, u32 len, const struct hone_payload *p)
 {

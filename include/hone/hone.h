@@ -229,7 +229,9 @@ enum hone_verdict {
 #define HEIO_GET_STATS		_IOR(HONE_IOC_MAGIC, 8, struct hone_stats)
 /* Argument: the value itself, the records this reader gets from now on
  * (HONE_RECORDS_*); by default processes, connections and packets. A
- * reader of events alone shares its ring with no packet. */
+ * reader of events alone shares its ring with no packet. Records its ring
+ * holds of kinds it no longer asks for are not read, nor counted as
+ * delivered: a packet counts as filtered. */
 #define HEIO_SET_RECORDS	_IOW(HONE_IOC_MAGIC, 9, int)
 #define HONE_RECORDS_PROC	0x1	/* Process Event blocks */
 #define HONE_RECORDS_CONN	0x2	/* Connection Events: open, accept, close */
@@ -242,7 +244,7 @@ struct hone_stats {
 	__u64 packets;		/* packets delivered to this reader */
 	__u64 packets_dropped;	/* ... dropped, this reader's ring full */
 	__u64 packets_lost;	/* packets the sensor could not record */
-	__u64 packets_filtered;	/* packets of the filtered socket */
+	__u64 packets_filtered;	/* of the filtered socket, or not asked for */
 	__u64 proc_events;
 	__u64 proc_dropped;
 	__u64 proc_lost;

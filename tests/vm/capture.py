@@ -5,9 +5,8 @@ hone(4) says: capture.py GO READER...
 
 READER is DEVICE,OUT[,snaplen=N][,records=N][,ring_kb=N][,stall]. Each
 DEVICE is opened (ring_kb: with the module parameter set to N meanwhile;
-snaplen, records: then set with HEIO_SET_SNAPLEN, HEIO_SET_RECORDS, the
-time records were set written to OUT.set) and OUT.ready created; then each is read
-into OUT until the file GO exists (a stall reader reads nothing until
+snaplen, records: then set with HEIO_SET_SNAPLEN, HEIO_SET_RECORDS) and
+OUT.ready created; then each is read into OUT until the file GO exists (a stall reader reads nothing until
 then). Then each: what is left is read, its HEIO_GET_STATS counters go to
 OUT.stats (name=value), HEIO_RESTART is asked and it is read until read()
 returns 0, into OUT: the section ends with the statistics. The first read
@@ -17,7 +16,6 @@ import fcntl
 import os
 import select
 import sys
-import time
 
 from stall import stats
 
@@ -47,10 +45,6 @@ class Reader:
             fcntl.ioctl(self.fd, HEIO_SET_SNAPLEN, int(opts['snaplen']))
         if 'records' in opts:
             fcntl.ioctl(self.fd, HEIO_SET_RECORDS, int(opts['records']))
-            # Until now the reader had every kind: what the host sent
-            # meanwhile is in its ring, stamped before this.
-            with open(self.path + '.set', 'w') as f:
-                print(f'{time.time():.6f}', file=f)
         self.out = open(self.path, 'wb')
         open(self.path + '.ready', 'w').close()
 
