@@ -106,10 +106,8 @@ static ssize_t reader_fill(struct hone_reader *r)
 		}
 		while ((rec = hone_ring_peek(&r->ring))) {
 			len = 0;
-			if (hone_reader_wants(r, rec))
+			if (hone_reader_keeps(r, rec))
 				len = r->fmt->record(r, rec, r->out, HONE_OUT_SIZE);
-			else
-				hone_reader_skip(r, rec);
 			hone_ring_consume(&r->ring, rec);
 			if (len)
 				return len;

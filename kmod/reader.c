@@ -291,15 +291,21 @@ out:
 	return dst;
 }
 
-/* rec waited in r's ring while r stopped asking for its kind: it is not
- * delivered. A packet counts as filtered, as one of the filtered socket. */
-void hone_reader_skip(struct hone_reader *r, const struct hone_rec *rec)
+/* Whether r reads rec from its ring: not if r stopped asking for its kind
+ * while rec waited there, and then it is not delivered (a packet counts
+ * as filtered). The SYN of a verdict r gave ahead is put for r whatever
+ * it asked for. */
+bool hone_reader_keeps(struct hone_reader *r, const struct hone_rec *rec)
 {
+	if (hone_reader_wants(r, rec) ||
+	    (rec->type == HONE_REC_PKT && ((const struct hone_rec_pkt *)rec)->ctmark))
+		return true;
 	spin_lock_irq(&r->lock);
 	(*reader_counter(r, rec->type, false))--;
 	if (rec->type == HONE_REC_PKT)
 		r->stats.packets_filtered++;
 	spin_unlock_irq(&r->lock);
+	return false;
 }
 
 /* Give one event to every reader. Any context; never sleeps. */

@@ -191,7 +191,7 @@ bool hone_readers_want(u32 records);
 int hone_reader_records(struct hone_reader *r, u32 records);
 int hone_reader_lazy(struct hone_reader *r, const struct hone_lazy *l);
 bool hone_reader_wants(const struct hone_reader *r, const struct hone_rec *rec);
-void hone_reader_skip(struct hone_reader *r, const struct hone_rec *rec);
+bool hone_reader_keeps(struct hone_reader *r, const struct hone_rec *rec);
 bool hone_reader_put(struct hone_reader *r, const struct hone_rec *rec, u32 len,
 		     const struct hone_payload *p);
 extern atomic64_t hone_packets_lost, hone_proc_lost, hone_conn_lost;

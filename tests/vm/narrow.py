@@ -9,9 +9,8 @@ import os
 import subprocess
 import sys
 
+from lazy import HEIO_SET_RECORDS
 from stall import stats
-
-HEIO_SET_RECORDS = (1 << 30) | (4 << 16) | (0xE0 << 8) | 9
 
 
 def main():
