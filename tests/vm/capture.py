@@ -6,11 +6,11 @@ hone(4) says: capture.py GO READER...
 READER is DEVICE,OUT[,snaplen=N][,records=N][,ring_kb=N][,stall]. Each
 DEVICE is opened (ring_kb: with the module parameter set to N meanwhile;
 snaplen, records: then set with HEIO_SET_SNAPLEN, HEIO_SET_RECORDS) and
-OUT.ready created; then each is read into OUT until the file GO exists (a stall reader reads nothing until
-then). Then each: what is left is read, its HEIO_GET_STATS counters go to
-OUT.stats (name=value), HEIO_RESTART is asked and it is read until read()
-returns 0, into OUT: the section ends with the statistics. The first read
-of the next section goes to OUT.next.
+OUT.ready created; then each is read into OUT until the file GO exists (a
+stall reader reads nothing until then). Then each: what is left is read,
+its HEIO_GET_STATS counters go to OUT.stats (name=value), HEIO_RESTART is
+asked and it is read until read() returns 0, into OUT: the section ends
+with the statistics. The first read of the next section goes to OUT.next.
 """
 import fcntl
 import os
