@@ -37,29 +37,29 @@ static void changed(struct owners *o, struct pent *e)
 	list_add_tail(&o->changed, &e->changed);
 }
 
-/* Whether e is among d's ancestors. */
-static bool descends(const struct pent *d, const struct pent *e)
-{
-	const struct rules_proc *v = d->p.view.parent;
-	unsigned depth;
-
-	for (depth = 0; v && depth < RULES_DEPTH_MAX; v = v->parent, depth++)
-		if (v == &e->p.view)
-			return true;
-	return false;
-}
-
 /* What e runs, and whose child it is, is part of its descendants'
- * pedigrees. */
-static void descendants_changed(struct owners *o, const struct pent *e)
+ * pedigrees, as deep as a pedigree reaches: its children's links, not a
+ * walk of every process, so that an exec costs what its own tree holds. */
+static void kids_changed(struct owners *o, const struct pent *e,
+			 unsigned depth)
 {
+	const struct list *n;
 	struct pent *d;
 
-	if (!o->change || !e->children)
+	if (depth > RULES_DEPTH_MAX)
 		return;
-	for (d = proctab_recent(o->procs); d; d = proctab_older(o->procs, d))
-		if (!d->p.exited && descends(d, e))
+	for (n = e->kids.next; n != &e->kids; n = n->next) {
+		d = list_entry(n, struct pent, sibling);
+		if (!d->p.exited)
 			changed(o, d);
+		kids_changed(o, d, depth + 1);
+	}
+}
+
+static void descendants_changed(struct owners *o, const struct pent *e)
+{
+	if (o->change)
+		kids_changed(o, e, 1);
 }
 
 static void tell_changed(struct owners *o)

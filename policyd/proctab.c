@@ -73,6 +73,10 @@ static void free_entry(struct pent *e)
 
 static void destroy(struct proctab *t, struct pent *e)
 {
+	/* Freed with children only by proctab_free(), in any order. */
+	while (!list_empty(&e->kids))
+		list_del(e->kids.next);
+	list_del(&e->sibling);
 	unhash(t, e);
 	list_del(&e->link);
 	t->count--;
@@ -244,6 +248,15 @@ static int copy_who(struct pent *e, const struct pent *parent)
 	return 0;
 }
 
+static void link_parent(struct pent *child, struct pent *parent)
+{
+	proctab_get(parent);
+	parent->children++;
+	list_add(&parent->kids, &child->sibling);
+	child->p.view.parent = &parent->p.view;
+	child->p.view.ppid = parent->p.view.pid;
+}
+
 struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 			 struct pent *parent)
 {
@@ -252,6 +265,8 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
+	list_init(&e->kids);
+	list_init(&e->sibling);
 	if (parent) {
 		if (set_strings(e, parent->p.exe, parent->argv,
 				parent->argvlen) || copy_who(e, parent)) {
@@ -267,10 +282,7 @@ struct pent *proctab_new(struct proctab *t, uint32_t pid, uint64_t start,
 		e->p.has_sha256 = parent->p.has_sha256;
 		e->p.digest_wanted = parent->p.digest_wanted;
 		e->p.exe_key = parent->p.exe_key;
-		e->p.view.ppid = parent->p.view.pid;
-		e->p.view.parent = &parent->p.view;
-		proctab_get(parent);
-		parent->children++;
+		link_parent(e, parent);
 	}
 	e->p.view.pid = pid;
 	e->p.view.exe = e->p.foreign ? NULL : e->p.exe;
@@ -300,10 +312,7 @@ void proctab_adopt(struct pent *child, struct pent *parent)
 {
 	if (child->p.view.parent || child == parent)
 		return;
-	proctab_get(parent);
-	parent->children++;
-	child->p.view.parent = &parent->p.view;
-	child->p.view.ppid = parent->p.view.pid;
+	link_parent(child, parent);
 }
 
 int proctab_exec(struct proctab *t, struct pent *e, const char *exe,

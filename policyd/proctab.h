@@ -23,7 +23,9 @@ struct pent {
 	struct hnode node;	/* by pid, while it is the current one */
 	struct list link;	/* every entry, most recently active first */
 	unsigned refs;		/* live + children + connections */
-	unsigned children;	/* entries whose parent it is */
+	unsigned children;	/* entries whose parent it is: */
+	struct list kids;	/* ... linked by their sibling */
+	struct list sibling;
 	/* On the owners' list of processes a run of events changed
 	 * (owner_priv.h); linked to itself when not. */
 	struct list changed;

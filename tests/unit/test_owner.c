@@ -249,6 +249,16 @@ static void fork_of(uint32_t pid, uint32_t ppid)
 	cr_assert_eq(owners_proc_event(o, &ev), 0);
 }
 
+/* Which of the pids 400 to 599 were told changed. */
+static bool deep[200];
+
+static void on_deep_change(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	cr_assert(p->view.pid >= 400 && p->view.pid < 600);
+	deep[p->view.pid - 400] = true;
+}
+
 static bool was_told(uint32_t pid)
 {
 	unsigned i;
@@ -301,4 +311,49 @@ Test(owner, changes_are_told_once_a_run_ends)
 	owners_begin(o, 4);
 	owners_settle(o, 0);
 	cr_expect(ntold == 1 && told[0].pid == 300);
+}
+
+/* An exec is the change of each descendant, through one that exited, and
+ * of no other process; a pedigree reaches RULES_DEPTH_MAX generations. */
+Test(owner, an_exec_tells_its_descendants_alone)
+{
+	uint32_t pid;
+
+	owners_on_change(o, on_change, NULL);
+	owners_begin(o, 1);
+	exec(400, 1, "/bin/sh", 0, "root");
+	fork_of(401, 400);
+	fork_of(402, 401);
+	fork_of(403, 402);
+	exec(410, 1, "/bin/sh", 0, "root");
+	fork_of(411, 410);
+	cr_assert_eq(owners_proc_event(o, &(struct ev_proc){
+		.kind = EV_EXIT, .pid = 402, .start = 4020 }), 0);
+	owners_settle(o, 0);
+
+	ntold = 0;
+	owners_begin(o, 2);
+	exec(400, 1, "/bin/bash", 0, "root");
+	owners_settle(o, 0);
+	cr_expect(was_told(400) && was_told(401) && was_told(403));
+	cr_expect(!was_told(402), "exited");
+	cr_expect(!was_told(410) && !was_told(411), "not its descendants");
+	cr_expect_eq(ntold, 3);
+
+	/* Under 403 (401's grandchild) a chain of 63: 401's exec tells
+	 * 401, 403 and the first 62, as deep as a pedigree reaches. */
+	owners_on_change(o, on_deep_change, NULL);
+	owners_begin(o, 3);
+	for (pid = 501; pid <= 500 + RULES_DEPTH_MAX - 1; pid++)
+		fork_of(pid, pid == 501 ? 403 : pid - 1);
+	owners_settle(o, 0);
+	memset(deep, 0, sizeof(deep));
+	owners_begin(o, 4);
+	exec(401, 400, "/bin/dash", 0, "root");
+	owners_settle(o, 0);
+	cr_expect(deep[401 - 400] && deep[403 - 400] && deep[RULES_DEPTH_MAX + 98]);
+	cr_expect(!deep[RULES_DEPTH_MAX + 99], "64 generations below 401");
+	for (pid = 0, ntold = 0; pid < sizeof(deep); pid++)
+		ntold += deep[pid];
+	cr_expect_eq(ntold, RULES_DEPTH_MAX);
 }
