@@ -143,8 +143,6 @@ void proctab_put(struct proctab *t, struct pent *e)
 	while (e && --e->refs == 0) {
 		parent = e->p.view.parent ? proc_pent((const struct proc *)
 						      e->p.view.parent) : NULL;
-		if (parent)
-			parent->children--;
 		destroy(t, e);
 		e = parent;
 	}
@@ -251,7 +249,6 @@ static int copy_who(struct pent *e, const struct pent *parent)
 static void link_parent(struct pent *child, struct pent *parent)
 {
 	proctab_get(parent);
-	parent->children++;
 	list_add(&parent->kids, &child->sibling);
 	child->p.view.parent = &parent->p.view;
 	child->p.view.ppid = parent->p.view.pid;

@@ -23,9 +23,8 @@ struct pent {
 	struct hnode node;	/* by pid, while it is the current one */
 	struct list link;	/* every entry, most recently active first */
 	unsigned refs;		/* live + children + connections */
-	unsigned children;	/* entries whose parent it is: */
-	struct list kids;	/* ... linked by their sibling */
-	struct list sibling;
+	struct list kids;	/* the entries whose parent it is, */
+	struct list sibling;	/* ... linked by this */
 	/* On the owners' list of processes a run of events changed
 	 * (owner_priv.h); linked to itself when not. */
 	struct list changed;
