@@ -8,7 +8,7 @@
 # are the same code with either sensor and run on the host only: a new
 # scenario is one of them unless named here.
 # TCG: a reset takes longer than 1.2 s to come back.
-# vm-timeout: 400
+# vm-timeout: 800
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 # HONE_VM_SCENARIOS: a few of them, while working on one.
 scenarios=${HONE_VM_SCENARIOS:-user pedigree allowlist ahead mark redirect reload kill_closed kernel told told_full events_lost notices_lost syscalls script cgroup replay_diff}
