@@ -5,8 +5,8 @@
  * tells its descendants by their links, not by a walk of every process. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench.h"
 #include "owner.h"
 
 #define EXECS	20000
@@ -18,14 +18,6 @@ static void on_change(void *ctx, const struct proc *p)
 	(void)ctx;
 	(void)p;
 	told++;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void event(struct owners *o, enum ev_proc_kind kind, uint32_t pid,
@@ -64,13 +56,13 @@ static double cost(unsigned n)
 		event(o, EV_FORK, 100 + i, 1, NULL);
 	owners_settle(o, 0);
 	told = 0;
-	t = now();
+	t = bench_now();
 	for (i = 0; i < EXECS; i++) {
 		owners_begin(o, 2 + i);
 		event(o, EV_EXEC, 2, 1, exe[i & 1]);
 		owners_settle(o, 0);
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	if (told != 2 * EXECS) {
 		fprintf(stderr, "bench_owner: %u changes told, not %u\n", told, 2 * EXECS);
 		exit(1);

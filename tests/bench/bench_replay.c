@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <hone/hone.h>
 
+#include "bench.h"
 #include "honefw.h"
 #include "pcapng.h"
 
@@ -33,14 +33,6 @@ static const char rules_ini[] =
 	"action = accept\n"
 	"[shells]\nparent = /bin/sh5\nrport = 443\naction = reject\n"
 	"[net]\nremote = 10.1.0.0/16\naction = drop\n";
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void flush(struct pcapng_builder *w, int fd)
 {
@@ -198,9 +190,9 @@ int main(void)
 	null = open("/dev/null", O_WRONLY);
 	dup2(null, 1);
 	dup2(null, 2);
-	t = now();
+	t = bench_now();
 	ret = replay_main(&o, files, 1);
-	t = now() - t;
+	t = bench_now() - t;
 	fflush(stdout);
 	dup2(out, 1);
 	dup2(err, 2);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "rules.h"
 
 #define PROCS		64
@@ -45,14 +45,6 @@ static struct rules *rules_of(unsigned n)
 	return rs;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ns per packet; procs are applications of the set and some that are not */
 static double cost(unsigned n)
 {
@@ -73,12 +65,12 @@ static double cost(unsigned n)
 		procs[i] = (struct rules_proc){ .uid = 1000, .exe = exes[i], .parent = &bash };
 	}
 	pkt.remote[0] = 93;
-	t = now();
+	t = bench_now();
 	for (i = 0; i < PACKETS; i++) {
 		pkt.rport = i & 1 ? 443 : 1024 + (i * 7) % 80;
 		hits += rules_match(rs, &pkt, &procs[i % PROCS], &v) != NULL;
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	rules_free(rs);
 	if (!hits)
 		fprintf(stderr, "bench_rules: no rule matched\n");
