@@ -61,6 +61,17 @@ fetch() {
 	[ "$(as "$u" "$@" curl -s -o /dev/null -m 2 -w '%{http_code}' "$(url "$addr")")" = 200 ]
 }
 ms() { echo $(($(date +%s%N) / 1000000)); }
+# scenarios NAME...: each t_NAME in turn, reading its own verdicts alone,
+# and what each cost make check (the VMs' console keeps these lines).
+scenarios() {
+	local sc t0
+	for sc; do
+		rm -f "$T/verdicts.pcapng"
+		t0=$SECONDS
+		"t_$sc"
+		echo "+ scenario $sc: $((SECONDS - t0)) s"
+	done
+}
 # run_rc CMD...: "EXIT MS" of CMD (as the user given in CMD).
 run_rc() {
 	local t=$(ms) rc
