@@ -181,11 +181,11 @@ static int hits_reset(struct daemon *d, const struct rules *rs)
 	return 0;
 }
 
-static struct nft_conf nft_conf_of(const struct daemon *d)
+/* honefw's table, for the rules in force. */
+static int install(struct daemon *d)
 {
 	const struct rules_global *g = rules_global(d->rs);
-
-	return (struct nft_conf){
+	const struct nft_conf c = {
 		.queue = queue_num(d->q[0]),
 		.fail_closed = g->failmode == RULES_FAIL_CLOSED,
 		.gen = d->gen,
@@ -193,6 +193,19 @@ static struct nft_conf nft_conf_of(const struct daemon *d)
 		.dns_log = d->dns && rules_need_host(d->rs),
 		.log_group = queue_num(d->q[0]),
 	};
+
+	return nft_install(d->nft, &c, d->rs);
+}
+
+/* The table in again, and the verdicts given ahead that it ended. */
+static void reinstall(struct daemon *d)
+{
+	int ret = install(d);
+
+	if (ret < 0)
+		log_warnx("nftables: %s", strerror(-ret));
+	else
+		ahead_renew(d->ahead, d->rs, d->nft);
 }
 
 /* Before a generation's table goes in, no conntrack mark may hold a
@@ -709,7 +722,6 @@ static void reload_slow(struct daemon *d)
 /* The parsed rules replace those in force, if they pass the checks. */
 static void reload_apply(struct daemon *d, struct rules *rs)
 {
-	struct nft_conf c;
 	int ret;
 
 	if (check_redirects(rs, queue_num(d->q[0])) < 0) {
@@ -740,13 +752,8 @@ static void reload_apply(struct daemon *d, struct rules *rs)
 	 * would be queued, and judged twice. */
 	ahead_clear(d->ahead);
 	forget_verdicts(d, false);
-	c = nft_conf_of(d);
 	/* New rules judge live connections again; the queue stays. */
-	ret = nft_install(d->nft, &c, d->rs);
-	if (ret < 0)
-		log_warnx("nftables: %s", strerror(-ret));
-	else
-		ahead_renew(d->ahead, d->rs, d->nft);
+	reinstall(d);
 	if (rules_global(rs)->queue != queue_num(d->q[0]) && d->o->queue < 0)
 		log_warnx("[global] queue %u takes effect at restart; still %u",
 			  rules_global(rs)->queue, queue_num(d->q[0]));
@@ -991,7 +998,6 @@ static void queue_tick(struct daemon *d)
 
 static void tick(struct daemon *d)
 {
-	struct nft_conf c;
 	int ret;
 
 	/* Closed connections expire with no traffic too. */
@@ -1013,12 +1019,7 @@ static void tick(struct daemon *d)
 	if (ret != 0)
 		return;
 	log_warnx("table inet hone was removed: installing it again");
-	c = nft_conf_of(d);
-	ret = nft_install(d->nft, &c, d->rs);
-	if (ret < 0)
-		log_warnx("nftables: %s", strerror(-ret));
-	else
-		ahead_renew(d->ahead, d->rs, d->nft);
+	reinstall(d);
 }
 
 /* 1 to go on, 0 to stop. */
@@ -1183,7 +1184,6 @@ int daemon_main(const struct honefw_opts *o)
 	struct daemon d = { .o = o, .sigfd = -1 };
 	const struct rules_global *g;
 	struct offload_stats os;
-	struct nft_conf c;
 	size_t qnum, i;
 	uint32_t ino;
 	bool kmod, ahead;
@@ -1250,8 +1250,7 @@ int daemon_main(const struct honefw_opts *o)
 		       ret == -EEXIST ? "something else is there" :
 		       strerror(-ret));
 	forget_verdicts(&d, true);
-	c = nft_conf_of(&d);
-	if ((ret = nft_install(d.nft, &c, d.rs)) < 0)
+	if ((ret = install(&d)) < 0)
 		fatalx("nftables: installing table inet hone: %s",
 		       strerror(-ret));
 	/* Only connection-wide verdicts are given ahead (nft_conf.offload),
