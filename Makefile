@@ -243,7 +243,7 @@ check-vm-full: all
 # 16 readers beside a bulk transfer and fork, socket and namespace storms),
 # and honeread's recording at its netns size.
 check-stress: all
-	HONE_VM_STRESS=1 HONE_VM_TESTS="test_loadloop test_many test_stress test_honeread" \
+	HONE_VM_STRESS=1 HONE_VM_TESTS="test_loadloop test_many test_stress test_closes test_honeread" \
 	HONE_VM_TEST_TIMEOUT=1800 HONE_VM_TIMEOUT=3600 tests/vm/run
 
 $(B)/bench/%: $(call obj,obj,tests/bench/%.c $(LIB_SRCS))

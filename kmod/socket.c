@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Socket events from kprobes: security_socket_post_create (the creator),
- * security_sock_graft (the acceptor), inet_sock_destruct (final free). The
- * owner of each socket is kept by socket cookie, so packets find it after
- * close() and, for TCP, during TIME_WAIT (which keeps the cookie).
+ * Socket events from kprobes on security_socket_post_create (the creator)
+ * and security_sock_graft (the acceptor), and from an ftrace callback on
+ * inet_sock_destruct (final free). The owner of each socket is kept by
+ * socket cookie, so packets find it after close() and, for TCP, during
+ * TIME_WAIT (which keeps the cookie).
  */
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/net.h>
 #include <linux/hashtable.h>
@@ -375,17 +377,28 @@ static int kp_graft(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* inet_sock_destruct(sk): any context, the sock is going away. */
-static int kp_destruct(struct kprobe *kp, struct pt_regs *regs)
+/* inet_sock_destruct(sk): any context, the sock is going away. Not a
+ * kprobe: the kernel skips a kprobe hit while any kprobe's handler runs
+ * on the same CPU, as when a softirq frees a bound UDP socket (an RCU
+ * callback) inside the handler of another socket's creation, and that
+ * close was lost (VM test_closes: 3-4% of a storm's). ftrace lets each
+ * context (task, softirq, irq, NMI) in on its own. */
+static void ft_destruct(unsigned long ip, unsigned long parent_ip,
+			struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct sock *sk;
 	struct hone_owner *o;
 	unsigned long flags;
 	u32 pid = 0, tid = 0;
+	u64 cookie;
 
+	if (!regs)
+		return;
+	sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	cookie = atomic64_read(&sk->sk_cookie);
 	if (!cookie)
-		return 0;
+		return;
 	spin_lock_irqsave(&owner_lock, flags);
 	o = owner_find(cookie);
 	if (o && !o->freed) {
@@ -397,7 +410,36 @@ static int kp_destruct(struct kprobe *kp, struct pt_regs *regs)
 	spin_unlock_irqrestore(&owner_lock, flags);
 	if (pid)
 		conn_emit(sk, HONE_CONN_CLOSE, pid, tid);
-	return 0;
+}
+
+/* PERMANENT: while it is registered, sysctl kernel.ftrace_enabled=0 is
+ * refused, which would silence it and the kprobes (on ftrace) alike. */
+static struct ftrace_ops destruct_ops = {
+	.func = ft_destruct,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
+		 FTRACE_OPS_FL_PERMANENT,
+};
+
+static int destruct_hook(void)
+{
+	/* ftrace_set_filter() may write into the name it parses. */
+	char name[] = "inet_sock_destruct";
+	int ret;
+
+	ret = ftrace_set_filter(&destruct_ops, name, strlen(name), 1);
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(&destruct_ops);
+	if (ret)
+		ftrace_free_filter(&destruct_ops);
+	return ret;
+}
+
+/* Returns once no callback runs. */
+static void destruct_unhook(void)
+{
+	unregister_ftrace_function(&destruct_ops);
+	ftrace_free_filter(&destruct_ops);
 }
 
 /* Frees the graves whose time is up, a batch per hold of the lock. */
@@ -424,13 +466,12 @@ static void owner_reap(struct work_struct *work)
 static struct kprobe hone_kprobes[] = {
 	{ .symbol_name = "security_socket_post_create", .pre_handler = kp_create },
 	{ .symbol_name = "security_sock_graft", .pre_handler = kp_graft },
-	{ .symbol_name = "inet_sock_destruct", .pre_handler = kp_destruct },
 };
 
-/* A kprobe hit while any kprobe handler runs on the same CPU is skipped
- * (nmissed): a socket freed by a softirq that interrupts one of our
- * handlers has no close event, and its owner stays live until rmmod.
- * Counted as lost connection events. */
+/* A kprobe hit while any kprobe's handler runs on the same CPU is skipped
+ * (nmissed). Ours run in the task that makes the socket, which no
+ * handler does; should the kernel skip one anyway, its socket has no
+ * owner: counted as lost connection events. */
 u64 hone_socket_missed(void)
 {
 	u64 n = 0;
@@ -452,16 +493,26 @@ int hone_socket_init(void)
 	owners = kvcalloc(1U << owner_bits, sizeof(*owners), GFP_KERNEL);
 	if (!owners)
 		return -ENOMEM;
+	/* Before the first owner: every one of them is told closing. */
+	ret = destruct_hook();
+	if (ret == -EBUSY)
+		pr_err("ftrace is off (sysctl kernel.ftrace_enabled = 0): socket events need it\n");
+	else if (ret)
+		pr_err("ftrace on inet_sock_destruct: %d\n", ret);
+	if (ret)
+		goto err_owners;
 	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
 		kps[i] = &hone_kprobes[i];
 	ret = register_kprobes(kps, ARRAY_SIZE(kps));
 	if (ret) {
 		pr_err("kprobes: %d\n", ret);
-		goto err;
+		goto err_hook;
 	}
 	schedule_delayed_work(&owner_reaper, 5 * HZ);
 	return 0;
-err:
+err_hook:
+	destruct_unhook();
+err_owners:
 	kvfree(owners);
 	owners = NULL;
 	return ret;
@@ -492,6 +543,7 @@ void hone_socket_exit(void)
 	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
 		kps[i] = &hone_kprobes[i];
 	unregister_kprobes(kps, ARRAY_SIZE(kps));
+	destruct_unhook();
 	cancel_delayed_work_sync(&owner_reaper);
 	/* The packet hooks are gone too: nobody else walks the table now. */
 	for (b = 0; owner_free_bucket(b); b++)
