@@ -3,6 +3,8 @@
  * The "inet hone" table, built with libnftnl and sent as one netlink batch:
  *
  *	set owners	(mark, uid) pairs of connection-wide verdicts
+ *	map queues	I: jump queueI, I = 0-7 (the users' queues)
+ *	chain queueI	queue num N+I [bypass]
  *	chain in/out	filter, input/output, priority -150
  *		ct protocol tcp, ct mark & (FLOW|GEN) == FLOW|gen: meta
  *			mark set ct mark without FLOW|GEN, accept (the fast
@@ -16,7 +18,7 @@
  *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-137, 143 (MLD, ND): accept
  *		meta skuid 0: queue num N+9 [bypass] (root's)
- *		meta skuid & 7 == i: queue num N+i [bypass], i = 0-7
+ *		meta skuid & 7 vmap @queues: jump queueI, I = 0-7
  *		queue num N+8 [bypass] (no socket holds it)
  *	chain act_in/act_out	filter, same hooks, priority -149
  *		[act_in: DNS answers not marked to drop or reject: log]
@@ -79,6 +81,13 @@
 #define OWNERS		"owners"
 #define OWNERS_ID	1
 #define OWNERS_MAX	65536
+/* The users' queues by uid & 7 (add_users_queue()). */
+#define QUEUES		"queues"
+#define QUEUES_ID	2
+static const char *const queue_chains[RULES_QUEUE_USERS] = {
+	"queue0", "queue1", "queue2", "queue3",
+	"queue4", "queue5", "queue6", "queue7",
+};
 /* Mark bits an offloaded packet takes from its connection's: what its
  * verdict does besides accepting it (the act chain's). */
 #define ACTS	(HONE_MARK_EFFECT | HONE_MARK_DROP | HONE_MARK_REJECT)
@@ -489,18 +498,52 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 	leave_with(bt, r, ACTS);
 }
 
-/* meta skuid (& mask, unless 0) == uid: queue num N+q. */
-static void add_uid_queue(struct nftb_batch *bt, const struct nft *n,
-			  const char *name, uint32_t mask, uint32_t uid,
-			  uint32_t q)
+/* meta skuid 0: root's queue. */
+static void add_root_queue(struct nftb_batch *bt, const struct nft *n,
+			   const char *name)
 {
 	struct nftnl_rule *r = nftb_rule_new(bt, name);
+	const uint32_t root = 0;
 
 	meta_load(r, NFT_META_SKUID, NFT_REG_1);
-	if (mask)
-		and_mask(r, NFT_REG_1, NFT_REG_1, mask);
-	cmp(r, NFT_REG_1, NFT_CMP_EQ, &uid, sizeof(uid));
-	queue_to(r, n->conf.queue + q, !n->conf.fail_closed, n->native);
+	cmp(r, NFT_REG_1, NFT_CMP_EQ, &root, sizeof(root));
+	queue_to(r, n->conf.queue + RULES_QUEUE_ROOT, !n->conf.fail_closed,
+		 n->native);
+	nftb_rule(bt, r);
+}
+
+/* The users' queues, the uid read once: meta skuid & 7 picks a chain of
+ * a queue rule in the map queues (a rule a queue read it up to nine
+ * times, each under the socket's callback lock). The queue number could
+ * come from a register, but not on a kernel without nft's queue (the xt
+ * target's is fixed). */
+static void add_users_queues(struct nftb_batch *bt, const struct nft *n)
+{
+	struct nftnl_rule *r;
+	uint32_t i;
+
+	for (i = 0; i < RULES_QUEUE_USERS; i++) {
+		nftb_chain(bt, queue_chains[i], NULL, 0, 0);
+		r = nftb_rule_new(bt, queue_chains[i]);
+		queue_to(r, n->conf.queue + i, !n->conf.fail_closed, n->native);
+		nftb_rule(bt, r);
+	}
+	nftb_vmap(bt, QUEUES, QUEUES_ID, queue_chains, RULES_QUEUE_USERS);
+}
+
+static void add_users_queue(struct nftb_batch *bt, const char *name)
+{
+	struct nftnl_rule *r = nftb_rule_new(bt, name);
+	struct nftnl_expr *e;
+
+	meta_load(r, NFT_META_SKUID, NFT_REG32_00);
+	and_mask(r, NFT_REG32_00, NFT_REG32_00, RULES_QUEUE_USERS - 1);
+	if ((e = nftb_expr(r, "lookup"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, QUEUES);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, QUEUES_ID);
+	}
 	nftb_rule(bt, r);
 }
 
@@ -508,7 +551,6 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 			    const char *name, uint32_t hook)
 {
 	struct nftnl_rule *r;
-	uint32_t i;
 
 	nftb_chain(bt, name, "filter", hook, PRIO_QUEUE);
 	/* Without ctnetlink nothing is offloaded: no conntrack mark, an
@@ -538,9 +580,8 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	 * 1000, is 0 modulo 8), and one for what no socket holds (meta skuid
 	 * finds no owner): a user who floods fills his own, and honefw reads
 	 * them all by turns. */
-	add_uid_queue(bt, n, name, 0, 0, RULES_QUEUE_ROOT);
-	for (i = 0; i < RULES_QUEUE_USERS; i++)
-		add_uid_queue(bt, n, name, RULES_QUEUE_USERS - 1, i, i);
+	add_root_queue(bt, n, name);
+	add_users_queue(bt, name);
 	r = nftb_rule_new(bt, name);
 	queue_to(r, n->conf.queue + RULES_QUEUE_NOSOCK, !n->conf.fail_closed,
 		 n->native);
@@ -761,6 +802,7 @@ static int install(struct nft *n)
 		n->nat = false;
 	n->nat |= has_redirect(n);
 	nftb_set(bt, OWNERS, OWNERS_ID, 2 * sizeof(uint32_t), OWNERS_MAX);
+	add_users_queues(bt, n);
 	add_queue_chain(bt, n, "in", NF_INET_LOCAL_IN);
 	add_queue_chain(bt, n, "out", NF_INET_LOCAL_OUT);
 	add_act_chain(bt, n, "act_in", NF_INET_LOCAL_IN, true);

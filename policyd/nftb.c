@@ -112,10 +112,12 @@ void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
 		return;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, bt->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (type) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	nftnl_chain_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWCHAIN,
 						  NLM_F_CREATE), c);
 	nftnl_chain_free(c);
@@ -124,20 +126,15 @@ void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
 		flush(bt, name);
 }
 
-void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
-	      uint32_t key_len, uint32_t size)
+/* The set s, new; with bt->replace, its elements deleted. */
+static void set_new(struct nftb_batch *bt, struct nftnl_set *s,
+		    const char *name, uint32_t id, uint32_t key_len)
 {
-	struct nftnl_set *s = nftb_built(nftnl_set_alloc());
-
-	if (!s)
-		return;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
 	nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET,
 						NLM_F_CREATE), s);
 	mnl_nlmsg_batch_next(bt->b);
@@ -147,6 +144,44 @@ void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
 						NFT_MSG_DELSETELEM, 0), s);
 		mnl_nlmsg_batch_next(bt->b);
 	}
+}
+
+void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
+	      uint32_t key_len, uint32_t size)
+{
+	struct nftnl_set *s = nftb_built(nftnl_set_alloc());
+
+	if (!s)
+		return;
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
+	set_new(bt, s, name, id, key_len);
+	nftnl_set_free(s);
+}
+
+void nftb_vmap(struct nftb_batch *bt, const char *name, uint32_t id,
+	       const char *const *chains, uint32_t n)
+{
+	struct nftnl_set *s = nftb_built(nftnl_set_alloc());
+	struct nftnl_set_elem *e;
+	uint32_t i;
+
+	if (!s)
+		return;
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	set_new(bt, s, name, id, sizeof(i));
+	for (i = 0; i < n; i++) {
+		if (!(e = nftb_built(nftnl_set_elem_alloc())))
+			break;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &i, sizeof(i));
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chains[i]);
+		nftnl_set_elem_add(s, e);
+	}
+	nftnl_set_elems_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSETELEM,
+						      NLM_F_CREATE), s);
+	mnl_nlmsg_batch_next(bt->b);
 	nftnl_set_free(s);
 }
 

@@ -49,8 +49,9 @@ void nftb_table(struct nftb_batch *bt, uint16_t type, uint16_t flags);
 /* The table, new and empty, whatever was there under its name (a stale
  * one of a killed daemon). */
 void nftb_table_anew(struct nftb_batch *bt);
-/* A base chain with policy accept; with bt->replace, its rules deleted
- * (the chain, and what waits in a queue for its hook, stay). */
+/* A base chain with policy accept (type NULL: a chain to jump to); with
+ * bt->replace, its rules deleted (the chain, and what waits in a queue
+ * for its hook, stay). */
 void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
 		uint32_t hook, int32_t prio);
 /* A set that rules fill (dynamic), of keys key_len bytes long, at most
@@ -58,6 +59,10 @@ void nftb_chain(struct nftb_batch *bt, const char *name, const char *type,
  * bt->replace, its elements deleted. */
 void nftb_set(struct nftb_batch *bt, const char *name, uint32_t id,
 	      uint32_t key_len, uint32_t size);
+/* A verdict map of the 32-bit keys 0 to n - 1, key i a jump to
+ * chains[i]. With bt->replace, its elements replaced. */
+void nftb_vmap(struct nftb_batch *bt, const char *name, uint32_t id,
+	       const char *const *chains, uint32_t n);
 struct nftnl_rule *nftb_rule_new(const struct nftb_batch *bt,
 				 const char *chain);
 /* Append r to its chain; frees r. */
