@@ -329,5 +329,5 @@ void hone_reader_stats(struct hone_reader *r, struct hone_stats *st)
 	spin_unlock_irqrestore(&r->lock, flags);
 	st->packets_lost = atomic64_read(&hone_packets_lost);
 	st->proc_lost = atomic64_read(&hone_proc_lost);
-	st->conn_lost = atomic64_read(&hone_conn_lost) + hone_socket_missed();
+	st->conn_lost = atomic64_read(&hone_conn_lost);
 }

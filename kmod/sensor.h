@@ -232,7 +232,6 @@ void hone_conn_fill(struct hone_rec_conn *rec, struct sock *sk, u32 event);
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace);
 void hone_owner_inherit(u64 cookie, const struct hone_owner *from);
 u32 hone_owner_ahead(const struct hone_owner *o, u32 gen, u16 port);
-u64 hone_socket_missed(void);
 
 /* packet.c */
 int hone_packet_init(void);

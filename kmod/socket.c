@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Socket events from kprobes on security_socket_post_create (the creator)
- * and security_sock_graft (the acceptor), and from an ftrace callback on
- * inet_sock_destruct (final free). The owner of each socket is kept by
- * socket cookie, so packets find it after close() and, for TCP, during
- * TIME_WAIT (which keeps the cookie).
+ * Socket events from ftrace callbacks on security_socket_post_create (the
+ * creator), security_sock_graft (the acceptor) and inet_sock_destruct
+ * (final free). The owner of each socket is kept by socket cookie, so
+ * packets find it after close() and, for TCP, during TIME_WAIT (which
+ * keeps the cookie).
  */
 #include <linux/ftrace.h>
-#include <linux/kprobes.h>
 #include <linux/net.h>
 #include <linux/hashtable.h>
 #include <linux/rculist.h>
@@ -350,53 +349,53 @@ static bool family_inet(int family)
 	return family == AF_INET || family == AF_INET6;
 }
 
+/* The hooks are ftrace callbacks, not kprobes: the kernel skips a kprobe
+ * hit while any kprobe's handler runs on the same CPU, as when a softirq
+ * frees a bound UDP socket (an RCU callback) inside the handler of
+ * another socket's creation, and that close was lost (VM test_closes:
+ * 3-4% of a storm's); and root's switch of every kprobe
+ * (debug/kprobes/enabled) silenced them unseen. ftrace lets each context
+ * (task, softirq, irq, NMI) in on its own. Each callback's first argument
+ * is the hooked function's: with FTRACE_OPS_FL_SAVE_REGS, its regs. */
+#define HOOK_ARG(fregs, n)	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+
 /* security_socket_post_create(sock, family, type, protocol, kern) */
-static int kp_create(struct kprobe *kp, struct pt_regs *regs)
+static void ft_create(unsigned long ip, unsigned long parent_ip,
+		      struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct socket *sock = (struct socket *)regs_get_kernel_argument(regs, 0);
-	int family = regs_get_kernel_argument(regs, 1);
-	int kern = regs_get_kernel_argument(regs, 4);
+	struct socket *sock = (struct socket *)HOOK_ARG(fregs, 0);
+	int family = HOOK_ARG(fregs, 1);
+	int kern = HOOK_ARG(fregs, 4);
 
 	/* Kernel sockets (TCP's RST senders among them) have no owner. */
 	if (kern || !family_inet(family) || !sock->sk)
-		return 0;
+		return;
 	hone_owner_add(sock->sk, current, true);
 	conn_emit(sock->sk, HONE_CONN_OPEN, current->tgid, current->pid);
-	return 0;
 }
 
 /* security_sock_graft(sk, parent): accept(), in the acceptor. */
-static int kp_graft(struct kprobe *kp, struct pt_regs *regs)
+static void ft_graft(unsigned long ip, unsigned long parent_ip,
+		     struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct sock *sk = (struct sock *)HOOK_ARG(fregs, 0);
 
 	if (!family_inet(sk->sk_family))
-		return 0;
+		return;
 	hone_owner_add(sk, current, true);
 	conn_emit(sk, HONE_CONN_ACCEPT, current->tgid, current->pid);
-	return 0;
 }
 
-/* inet_sock_destruct(sk): any context, the sock is going away. Not a
- * kprobe: the kernel skips a kprobe hit while any kprobe's handler runs
- * on the same CPU, as when a softirq frees a bound UDP socket (an RCU
- * callback) inside the handler of another socket's creation, and that
- * close was lost (VM test_closes: 3-4% of a storm's). ftrace lets each
- * context (task, softirq, irq, NMI) in on its own. */
+/* inet_sock_destruct(sk): any context, the sock is going away. */
 static void ft_destruct(unsigned long ip, unsigned long parent_ip,
 			struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-	struct sock *sk;
+	struct sock *sk = (struct sock *)HOOK_ARG(fregs, 0);
+	u64 cookie = atomic64_read(&sk->sk_cookie);
 	struct hone_owner *o;
 	unsigned long flags;
 	u32 pid = 0, tid = 0;
-	u64 cookie;
 
-	if (!regs)
-		return;
-	sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	cookie = atomic64_read(&sk->sk_cookie);
 	if (!cookie)
 		return;
 	spin_lock_irqsave(&owner_lock, flags);
@@ -412,34 +411,53 @@ static void ft_destruct(unsigned long ip, unsigned long parent_ip,
 		conn_emit(sk, HONE_CONN_CLOSE, pid, tid);
 }
 
-/* PERMANENT: while it is registered, sysctl kernel.ftrace_enabled=0 is
- * refused, which would silence it and the kprobes (on ftrace) alike. */
-static struct ftrace_ops destruct_ops = {
-	.func = ft_destruct,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
-		 FTRACE_OPS_FL_PERMANENT,
+struct hone_hook {
+	const char *fn;
+	struct ftrace_ops ops;
 };
 
-static int destruct_hook(void)
+/* PERMANENT: while one is registered, sysctl kernel.ftrace_enabled=0,
+ * which would silence them, is refused. */
+#define HOOK(name, cb) { .fn = name, .ops = { .func = cb, \
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION | \
+		 FTRACE_OPS_FL_PERMANENT } }
+/* The free first, before the first owner: every owner is told closing. */
+static struct hone_hook hone_hooks[] = {
+	HOOK("inet_sock_destruct", ft_destruct),
+	HOOK("security_socket_post_create", ft_create),
+	HOOK("security_sock_graft", ft_graft),
+};
+
+static int hook_on(struct hone_hook *h)
 {
-	/* ftrace_set_filter() may write into the name it parses. */
-	char name[] = "inet_sock_destruct";
+	char fn[64];	/* ftrace_set_filter() may write into it */
 	int ret;
 
-	ret = ftrace_set_filter(&destruct_ops, name, strlen(name), 1);
+	strscpy(fn, h->fn, sizeof(fn));
+	ret = ftrace_set_filter(&h->ops, fn, strlen(fn), 1);
+	if (!ret)
+		ret = register_ftrace_function(&h->ops);
+	if (ret == -EBUSY)
+		pr_err("ftrace is off (sysctl kernel.ftrace_enabled = 0): socket events need it\n");
+	else if (ret)
+		pr_err("ftrace on %s: %d\n", h->fn, ret);
 	if (ret)
-		return ret;
-	ret = register_ftrace_function(&destruct_ops);
-	if (ret)
-		ftrace_free_filter(&destruct_ops);
+		ftrace_free_filter(&h->ops);
 	return ret;
 }
 
 /* Returns once no callback runs. */
-static void destruct_unhook(void)
+static void hook_off(struct hone_hook *h)
 {
-	unregister_ftrace_function(&destruct_ops);
-	ftrace_free_filter(&destruct_ops);
+	unregister_ftrace_function(&h->ops);
+	ftrace_free_filter(&h->ops);
+}
+
+/* The hooks before hooks[n], last first. */
+static void hooks_off(size_t n)
+{
+	while (n--)
+		hook_off(&hone_hooks[n]);
 }
 
 /* Frees the graves whose time is up, a batch per hold of the lock. */
@@ -463,28 +481,8 @@ static void owner_reap(struct work_struct *work)
 	schedule_delayed_work(&owner_reaper, 5 * HZ);
 }
 
-static struct kprobe hone_kprobes[] = {
-	{ .symbol_name = "security_socket_post_create", .pre_handler = kp_create },
-	{ .symbol_name = "security_sock_graft", .pre_handler = kp_graft },
-};
-
-/* A kprobe hit while any kprobe's handler runs on the same CPU is skipped
- * (nmissed). Ours run in the task that makes the socket, which no
- * handler does; should the kernel skip one anyway, its socket has no
- * owner: counted as lost connection events. */
-u64 hone_socket_missed(void)
-{
-	u64 n = 0;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
-		n += READ_ONCE(hone_kprobes[i].nmissed);
-	return n;
-}
-
 int hone_socket_init(void)
 {
-	struct kprobe *kps[ARRAY_SIZE(hone_kprobes)];
 	size_t i;
 	int ret;
 
@@ -493,26 +491,15 @@ int hone_socket_init(void)
 	owners = kvcalloc(1U << owner_bits, sizeof(*owners), GFP_KERNEL);
 	if (!owners)
 		return -ENOMEM;
-	/* Before the first owner: every one of them is told closing. */
-	ret = destruct_hook();
-	if (ret == -EBUSY)
-		pr_err("ftrace is off (sysctl kernel.ftrace_enabled = 0): socket events need it\n");
-	else if (ret)
-		pr_err("ftrace on inet_sock_destruct: %d\n", ret);
-	if (ret)
-		goto err_owners;
-	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
-		kps[i] = &hone_kprobes[i];
-	ret = register_kprobes(kps, ARRAY_SIZE(kps));
-	if (ret) {
-		pr_err("kprobes: %d\n", ret);
-		goto err_hook;
+	for (i = 0; i < ARRAY_SIZE(hone_hooks); i++) {
+		ret = hook_on(&hone_hooks[i]);
+		if (ret)
+			goto err_hooks;
 	}
 	schedule_delayed_work(&owner_reaper, 5 * HZ);
 	return 0;
-err_hook:
-	destruct_unhook();
-err_owners:
+err_hooks:
+	hooks_off(i);
 	kvfree(owners);
 	owners = NULL;
 	return ret;
@@ -536,14 +523,9 @@ static bool owner_free_bucket(unsigned int b)
 
 void hone_socket_exit(void)
 {
-	struct kprobe *kps[ARRAY_SIZE(hone_kprobes)];
 	unsigned int b;
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(hone_kprobes); i++)
-		kps[i] = &hone_kprobes[i];
-	unregister_kprobes(kps, ARRAY_SIZE(kps));
-	destruct_unhook();
+	hooks_off(ARRAY_SIZE(hone_hooks));
 	cancel_delayed_work_sync(&owner_reaper);
 	/* The packet hooks are gone too: nobody else walks the table now. */
 	for (b = 0; owner_free_bucket(b); b++)

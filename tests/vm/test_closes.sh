@@ -6,7 +6,8 @@
 # lost (its owner kept until rmmod). Two processes make and close UDP
 # sockets as fast as they can beside four readers (each creation's
 # handler writes to every ring): each reader has a close of every socket.
-# Nor can ftrace be switched off under hone.ko, which would silence it.
+# Nor can ftrace be switched off under hone.ko, nor every kprobe, to
+# silence its socket hooks.
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 N=$(sized HONE_VM_CLOSES 5000 50000)
 R=
@@ -43,9 +44,25 @@ for i in 1 2 3 4; do
 	check "closes: reader $i: $((2 * N)) UDP sockets, $o opened, $c closed" \
 		test "$o" = $((2 * N)) -a "$c" = $((2 * N))
 done
-# ftrace switched off would silence the close hook and the kprobes (on
-# ftrace) alike: refused while hone.ko is loaded, and hone.ko refuses to
-# load with it off, saying why.
+# root's switch of every kprobe leaves the socket hooks on: ftrace
+# callbacks, not kprobes.
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+echo 0 > /sys/kernel/debug/kprobes/enabled
+cat /dev/honet > "$T/off" &
+r=$!
+wait_for "$T/off" 1
+python3 -c 'import os, socket
+print(os.getpid(), flush=True)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()' > "$T/p3"
+sleep 0.5
+kill $r
+wait $r 2> /dev/null
+echo 1 > /sys/kernel/debug/kprobes/enabled
+P3=$(cat "$T/p3")
+check "closes: with every kprobe switched off, a socket's open and close are told" \
+	eval 'grep -q " SOCK O $P3 " "$T/off" && grep -q " SOCK C $P3 " "$T/off"'
+# ftrace switched off would silence the hooks: refused while hone.ko is
+# loaded, and hone.ko refuses to load with it off, saying why.
 check "closes: sysctl kernel.ftrace_enabled=0 is refused while hone.ko is loaded" \
 	eval '! sysctl -qw kernel.ftrace_enabled=0 2> /dev/null &&
 	      [ "$(sysctl -n kernel.ftrace_enabled)" = 1 ]'
