@@ -7,7 +7,6 @@
  * with its parent's.
  */
 #include <linux/tracepoint.h>
-#include <linux/kprobes.h>
 #include <linux/cgroup.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -310,7 +309,7 @@ static void proc_emit(struct hone_rec_proc *rec, struct task_struct *p,
 
 /*
  * #! scripts. By the exec tracepoint the script's file is closed: the
- * interpreter took its place. A kprobe on load_script holds the file
+ * interpreter took its place. A hook on load_script holds the file
  * execve(2) named, by the task that execs, until the tracepoint; a failed
  * exec's is let go at the task's next exec or exit. Execs of one process
  * are serialised (cred_guard_mutex): a slot per exec in flight.
@@ -365,10 +364,12 @@ static struct file *script_take(struct task_struct *t,
 	return f;
 }
 
-static int kp_script(struct kprobe *kp, struct pt_regs *regs)
+/* load_script(bprm) */
+static void ft_script(unsigned long ip, unsigned long parent_ip,
+		      struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	struct linux_binprm *bprm =
-		(struct linux_binprm *)regs_get_kernel_argument(regs, 0);
+		(struct linux_binprm *)HONE_HOOK_ARG(fregs, 0);
 	struct hone_script *s;
 	struct file *old;
 
@@ -376,13 +377,13 @@ static int kp_script(struct kprobe *kp, struct pt_regs *regs)
 	 * and binfmt_script's own test for #! comes after this one. */
 	if (bprm->interp != bprm->filename || bprm->buf[0] != '#' ||
 	    bprm->buf[1] != '!')
-		return 0;
+		return;
 	spin_lock(&scripts_lock);
 	s = script_slot(current, true);
 	if (!s) {
 		spin_unlock(&scripts_lock);
 		atomic64_inc(&hone_script_lost);
-		return 0;
+		return;
 	}
 	old = s->file;
 	if (!old)
@@ -393,14 +394,10 @@ static int kp_script(struct kprobe *kp, struct pt_regs *regs)
 	spin_unlock(&scripts_lock);
 	if (old)
 		fput(old);
-	return 0;
 }
 
-static struct kprobe script_kprobe = {
-	.symbol_name = "load_script",
-	.pre_handler = kp_script,
-};
-static bool script_probed;
+static struct hone_hook script_hook = HONE_HOOK("load_script", ft_script);
+static bool script_hooked;
 
 /* The script of an exec, into rec after its path and argv. */
 static void script_set(struct hone_rec_proc *rec, struct proc_scratch *s,
@@ -583,9 +580,9 @@ int hone_process_init(void)
 			goto err;
 	}
 	/* Without it, scripts are not known: each exec of one is counted. */
-	script_probed = !register_kprobe(&script_kprobe);
-	if (!script_probed)
-		pr_warn("no kprobe on load_script: #! scripts will not be known\n");
+	script_hooked = !hone_hook_on(&script_hook);
+	if (!script_hooked)
+		pr_warn("no hook on load_script: #! scripts will not be known\n");
 	return 0;
 err:
 	tps_unregister(i);
@@ -599,8 +596,8 @@ void hone_process_exit(void)
 	size_t i;
 	int bkt;
 
-	if (script_probed)
-		unregister_kprobe(&script_kprobe);
+	if (script_hooked)
+		hone_hook_off(&script_hook);
 	tps_unregister(ARRAY_SIZE(hone_tps));
 	for (i = 0; i < HONE_SCRIPTS_MAX; i++)
 		if (scripts[i].file)

@@ -12,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/hrtimer.h>
+#include <linux/ftrace.h>
 #include <hone/hone.h>
 
 struct sk_buff;
@@ -218,6 +219,21 @@ const char *hone_proc_exe(pid_t tgid, u16 *len, u64 *image);
 int hone_proc_ahead_set(pid_t tgid, u64 image, struct hone_ahead *a);
 const struct hone_ahead *hone_proc_ahead(pid_t tgid, u64 image);
 struct file *hone_mm_exe(struct mm_struct *mm);
+
+/* hook.c: an ftrace callback on the kernel function fn, which reads the
+ * function's arguments with HONE_HOOK_ARG. */
+struct hone_hook {
+	const char *fn;
+	struct ftrace_ops ops;
+};
+#define HONE_HOOK(name, cb) { .fn = name, .ops = { .func = cb, \
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION | \
+		 FTRACE_OPS_FL_PERMANENT } }
+/* SAVE_REGS: the hooked function's registers, never NULL. */
+#define HONE_HOOK_ARG(fregs, n) \
+	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+int hone_hook_on(struct hone_hook *h);
+void hone_hook_off(struct hone_hook *h);
 
 /* socket.c */
 int hone_socket_init(void);

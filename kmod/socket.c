@@ -6,7 +6,6 @@
  * packets find it after close() and, for TCP, during TIME_WAIT (which
  * keeps the cookie).
  */
-#include <linux/ftrace.h>
 #include <linux/net.h>
 #include <linux/hashtable.h>
 #include <linux/rculist.h>
@@ -349,23 +348,13 @@ static bool family_inet(int family)
 	return family == AF_INET || family == AF_INET6;
 }
 
-/* The hooks are ftrace callbacks, not kprobes: the kernel skips a kprobe
- * hit while any kprobe's handler runs on the same CPU, as when a softirq
- * frees a bound UDP socket (an RCU callback) inside the handler of
- * another socket's creation, and that close was lost (VM test_closes:
- * 3-4% of a storm's); and root's switch of every kprobe
- * (debug/kprobes/enabled) silenced them unseen. ftrace lets each context
- * (task, softirq, irq, NMI) in on its own. Each callback's first argument
- * is the hooked function's: with FTRACE_OPS_FL_SAVE_REGS, its regs. */
-#define HOOK_ARG(fregs, n)	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
-
 /* security_socket_post_create(sock, family, type, protocol, kern) */
 static void ft_create(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct socket *sock = (struct socket *)HOOK_ARG(fregs, 0);
-	int family = HOOK_ARG(fregs, 1);
-	int kern = HOOK_ARG(fregs, 4);
+	struct socket *sock = (struct socket *)HONE_HOOK_ARG(fregs, 0);
+	int family = HONE_HOOK_ARG(fregs, 1);
+	int kern = HONE_HOOK_ARG(fregs, 4);
 
 	/* Kernel sockets (TCP's RST senders among them) have no owner. */
 	if (kern || !family_inet(family) || !sock->sk)
@@ -378,7 +367,7 @@ static void ft_create(unsigned long ip, unsigned long parent_ip,
 static void ft_graft(unsigned long ip, unsigned long parent_ip,
 		     struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)HOOK_ARG(fregs, 0);
+	struct sock *sk = (struct sock *)HONE_HOOK_ARG(fregs, 0);
 
 	if (!family_inet(sk->sk_family))
 		return;
@@ -390,7 +379,7 @@ static void ft_graft(unsigned long ip, unsigned long parent_ip,
 static void ft_destruct(unsigned long ip, unsigned long parent_ip,
 			struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)HOOK_ARG(fregs, 0);
+	struct sock *sk = (struct sock *)HONE_HOOK_ARG(fregs, 0);
 	u64 cookie = atomic64_read(&sk->sk_cookie);
 	struct hone_owner *o;
 	unsigned long flags;
@@ -411,53 +400,18 @@ static void ft_destruct(unsigned long ip, unsigned long parent_ip,
 		conn_emit(sk, HONE_CONN_CLOSE, pid, tid);
 }
 
-struct hone_hook {
-	const char *fn;
-	struct ftrace_ops ops;
-};
-
-/* PERMANENT: while one is registered, sysctl kernel.ftrace_enabled=0,
- * which would silence them, is refused. */
-#define HOOK(name, cb) { .fn = name, .ops = { .func = cb, \
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION | \
-		 FTRACE_OPS_FL_PERMANENT } }
 /* The free first, before the first owner: every owner is told closing. */
 static struct hone_hook hone_hooks[] = {
-	HOOK("inet_sock_destruct", ft_destruct),
-	HOOK("security_socket_post_create", ft_create),
-	HOOK("security_sock_graft", ft_graft),
+	HONE_HOOK("inet_sock_destruct", ft_destruct),
+	HONE_HOOK("security_socket_post_create", ft_create),
+	HONE_HOOK("security_sock_graft", ft_graft),
 };
-
-static int hook_on(struct hone_hook *h)
-{
-	char fn[64];	/* ftrace_set_filter() may write into it */
-	int ret;
-
-	strscpy(fn, h->fn, sizeof(fn));
-	ret = ftrace_set_filter(&h->ops, fn, strlen(fn), 1);
-	if (!ret)
-		ret = register_ftrace_function(&h->ops);
-	if (ret == -EBUSY)
-		pr_err("ftrace is off (sysctl kernel.ftrace_enabled = 0): socket events need it\n");
-	else if (ret)
-		pr_err("ftrace on %s: %d\n", h->fn, ret);
-	if (ret)
-		ftrace_free_filter(&h->ops);
-	return ret;
-}
-
-/* Returns once no callback runs. */
-static void hook_off(struct hone_hook *h)
-{
-	unregister_ftrace_function(&h->ops);
-	ftrace_free_filter(&h->ops);
-}
 
 /* The hooks before hooks[n], last first. */
 static void hooks_off(size_t n)
 {
 	while (n--)
-		hook_off(&hone_hooks[n]);
+		hone_hook_off(&hone_hooks[n]);
 }
 
 /* Frees the graves whose time is up, a batch per hold of the lock. */
@@ -492,7 +446,7 @@ int hone_socket_init(void)
 	if (!owners)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(hone_hooks); i++) {
-		ret = hook_on(&hone_hooks[i]);
+		ret = hone_hook_on(&hone_hooks[i]);
 		if (ret)
 			goto err_hooks;
 	}

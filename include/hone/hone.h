@@ -105,8 +105,8 @@
 					 * table (or the uid's share) full */
 #define HONE_ISB_PROC_FULL	266	/* processes not cached: cache full */
 #define HONE_ISB_SCRIPT_LOST	267	/* #! scripts exec'd but not known:
-					 * their table full, or a kprobe
-					 * skipped */
+					 * their table full, or no hook
+					 * on load_script */
 
 /* ---- Process Event block (0x101) ---------------------------------------
  *

@@ -44,23 +44,30 @@ for i in 1 2 3 4; do
 	check "closes: reader $i: $((2 * N)) UDP sockets, $o opened, $c closed" \
 		test "$o" = $((2 * N)) -a "$c" = $((2 * N))
 done
-# root's switch of every kprobe leaves the socket hooks on: ftrace
-# callbacks, not kprobes.
+# root's switch of every kprobe leaves the hooks on: ftrace callbacks,
+# not kprobes (a #! script's too).
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 echo 0 > /sys/kernel/debug/kprobes/enabled
 cat /dev/honet > "$T/off" &
 r=$!
+cat /dev/hone > "$T/off.pcapng" &
+r2=$!
 wait_for "$T/off" 1
 python3 -c 'import os, socket
 print(os.getpid(), flush=True)
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()' > "$T/p3"
+printf '#!/bin/sh\nexit 0\n' > "$T/hone-closes.sh"
+chmod +x "$T/hone-closes.sh"
+"$T/hone-closes.sh"
 sleep 0.5
-kill $r
-wait $r 2> /dev/null
+kill $r $r2
+wait $r $r2 2> /dev/null
 echo 1 > /sys/kernel/debug/kprobes/enabled
 P3=$(cat "$T/p3")
 check "closes: with every kprobe switched off, a socket's open and close are told" \
 	eval 'grep -q " SOCK O $P3 " "$T/off" && grep -q " SOCK C $P3 " "$T/off"'
+check "closes: ... and a #! script is known" eval \
+	'python3 "$HONE_SRCDIR/tests/vm/hone_pcapng.py" text "$T/off.pcapng" | grep -q "script=$T/hone-closes.sh"'
 # ftrace switched off would silence the hooks: refused while hone.ko is
 # loaded, and hone.ko refuses to load with it off, saying why.
 check "closes: sysctl kernel.ftrace_enabled=0 is refused while hone.ko is loaded" \
