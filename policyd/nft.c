@@ -84,10 +84,12 @@
 /* The users' queues by uid & 7 (add_users_queue()). */
 #define QUEUES		"queues"
 #define QUEUES_ID	2
-static const char *const queue_chains[RULES_QUEUE_USERS] = {
+static const char *const queue_chains[] = {
 	"queue0", "queue1", "queue2", "queue3",
 	"queue4", "queue5", "queue6", "queue7",
 };
+_Static_assert(sizeof(queue_chains) / sizeof(*queue_chains) ==
+	       RULES_QUEUE_USERS, "a chain per users' queue");
 /* Mark bits an offloaded packet takes from its connection's: what its
  * verdict does besides accepting it (the act chain's). */
 #define ACTS	(HONE_MARK_EFFECT | HONE_MARK_DROP | HONE_MARK_REJECT)
