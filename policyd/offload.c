@@ -224,13 +224,13 @@ static void on_gone_msg(const struct nlmsghdr *nlh, void *data)
 	dr->n++;
 }
 
-int offloads_drain(struct offloads *o,
+int offloads_drain(struct offloads *o, bool readable,
 		   void (*gone)(void *ctx, uint64_t cookie), void *ctx)
 {
 	struct drain dr = { o, gone, ctx, 0 };
 	uint64_t lost = o->st.lost, cut = 0;
 
-	if (o->gone)
+	if (o->gone && readable)
 		nlsock_rx_drain(o->rx, mnl_socket_get_fd(o->gone),
 				&o->st.lost, on_gone_msg, &dr);
 	/* The kernel answers a delete as it is sent: only errors, no

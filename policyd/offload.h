@@ -61,10 +61,11 @@ void offload_end(struct offloads *o, uint64_t cookie);
  * not found (not confirmed yet) is none. */
 void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 		       uint32_t clear);
-/* Read every pending destroy notice without blocking, end those sockets'
- * offloads and tell gone(ctx, cookie). Returns how many sockets, or a
- * negative errno. */
-int offloads_drain(struct offloads *o,
+/* Read every pending destroy notice without blocking (none unless
+ * readable: a poll of offloads_fd() said so), end those sockets' offloads
+ * and tell gone(ctx, cookie); send what waits for the kernel. Returns how
+ * many sockets, or a negative errno. */
+int offloads_drain(struct offloads *o, bool readable,
 		   void (*gone)(void *ctx, uint64_t cookie), void *ctx);
 void offloads_stats(const struct offloads *o, struct offload_stats *st);
 /* Whether destroy notices were lost since the last sweep: sockets may be

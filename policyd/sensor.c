@@ -248,15 +248,21 @@ int sensor_fd(const struct sensor *s)
 	return s->fd;
 }
 
-int sensor_drain(struct sensor *s, uint64_t now)
+int sensor_drain_polled(struct sensor *s, uint64_t now, bool readable)
 {
-	int ret;
+	int ret = 0;
 
 	owners_begin(s->owners, now);
 	unames_collect(s->names, named, s);
-	ret = s->ops->drain(s);
+	if (readable)
+		ret = s->ops->drain(s);
 	owners_settle(s->owners, s->st.lost);
 	return ret;
+}
+
+int sensor_drain(struct sensor *s, uint64_t now)
+{
+	return sensor_drain_polled(s, now, true);
 }
 
 int sensor_find_fd(const struct sensor *s)

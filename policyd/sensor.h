@@ -127,6 +127,9 @@ int sensor_fd(const struct sensor *s);
  * run of events at now (CLOCK_MONOTONIC ns: the verdict path's clock).
  * Returns the number of events or a negative errno. */
 int sensor_drain(struct sensor *s, uint64_t now);
+/* sensor_drain() after a poll(2) of sensor_fd() said whether anything
+ * waits: if not, the read is left out, the rest is done all the same. */
+int sensor_drain_polled(struct sensor *s, uint64_t now, bool readable);
 /* CLOCK_MONOTONIC, ns. */
 uint64_t sensor_now(void);
 

@@ -214,7 +214,7 @@ Test(fw, a_stale_verdict_taken_back)
 	cr_assert_eq(send(tx2, "a", 1, 0), 1);
 	cr_expect_eq(pump(q, &s, 200), 2);
 	offload_take_back(o, &first, ~HONE_MARK_USER);
-	offloads_drain(o, NULL, NULL);
+	offloads_drain(o, true, NULL, NULL);
 	offloads_stats(o, &st);
 	cr_expect_eq(st.errors, 0, "nothing refused");
 	cr_expect_eq(offloads_forget(o, 0x42, HONE_MARK_USER, 0), 2,
@@ -255,7 +255,7 @@ Test(fw, verdicts_ended_together)
 	}
 	for (i = 0; i < 3; i++)
 		offload_end(o, 100 + i);
-	cr_expect_eq(offloads_drain(o, NULL, NULL), 0);
+	cr_expect_eq(offloads_drain(o, true, NULL, NULL), 0);
 	offloads_stats(o, &st);
 	cr_expect_eq(st.ended, 3);
 	cr_expect_eq(st.errors, 0, "nothing refused");
