@@ -4,7 +4,8 @@
  *
  *	set owners	(mark, uid) pairs of connection-wide verdicts
  *	map queues	I: jump queueI, I = 0-7 (the users' queues)
- *	chain queueI	queue num N+I [bypass]
+ *	chain queueI	[queue0: meta skuid 0: queue num N+9 [bypass] (root's)]
+ *			queue num N+I [bypass]
  *	chain in/out	filter, input/output, priority -150
  *		ct protocol tcp, ct mark & (FLOW|GEN) == FLOW|gen: meta
  *			mark set ct mark without FLOW|GEN, accept (the fast
@@ -17,7 +18,6 @@
  *			test: the same
  *		meta mark set meta mark & USER (no action but a verdict's)
  *		icmpv6 type 130-137, 143 (MLD, ND): accept
- *		meta skuid 0: queue num N+9 [bypass] (root's)
  *		meta skuid & 7 vmap @queues: jump queueI, I = 0-7
  *		queue num N+8 [bypass] (no socket holds it)
  *	chain act_in/act_out	filter, same hooks, priority -149
@@ -464,6 +464,7 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 			  const char *name, uint32_t hook)
 {
 	struct nftnl_rule *r = nftb_rule_new(bt, name);
+	const uint32_t zero = 0;
 
 	ct_load(r, NFT_CT_PROTOCOL, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IPPROTO_TCP);
@@ -481,6 +482,9 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 	ct_load(r, NFT_CT_DIRECTION, NFT_REG_1);
 	cmp_u8(r, NFT_REG_1, IP_CT_DIR_ORIGINAL);
 	ct_load(r, NFT_CT_MARK, NFT_REG_2);
+	/* A packet judged one by one (no FLOW) reads no uid here. */
+	and_mask(r, NFT_REG_2, NFT_REG_3, HONE_MARK_FLOW);
+	cmp(r, NFT_REG_3, NFT_CMP_NEQ, &zero, sizeof(zero));
 	owner_key(r, NFT_REG_2);
 	owners_op(r, false);
 	and_mask(r, NFT_REG_2, NFT_REG_2, ACTS);
@@ -500,7 +504,8 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 	leave_with(bt, r, ACTS);
 }
 
-/* meta skuid 0: root's queue. */
+/* meta skuid 0: root's queue, in queue0's chain (0 modulo 8): the other
+ * users' packets read no uid for it. */
 static void add_root_queue(struct nftb_batch *bt, const struct nft *n,
 			   const char *name)
 {
@@ -526,6 +531,8 @@ static void add_users_queues(struct nftb_batch *bt, const struct nft *n)
 
 	for (i = 0; i < RULES_QUEUE_USERS; i++) {
 		nftb_chain(bt, queue_chains[i], NULL, 0, 0);
+		if (i == 0)
+			add_root_queue(bt, n, queue_chains[i]);
 		r = nftb_rule_new(bt, queue_chains[i]);
 		queue_to(r, n->conf.queue + i, !n->conf.fail_closed, n->native);
 		nftb_rule(bt, r);
@@ -582,7 +589,6 @@ static void add_queue_chain(struct nftb_batch *bt, const struct nft *n,
 	 * 1000, is 0 modulo 8), and one for what no socket holds (meta skuid
 	 * finds no owner): a user who floods fills his own, and honefw reads
 	 * them all by turns. */
-	add_root_queue(bt, n, name);
 	add_users_queue(bt, name);
 	r = nftb_rule_new(bt, name);
 	queue_to(r, n->conf.queue + RULES_QUEUE_NOSOCK, !n->conf.fail_closed,
