@@ -86,6 +86,20 @@ wait_for() {
 	return 1
 }
 
+# steady MAX CMD...: until CMD prints what it printed a second before,
+# MAX seconds at most (counts of events that come late, as the frees of
+# UDP sockets an RCU grace period or more after their close).
+steady() {
+	local prev=-1 now
+	for _ in $(seq "$1"); do
+		now=$("${@:2}")
+		[ "$now" = "$prev" ] && return 0
+		prev=$now
+		sleep 1
+	done
+	return 1
+}
+
 # pkt_owners SOCKETS TEXT: the packets in TEXT (lines as /dev/honet writes
 # them) from or to a local address in SOCKETS (lines of sockets.py) must
 # carry their socket's cookie and pid: a connected socket's by both

@@ -31,12 +31,7 @@ P1=$(cat "$T/p1") P2=$(cat "$T/p2")
 count() { grep -c -E " SOCK $1 ($P1|$P2) " "$2"; }
 # The last frees come an RCU grace period or more after the last close:
 # until the first reader has seen none for a second.
-c=-1
-for i in $(seq 20); do
-	[ "$c" = "$(count C "$T/r1")" ] && break
-	c=$(count C "$T/r1")
-	sleep 1
-done
+steady 20 count C "$T/r1"
 kill $R
 wait $R 2> /dev/null
 for i in 1 2 3 4; do

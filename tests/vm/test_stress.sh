@@ -77,12 +77,7 @@ echo "storms: $NETNS namespaces in $((t1 - t0)) s, $SOCKS sockets in $((t2 - t0)
 SPID=$(cat "$T/socks.pid")
 first=${TEXT%% *}
 closed() { grep -c " SOCK C $SPID " "$T/r$first"; }
-c=-1
-for i in $(seq 10); do
-	[ "$c" = "$(closed)" ] && break
-	c=$(closed)
-	sleep 1
-done
+steady 10 closed
 # Each reader drains its own ring at its own pace: wait until every one
 # has read as many of them as the first (the bulk transfer still runs).
 storm() { grep -c " SOCK [OAC] $SPID " "$T/r$1"; }
