@@ -183,7 +183,7 @@ bool ahead_passed(struct ahead *a, const struct rules *rs, struct nft *n,
 	/* Given before a reload, or for what p was before a change not
 	 * told yet. Should the change miss the entry (not confirmed yet),
 	 * the socket's close still ends it. */
-	offload_add(a->off, cookie, pkt);
+	offload_add(a->off, cookie, p ? p->view.pid : 0, pkt);
 	offload_take_back(a->off, pkt, ~HONE_MARK_USER);
 	if (p)
 		ahead_judge(a, rs, n, p);

@@ -278,7 +278,7 @@ static bool offload(struct daemon *d, const struct flow *f,
 		if ((mark & HONE_MARK_USER) || uid > HONE_MARK_USER)
 			return false;
 	}
-	if (offload_add(d->off, conn->cookie, pkt) < 0)
+	if (offload_add(d->off, conn->cookie, conn->pid, pkt) < 0)
 		return false;
 	*own = uid;
 	return true;
@@ -434,12 +434,15 @@ static void passed_ahead(void *ctx, const struct sensor_prejudged *pj)
 	judge_one(d, NULL, &p, pj->cookie, pj->ctmark);
 }
 
-/* A process changed (owners_on_change()): its verdict given ahead may
- * have. */
+/* A process changed (owners_on_change()): its verdicts may have. Those
+ * of its connections judged as a whole are taken back, so that their
+ * next packets are judged as what it is now (an exec keeps the sockets),
+ * and so is the verdict given ahead for its new sockets. */
 static void proc_changed(void *ctx, const struct proc *p)
 {
 	struct daemon *d = ctx;
 
+	offloads_take_back_pid(d->off, p->view.pid, ~HONE_MARK_USER);
 	ahead_judge(d->ahead, d->rs, d->nft, p);
 }
 
@@ -1278,10 +1281,9 @@ int daemon_main(const struct honefw_opts *o)
 	ahead = kmod && !o->dry_run && !offloads_error(d.off);
 	if (ahead_open(ahead, d.sensor, d.owners, d.off, &d.ahead) < 0)
 		fatal("calloc");
-	if (ahead) {
-		owners_on_change(d.owners, proc_changed, &d);
+	owners_on_change(d.owners, proc_changed, &d);
+	if (ahead)
 		sensor_on_prejudged(d.sensor, passed_ahead, &d);
-	}
 	ret = priv_split(&(struct priv_conf){
 		.user = o->user, .config = o->config, .log = o->log,
 		.metrics = o->metrics, .socket = o->socket, .report = report,

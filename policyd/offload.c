@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "flow.h"
 #include "htab.h"
+#include "list.h"
 #include "nlsock.h"
 #include "offload.h"
 
@@ -33,8 +34,17 @@
 /* ~10,000 destroy notices. */
 #define GONE_RCVBUF	(8 << 20)
 
+/* The offloads of the sockets of one owner's pid: when its verdicts may
+ * change (an exec), they are taken back. */
+struct pid_offs {
+	struct hnode node;	/* by pid */
+	struct list offs;	/* struct off by_pid */
+};
+
 struct off {
 	struct hnode node;	/* by socket cookie; several per cookie */
+	struct list by_pid;
+	struct pid_offs *pid;
 	struct rules_pkt key;	/* the 5-tuple */
 };
 
@@ -49,6 +59,7 @@ struct offloads {
 	uint8_t out[32 * 1024];
 	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;
+	struct htab pids;
 	struct offload_stats st;
 };
 
@@ -66,9 +77,23 @@ static struct off *next(const struct off *f)
 	return n ? htab_entry(n, struct off, node) : NULL;
 }
 
-int offload_add(struct offloads *o, uint64_t cookie,
+static struct pid_offs *pid_offs(const struct offloads *o, uint32_t pid)
+{
+	struct hnode *n = htab_find(&o->pids, pid);
+
+	return n ? htab_entry(n, struct pid_offs, node) : NULL;
+}
+
+static void pid_offs_free(struct offloads *o, struct pid_offs *p)
+{
+	htab_remove(&o->pids, &p->node);
+	free(p);
+}
+
+int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		const struct rules_pkt *pkt)
 {
+	struct pid_offs *p;
 	struct rules_pkt t;
 	struct off *f;
 
@@ -82,12 +107,26 @@ int offload_add(struct offloads *o, uint64_t cookie,
 		o->st.full++;
 		return -ENOSPC;
 	}
+	p = pid_offs(o, pid);
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		p->node.key = pid;
+		list_init(&p->offs);
+		htab_insert(&o->pids, &p->node);
+	}
 	f = calloc(1, sizeof(*f));
-	if (!f)
+	if (!f) {
+		if (list_empty(&p->offs))
+			pid_offs_free(o, p);
 		return -ENOMEM;
+	}
 	f->key = t;
 	f->node.key = cookie;
+	f->pid = p;
 	htab_insert(&o->h, &f->node);
+	list_add_tail(&p->offs, &f->by_pid);
 	return 0;
 }
 
@@ -137,19 +176,38 @@ static bool ct_clear(struct offloads *o, struct nlmsghdr *nlh, uint32_t clear)
 	return ct_send(o, nlh);
 }
 
+/* No CREATE: this entry or none. */
+static void take_back(struct offloads *o, const struct rules_pkt *t,
+		      uint32_t clear)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	ct_clear(o, ctmsg_tuple(buf, IPCTNL_MSG_CT_NEW, ++o->seq, t, 0), clear);
+}
+
 void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 		       uint32_t clear)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
 	struct rules_pkt t;
 
 	if (o->ct_error)
 		return;
 	flow_tuple(pkt, &t);
-	/* No CREATE: this entry or none. */
-	nlh = ctmsg_tuple(buf, IPCTNL_MSG_CT_NEW, ++o->seq, &t, 0);
-	ct_clear(o, nlh, clear);
+	take_back(o, &t, clear);
+}
+
+size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
+			      uint32_t clear)
+{
+	struct pid_offs *p = pid_offs(o, pid);
+	struct list *l;
+	size_t k = 0;
+
+	if (!p)
+		return 0;
+	for (l = p->offs.next; l != &p->offs; l = l->next, k++)
+		take_back(o, &list_entry(l, struct off, by_pid)->key, clear);
+	return k;
 }
 
 /* Can verdicts be ended? Deleting an entry nobody has must say ENOENT;
@@ -181,6 +239,9 @@ void offload_end(struct offloads *o, uint64_t cookie)
 	while ((f = first(o, cookie))) {
 		ct_delete(o, &f->key);
 		htab_remove(&o->h, &f->node);
+		list_del(&f->by_pid);
+		if (list_empty(&f->pid->offs))
+			pid_offs_free(o, f->pid);
 		free(f);
 	}
 }
@@ -433,9 +494,12 @@ int offloads_open(bool notices, struct offloads **out)
 	ret = htab_init(&o->h, 1024);
 	if (ret)
 		goto err_free;
-	ret = nlsock_rx_new(&o->rx);
+	ret = htab_init(&o->pids, 1024);
 	if (ret)
 		goto err_htab;
+	ret = nlsock_rx_new(&o->rx);
+	if (ret)
+		goto err_pids;
 	ret = nlsock_open(NETLINK_NETFILTER, &o->ct);
 	if (ret)
 		goto err_rx;
@@ -451,6 +515,8 @@ err_ct:
 	mnl_socket_close(o->ct);
 err_rx:
 	nlsock_rx_free(o->rx);
+err_pids:
+	htab_free(&o->pids);
 err_htab:
 	htab_free(&o->h);
 err_free:
@@ -463,10 +529,17 @@ static void free_off(struct hnode *n)
 	free(htab_entry(n, struct off, node));
 }
 
+static void free_pid_offs(struct hnode *n)
+{
+	free(htab_entry(n, struct pid_offs, node));
+}
+
 void offloads_close(struct offloads *o)
 {
 	if (!o)
 		return;
+	htab_clear(&o->pids, free_pid_offs);
+	htab_free(&o->pids);
 	htab_clear(&o->h, free_off);
 	htab_free(&o->h);
 	if (o->gone)

@@ -47,9 +47,10 @@ int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
 /* Readable when sockets were destroyed: then call offloads_drain(); -1
  * without notices. */
 int offloads_fd(const struct offloads *o);
-/* pkt's flow gets a connection-wide verdict for the socket cookie. 0, or
- * -ENOSPC/-ENOMEM: then the verdict must stay per packet. */
-int offload_add(struct offloads *o, uint64_t cookie,
+/* pkt's flow gets a connection-wide verdict for the socket cookie, whose
+ * owner is pid. 0, or -ENOSPC/-ENOMEM: then the verdict must stay per
+ * packet. */
+int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		const struct rules_pkt *pkt);
 /* The socket is gone: delete its flows' conntrack entries, at the next
  * offloads_drain() (sent with the other requests of the drain). */
@@ -61,6 +62,11 @@ void offload_end(struct offloads *o, uint64_t cookie);
  * not found (not confirmed yet) is none. */
 void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 		       uint32_t clear);
+/* The same for every flow of the sockets pid owns (its verdicts may have
+ * changed: an exec); they stay offloads, to end with their sockets.
+ * Returns how many. */
+size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
+			      uint32_t clear);
 /* Read every pending destroy notice without blocking (none unless
  * readable: a poll of offloads_fd() said so), end those sockets' offloads
  * and tell gone(ctx, cookie); send what waits for the kernel. Returns how

@@ -7,16 +7,13 @@ udp.py sink PORT FILE
     datagram appended to FILE. Its pid goes to FILE.pid.
 udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
        [--rate N] [--go FILE --then N] [--big N] [--mark N]
-       [--arrived FILE --exec CMD]
     Send COUNT datagrams from one socket (bound to SPORT if given, its
     packets marked N if given: SO_MARK, CAP_NET_RAW's), RATE a second if
     given; with
     --go, wait for FILE to exist and send THEN more on the same socket;
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
-    is counted on stderr, not fatal. With --exec, the socket is connected,
-    and once FILE (the sink's) holds the last datagram (10 s at most),
-    sh -c CMD runs in this process with the socket as descriptor 3.
+    is counted on stderr, not fatal.
 udp.py flood ADDR SECONDS
     From 64 sockets, datagrams to ports 1024-65000 of ADDR in turn (each a
     new flow: every one goes to the queue), as fast as they go.
@@ -64,8 +61,6 @@ def send(a):
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
     dst = (a.addr, a.port)
     failed = []
-    if a.exec:
-        s.connect(dst)
 
     def one(data):
         try:
@@ -89,21 +84,10 @@ def send(a):
     if a.big:
         one(("big-%s " % a.payload).encode().ljust(a.big, b"x"))
     time.sleep(a.linger)
+    s.close()
     if failed:
         print("udp.py: %d sends failed (%s)" % (len(failed), failed[0]),
               file=sys.stderr)
-    if a.exec:
-        last = " %s %d\n" % (a.payload, a.count - 1)
-        end = time.monotonic() + 10
-        while time.monotonic() < end:
-            with open(a.arrived) as f:
-                if any(line.endswith(last) for line in f):
-                    break
-            time.sleep(0.01)
-        os.dup2(s.fileno(), 3)
-        os.set_inheritable(3, True)
-        os.execv("/bin/sh", ["sh", "-c", a.exec])
-    s.close()
 
 
 def flood(a):
@@ -159,8 +143,6 @@ k.add_argument("--go")
 k.add_argument("--then", type=int, default=0)
 k.add_argument("--big", type=int, default=0)
 k.add_argument("--mark", type=lambda v: int(v, 0), default=0)
-k.add_argument("--arrived")
-k.add_argument("--exec")
 k.set_defaults(fn=send)
 k = sub.add_parser("flood")
 k.add_argument("addr")

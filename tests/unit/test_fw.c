@@ -251,7 +251,7 @@ Test(fw, verdicts_ended_together)
 		tx[i] = udp_pair(&rx[i], 5006 + i);
 		cr_assert_eq(send(tx[i], "a", 1, 0), 1);
 		cr_assert_eq(pump(q, &s, 200), i + 1);
-		cr_assert_eq(offload_add(o, 100 + i, &s.pkt), 0);
+		cr_assert_eq(offload_add(o, 100 + i, 4242, &s.pkt), 0);
 	}
 	for (i = 0; i < 3; i++)
 		offload_end(o, 100 + i);
@@ -262,6 +262,51 @@ Test(fw, verdicts_ended_together)
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(send(tx[i], "b", 1, 0), 1);
 	cr_expect_eq(pump(q, &s, 200), 6, "each queued again");
+	for (i = 0; i < 3; i++) {
+		close(tx[i]);
+		close(rx[i]);
+	}
+	offloads_close(o);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
+}
+
+/* A process's verdicts may change while its sockets live (an exec keeps
+ * them): those of its connections judged as a whole are taken back, its
+ * alone, and they still end with their sockets. */
+Test(fw, an_owners_verdicts_taken_back)
+{
+	struct nft_conf c = { .queue = 8, .offload = true };
+	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
+	struct offload_stats st;
+	struct offloads *o;
+	struct queue *q;
+	struct nft *n;
+	int rx[3], tx[3], i;
+
+	offloading(&c, &n, &q, &o);
+	for (i = 0; i < 3; i++) {
+		tx[i] = udp_pair(&rx[i], 5010 + i);
+		cr_assert_eq(send(tx[i], "a", 1, 0), 1);
+		cr_assert_eq(pump(q, &s, 200), i + 1);
+		cr_assert_eq(offload_add(o, 100 + i, i < 2 ? 7 : 8, &s.pkt), 0);
+	}
+	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 2);
+	cr_expect_eq(offloads_take_back_pid(o, 9, ~HONE_MARK_USER), 0);
+	offloads_drain(o, true, NULL, NULL);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.errors, 0, "nothing refused");
+	cr_assert_eq(send(tx[2], "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 3, "pid 8's connection holds");
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(send(tx[i], "b", 1, 0), 1);
+	cr_expect_eq(pump(q, &s, 200), 5, "pid 7's are queued again");
+	offload_end(o, 100);
+	offload_end(o, 101);
+	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 0,
+		     "ended with their sockets");
+	cr_expect_eq(offloads_take_back_pid(o, 8, ~HONE_MARK_USER), 1);
 	for (i = 0; i < 3; i++) {
 		close(tx[i]);
 		close(rx[i]);
