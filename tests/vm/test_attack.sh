@@ -14,7 +14,7 @@ userns=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)
 # TCG: a reset takes longer than 1.2 s to come back.
 # 20 one-shot senders an address, not 50: within CI's time.
 REJECT_MS=3000 HONE_SHORTLIVED_N=20 HONEFW_ARGS="--sensor kmod" bash "$HONE_SRCDIR/tests/attack/run" \
-	bindmount ride_udp ride_exe ride_shared ride_ping ride_tcp shortlived exec_flood devhone 2>&1 | tee "$T/out" |
+	bindmount ride_udp ride_exe ride_shared ride_ping ride_tcp shortlived exec_flood exec_whole devhone 2>&1 | tee "$T/out" |
 awk '/^ok   / { sub(/^ok   /, ""); print "VMTEST attack: " $0 " PASS"; fflush(); next }
      /^FAIL / { sub(/^FAIL /, ""); print "VMTEST attack: " $0 " FAIL"; fflush(); next }
      { print; fflush() }'
