@@ -234,42 +234,72 @@ Test(fw, a_stale_verdict_taken_back)
 	nft_close(n);
 }
 
+/* Three UDP connections to loopback ports port to port + 2, each judged
+ * as a whole, and offloaded for socket 100 + i of owner pid[i]. */
+struct three {
+	struct nft *n;
+	struct queue *q;
+	struct offloads *o;
+	struct seen s;
+	int rx[3], tx[3];
+};
+
+static void three_offloaded(struct three *t, uint16_t port,
+			    const uint32_t pid[3])
+{
+	struct nft_conf c = { .queue = 8, .offload = true };
+	int i;
+
+	t->s = (struct seen){ .verdict_mark = HONE_MARK_FLOW };
+	offloading(&c, &t->n, &t->q, &t->o);
+	for (i = 0; i < 3; i++) {
+		t->tx[i] = udp_pair(&t->rx[i], port + i);
+		cr_assert_eq(send(t->tx[i], "a", 1, 0), 1);
+		cr_assert_eq(pump(t->q, &t->s, 200), i + 1);
+		cr_assert_eq(offload_add(t->o, 100 + i, pid[i], &t->s.pkt), 0);
+	}
+}
+
+/* The next datagram of connection i. */
+static void three_send(struct three *t, int i)
+{
+	cr_assert_eq(send(t->tx[i], "b", 1, 0), 1);
+}
+
+static void three_closed(struct three *t)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		close(t->tx[i]);
+		close(t->rx[i]);
+	}
+	offloads_close(t->o);
+	queue_close(t->q);
+	nft_remove(t->n);
+	nft_close(t->n);
+}
+
 /* The sockets gone in one drain end their verdicts together: the deletes
  * go as one send, and the kernel does each of them. */
 Test(fw, verdicts_ended_together)
 {
-	struct nft_conf c = { .queue = 8, .offload = true };
-	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
+	static const uint32_t pid[3] = { 4242, 4242, 4242 };
 	struct offload_stats st;
-	struct offloads *o;
-	struct queue *q;
-	struct nft *n;
-	int rx[3], tx[3], i;
+	struct three t;
+	int i;
 
-	offloading(&c, &n, &q, &o);
-	for (i = 0; i < 3; i++) {
-		tx[i] = udp_pair(&rx[i], 5006 + i);
-		cr_assert_eq(send(tx[i], "a", 1, 0), 1);
-		cr_assert_eq(pump(q, &s, 200), i + 1);
-		cr_assert_eq(offload_add(o, 100 + i, 4242, &s.pkt), 0);
-	}
+	three_offloaded(&t, 5006, pid);
 	for (i = 0; i < 3; i++)
-		offload_end(o, 100 + i);
-	cr_expect_eq(offloads_drain(o, true, NULL, NULL), 0);
-	offloads_stats(o, &st);
+		offload_end(t.o, 100 + i);
+	cr_expect_eq(offloads_drain(t.o, true, NULL, NULL), 0);
+	offloads_stats(t.o, &st);
 	cr_expect_eq(st.ended, 3);
 	cr_expect_eq(st.errors, 0, "nothing refused");
 	for (i = 0; i < 3; i++)
-		cr_assert_eq(send(tx[i], "b", 1, 0), 1);
-	cr_expect_eq(pump(q, &s, 200), 6, "each queued again");
-	for (i = 0; i < 3; i++) {
-		close(tx[i]);
-		close(rx[i]);
-	}
-	offloads_close(o);
-	queue_close(q);
-	nft_remove(n);
-	nft_close(n);
+		three_send(&t, i);
+	cr_expect_eq(pump(t.q, &t.s, 200), 6, "each queued again");
+	three_closed(&t);
 }
 
 /* A process's verdicts may change while its sockets live (an exec keeps
@@ -277,44 +307,27 @@ Test(fw, verdicts_ended_together)
  * alone, and they still end with their sockets. */
 Test(fw, an_owners_verdicts_taken_back)
 {
-	struct nft_conf c = { .queue = 8, .offload = true };
-	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
+	static const uint32_t pid[3] = { 7, 7, 8 };
 	struct offload_stats st;
-	struct offloads *o;
-	struct queue *q;
-	struct nft *n;
-	int rx[3], tx[3], i;
+	struct three t;
 
-	offloading(&c, &n, &q, &o);
-	for (i = 0; i < 3; i++) {
-		tx[i] = udp_pair(&rx[i], 5010 + i);
-		cr_assert_eq(send(tx[i], "a", 1, 0), 1);
-		cr_assert_eq(pump(q, &s, 200), i + 1);
-		cr_assert_eq(offload_add(o, 100 + i, i < 2 ? 7 : 8, &s.pkt), 0);
-	}
-	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 2);
-	cr_expect_eq(offloads_take_back_pid(o, 9, ~HONE_MARK_USER), 0);
-	offloads_drain(o, true, NULL, NULL);
-	offloads_stats(o, &st);
+	three_offloaded(&t, 5010, pid);
+	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 2);
+	cr_expect_eq(offloads_take_back_pid(t.o, 9, ~HONE_MARK_USER), 0);
+	offloads_drain(t.o, true, NULL, NULL);
+	offloads_stats(t.o, &st);
 	cr_expect_eq(st.errors, 0, "nothing refused");
-	cr_assert_eq(send(tx[2], "b", 1, 0), 1);
-	cr_expect_eq(pump(q, &s, 200), 3, "pid 8's connection holds");
-	for (i = 0; i < 2; i++)
-		cr_assert_eq(send(tx[i], "b", 1, 0), 1);
-	cr_expect_eq(pump(q, &s, 200), 5, "pid 7's are queued again");
-	offload_end(o, 100);
-	offload_end(o, 101);
-	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 0,
+	three_send(&t, 2);
+	cr_expect_eq(pump(t.q, &t.s, 200), 3, "pid 8's connection holds");
+	three_send(&t, 0);
+	three_send(&t, 1);
+	cr_expect_eq(pump(t.q, &t.s, 200), 5, "pid 7's are queued again");
+	offload_end(t.o, 100);
+	offload_end(t.o, 101);
+	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 0,
 		     "ended with their sockets");
-	cr_expect_eq(offloads_take_back_pid(o, 8, ~HONE_MARK_USER), 1);
-	for (i = 0; i < 3; i++) {
-		close(tx[i]);
-		close(rx[i]);
-	}
-	offloads_close(o);
-	queue_close(q);
-	nft_remove(n);
-	nft_close(n);
+	cr_expect_eq(offloads_take_back_pid(t.o, 8, ~HONE_MARK_USER), 1);
+	three_closed(&t);
 }
 
 /* A socket bound to port with SO_REUSEADDR that sends one datagram to
