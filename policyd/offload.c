@@ -35,10 +35,13 @@
 #define GONE_RCVBUF	(8 << 20)
 
 /* The offloads of the sockets of one owner's pid: when its verdicts may
- * change (an exec), they are taken back. */
+ * change (an exec), they are taken back. Those taken back wait apart
+ * until a verdict is given again: a process that execs over and over
+ * costs no more than the packets it has judged again. */
 struct pid_offs {
 	struct hnode node;	/* by pid */
-	struct list offs;	/* struct off by_pid */
+	struct list offs;	/* struct off by_pid: in force */
+	struct list back;	/* taken back */
 };
 
 struct off {
@@ -84,8 +87,11 @@ static struct pid_offs *pid_offs(const struct offloads *o, uint32_t pid)
 	return n ? htab_entry(n, struct pid_offs, node) : NULL;
 }
 
-static void pid_offs_free(struct offloads *o, struct pid_offs *p)
+/* p goes with its last offload. */
+static void pid_offs_put(struct offloads *o, struct pid_offs *p)
 {
+	if (!list_empty(&p->offs) || !list_empty(&p->back))
+		return;
 	htab_remove(&o->pids, &p->node);
 	free(p);
 }
@@ -100,9 +106,14 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 	if (o->ct_error)
 		return o->ct_error;
 	flow_tuple(pkt, &t);
-	for (f = first(o, cookie); f; f = next(f))
-		if (!memcmp(&f->key, &t, sizeof(t)))
+	for (f = first(o, cookie); f; f = next(f)) {
+		if (!memcmp(&f->key, &t, sizeof(t))) {
+			/* In force again, if taken back. */
+			list_del(&f->by_pid);
+			list_add_tail(&f->pid->offs, &f->by_pid);
 			return 0;
+		}
+	}
 	if (o->h.n >= OFFLOAD_MAX) {
 		o->st.full++;
 		return -ENOSPC;
@@ -114,12 +125,12 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 			return -ENOMEM;
 		p->node.key = pid;
 		list_init(&p->offs);
+		list_init(&p->back);
 		htab_insert(&o->pids, &p->node);
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
-		if (list_empty(&p->offs))
-			pid_offs_free(o, p);
+		pid_offs_put(o, p);
 		return -ENOMEM;
 	}
 	f->key = t;
@@ -203,10 +214,12 @@ size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
 	struct list *l;
 	size_t k = 0;
 
-	if (!p)
-		return 0;
-	for (l = p->offs.next; l != &p->offs; l = l->next, k++)
+	for (; p && !list_empty(&p->offs); k++) {
+		l = p->offs.next;
 		take_back(o, &list_entry(l, struct off, by_pid)->key, clear);
+		list_del(l);
+		list_add_tail(&p->back, l);
+	}
 	return k;
 }
 
@@ -240,8 +253,7 @@ void offload_end(struct offloads *o, uint64_t cookie)
 		ct_delete(o, &f->key);
 		htab_remove(&o->h, &f->node);
 		list_del(&f->by_pid);
-		if (list_empty(&f->pid->offs))
-			pid_offs_free(o, f->pid);
+		pid_offs_put(o, f->pid);
 		free(f);
 	}
 }

@@ -63,8 +63,9 @@ void offload_end(struct offloads *o, uint64_t cookie);
 void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 		       uint32_t clear);
 /* The same for every flow of the sockets pid owns (its verdicts may have
- * changed: an exec); they stay offloads, to end with their sockets.
- * Returns how many. */
+ * changed: an exec) whose verdict is in force: not those taken back
+ * since offload_add() last gave them one. They stay offloads, to end with
+ * their sockets. Returns how many. */
 size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
 			      uint32_t clear);
 /* Read every pending destroy notice without blocking (none unless

@@ -322,6 +322,10 @@ Test(fw, an_owners_verdicts_taken_back)
 	three_send(&t, 0);
 	three_send(&t, 1);
 	cr_expect_eq(pump(t.q, &t.s, 200), 5, "pid 7's are queued again");
+	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 0,
+		     "taken back once until given again");
+	cr_assert_eq(offload_add(t.o, 101, 7, &t.s.pkt), 0);
+	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 1);
 	offload_end(t.o, 100);
 	offload_end(t.o, 101);
 	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 0,
