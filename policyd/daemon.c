@@ -876,7 +876,8 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.parked = d->nparked,
 		.procs = ow.procs, .conns = ow.conns, .evicted = ow.evicted,
 		.flows = flows_count(owners_flows(d->owners)),
-		.offloaded = os.flows, .notices_lost = os.lost,
+		.offloaded = os.flows, .changed = os.changed,
+		.notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
 		.ahead = as.on, .ahead_given = as.given,
@@ -1336,9 +1337,9 @@ int daemon_main(const struct honefw_opts *o)
 		 "errors", d.judged, d.unknown, d.unparsable, d.errors);
 	offloads_stats(d.off, &os);
 	log_info("offloaded flows: %" PRIu64 " ended with their socket, %"
-		 PRIu64 " still open, %" PRIu64 " kept per packet (table "
-		 "full), %" PRIu64 " errors", os.ended, os.flows, os.full,
-		 os.errors);
+		 PRIu64 " still open, %" PRIu64 " taken back (their process "
+		 "changed), %" PRIu64 " kept per packet (table full), %" PRIu64
+		 " errors", os.ended, os.flows, os.changed, os.full, os.errors);
 	shut(&d);
 	return ret < 0;
 }

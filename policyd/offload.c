@@ -220,6 +220,7 @@ size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
 		list_del(l);
 		list_add_tail(&p->back, l);
 	}
+	o->st.changed += k;
 	return k;
 }
 

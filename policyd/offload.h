@@ -22,6 +22,7 @@ struct offloads;
 struct offload_stats {
 	uint64_t flows;		/* offloaded flows remembered now */
 	uint64_t ended;		/* conntrack entries deleted */
+	uint64_t changed;	/* verdicts taken back: their process changed */
 	uint64_t full;		/* verdicts kept per packet: table full */
 	uint64_t errors;	/* deletes and mark changes the kernel
 				 * refused (not ENOENT) */

@@ -93,8 +93,9 @@ int status_text(const struct status *st, FILE *f)
 		st->errors, st->parked);
 	fprintf(f, "tables: %" PRIu64 " processes, %" PRIu64 " connections (%"
 		PRIu64 " evicted: table full), %" PRIu64 " flows, %" PRIu64
-		" offloaded (%" PRIu64 " destroy notices lost)\n", st->procs,
-		st->conns, st->evicted, st->flows, st->offloaded,
+		" offloaded (%" PRIu64 " taken back: their process changed; %"
+		PRIu64 " destroy notices lost)\n", st->procs, st->conns,
+		st->evicted, st->flows, st->offloaded, st->changed,
 		st->notices_lost);
 	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
 		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
@@ -177,8 +178,9 @@ int status_json(const struct status *st, FILE *f)
 		st->unparsable, st->errors, st->parked);
 	fprintf(f, ",\"tables\":{\"processes\":%" PRIu64 ",\"connections\":%"
 		PRIu64 ",\"evicted\":%" PRIu64 ",\"flows\":%" PRIu64
-		",\"offloaded\":%" PRIu64 ",\"notices_lost\":%" PRIu64 "}",
-		st->procs, st->conns, st->evicted, st->flows, st->offloaded,
+		",\"offloaded\":%" PRIu64 ",\"changed\":%" PRIu64
+		",\"notices_lost\":%" PRIu64 "}", st->procs, st->conns,
+		st->evicted, st->flows, st->offloaded, st->changed,
 		st->notices_lost);
 	fprintf(f, ",\"sensor\":{\"kind\":\"%s\",\"events\":%" PRIu64
 		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64
@@ -237,6 +239,8 @@ static const struct metric metrics[] = {
 	M("flows", "gauge", flows, "Flows (5-tuples) in the table."),
 	M("offloaded_flows", "gauge", offloaded,
 	  "Flows whose verdict is in the conntrack mark."),
+	M("offloaded_changed_total", "counter", changed,
+	  "Offloaded flows' verdicts taken back: their process changed."),
 	M("destroy_notices_lost_total", "counter", notices_lost,
 	  "Socket destroy notices lost (overruns)."),
 	M("sensor_events_total", "counter", events, "Sensor events read."),
