@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Offloaded flows by socket cookie, the sock_diag destroy groups that say
- * when a socket is gone (unless the sensor says it: hone.ko), and the
- * ctnetlink deletes that end its flows' verdicts. Nothing here waits on
+ * Offloaded flows (by socket and 5-tuple, and listed by socket and by the
+ * socket's owner's pid), the sock_diag destroy groups that say when a
+ * socket is gone (unless the sensor says it: hone.ko), and the ctnetlink
+ * deletes that end its flows' verdicts. Nothing here waits on
  * the verdict path: the deletes and mark changes of a drain go out as one
  * send at its end (nfnetlink takes each message of it in turn), which the
  * kernel handles at once and is not asked to acknowledge; the errors it
@@ -34,20 +35,22 @@
 /* ~10,000 destroy notices. */
 #define GONE_RCVBUF	(8 << 20)
 
-/* The offloads of the sockets of one owner's pid: when its verdicts may
- * change (an exec), they are taken back. Those taken back wait apart
- * until a verdict is given again: a process that execs over and over
- * costs no more than the packets it has judged again. */
-struct pid_offs {
-	struct hnode node;	/* by pid */
-	struct list offs;	/* struct off by_pid: in force */
-	struct list back;	/* taken back */
+/* The offloads of one socket (by cookie) or of one owner's pid: a socket's
+ * end ends its own, a process that changes (an exec) takes back its own.
+ * Those taken back wait apart until a verdict is given again: a process
+ * that execs over and over costs no more than the packets it has judged
+ * again. */
+struct group {
+	struct hnode node;	/* by cookie or pid */
+	struct list on;		/* struct off: in force */
+	struct list back;	/* taken back (a pid's) */
 };
 
 struct off {
-	struct hnode node;	/* by socket cookie; several per cookie */
-	struct list by_pid;
-	struct pid_offs *pid;
+	struct hnode node;	/* by socket cookie and 5-tuple (off_key()) */
+	uint64_t cookie;
+	struct list in_sock, in_pid;
+	struct group *sock, *pid;
 	struct rules_pkt key;	/* the 5-tuple */
 };
 
@@ -61,56 +64,68 @@ struct offloads {
 	size_t out_len, out_n;	/* requests waiting in out: bytes, how many */
 	uint8_t out[32 * 1024];
 	bool lost;		/* destroy notices lost since offloads_lost() */
-	struct htab h;
-	struct htab pids;
+	struct htab h;		/* struct off */
+	struct htab socks, pids;	/* struct group */
 	struct offload_stats st;
 };
 
-static struct off *first(const struct offloads *o, uint64_t cookie)
+/* A socket that talks to many peers (an unconnected UDP server) has many
+ * flows: each is found by its own key, not by a walk of the socket's. */
+static uint64_t off_key(uint64_t cookie, uint64_t tuple_hash)
 {
-	struct hnode *n = htab_find(&o->h, cookie);
-
-	return n ? htab_entry(n, struct off, node) : NULL;
+	return tuple_hash ^ cookie * 0x9e3779b97f4a7c15ULL;
 }
 
-static struct off *next(const struct off *f)
+static struct group *group_of(const struct htab *t, uint64_t key)
 {
-	struct hnode *n = htab_find_next(&f->node);
+	struct hnode *n = htab_find(t, key);
 
-	return n ? htab_entry(n, struct off, node) : NULL;
+	return n ? htab_entry(n, struct group, node) : NULL;
 }
 
-static struct pid_offs *pid_offs(const struct offloads *o, uint32_t pid)
+static struct group *group_get(struct htab *t, uint64_t key)
 {
-	struct hnode *n = htab_find(&o->pids, pid);
+	struct group *g = group_of(t, key);
 
-	return n ? htab_entry(n, struct pid_offs, node) : NULL;
+	if (g)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->node.key = key;
+	list_init(&g->on);
+	list_init(&g->back);
+	htab_insert(t, &g->node);
+	return g;
 }
 
-/* p goes with its last offload. */
-static void pid_offs_put(struct offloads *o, struct pid_offs *p)
+/* g goes with its last offload. */
+static void group_put(struct htab *t, struct group *g)
 {
-	if (!list_empty(&p->offs) || !list_empty(&p->back))
+	if (!g || !list_empty(&g->on) || !list_empty(&g->back))
 		return;
-	htab_remove(&o->pids, &p->node);
-	free(p);
+	htab_remove(t, &g->node);
+	free(g);
 }
 
 int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		const struct rules_pkt *pkt)
 {
-	struct pid_offs *p;
+	struct group *s = NULL, *p = NULL;
+	struct off *f = NULL;
 	struct rules_pkt t;
-	struct off *f;
+	struct hnode *n;
+	uint64_t key;
 
 	if (o->ct_error)
 		return o->ct_error;
-	flow_tuple(pkt, &t);
-	for (f = first(o, cookie); f; f = next(f)) {
-		if (!memcmp(&f->key, &t, sizeof(t))) {
+	key = off_key(cookie, flow_tuple(pkt, &t));
+	for (n = htab_find(&o->h, key); n; n = htab_find_next(n)) {
+		f = htab_entry(n, struct off, node);
+		if (f->cookie == cookie && !memcmp(&f->key, &t, sizeof(t))) {
 			/* In force again, if taken back. */
-			list_del(&f->by_pid);
-			list_add_tail(&f->pid->offs, &f->by_pid);
+			list_del(&f->in_pid);
+			list_add_tail(&f->pid->on, &f->in_pid);
 			return 0;
 		}
 	}
@@ -118,26 +133,22 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		o->st.full++;
 		return -ENOSPC;
 	}
-	p = pid_offs(o, pid);
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		p->node.key = pid;
-		list_init(&p->offs);
-		list_init(&p->back);
-		htab_insert(&o->pids, &p->node);
-	}
-	f = calloc(1, sizeof(*f));
+	if ((s = group_get(&o->socks, cookie)) &&
+	    (p = group_get(&o->pids, pid)))
+		f = calloc(1, sizeof(*f));
 	if (!f) {
-		pid_offs_put(o, p);
+		group_put(&o->pids, p);
+		group_put(&o->socks, s);
 		return -ENOMEM;
 	}
+	f->node.key = key;
+	f->cookie = cookie;
 	f->key = t;
-	f->node.key = cookie;
+	f->sock = s;
 	f->pid = p;
 	htab_insert(&o->h, &f->node);
-	list_add_tail(&p->offs, &f->by_pid);
+	list_add_tail(&s->on, &f->in_sock);
+	list_add_tail(&p->on, &f->in_pid);
 	return 0;
 }
 
@@ -210,13 +221,13 @@ void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
 size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
 			      uint32_t clear)
 {
-	struct pid_offs *p = pid_offs(o, pid);
+	struct group *p = group_of(&o->pids, pid);
 	struct list *l;
 	size_t k = 0;
 
-	for (; p && !list_empty(&p->offs); k++) {
-		l = p->offs.next;
-		take_back(o, &list_entry(l, struct off, by_pid)->key, clear);
+	for (; p && !list_empty(&p->on); k++) {
+		l = p->on.next;
+		take_back(o, &list_entry(l, struct off, in_pid)->key, clear);
 		list_del(l);
 		list_add_tail(&p->back, l);
 	}
@@ -248,15 +259,19 @@ static int ct_probe(struct offloads *o)
 
 void offload_end(struct offloads *o, uint64_t cookie)
 {
+	struct group *s = group_of(&o->socks, cookie);
 	struct off *f;
 
-	while ((f = first(o, cookie))) {
+	while (s && !list_empty(&s->on)) {
+		f = list_entry(s->on.next, struct off, in_sock);
 		ct_delete(o, &f->key);
 		htab_remove(&o->h, &f->node);
-		list_del(&f->by_pid);
-		pid_offs_put(o, f->pid);
+		list_del(&f->in_sock);
+		list_del(&f->in_pid);
+		group_put(&o->pids, f->pid);
 		free(f);
 	}
+	group_put(&o->socks, s);
 }
 
 /* What the kernel said of earlier deletes: only refusals are errors (the
@@ -336,9 +351,9 @@ size_t offloads_sweep(struct offloads *o, const uint64_t *live, size_t n,
 	size_t i, ndead = 0, cap = 0;
 	struct hnode *h;
 
-	/* Collected first: offload_end() takes entries out of the table. */
-	for (i = 0; i <= o->h.mask; i++) {
-		for (h = o->h.b[i]; h; h = h->next) {
+	/* Collected first: offload_end() takes sockets out of the table. */
+	for (i = 0; i <= o->socks.mask; i++) {
+		for (h = o->socks.b[i]; h; h = h->next) {
 			if (diag_live_has(live, n, h->key))
 				continue;
 			if (ndead == cap) {
@@ -507,9 +522,12 @@ int offloads_open(bool notices, struct offloads **out)
 	ret = htab_init(&o->h, 1024);
 	if (ret)
 		goto err_free;
-	ret = htab_init(&o->pids, 1024);
+	ret = htab_init(&o->socks, 1024);
 	if (ret)
 		goto err_htab;
+	ret = htab_init(&o->pids, 1024);
+	if (ret)
+		goto err_socks;
 	ret = nlsock_rx_new(&o->rx);
 	if (ret)
 		goto err_pids;
@@ -530,6 +548,8 @@ err_rx:
 	nlsock_rx_free(o->rx);
 err_pids:
 	htab_free(&o->pids);
+err_socks:
+	htab_free(&o->socks);
 err_htab:
 	htab_free(&o->h);
 err_free:
@@ -542,17 +562,19 @@ static void free_off(struct hnode *n)
 	free(htab_entry(n, struct off, node));
 }
 
-static void free_pid_offs(struct hnode *n)
+static void free_group(struct hnode *n)
 {
-	free(htab_entry(n, struct pid_offs, node));
+	free(htab_entry(n, struct group, node));
 }
 
 void offloads_close(struct offloads *o)
 {
 	if (!o)
 		return;
-	htab_clear(&o->pids, free_pid_offs);
+	htab_clear(&o->pids, free_group);
 	htab_free(&o->pids);
+	htab_clear(&o->socks, free_group);
+	htab_free(&o->socks);
 	htab_clear(&o->h, free_off);
 	htab_free(&o->h);
 	if (o->gone)

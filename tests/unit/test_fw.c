@@ -334,6 +334,46 @@ Test(fw, an_owners_verdicts_taken_back)
 	three_closed(&t);
 }
 
+/* A socket that talks to many peers (an unconnected UDP server) has each
+ * flow offloaded once, found by its own key, and they end with it; the
+ * same 5-tuple of another socket is another offload. */
+Test(fw, many_flows_of_one_socket)
+{
+	struct rules_pkt p = { .family = AF_INET, .proto = IPPROTO_UDP,
+			       .local = { 10, 0, 0, 1 }, .lport = 53 }, p0;
+	struct offload_stats st;
+	struct offloads *o;
+	uint32_t i;
+
+	cr_assert_eq(offloads_open(false, &o), 0);
+	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
+		     "nf_conntrack_netlink)");
+	for (i = 0; i < 5000; i++) {
+		p.remote[0] = 10;
+		p.remote[1] = 1;
+		p.remote[2] = i >> 8;
+		p.remote[3] = i;
+		p.rport = 1024 + i;
+		if (!i)
+			p0 = p;
+		cr_assert_eq(offload_add(o, 1, 7, &p), 0);
+	}
+	cr_assert_eq(offload_add(o, 1, 7, &p0), 0);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.flows, 5000, "each flow once");
+	cr_assert_eq(offload_add(o, 2, 8, &p0), 0);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.flows, 5001, "another socket's");
+	offload_end(o, 1);
+	offloads_drain(o, true, NULL, NULL);
+	offloads_stats(o, &st);
+	cr_expect_eq(st.flows, 1);
+	cr_expect_eq(st.ended, 5000);
+	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 0);
+	cr_expect_eq(offloads_take_back_pid(o, 8, ~HONE_MARK_USER), 1);
+	offloads_close(o);
+}
+
 /* A socket bound to port with SO_REUSEADDR that sends one datagram to
  * the loopback receiver on 5003: root's, returned open (a socket closed
  * has no owner the table can see), or uid's, in a child of its own. */
