@@ -50,7 +50,7 @@ struct off {
 	struct hnode node;	/* by socket cookie and 5-tuple (off_key()) */
 	uint64_t cookie;
 	struct list in_sock, in_pid;
-	struct group *sock, *pid;
+	struct group *pid;
 	struct rules_pkt key;	/* the 5-tuple */
 };
 
@@ -111,10 +111,10 @@ static void group_put(struct htab *t, struct group *g)
 int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		const struct rules_pkt *pkt)
 {
-	struct group *s = NULL, *p = NULL;
-	struct off *f = NULL;
+	struct group *s, *p = NULL;
 	struct rules_pkt t;
 	struct hnode *n;
+	struct off *f;
 	uint64_t key;
 
 	if (o->ct_error)
@@ -133,9 +133,10 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		o->st.full++;
 		return -ENOSPC;
 	}
-	if ((s = group_get(&o->socks, cookie)) &&
-	    (p = group_get(&o->pids, pid)))
-		f = calloc(1, sizeof(*f));
+	s = group_get(&o->socks, cookie);
+	if (s)
+		p = group_get(&o->pids, pid);
+	f = p ? calloc(1, sizeof(*f)) : NULL;
 	if (!f) {
 		group_put(&o->pids, p);
 		group_put(&o->socks, s);
@@ -144,7 +145,6 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 	f->node.key = key;
 	f->cookie = cookie;
 	f->key = t;
-	f->sock = s;
 	f->pid = p;
 	htab_insert(&o->h, &f->node);
 	list_add_tail(&s->on, &f->in_sock);
