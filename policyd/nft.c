@@ -418,23 +418,36 @@ static void owner_key(struct nftnl_rule *r, uint32_t reg)
 	meta_load(r, NFT_META_SKUID, NFT_REG32_01);
 }
 
-static void owners_op(struct nftnl_rule *r, bool add)
+/* The key in reg 32_00 looked up in set (id): a miss ends the rule; a
+ * verdict map's element gives the rule its verdict. */
+static void lookup(struct nftnl_rule *r, const char *set, uint32_t id,
+		   bool verdict)
 {
-	struct nftnl_expr *e = nftb_expr(r, add ? "dynset" : "lookup");
+	struct nftnl_expr *e = nftb_expr(r, "lookup");
 
 	if (!e)
 		return;
-	if (add) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY,
-				   NFT_REG32_00);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
-		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, OWNERS);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, OWNERS_ID);
-	} else {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, OWNERS);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, OWNERS_ID);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+	if (verdict)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+}
+
+static void owners_op(struct nftnl_rule *r, bool add)
+{
+	struct nftnl_expr *e;
+
+	if (!add) {
+		lookup(r, OWNERS, OWNERS_ID, false);
+		return;
 	}
+	if (!(e = nftb_expr(r, "dynset")))
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, OWNERS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, OWNERS_ID);
 }
 
 /* The packet leaves with these bits of its connection's mark (reg 1). */
@@ -543,16 +556,10 @@ static void add_users_queues(struct nftb_batch *bt, const struct nft *n)
 static void add_users_queue(struct nftb_batch *bt, const char *name)
 {
 	struct nftnl_rule *r = nftb_rule_new(bt, name);
-	struct nftnl_expr *e;
 
 	meta_load(r, NFT_META_SKUID, NFT_REG32_00);
 	and_mask(r, NFT_REG32_00, NFT_REG32_00, RULES_QUEUE_USERS - 1);
-	if ((e = nftb_expr(r, "lookup"))) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, QUEUES);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, QUEUES_ID);
-	}
+	lookup(r, QUEUES, QUEUES_ID, true);
 	nftb_rule(bt, r);
 }
 
