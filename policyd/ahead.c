@@ -183,8 +183,9 @@ bool ahead_passed(struct ahead *a, const struct rules *rs, struct nft *n,
 	/* Given before a reload, or for what p was before a change not
 	 * told yet. Should the change miss the entry (not confirmed yet),
 	 * the socket's close still ends it. */
-	offload_add(a->off, cookie, p ? p->view.pid : 0, pkt);
-	offload_take_back(a->off, pkt, ~HONE_MARK_USER);
+	offload_add(a->off, cookie, p ? p->view.pid : 0, p ? p->view.uid : 0,
+		    pkt);
+	offload_take_back(a->off, pkt);
 	if (p)
 		ahead_judge(a, rs, n, p);
 	return true;

@@ -278,7 +278,7 @@ static bool offload(struct daemon *d, const struct flow *f,
 		if ((mark & HONE_MARK_USER) || uid > HONE_MARK_USER)
 			return false;
 	}
-	if (offload_add(d->off, conn->cookie, conn->pid, pkt) < 0)
+	if (offload_add(d->off, conn->cookie, conn->pid, conn->uid, pkt) < 0)
 		return false;
 	*own = uid;
 	return true;
@@ -442,7 +442,7 @@ static void proc_changed(void *ctx, const struct proc *p)
 {
 	struct daemon *d = ctx;
 
-	offloads_take_back_pid(d->off, p->view.pid, ~HONE_MARK_USER);
+	offloads_take_back_pid(d->off, p->view.pid);
 	ahead_judge(d->ahead, d->rs, d->nft, p);
 }
 
@@ -877,6 +877,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.procs = ow.procs, .conns = ow.conns, .evicted = ow.evicted,
 		.flows = flows_count(owners_flows(d->owners)),
 		.offloaded = os.flows, .changed = os.changed,
+		.given_up = os.given_up, .offload_full = os.full,
 		.notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
@@ -940,11 +941,14 @@ static void status(struct daemon *d)
 		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
 		 PRIu64 " parked; tables: %" PRIu64 " processes, %" PRIu64
 		 " connections (%" PRIu64 " evicted: table full), %" PRIu64
-		 " flows, %" PRIu64 " offloaded (%" PRIu64 " destroy notices "
-		 "lost); sensor: %" PRIu64 " events, %" PRIu64 " lost; heap %"
-		 PRIu64 " KiB in use", st.judged, st.unknown, st.unparsable,
-		 st.errors, st.parked, st.procs, st.conns, st.evicted, st.flows,
-		 st.offloaded, st.notices_lost, st.events, st.events_lost,
+		 " flows, %" PRIu64 " offloaded (%" PRIu64 " taken back: their "
+		 "process changed; %" PRIu64 " taken back: their user's share "
+		 "full; %" PRIu64 " kept per packet: table full; %" PRIu64
+		 " destroy notices lost); sensor: %" PRIu64 " events, %" PRIu64
+		 " lost; heap %" PRIu64 " KiB in use", st.judged, st.unknown,
+		 st.unparsable, st.errors, st.parked, st.procs, st.conns,
+		 st.evicted, st.flows, st.offloaded, st.changed, st.given_up,
+		 st.offload_full, st.notices_lost, st.events, st.events_lost,
 		 st.heap / 1024);
 	if (d->names)
 		names_status(d);
@@ -1247,7 +1251,7 @@ int daemon_main(const struct honefw_opts *o)
 		fatalx("sock_diag: %s", strerror(-ret));
 	/* hone.ko tells every socket freed itself. */
 	kmod = sensor_kind(d.sensor) == SENSOR_KMOD;
-	if ((ret = offloads_open(!kmod, &d.off)) < 0)
+	if ((ret = offloads_open(!kmod, ~HONE_MARK_USER, &d.off)) < 0)
 		fatalx("sock_diag destroy groups, ctnetlink: %s",
 		       strerror(-ret));
 	if (kmod)
@@ -1338,8 +1342,10 @@ int daemon_main(const struct honefw_opts *o)
 	offloads_stats(d.off, &os);
 	log_info("offloaded flows: %" PRIu64 " ended with their socket, %"
 		 PRIu64 " still open, %" PRIu64 " taken back (their process "
-		 "changed), %" PRIu64 " kept per packet (table full), %" PRIu64
-		 " errors", os.ended, os.flows, os.changed, os.full, os.errors);
+		 "changed), %" PRIu64 " taken back (their user's share full), %"
+		 PRIu64 " kept per packet (table full), %" PRIu64 " errors",
+		 os.ended, os.flows, os.changed, os.given_up, os.full,
+		 os.errors);
 	shut(&d);
 	return ret < 0;
 }

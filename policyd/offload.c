@@ -30,27 +30,28 @@
 #include "nlsock.h"
 #include "offload.h"
 
-/* As many as a default conntrack table holds. */
-#define OFFLOAD_MAX	(1U << 18)
 /* ~10,000 destroy notices. */
 #define GONE_RCVBUF	(8 << 20)
 
-/* The offloads of one socket (by cookie) or of one owner's pid: a socket's
- * end ends its own, a process that changes (an exec) takes back its own.
- * Those taken back wait apart until a verdict is given again: a process
- * that execs over and over costs no more than the packets it has judged
+/* The offloads of one socket (by cookie), of one owner's pid or of one
+ * user: a socket's end ends its own, a process that changes (an exec)
+ * takes back its own, a user past its share gives up its oldest. A pid's
+ * taken back wait apart until a verdict is given again: a process that
+ * execs over and over costs no more than the packets it has judged
  * again. */
 struct group {
-	struct hnode node;	/* by cookie or pid */
-	struct list on;		/* struct off: in force */
+	struct hnode node;	/* by cookie, pid or uid */
+	struct list on;		/* struct off: in force; a user's, all, oldest
+				 * verdict first */
 	struct list back;	/* taken back (a pid's) */
+	size_t n;		/* a user's */
 };
 
 struct off {
 	struct hnode node;	/* by socket cookie and 5-tuple (off_key()) */
 	uint64_t cookie;
-	struct list in_sock, in_pid;
-	struct group *pid;
+	struct list in_sock, in_pid, in_uid;
+	struct group *sock, *pid, *uid;
 	struct rules_pkt key;	/* the 5-tuple */
 };
 
@@ -59,13 +60,14 @@ struct offloads {
 	struct mnl_socket *gone;	/* sock_diag destroy groups */
 	struct nlsock_rx *rx;
 	uint32_t ct_portid, seq;
+	uint32_t clear;		/* the mark bits a verdict taken back loses */
 	int ct_error;		/* ctnetlink unusable: offload nothing */
 	bool deleted;		/* requests sent, their errors not read */
 	size_t out_len, out_n;	/* requests waiting in out: bytes, how many */
 	uint8_t out[32 * 1024];
 	bool lost;		/* destroy notices lost since offloads_lost() */
 	struct htab h;		/* struct off */
-	struct htab socks, pids;	/* struct group */
+	struct htab socks, pids, uids;	/* struct group */
 	struct offload_stats st;
 };
 
@@ -106,50 +108,6 @@ static void group_put(struct htab *t, struct group *g)
 		return;
 	htab_remove(t, &g->node);
 	free(g);
-}
-
-int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
-		const struct rules_pkt *pkt)
-{
-	struct group *s, *p = NULL;
-	struct rules_pkt t;
-	struct hnode *n;
-	struct off *f;
-	uint64_t key;
-
-	if (o->ct_error)
-		return o->ct_error;
-	key = off_key(cookie, flow_tuple(pkt, &t));
-	for (n = htab_find(&o->h, key); n; n = htab_find_next(n)) {
-		f = htab_entry(n, struct off, node);
-		if (f->cookie == cookie && !memcmp(&f->key, &t, sizeof(t))) {
-			/* In force again, if taken back. */
-			list_del(&f->in_pid);
-			list_add_tail(&f->pid->on, &f->in_pid);
-			return 0;
-		}
-	}
-	if (o->h.n >= OFFLOAD_MAX) {
-		o->st.full++;
-		return -ENOSPC;
-	}
-	s = group_get(&o->socks, cookie);
-	if (s)
-		p = group_get(&o->pids, pid);
-	f = p ? calloc(1, sizeof(*f)) : NULL;
-	if (!f) {
-		group_put(&o->pids, p);
-		group_put(&o->socks, s);
-		return -ENOMEM;
-	}
-	f->node.key = key;
-	f->cookie = cookie;
-	f->key = t;
-	f->pid = p;
-	htab_insert(&o->h, &f->node);
-	list_add_tail(&s->on, &f->in_sock);
-	list_add_tail(&p->on, &f->in_pid);
-	return 0;
 }
 
 /* The requests waiting go out, one send for them all. */
@@ -199,27 +157,25 @@ static bool ct_clear(struct offloads *o, struct nlmsghdr *nlh, uint32_t clear)
 }
 
 /* No CREATE: this entry or none. */
-static void take_back(struct offloads *o, const struct rules_pkt *t,
-		      uint32_t clear)
+static void take_back(struct offloads *o, const struct rules_pkt *t)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
-	ct_clear(o, ctmsg_tuple(buf, IPCTNL_MSG_CT_NEW, ++o->seq, t, 0), clear);
+	ct_clear(o, ctmsg_tuple(buf, IPCTNL_MSG_CT_NEW, ++o->seq, t, 0),
+		 o->clear);
 }
 
-void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
-		       uint32_t clear)
+void offload_take_back(struct offloads *o, const struct rules_pkt *pkt)
 {
 	struct rules_pkt t;
 
 	if (o->ct_error)
 		return;
 	flow_tuple(pkt, &t);
-	take_back(o, &t, clear);
+	take_back(o, &t);
 }
 
-size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
-			      uint32_t clear)
+size_t offloads_take_back_pid(struct offloads *o, uint32_t pid)
 {
 	struct group *p = group_of(&o->pids, pid);
 	struct list *l;
@@ -227,12 +183,95 @@ size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
 
 	for (; p && !list_empty(&p->on); k++) {
 		l = p->on.next;
-		take_back(o, &list_entry(l, struct off, in_pid)->key, clear);
+		take_back(o, &list_entry(l, struct off, in_pid)->key);
 		list_del(l);
 		list_add_tail(&p->back, l);
 	}
 	o->st.changed += k;
 	return k;
+}
+
+/* f is forgotten, and its groups with their last. */
+static void off_free(struct offloads *o, struct off *f)
+{
+	htab_remove(&o->h, &f->node);
+	list_del(&f->in_sock);
+	list_del(&f->in_pid);
+	list_del(&f->in_uid);
+	f->uid->n--;
+	group_put(&o->socks, f->sock);
+	group_put(&o->pids, f->pid);
+	group_put(&o->uids, f->uid);
+	free(f);
+}
+
+/* A user past its share makes room with its oldest verdict: taken back
+ * (its connection's next packet is judged, and offloaded again) and
+ * forgotten. Had the verdict been forgotten alone, its mark would outlive
+ * the socket it was given for. */
+static void give_up_oldest(struct offloads *o, struct group *u)
+{
+	struct off *f = list_entry(u->on.next, struct off, in_uid);
+
+	take_back(o, &f->key);
+	off_free(o, f);
+	o->st.given_up++;
+}
+
+int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
+		uint32_t uid, const struct rules_pkt *pkt)
+{
+	struct group *s, *p = NULL, *u = NULL;
+	struct rules_pkt t;
+	struct hnode *n;
+	struct off *f;
+	uint64_t key;
+
+	if (o->ct_error)
+		return o->ct_error;
+	key = off_key(cookie, flow_tuple(pkt, &t));
+	for (n = htab_find(&o->h, key); n; n = htab_find_next(n)) {
+		f = htab_entry(n, struct off, node);
+		if (f->cookie == cookie && !memcmp(&f->key, &t, sizeof(t))) {
+			/* In force again, if taken back; its user's newest. */
+			list_del(&f->in_pid);
+			list_add_tail(&f->pid->on, &f->in_pid);
+			list_del(&f->in_uid);
+			list_add_tail(&f->uid->on, &f->in_uid);
+			return 0;
+		}
+	}
+	u = group_of(&o->uids, uid);
+	if (u && (u->n >= OFFLOAD_USER_MAX || o->h.n >= OFFLOAD_MAX))
+		give_up_oldest(o, u);
+	if (o->h.n >= OFFLOAD_MAX) {
+		o->st.full++;
+		return -ENOSPC;
+	}
+	s = group_get(&o->socks, cookie);
+	if (s)
+		p = group_get(&o->pids, pid);
+	if (p)
+		u = group_get(&o->uids, uid);
+	f = u ? calloc(1, sizeof(*f)) : NULL;
+	if (!f) {
+		group_put(&o->uids, u);
+		group_put(&o->pids, p);
+		group_put(&o->socks, s);
+		return -ENOMEM;
+	}
+	f->node.key = key;
+	f->cookie = cookie;
+	f->key = t;
+	f->sock = s;
+	f->pid = p;
+	f->uid = u;
+	htab_insert(&o->h, &f->node);
+	list_add_tail(&s->on, &f->in_sock);
+	list_add_tail(&p->on, &f->in_pid);
+	list_add_tail(&u->on, &f->in_uid);
+	u->n++;
+	return 0;
 }
 
 /* Can verdicts be ended? Deleting an entry nobody has must say ENOENT;
@@ -261,17 +300,15 @@ void offload_end(struct offloads *o, uint64_t cookie)
 {
 	struct group *s = group_of(&o->socks, cookie);
 	struct off *f;
+	bool last = !s;
 
-	while (s && !list_empty(&s->on)) {
+	/* s goes with its last flow. */
+	while (!last) {
 		f = list_entry(s->on.next, struct off, in_sock);
+		last = f->in_sock.next == &s->on;
 		ct_delete(o, &f->key);
-		htab_remove(&o->h, &f->node);
-		list_del(&f->in_sock);
-		list_del(&f->in_pid);
-		group_put(&o->pids, f->pid);
-		free(f);
+		off_free(o, f);
 	}
-	group_put(&o->socks, s);
 }
 
 /* What the kernel said of earlier deletes: only refusals are errors (the
@@ -511,7 +548,7 @@ static int open_gone(struct mnl_socket **out)
 	return 0;
 }
 
-int offloads_open(bool notices, struct offloads **out)
+int offloads_open(bool notices, uint32_t clear, struct offloads **out)
 {
 	struct offloads *o;
 	int ret;
@@ -528,13 +565,17 @@ int offloads_open(bool notices, struct offloads **out)
 	ret = htab_init(&o->pids, 1024);
 	if (ret)
 		goto err_socks;
-	ret = nlsock_rx_new(&o->rx);
+	ret = htab_init(&o->uids, 64);
 	if (ret)
 		goto err_pids;
+	ret = nlsock_rx_new(&o->rx);
+	if (ret)
+		goto err_uids;
 	ret = nlsock_open(NETLINK_NETFILTER, &o->ct);
 	if (ret)
 		goto err_rx;
 	o->ct_portid = mnl_socket_get_portid(o->ct);
+	o->clear = clear;
 	o->ct_error = ct_probe(o);
 	ret = notices ? open_gone(&o->gone) : 0;
 	if (ret)
@@ -546,6 +587,8 @@ err_ct:
 	mnl_socket_close(o->ct);
 err_rx:
 	nlsock_rx_free(o->rx);
+err_uids:
+	htab_free(&o->uids);
 err_pids:
 	htab_free(&o->pids);
 err_socks:
@@ -571,6 +614,8 @@ void offloads_close(struct offloads *o)
 {
 	if (!o)
 		return;
+	htab_clear(&o->uids, free_group);
+	htab_free(&o->uids);
 	htab_clear(&o->pids, free_group);
 	htab_free(&o->pids);
 	htab_clear(&o->socks, free_group);

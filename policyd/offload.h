@@ -19,10 +19,18 @@
 
 struct offloads;
 
+/* As many as a default conntrack table holds, and a user's share: the
+ * verdicts of one user's sockets, however many flows they make, cannot
+ * fill the table for the others. */
+#define OFFLOAD_MAX		(1U << 18)
+#define OFFLOAD_USER_MAX	(OFFLOAD_MAX / 4)
+
 struct offload_stats {
 	uint64_t flows;		/* offloaded flows remembered now */
 	uint64_t ended;		/* conntrack entries deleted */
 	uint64_t changed;	/* verdicts taken back: their process changed */
+	uint64_t given_up;	/* verdicts taken back: their user's share
+				 * was full */
 	uint64_t full;		/* verdicts kept per packet: table full */
 	uint64_t errors;	/* deletes and mark changes the kernel
 				 * refused (not ENOENT) */
@@ -31,8 +39,9 @@ struct offload_stats {
 
 /* In the network namespace whose sockets and conntrack table are judged;
  * notices: subscribe to sock_diag's destroy notices (without them the
- * caller tells every socket freed: offload_end()). */
-int offloads_open(bool notices, struct offloads **out);
+ * caller tells every socket freed: offload_end()); clear: the mark bits a
+ * verdict taken back loses. */
+int offloads_open(bool notices, uint32_t clear, struct offloads **out);
 void offloads_close(struct offloads *o);
 /* 0, or why conntrack entries cannot be deleted (ctnetlink missing): then
  * nothing is offloaded, every packet is judged. */
@@ -49,26 +58,26 @@ int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
  * without notices. */
 int offloads_fd(const struct offloads *o);
 /* pkt's flow gets a connection-wide verdict for the socket cookie, whose
- * owner is pid. 0, or -ENOSPC/-ENOMEM: then the verdict must stay per
- * packet. */
+ * owner is pid and user uid. Past its share, or when the table is full,
+ * uid's oldest verdict is taken back to make room. 0, or
+ * -ENOSPC (the table is full, none of it uid's) or -ENOMEM: then the
+ * verdict must stay per packet. */
 int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
-		const struct rules_pkt *pkt);
+		uint32_t uid, const struct rules_pkt *pkt);
 /* The socket is gone: delete its flows' conntrack entries, at the next
  * offloads_drain() (sent with the other requests of the drain). */
 void offload_end(struct offloads *o, uint64_t cookie);
 /* A verdict pkt's connection holds that honefw did not give it (hone.ko's
- * given ahead, and stale): its conntrack mark loses the bits of clear, so
- * the connection's next packet is queued and judged. Sent at the next
- * offloads_drain(), without waiting; a refusal counts in errors, an entry
- * not found (not confirmed yet) is none. */
-void offload_take_back(struct offloads *o, const struct rules_pkt *pkt,
-		       uint32_t clear);
+ * given ahead, and stale): its conntrack mark loses the bits of clear
+ * (offloads_open()), so the connection's next packet is queued and
+ * judged. Sent at the next offloads_drain(), without waiting; a refusal
+ * counts in errors, an entry not found (not confirmed yet) is none. */
+void offload_take_back(struct offloads *o, const struct rules_pkt *pkt);
 /* The same for every flow of the sockets pid owns (its verdicts may have
  * changed: an exec) whose verdict is in force: not those taken back
  * since offload_add() last gave them one. They stay offloads, to end with
  * their sockets. Returns how many. */
-size_t offloads_take_back_pid(struct offloads *o, uint32_t pid,
-			      uint32_t clear);
+size_t offloads_take_back_pid(struct offloads *o, uint32_t pid);
 /* Read every pending destroy notice without blocking (none unless
  * readable: a poll of offloads_fd() said so), end those sockets' offloads
  * and tell gone(ctx, cookie); send what waits for the kernel. Returns how

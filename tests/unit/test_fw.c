@@ -144,7 +144,7 @@ static void offloading(const struct nft_conf *c, struct nft **n,
 {
 	cr_assert_eq(nft_open(n), 0);
 	cr_assert_eq(queue_open(c->queue + RULES_QUEUE_ROOT, true, q), 0);
-	cr_assert_eq(offloads_open(false, o), 0);
+	cr_assert_eq(offloads_open(false, ~HONE_MARK_USER, o), 0);
 	cr_assert_eq(offloads_error(*o), 0, "ctnetlink (modprobe "
 		     "nf_conntrack_netlink)");
 	cr_assert_eq(nft_install(*n, c, NULL), 0);
@@ -213,7 +213,7 @@ Test(fw, a_stale_verdict_taken_back)
 	first = s.pkt;
 	cr_assert_eq(send(tx2, "a", 1, 0), 1);
 	cr_expect_eq(pump(q, &s, 200), 2);
-	offload_take_back(o, &first, ~HONE_MARK_USER);
+	offload_take_back(o, &first);
 	offloads_drain(o, true, NULL, NULL);
 	offloads_stats(o, &st);
 	cr_expect_eq(st.errors, 0, "nothing refused");
@@ -235,7 +235,8 @@ Test(fw, a_stale_verdict_taken_back)
 }
 
 /* Three UDP connections to loopback ports port to port + 2, each judged
- * as a whole, and offloaded for socket 100 + i of owner pid[i]. */
+ * as a whole, and offloaded for socket 100 + i of owner pid[i], whose
+ * uid is pid[i] too. */
 struct three {
 	struct nft *n;
 	struct queue *q;
@@ -256,7 +257,8 @@ static void three_offloaded(struct three *t, uint16_t port,
 		t->tx[i] = udp_pair(&t->rx[i], port + i);
 		cr_assert_eq(send(t->tx[i], "a", 1, 0), 1);
 		cr_assert_eq(pump(t->q, &t->s, 200), i + 1);
-		cr_assert_eq(offload_add(t->o, 100 + i, pid[i], &t->s.pkt), 0);
+		cr_assert_eq(offload_add(t->o, 100 + i, pid[i], pid[i],
+					 &t->s.pkt), 0);
 	}
 }
 
@@ -312,8 +314,8 @@ Test(fw, an_owners_verdicts_taken_back)
 	struct three t;
 
 	three_offloaded(&t, 5010, pid);
-	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 2);
-	cr_expect_eq(offloads_take_back_pid(t.o, 9, ~HONE_MARK_USER), 0);
+	cr_expect_eq(offloads_take_back_pid(t.o, 7), 2);
+	cr_expect_eq(offloads_take_back_pid(t.o, 9), 0);
 	offloads_drain(t.o, true, NULL, NULL);
 	offloads_stats(t.o, &st);
 	cr_expect_eq(st.errors, 0, "nothing refused");
@@ -322,16 +324,25 @@ Test(fw, an_owners_verdicts_taken_back)
 	three_send(&t, 0);
 	three_send(&t, 1);
 	cr_expect_eq(pump(t.q, &t.s, 200), 5, "pid 7's are queued again");
-	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 0,
+	cr_expect_eq(offloads_take_back_pid(t.o, 7), 0,
 		     "taken back once until given again");
-	cr_assert_eq(offload_add(t.o, 101, 7, &t.s.pkt), 0);
-	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 1);
+	cr_assert_eq(offload_add(t.o, 101, 7, 7, &t.s.pkt), 0);
+	cr_expect_eq(offloads_take_back_pid(t.o, 7), 1);
 	offload_end(t.o, 100);
 	offload_end(t.o, 101);
-	cr_expect_eq(offloads_take_back_pid(t.o, 7, ~HONE_MARK_USER), 0,
+	cr_expect_eq(offloads_take_back_pid(t.o, 7), 0,
 		     "ended with their sockets");
-	cr_expect_eq(offloads_take_back_pid(t.o, 8, ~HONE_MARK_USER), 1);
+	cr_expect_eq(offloads_take_back_pid(t.o, 8), 1);
 	three_closed(&t);
+}
+
+/* An unconnected UDP server's flow with its i-th peer. */
+static void nth_peer(struct rules_pkt *p, uint32_t i)
+{
+	*p = (struct rules_pkt){ .family = AF_INET, .proto = IPPROTO_UDP,
+				 .local = { 10, 0, 0, 1 }, .lport = 53,
+				 .remote = { 10, i >> 16, i >> 8, i },
+				 .rport = 1024 + (i & 0x7fff) };
 }
 
 /* A socket that talks to many peers (an unconnected UDP server) has each
@@ -339,29 +350,23 @@ Test(fw, an_owners_verdicts_taken_back)
  * same 5-tuple of another socket is another offload. */
 Test(fw, many_flows_of_one_socket)
 {
-	struct rules_pkt p = { .family = AF_INET, .proto = IPPROTO_UDP,
-			       .local = { 10, 0, 0, 1 }, .lport = 53 }, p0;
 	struct offload_stats st;
 	struct offloads *o;
+	struct rules_pkt p;
 	uint32_t i;
 
-	cr_assert_eq(offloads_open(false, &o), 0);
+	cr_assert_eq(offloads_open(false, ~HONE_MARK_USER, &o), 0);
 	cr_assert_eq(offloads_error(o), 0, "ctnetlink (modprobe "
 		     "nf_conntrack_netlink)");
 	for (i = 0; i < 5000; i++) {
-		p.remote[0] = 10;
-		p.remote[1] = 1;
-		p.remote[2] = i >> 8;
-		p.remote[3] = i;
-		p.rport = 1024 + i;
-		if (!i)
-			p0 = p;
-		cr_assert_eq(offload_add(o, 1, 7, &p), 0);
+		nth_peer(&p, i);
+		cr_assert_eq(offload_add(o, 1, 7, 1000, &p), 0);
 	}
-	cr_assert_eq(offload_add(o, 1, 7, &p0), 0);
+	nth_peer(&p, 0);
+	cr_assert_eq(offload_add(o, 1, 7, 1000, &p), 0);
 	offloads_stats(o, &st);
 	cr_expect_eq(st.flows, 5000, "each flow once");
-	cr_assert_eq(offload_add(o, 2, 8, &p0), 0);
+	cr_assert_eq(offload_add(o, 2, 8, 1000, &p), 0);
 	offloads_stats(o, &st);
 	cr_expect_eq(st.flows, 5001, "another socket's");
 	offload_end(o, 1);
@@ -369,9 +374,66 @@ Test(fw, many_flows_of_one_socket)
 	offloads_stats(o, &st);
 	cr_expect_eq(st.flows, 1);
 	cr_expect_eq(st.ended, 5000);
-	cr_expect_eq(offloads_take_back_pid(o, 7, ~HONE_MARK_USER), 0);
-	cr_expect_eq(offloads_take_back_pid(o, 8, ~HONE_MARK_USER), 1);
+	cr_expect_eq(offloads_take_back_pid(o, 7), 0);
+	cr_expect_eq(offloads_take_back_pid(o, 8), 1);
 	offloads_close(o);
+}
+
+/* n flows of socket cookie, owned by uid (its pid too). */
+static void many_flows(struct offloads *o, uint64_t cookie, uint32_t uid,
+		       uint32_t n)
+{
+	struct rules_pkt p;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		nth_peer(&p, i);
+		cr_assert_eq(offload_add(o, cookie, uid, uid, &p), 0);
+	}
+}
+
+/* One user's flows, however many, cannot fill the table for the others:
+ * past its share it gives up its oldest verdict (taken back: that
+ * connection is judged again), and so it does when the table is full;
+ * only a user with no share left over is kept per packet then. */
+Test(fw, a_users_share)
+{
+	static const uint32_t uid[3] = { 1000, 2000, 3000 };
+	struct offload_stats st;
+	struct rules_pkt p;
+	struct three t;
+	int i;
+
+	three_offloaded(&t, 5020, uid);
+	many_flows(t.o, 1, 1000, OFFLOAD_USER_MAX);
+	offloads_stats(t.o, &st);
+	cr_expect_eq(st.given_up, 1, "uid 1000's oldest verdict given up");
+	cr_expect_eq(st.flows, OFFLOAD_USER_MAX + 2);
+	many_flows(t.o, 4, 4000, OFFLOAD_USER_MAX);
+	many_flows(t.o, 5, 5000, OFFLOAD_USER_MAX);
+	offloads_stats(t.o, &st);
+	many_flows(t.o, 3, 3000, OFFLOAD_MAX - st.flows);
+	offloads_stats(t.o, &st);
+	cr_assert_eq(st.flows, OFFLOAD_MAX, "the table full");
+	cr_expect_eq(st.given_up, 1);
+	/* Within its share, uid 3000 makes room with its oldest. */
+	nth_peer(&p, OFFLOAD_USER_MAX);
+	cr_expect_eq(offload_add(t.o, 3, 3000, 3000, &p), 0);
+	offloads_stats(t.o, &st);
+	cr_expect_eq(st.given_up, 2, "uid 3000's oldest verdict given up");
+	cr_expect_eq(st.flows, OFFLOAD_MAX);
+	cr_expect_eq(st.full, 0);
+	nth_peer(&p, 0);
+	cr_expect_eq(offload_add(t.o, 6, 6000, 6000, &p), -ENOSPC);
+	offloads_drain(t.o, true, NULL, NULL);
+	offloads_stats(t.o, &st);
+	cr_expect_eq(st.full, 1, "kept per packet: uid 6000 holds nothing");
+	cr_expect_eq(st.errors, 0, "nothing refused");
+	for (i = 0; i < 3; i++)
+		three_send(&t, i);
+	cr_expect_eq(pump(t.q, &t.s, 200), 5, "uid 1000's and 3000's "
+		     "connections are queued again, 2000's holds");
+	three_closed(&t);
 }
 
 /* A socket bound to port with SO_REUSEADDR that sends one datagram to
