@@ -14,9 +14,11 @@ udp.py send ADDR PORT [--sport N] [--count N] [--payload S] [--linger S]
     with --big, then one of N bytes (payload "big-PAYLOAD ..."). Stay
     LINGER seconds before closing it. A send that fails (a drop is EPERM)
     is counted on stderr, not fatal.
-udp.py flood ADDR SECONDS
+udp.py flood ADDR SECONDS [--stop FILE] [--hold FILE]
     From 64 sockets, datagrams to ports 1024-65000 of ADDR in turn (each a
-    new flow: every one goes to the queue), as fast as they go.
+    new flow: every one goes to the queue), as fast as they go, until
+    SECONDS have passed or the --stop FILE exists; with --hold, the sockets
+    then stay open until that FILE exists.
 udp.py churn ADDR PORT [--count N] [--batch N] [--payload S] [--linger S]
       [--rate N]
     COUNT sockets, one datagram each (RATE a second if given): BATCH of
@@ -98,12 +100,16 @@ def flood(a):
     end = time.monotonic() + a.seconds
     port = 1024
     while time.monotonic() < end:
+        if a.stop and os.path.exists(a.stop):
+            break
         for s in socks:
             try:
                 s.sendto(b"flood", (a.addr, port))
             except OSError:
                 pass
             port = port + 1 if port < 65000 else 1024
+    while a.hold and not os.path.exists(a.hold):
+        time.sleep(0.05)
 
 
 def churn(a):
@@ -147,6 +153,8 @@ k.set_defaults(fn=send)
 k = sub.add_parser("flood")
 k.add_argument("addr")
 k.add_argument("seconds", type=float)
+k.add_argument("--stop")
+k.add_argument("--hold")
 k.set_defaults(fn=flood)
 k = sub.add_parser("churn")
 k.add_argument("addr")
