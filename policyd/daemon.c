@@ -877,7 +877,7 @@ static void snapshot(const struct daemon *d, struct status *st)
 		.procs = ow.procs, .conns = ow.conns, .evicted = ow.evicted,
 		.flows = flows_count(owners_flows(d->owners)),
 		.offloaded = os.flows, .changed = os.changed,
-		.given_up = os.given_up, .offload_full = os.full,
+		.given_up = os.given_up,
 		.notices_lost = os.lost,
 		.events = ss.events, .events_lost = ss.lost,
 		.fd_reads = ss.fd_scans,
@@ -942,13 +942,12 @@ static void status(struct daemon *d)
 		 PRIu64 " parked; tables: %" PRIu64 " processes, %" PRIu64
 		 " connections (%" PRIu64 " evicted: table full), %" PRIu64
 		 " flows, %" PRIu64 " offloaded (%" PRIu64 " taken back: their "
-		 "process changed; %" PRIu64 " taken back: their user's share "
-		 "full; %" PRIu64 " kept per packet: table full; %" PRIu64
-		 " destroy notices lost); sensor: %" PRIu64 " events, %" PRIu64
-		 " lost; heap %" PRIu64 " KiB in use", st.judged, st.unknown,
-		 st.unparsable, st.errors, st.parked, st.procs, st.conns,
-		 st.evicted, st.flows, st.offloaded, st.changed, st.given_up,
-		 st.offload_full, st.notices_lost, st.events, st.events_lost,
+		 "process changed; %" PRIu64 " taken back to make room; %"
+		 PRIu64 " destroy notices lost); sensor: %" PRIu64 " events, %"
+		 PRIu64 " lost; heap %" PRIu64 " KiB in use", st.judged,
+		 st.unknown, st.unparsable, st.errors, st.parked, st.procs,
+		 st.conns, st.evicted, st.flows, st.offloaded, st.changed,
+		 st.given_up, st.notices_lost, st.events, st.events_lost,
 		 st.heap / 1024);
 	if (d->names)
 		names_status(d);
@@ -1342,9 +1341,8 @@ int daemon_main(const struct honefw_opts *o)
 	offloads_stats(d.off, &os);
 	log_info("offloaded flows: %" PRIu64 " ended with their socket, %"
 		 PRIu64 " still open, %" PRIu64 " taken back (their process "
-		 "changed), %" PRIu64 " taken back (their user's share full), %"
-		 PRIu64 " kept per packet (table full), %" PRIu64 " errors",
-		 os.ended, os.flows, os.changed, os.given_up, os.full,
+		 "changed), %" PRIu64 " taken back (to make room), %" PRIu64
+		 " errors", os.ended, os.flows, os.changed, os.given_up,
 		 os.errors);
 	shut(&d);
 	return ret < 0;

@@ -90,6 +90,16 @@ struct hnode *htab_find_next(const struct hnode *n)
 	return NULL;
 }
 
+struct hnode *htab_any(const struct htab *h, uint64_t r)
+{
+	size_t i;
+
+	for (i = 0; h->n && i <= h->mask; i++)
+		if (h->b[(r + i) & h->mask])
+			return h->b[(r + i) & h->mask];
+	return NULL;
+}
+
 void htab_clear(struct htab *h, void (*release)(struct hnode *n))
 {
 	struct hnode *n, *next;

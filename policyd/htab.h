@@ -52,6 +52,9 @@ void htab_insert(struct htab *h, struct hnode *n);
 struct hnode *htab_find(const struct htab *h, uint64_t key);
 /* The next older entry with n's key, or NULL. */
 struct hnode *htab_find_next(const struct hnode *n);
+/* An entry: the first of the first bucket not empty from bucket r on (r
+ * random: about one of n at random, at load 1/2 to 1), or NULL. */
+struct hnode *htab_any(const struct htab *h, uint64_t r);
 void htab_remove(struct htab *h, struct hnode *n);
 /* After many removals: fewer buckets, for a load of 1/8 to 1/4. */
 void htab_fit(struct htab *h);

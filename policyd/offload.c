@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -61,6 +62,7 @@ struct offloads {
 	struct nlsock_rx *rx;
 	uint32_t ct_portid, seq;
 	uint32_t clear;		/* the mark bits a verdict taken back loses */
+	uint64_t rnd;		/* off_random() */
 	int ct_error;		/* ctnetlink unusable: offload nothing */
 	bool deleted;		/* requests sent, their errors not read */
 	size_t out_len, out_n;	/* requests waiting in out: bytes, how many */
@@ -205,17 +207,23 @@ static void off_free(struct offloads *o, struct off *f)
 	free(f);
 }
 
-/* A user past its share makes room with its oldest verdict: taken back
- * (its connection's next packet is judged, and offloaded again) and
- * forgotten. Had the verdict been forgotten alone, its mark would outlive
- * the socket it was given for. */
-static void give_up_oldest(struct offloads *o, struct group *u)
+/* A verdict given up to make room: taken back (its connection's next
+ * packet is judged, and offloaded again) and forgotten. Had it been
+ * forgotten alone, its mark would outlive the socket it was given for. */
+static void give_up(struct offloads *o, struct off *f)
 {
-	struct off *f = list_entry(u->on.next, struct off, in_uid);
-
 	take_back(o, &f->key);
 	off_free(o, f);
 	o->st.given_up++;
+}
+
+/* xorshift64*: which verdict a full table gives up. */
+static uint64_t off_random(struct offloads *o)
+{
+	o->rnd ^= o->rnd >> 12;
+	o->rnd ^= o->rnd << 25;
+	o->rnd ^= o->rnd >> 27;
+	return o->rnd * 0x2545f4914f6cdd1dULL;
 }
 
 int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
@@ -241,13 +249,15 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 			return 0;
 		}
 	}
+	/* A user past its share gives up its own oldest verdict; a full
+	 * table, one at random, so that whoever holds most of it (a user
+	 * with many uids: subordinate ids) gives up most. */
 	u = group_of(&o->uids, uid);
-	if (u && (u->n >= OFFLOAD_USER_MAX || o->h.n >= OFFLOAD_MAX))
-		give_up_oldest(o, u);
-	if (o->h.n >= OFFLOAD_MAX) {
-		o->st.full++;
-		return -ENOSPC;
-	}
+	if (u && u->n >= OFFLOAD_USER_MAX)
+		give_up(o, list_entry(u->on.next, struct off, in_uid));
+	else if (o->h.n >= OFFLOAD_MAX)
+		give_up(o, htab_entry(htab_any(&o->h, off_random(o)),
+				      struct off, node));
 	s = group_get(&o->socks, cookie);
 	if (s)
 		p = group_get(&o->pids, pid);
@@ -576,6 +586,7 @@ int offloads_open(bool notices, uint32_t clear, struct offloads **out)
 		goto err_rx;
 	o->ct_portid = mnl_socket_get_portid(o->ct);
 	o->clear = clear;
+	o->rnd = ((uint64_t)time(NULL) << 20 ^ (uintptr_t)o) | 1;
 	o->ct_error = ct_probe(o);
 	ret = notices ? open_gone(&o->gone) : 0;
 	if (ret)

@@ -29,9 +29,7 @@ struct offload_stats {
 	uint64_t flows;		/* offloaded flows remembered now */
 	uint64_t ended;		/* conntrack entries deleted */
 	uint64_t changed;	/* verdicts taken back: their process changed */
-	uint64_t given_up;	/* verdicts taken back: their user's share
-				 * was full */
-	uint64_t full;		/* verdicts kept per packet: table full */
+	uint64_t given_up;	/* verdicts taken back to make room */
 	uint64_t errors;	/* deletes and mark changes the kernel
 				 * refused (not ENOENT) */
 	uint64_t lost;		/* overruns: destroy notices lost */
@@ -58,10 +56,10 @@ int offloads_forget(struct offloads *o, uint32_t mark, uint32_t mask,
  * without notices. */
 int offloads_fd(const struct offloads *o);
 /* pkt's flow gets a connection-wide verdict for the socket cookie, whose
- * owner is pid and user uid. Past its share, or when the table is full,
- * uid's oldest verdict is taken back to make room. 0, or
- * -ENOSPC (the table is full, none of it uid's) or -ENOMEM: then the
- * verdict must stay per packet. */
+ * owner is pid and user uid. To make room, a verdict is given up (taken
+ * back): uid's oldest past its share, one at random when the table is
+ * full. 0, or -ENOMEM (or offloads_error()): then the verdict must stay
+ * per packet. */
 int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 		uint32_t uid, const struct rules_pkt *pkt);
 /* The socket is gone: delete its flows' conntrack entries, at the next

@@ -94,11 +94,9 @@ int status_text(const struct status *st, FILE *f)
 	fprintf(f, "tables: %" PRIu64 " processes, %" PRIu64 " connections (%"
 		PRIu64 " evicted: table full), %" PRIu64 " flows, %" PRIu64
 		" offloaded (%" PRIu64 " taken back: their process changed; %"
-		PRIu64 " taken back: their user's share full; %" PRIu64
-		" kept per packet: table full; %" PRIu64 " destroy notices "
+		PRIu64 " taken back to make room; %" PRIu64 " destroy notices "
 		"lost)\n", st->procs, st->conns, st->evicted, st->flows,
-		st->offloaded, st->changed, st->given_up, st->offload_full,
-		st->notices_lost);
+		st->offloaded, st->changed, st->given_up, st->notices_lost);
 	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
 		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
 		"lookups\n", st->sensor, st->events, st->events_lost,
@@ -181,10 +179,9 @@ int status_json(const struct status *st, FILE *f)
 	fprintf(f, ",\"tables\":{\"processes\":%" PRIu64 ",\"connections\":%"
 		PRIu64 ",\"evicted\":%" PRIu64 ",\"flows\":%" PRIu64
 		",\"offloaded\":%" PRIu64 ",\"changed\":%" PRIu64
-		",\"given_up\":%" PRIu64 ",\"offload_full\":%" PRIu64
-		",\"notices_lost\":%" PRIu64 "}", st->procs, st->conns,
-		st->evicted, st->flows, st->offloaded, st->changed,
-		st->given_up, st->offload_full, st->notices_lost);
+		",\"given_up\":%" PRIu64 ",\"notices_lost\":%" PRIu64 "}",
+		st->procs, st->conns, st->evicted, st->flows, st->offloaded,
+		st->changed, st->given_up, st->notices_lost);
 	fprintf(f, ",\"sensor\":{\"kind\":\"%s\",\"events\":%" PRIu64
 		",\"lost\":%" PRIu64 ",\"fd_reads\":%" PRIu64
 		",\"diag_lookups\":%" PRIu64 "}", st->sensor, st->events,
@@ -245,9 +242,7 @@ static const struct metric metrics[] = {
 	M("offloaded_changed_total", "counter", changed,
 	  "Offloaded flows' verdicts taken back: their process changed."),
 	M("offloaded_given_up_total", "counter", given_up,
-	  "Offloaded flows' verdicts taken back: their user's share was full."),
-	M("offloaded_full_total", "counter", offload_full,
-	  "Connection-wide verdicts kept per packet: the table was full."),
+	  "Offloaded flows' verdicts taken back to make room."),
 	M("destroy_notices_lost_total", "counter", notices_lost,
 	  "Socket destroy notices lost (overruns)."),
 	M("sensor_events_total", "counter", events, "Sensor events read."),

@@ -39,7 +39,7 @@ struct status {
 	const char *sensor;		/* "kmod" or "netlink" */
 	uint64_t judged, unknown, unparsable, errors, parked;
 	uint64_t procs, conns, evicted, flows;
-	uint64_t offloaded, changed, given_up, offload_full, notices_lost;
+	uint64_t offloaded, changed, given_up, notices_lost;
 	uint64_t events, events_lost;
 	uint64_t fd_reads;		/* netlink: processes' descriptors read */
 	/* Verdicts given ahead (ahead.h): given, ended, connections hone.ko

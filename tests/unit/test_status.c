@@ -102,7 +102,7 @@ static void snapshot_of(struct status *st, struct rules *rs,
 		.log = { .path = "/var/log/hone/v\"1.pcapng", .written = 9 },
 		.ahead = true, .ahead_given = 5, .ahead_passed = 3,
 		.ahead_taken_back = 1, .offloaded = 8, .changed = 2,
-		.given_up = 10, .offload_full = 11,
+		.given_up = 10,
 	};
 }
 
@@ -126,7 +126,7 @@ Test(status, json_is_one_object_with_every_rule)
 		 "assert s[\"packets\"][\"judged\"] == 17 and s[\"queue\"][\"user_dropped\"] == 6\n"
 		 "assert s[\"ahead\"][\"on\"] and s[\"ahead\"][\"taken_back\"] == 1\n"
 		 "assert s[\"tables\"][\"offloaded\"] == 8 and s[\"tables\"][\"changed\"] == 2\n"
-		 "assert s[\"tables\"][\"given_up\"] == 10 and s[\"tables\"][\"offload_full\"] == 11\n"
+		 "assert s[\"tables\"][\"given_up\"] == 10\n"
 		 "assert s[\"log\"][\"path\"] == \"/var/log/hone/v\\\"1.pcapng\"'");
 	cr_expect_eq(pipe_to(cmd, out), 0, "%s", out);
 	free(out);
@@ -148,7 +148,6 @@ Test(status, prometheus_text_parses_and_escapes_labels)
 	cr_expect(strstr(out, "hone_ahead_passed_total 3\n"));
 	cr_expect(strstr(out, "hone_offloaded_changed_total 2\n"));
 	cr_expect(strstr(out, "hone_offloaded_given_up_total 10\n"));
-	cr_expect(strstr(out, "hone_offloaded_full_total 11\n"));
 	/* The path's quote and backslash escaped, then the mkdtemp part. */
 	snprintf(want, sizeof(want), "hone_rule_packets_total{rule=\"dns:v4\","
 		 "file=\"/tmp/hone \\\"st\\\\%s/rules.ini\",line=\"9\","
@@ -183,9 +182,8 @@ Test(status, text_names_rules_with_counts_and_place)
 	cr_expect(strstr(out, "\nqueues 3-12: 0 waiting, 5 dropped (queue full), "
 			 "6 dropped (netlink)\n"), "%s", out);
 	cr_expect(strstr(out, " 8 offloaded (2 taken back: their process "
-			 "changed; 10 taken back: their user's share full; 11 "
-			 "kept per packet: table full; 0 destroy notices "
-			 "lost)\n"), "%s", out);
+			 "changed; 10 taken back to make room; 0 destroy "
+			 "notices lost)\n"), "%s", out);
 	cr_expect(strstr(out, "\nahead: on, 5 verdicts given, 0 ended; 3 "
 			 "connections passed unqueued, 1 of them by a stale "
 			 "verdict\n"), "%s", out);
