@@ -207,6 +207,23 @@ static void off_free(struct offloads *o, struct off *f)
 	free(f);
 }
 
+/* f's verdict is given again: in force, if taken back, under the owner it
+ * was given for (with the netlink sensor, a socket passed on is its
+ * holder's seen last), and its user's newest. */
+static void refresh(struct offloads *o, struct off *f, uint32_t pid)
+{
+	struct group *p;
+
+	list_del(&f->in_pid);
+	if (f->pid->node.key != pid && (p = group_get(&o->pids, pid))) {
+		group_put(&o->pids, f->pid);
+		f->pid = p;
+	}
+	list_add_tail(&f->pid->on, &f->in_pid);
+	list_del(&f->in_uid);
+	list_add_tail(&f->uid->on, &f->in_uid);
+}
+
 /* A verdict given up to make room: taken back (its connection's next
  * packet is judged, and offloaded again) and forgotten. Had it been
  * forgotten alone, its mark would outlive the socket it was given for. */
@@ -241,11 +258,7 @@ int offload_add(struct offloads *o, uint64_t cookie, uint32_t pid,
 	for (n = htab_find(&o->h, key); n; n = htab_find_next(n)) {
 		f = htab_entry(n, struct off, node);
 		if (f->cookie == cookie && !memcmp(&f->key, &t, sizeof(t))) {
-			/* In force again, if taken back; its user's newest. */
-			list_del(&f->in_pid);
-			list_add_tail(&f->pid->on, &f->in_pid);
-			list_del(&f->in_uid);
-			list_add_tail(&f->uid->on, &f->in_uid);
+			refresh(o, f, pid);
 			return 0;
 		}
 	}

@@ -242,6 +242,7 @@ struct three {
 	struct queue *q;
 	struct offloads *o;
 	struct seen s;
+	struct rules_pkt pkt[3];	/* each one's first */
 	int rx[3], tx[3];
 };
 
@@ -257,8 +258,9 @@ static void three_offloaded(struct three *t, uint16_t port,
 		t->tx[i] = udp_pair(&t->rx[i], port + i);
 		cr_assert_eq(send(t->tx[i], "a", 1, 0), 1);
 		cr_assert_eq(pump(t->q, &t->s, 200), i + 1);
+		t->pkt[i] = t->s.pkt;
 		cr_assert_eq(offload_add(t->o, 100 + i, pid[i], pid[i],
-					 &t->s.pkt), 0);
+					 &t->pkt[i]), 0);
 	}
 }
 
@@ -326,13 +328,18 @@ Test(fw, an_owners_verdicts_taken_back)
 	cr_expect_eq(pump(t.q, &t.s, 200), 5, "pid 7's are queued again");
 	cr_expect_eq(offloads_take_back_pid(t.o, 7), 0,
 		     "taken back once until given again");
-	cr_assert_eq(offload_add(t.o, 101, 7, 7, &t.s.pkt), 0);
+	cr_assert_eq(offload_add(t.o, 101, 7, 7, &t.pkt[1]), 0);
 	cr_expect_eq(offloads_take_back_pid(t.o, 7), 1);
 	offload_end(t.o, 100);
 	offload_end(t.o, 101);
 	cr_expect_eq(offloads_take_back_pid(t.o, 7), 0,
 		     "ended with their sockets");
 	cr_expect_eq(offloads_take_back_pid(t.o, 8), 1);
+	/* Given again for another owner (a socket passed on), it is that
+	 * one's to take back. */
+	cr_assert_eq(offload_add(t.o, 102, 9, 8, &t.pkt[2]), 0);
+	cr_expect_eq(offloads_take_back_pid(t.o, 8), 0);
+	cr_expect_eq(offloads_take_back_pid(t.o, 9), 1);
 	three_closed(&t);
 }
 
