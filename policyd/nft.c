@@ -77,10 +77,13 @@
 #define PRIO_NAT	(-100)
 #define PRIO_DONE	(-99)	/* after the DNAT that reads REDIR */
 /* The pairs (connection-wide mark, uid) verdicts were given with: the
- * owner test of what other protocols than TCP send (add_offloaded()). */
+ * owner test of what other protocols than TCP send (add_offloaded()). A
+ * pair per user and verdict, for many users: one user's range of
+ * subordinate uids (65,536 by default) must not fill it, and a full set
+ * keeps a newcomer's verdicts per packet until the next reload. */
 #define OWNERS		"owners"
 #define OWNERS_ID	1
-#define OWNERS_MAX	65536
+#define OWNERS_MAX	(1 << 20)
 /* The users' queues by uid & 7 (add_users_queue()). */
 #define QUEUES		"queues"
 #define QUEUES_ID	2

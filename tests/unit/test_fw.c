@@ -5,6 +5,7 @@
  * through NFLOG. Needs root. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,7 +81,9 @@ static void accept_flow(void *ctx, struct queue *q, const struct queue_pkt *p)
 	queue_verdict(q, p->id, NF_ACCEPT, true, s->verdict_mark);
 }
 
-static int udp_pair(int *rx, uint16_t port)
+/* A socket, of the caller's fsuid, connected to the loopback receiver on
+ * port. */
+static int udp_pair_from(uint16_t port)
 {
 	struct sockaddr_in a = {
 		.sin_family = AF_INET, .sin_port = htons(port),
@@ -87,20 +91,38 @@ static int udp_pair(int *rx, uint16_t port)
 	};
 	int tx = socket(AF_INET, SOCK_DGRAM, 0);
 
-	*rx = socket(AF_INET, SOCK_DGRAM, 0);
-	cr_assert(tx >= 0 && *rx >= 0);
-	cr_assert_eq(bind(*rx, (void *)&a, sizeof(a)), 0);
+	cr_assert(tx >= 0);
 	cr_assert_eq(connect(tx, (void *)&a, sizeof(a)), 0);
 	return tx;
 }
 
-static int pump(struct queue *q, struct seen *s, int ms)
+static int udp_pair(int *rx, uint16_t port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	*rx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert(*rx >= 0);
+	cr_assert_eq(bind(*rx, (void *)&a, sizeof(a)), 0);
+	return udp_pair_from(port);
+}
+
+/* Accept what q holds until n have been seen in all, or ms pass with
+ * nothing; returns how many. */
+static int pump_to(struct queue *q, struct seen *s, int n, int ms)
 {
 	struct pollfd pfd = { .fd = queue_fd(q), .events = POLLIN };
 
-	while (poll(&pfd, 1, ms) > 0)
+	while (s->n < n && poll(&pfd, 1, ms) > 0)
 		cr_assert_geq(queue_read(q, NULL, accept_flow, s), 0);
 	return s->n;
+}
+
+static int pump(struct queue *q, struct seen *s, int ms)
+{
+	return pump_to(q, s, INT_MAX, ms);
 }
 
 Test(fw, queue_verdict_and_fast_path)
@@ -440,6 +462,47 @@ Test(fw, a_users_share)
 	cr_expect_eq(pump(t.q, &t.s, 200), 4, "uid 1000's connection is "
 		     "queued again; 2000's and 3000's hold");
 	three_closed(&t);
+}
+
+/* The owner test outside TCP keeps a pair (verdict, uid) per user given
+ * a connection-wide verdict: one user's range of subordinate uids (65,536
+ * by default) must not fill it for the others, whose verdicts would then
+ * hold for a packet each. Users 0 modulo 8 share the first users' queue. */
+Test(fw, owners_outlast_a_users_subordinate_ids)
+{
+	struct nft_conf c = { .queue = 12, .offload = true };
+	struct seen s = { 0 };
+	struct offloads *o;
+	struct queue *q, *users;
+	struct nft *n;
+	uint32_t i, uid;
+	int rx, tx, k = 0;
+
+	offloading(&c, &n, &q, &o);
+	cr_assert_eq(queue_open(c.queue, true, &users), 0);
+	close(udp_pair(&rx, 5030));
+	for (i = 0; i <= 65536 + 1; i++) {
+		uid = 800000 + 8 * i;
+		setfsuid(uid);
+		tx = udp_pair_from(5030);
+		setfsuid(0);
+		s.verdict_mark = HONE_MARK_FLOW | uid;
+		cr_assert_eq(send(tx, "a", 1, 0), 1);
+		k++;
+		cr_assert_eq(pump_to(users, &s, k, 200), k, "uid %u", uid);
+		if (i == 65536 + 1) {
+			cr_assert_eq(send(tx, "b", 1, 0), 1);
+			cr_expect_eq(pump(users, &s, 200), k, "the last user's "
+				     "verdict holds for its connection");
+		}
+		close(tx);
+	}
+	close(rx);
+	queue_close(users);
+	offloads_close(o);
+	queue_close(q);
+	nft_remove(n);
+	nft_close(n);
 }
 
 /* A socket bound to port with SO_REUSEADDR that sends one datagram to
