@@ -18,6 +18,7 @@
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/cred.h>
+#include <linux/user_namespace.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <net/tcp.h>
@@ -35,12 +36,14 @@
  * own uid's oldest first, else anyone's oldest; with no grave left it is
  * refused. One uid holds at most owner_uid_max live entries, so neither a
  * flood of short-lived sockets nor many open ones take the owners of other
- * users' sockets away. Every refusal is counted in hone_owner_full.
+ * users' sockets away; the ids of a user namespace count as its owner's
+ * (a user's subordinate uids are that user's). Every refusal is counted in
+ * hone_owner_full.
  */
 struct hone_uid {
 	struct hlist_node node;		/* owner_uids */
 	struct list_head graves;	/* its freed sockets, oldest first */
-	u32 uid;
+	u32 uid;			/* charged: hone_uid_charged() */
 	u32 live;			/* its entries of sockets not freed */
 	u32 entries;			/* all its entries, and one being added */
 };
@@ -57,6 +60,7 @@ struct hone_owner {
 	unsigned long told_at;		/* jiffies */
 	u64 image;			/* the creator's, HONE_PROC_IMAGE */
 	u32 pid, tid, uid;
+	u32 charged;			/* hone_uid_charged() */
 	u16 exe_len;
 	char exe[];
 };
@@ -221,7 +225,7 @@ static bool owner_room(struct hone_uid *u)
 /* Adds o in place of old (if any); false if it is refused. */
 static bool owner_insert(struct hone_owner *o, struct hone_owner *old)
 {
-	struct hone_uid *u = owner_uid_hold(o->uid);
+	struct hone_uid *u = owner_uid_hold(o->charged);
 	u32 live;
 
 	if (!u) {
@@ -240,6 +244,18 @@ static bool owner_insert(struct hone_owner *o, struct hone_owner *old)
 	return true;
 }
 
+/* The uid whose cap c's entries count against: in a user namespace, that
+ * of the user who made it (of the outermost one, below the initial). */
+static u32 hone_uid_charged(const struct cred *c)
+{
+	const struct user_namespace *ns = c->user_ns;
+	kuid_t uid = c->euid;
+
+	for (; ns && ns != &init_user_ns; ns = ns->parent)
+		uid = ns->owner;
+	return from_kuid_munged(&init_user_ns, uid);
+}
+
 /* Record p as the owner of sk; replace says whether a known owner yields.
  * Any context: the allocation is atomic (exe is copied under RCU). */
 void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
@@ -256,8 +272,10 @@ void hone_owner_add(struct sock *sk, struct task_struct *p, bool replace)
 	o = kmalloc(struct_size(o, exe, len), GFP_ATOMIC);
 	if (o && len)
 		memcpy(o->exe, exe, len);
-	if (o)
+	if (o) {
 		o->uid = from_kuid_munged(&init_user_ns, __task_cred(p)->euid);
+		o->charged = hone_uid_charged(__task_cred(p));
+	}
 	rcu_read_unlock();
 	if (!o) {
 		atomic64_inc(&hone_conn_lost);

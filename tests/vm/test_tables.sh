@@ -5,7 +5,8 @@
 # 44 are refused and counted. Meanwhile every packet of hone-bob's curl
 # keeps curl's pid (a full table gives up freed sockets first), and the
 # TAIL line and the ISB count exactly the refusals. With the process cache
-# full, 5 processes forked and exec'd cost 10 refused entries.
+# full, 5 processes forked and exec'd cost 10 refused entries. Her
+# subordinate uids share her cap (subuids.py).
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 V=$HONE_SRCDIR/tests/vm
 reload() { rmmod hone && insmod "$HONE_KO" "$@" && udev_wait /dev/hone && udev_wait /dev/honet; }
@@ -79,3 +80,31 @@ read -r O1 P1 <<< "$(full "$T/w2.x")"
 read -r O2 P2 <<< "$(full "$T/w2.y")"
 check "tables: TAIL counts 10 process entries refused ($P1 -> $P2)" test $((P2 - P1)) = 10
 check "tables: and no owner ($O1 -> $O2)" test "$O1" = "$O2"
+
+# A user's subordinate uids are hers: 8 uids of a user namespace hone-alice
+# made (mapped by root, as newuidmap would) hold 100 sockets each. Her cap
+# (256) is theirs together: 544 refused, where each uid apart would have
+# had room (the table's graves).
+python3 "$V/tables.py" "$T/w3" &
+W=$!
+wait_for "$T/w3.ready" || vmtest tables FAIL "readers"
+setpriv --reuid="$ALICE" --regid="$ALICE" --clear-groups \
+	python3 "$V/subuids.py" "$U/sub" 8 100 &
+SUB=$!
+wait_for "$U/sub.ns" || vmtest tables FAIL "user namespace"
+NS=$(cat "$U/sub.ns")
+echo "0 200000 8" > "/proc/$NS/uid_map" && echo "0 200000 8" > "/proc/$NS/gid_map" ||
+	vmtest tables FAIL "uid_map"
+touch "$U/sub.mapped"
+wait_for "$U/sub.ready" || vmtest tables FAIL "subordinate uids"
+touch "$T/w3.go"
+wait $W
+pkill -P "$NS"
+kill $SUB
+wait $SUB 2>/dev/null
+read -r O1 P1 <<< "$(full "$T/w3.x")"
+read -r O2 P2 <<< "$(full "$T/w3.y")"
+check "tables: her 8 subordinate uids' 800 sockets share her cap: 544 refused ($O1 -> $O2)" \
+	test $((O2 - O1)) = 544
+check "tables: ... and 800 were seen" \
+	test "$(grep -c -E "SOCK O [0-9]+ [0-9a-f]+ UDPv4" "$T/w3.txt")" -ge 800
