@@ -45,8 +45,10 @@
 
 #define NSEC		1000000000ULL
 #define TICK_MS		1000
-#define PARK_MAX	1024		/* packets waiting for a digest or an
+#define PARK_MAX	4096		/* packets waiting for a digest or an
 					 * owner */
+#define PARK_QUEUE_MAX	(PARK_MAX / 4)	/* of one queue's: a user's flood
+					 * leaves the others room */
 #define HASH_SLICE	(1U << 20)	/* bytes hashed between batches */
 #define METRICS_TICKS	5		/* the metrics file is rewritten */
 /* Conntrack's ends are read at most this often: one wakeup and one IPFIX
@@ -90,6 +92,7 @@ struct daemon {
 	bool closing;		/* judge now, nothing waits any more */
 	struct parked *parked;	/* PARK_MAX */
 	size_t nparked;
+	uint16_t parked_of[RULES_QUEUES];	/* by queue */
 	uint64_t now;
 	uint64_t judged, unknown, errors, unparsable;
 	uint64_t told_unparsable;	/* when last said; a flood is a line
@@ -284,17 +287,24 @@ static bool offload(struct daemon *d, const struct flow *f,
 	return true;
 }
 
-/* false when full, or the packet is gone already (q NULL: passed ahead):
- * then it is judged without what it waits for (a digest, which matches
- * no sha256 key; an owner: unknown). */
+/* false when full (or its queue's share is: a user's flood, parked while
+ * its owner is searched for, must not keep another user's packets from
+ * waiting for theirs), or the packet is gone already (q NULL: passed
+ * ahead): then it is judged without what it waits for (a digest, which
+ * matches no sha256 key; an owner: unknown). */
 static bool park(struct daemon *d, struct queue *q, const struct queue_pkt *p,
 		 const struct conn *conn)
 {
 	struct parked *k;
+	unsigned int i;
 
 	if (!q || d->closing || d->nparked == PARK_MAX ||
 	    p->len > sizeof(k->data))
 		return false;
+	i = queue_num(q) - queue_num(d->q[0]);
+	if (d->parked_of[i] == PARK_QUEUE_MAX)
+		return false;
+	d->parked_of[i]++;
 	k = &d->parked[d->nparked++];
 	k->q = q;
 	k->cookie = conn ? conn->cookie : 0;
@@ -453,6 +463,7 @@ static void rejudge(struct daemon *d)
 	size_t i, n = d->nparked;
 
 	d->nparked = 0;
+	memset(d->parked_of, 0, sizeof(d->parked_of));
 	for (i = 0; i < n; i++)
 		judge_one(d, d->parked[i].q, &d->parked[i].p,
 			  d->parked[i].cookie, 0);
