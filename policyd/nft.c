@@ -437,15 +437,12 @@ static void lookup(struct nftnl_rule *r, const char *set, uint32_t id,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
 }
 
-static void owners_op(struct nftnl_rule *r, bool add)
+/* The key in reg 32_00 added to owners. */
+static void owners_add(struct nftnl_rule *r)
 {
-	struct nftnl_expr *e;
+	struct nftnl_expr *e = nftb_expr(r, "dynset");
 
-	if (!add) {
-		lookup(r, OWNERS, OWNERS_ID, false);
-		return;
-	}
-	if (!(e = nftb_expr(r, "dynset")))
+	if (!e)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG32_00);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
@@ -502,7 +499,7 @@ static void add_offloaded(struct nftb_batch *bt, const struct nft *n,
 	and_mask(r, NFT_REG_2, NFT_REG_3, HONE_MARK_FLOW);
 	cmp(r, NFT_REG_3, NFT_CMP_NEQ, &zero, sizeof(zero));
 	owner_key(r, NFT_REG_2);
-	owners_op(r, false);
+	lookup(r, OWNERS, OWNERS_ID, false);
 	and_mask(r, NFT_REG_2, NFT_REG_2, ACTS);
 	meta_store(r, NFT_META_MARK, NFT_REG_2);
 	verdict(r, NF_ACCEPT);
@@ -694,7 +691,7 @@ static void add_act_chain(struct nftb_batch *bt, const struct nft *n,
 	ct_related(r, false);
 	proto_is_not_tcp(r);
 	owner_key(r, NFT_REG_1);
-	owners_op(r, true);
+	owners_add(r);
 	nftb_rule(bt, r);
 	r = nftb_rule_new(bt, name);
 	mark_has(r, HONE_MARK_FLOW);
