@@ -8,7 +8,9 @@
 # on the desktop rule set (examples/desktop.ini, curl as the browser) over
 # the time with no firewall, in turns, BENCH_ROUNDS (3) times: the median
 # of the rounds' own ratios (goal <= 1.02). The netlink sensor, or hone.ko
-# with HONEFW_ARGS=--sensor kmod (make bench-vm).
+# with HONEFW_ARGS=--sensor kmod (make bench-vm). And in the same turns,
+# each SYN through the bare consumer (qcount batch) / none: the floor any
+# firewall that queues a connection's first packet sets on this test.
 set -u
 
 . "$(cd "$(dirname "$0")" && pwd)/../netns/lib.sh"
@@ -65,9 +67,27 @@ chmod 0644 "$T/rules.ini"
 grep -q '^exe = /usr/bin/curl' "$T/rules.ini" ||
 	{ echo "$0: examples/desktop.ini has no browser rule to add curl to" >&2; exit 1; }
 
+# syn_rule -I|-D: each new connection's SYN to queue 100 (none of honefw's).
+syn_rule() { a iptables "$1" OUTPUT -p tcp --dport 80 --syn -j NFQUEUE --queue-num 100; }
+# The seconds all pages take with the bare consumer on queue 100.
+bare_pages() {
+	local q t
+	a "$QCOUNT" 100 600 batch > /dev/null 2>&1 &
+	q=$!
+	sleep 0.3
+	syn_rule -I
+	t=$(pages)
+	syn_rule -D
+	kill $q
+	wait $q 2> /dev/null
+	[ -n "$t" ] && echo "$t"
+}
+
 pages > /dev/null || { echo "$0: the pages did not load" >&2; exit 1; }
 for r in $(seq "$ROUNDS"); do
 	none=$(pages) || exit 1
+	bare=$(bare_pages) || { echo "$0: the pages did not load through the bare consumer" >&2; exit 1; }
+	echo "$bare $none" >> "$T/floor"
 	fw_start || exit 1
 	fw=$(pages) || { echo "$0: the pages did not load through honefw" >&2; exit 1; }
 	# The browser rule's connections: each judged, none let by; and
@@ -82,3 +102,6 @@ printf 'pages bench, %s: %s pages, %s objects, one connection each; desktop rule
 	"$(case "$HONEFW_ARGS" in *kmod*) echo hone.ko ;; *) echo "netlink sensor" ;; esac)" "$PAGES" "$OBJECTS" "$judged" "${ahead:-0}" "$(awk '{ print $2 }' "$T/pages" | median)" \
 	"$(awk '{ print $1 }' "$T/pages" | median)" \
 	"$(awk '{ printf "%.3f\n", $2 / $1 }' "$T/pages" | median)"
+printf 'pages bench: each SYN through the bare consumer %s s / none = %s (the floor queueing a connection sets)\n' \
+	"$(awk '{ print $1 }' "$T/floor" | median)" \
+	"$(awk '{ printf "%.3f\n", $1 / $2 }' "$T/floor" | median)"
