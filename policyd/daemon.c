@@ -936,6 +936,9 @@ static void status(struct daemon *d)
 {
 	struct export_stats es;
 	struct status st;
+	char *line = NULL;
+	size_t len;
+	FILE *m;
 
 	snapshot(d, &st);
 	if (d->exp) {
@@ -948,18 +951,16 @@ static void status(struct daemon *d)
 			 es.lost, rules_ipfix(d->rs)->transport == RULES_TCP &&
 			 !es.ipfix.up ? "; collector not connected" : "");
 	}
-	log_info("status: judged %" PRIu64 " packets (%" PRIu64 " with no known "
-		 "process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
-		 PRIu64 " parked; tables: %" PRIu64 " processes, %" PRIu64
-		 " connections (%" PRIu64 " evicted: table full), %" PRIu64
-		 " flows, %" PRIu64 " offloaded (%" PRIu64 " taken back: their "
-		 "process changed; %" PRIu64 " taken back to make room; %"
-		 PRIu64 " destroy notices lost); sensor: %" PRIu64 " events, %"
-		 PRIu64 " lost; heap %" PRIu64 " KiB in use", st.judged,
-		 st.unknown, st.unparsable, st.errors, st.parked, st.procs,
-		 st.conns, st.evicted, st.flows, st.offloaded, st.changed,
-		 st.given_up, st.notices_lost, st.events, st.events_lost,
-		 st.heap / 1024);
+	m = open_memstream(&line, &len);
+	if (m) {
+		status_counts(&st, m, "; ");
+		if (fclose(m) == 0)
+			log_info("status: %s; heap %" PRIu64 " KiB in use", line,
+				 st.heap / 1024);
+		free(line);
+	} else {
+		log_warn("status");
+	}
 	if (d->names)
 		names_status(d);
 }

@@ -67,6 +67,24 @@ static int done(FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+void status_counts(const struct status *st, FILE *f, const char *sep)
+{
+	fprintf(f, "judged: %" PRIu64 " packets (%" PRIu64 " with no known "
+		"process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
+		PRIu64 " parked%s", st->judged, st->unknown, st->unparsable,
+		st->errors, st->parked, sep);
+	fprintf(f, "tables: %" PRIu64 " processes, %" PRIu64 " connections (%"
+		PRIu64 " evicted: table full), %" PRIu64 " flows, %" PRIu64
+		" offloaded (%" PRIu64 " taken back: their process changed; %"
+		PRIu64 " taken back to make room; %" PRIu64 " destroy notices "
+		"lost)%s", st->procs, st->conns, st->evicted, st->flows,
+		st->offloaded, st->changed, st->given_up, st->notices_lost, sep);
+	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
+		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
+		"lookups", st->sensor, st->events, st->events_lost,
+		st->fd_reads, st->diag_lookups);
+}
+
 int status_text(const struct status *st, FILE *f)
 {
 	char when[32];
@@ -87,20 +105,8 @@ int status_text(const struct status *st, FILE *f)
 			r.h->packets, r.h->conns, rules_action_name(r.action),
 			r.name, r.file, r.line);
 	}
-	fprintf(f, "judged: %" PRIu64 " packets (%" PRIu64 " with no known "
-		"process, %" PRIu64 " unparsable, %" PRIu64 " action errors), %"
-		PRIu64 " parked\n", st->judged, st->unknown, st->unparsable,
-		st->errors, st->parked);
-	fprintf(f, "tables: %" PRIu64 " processes, %" PRIu64 " connections (%"
-		PRIu64 " evicted: table full), %" PRIu64 " flows, %" PRIu64
-		" offloaded (%" PRIu64 " taken back: their process changed; %"
-		PRIu64 " taken back to make room; %" PRIu64 " destroy notices "
-		"lost)\n", st->procs, st->conns, st->evicted, st->flows,
-		st->offloaded, st->changed, st->given_up, st->notices_lost);
-	fprintf(f, "sensor: %s, %" PRIu64 " events, %" PRIu64 " lost, %"
-		PRIu64 " processes' descriptors read, %" PRIu64 " sock_diag "
-		"lookups\n", st->sensor, st->events, st->events_lost,
-		st->fd_reads, st->diag_lookups);
+	status_counts(st, f, "\n");
+	fputc('\n', f);
 	fprintf(f, "ahead: %s, %" PRIu64 " verdicts given, %" PRIu64 " ended; %"
 		PRIu64 " connections passed unqueued, %" PRIu64 " of them by a "
 		"stale verdict\n", st->ahead ? "on" : "off", st->ahead_given,

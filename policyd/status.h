@@ -64,6 +64,9 @@ size_t status_hit_index(const struct rules *rs, const struct rules_verdict *v,
 			enum status_fallback fallback);
 
 /* Each returns 0, or -errno when f could not be written. */
+/* The packets judged, the tables and the sensor: three lines of
+ * status_text(), sep between them (no newline after). */
+void status_counts(const struct status *st, FILE *f, const char *sep);
 int status_text(const struct status *st, FILE *f);
 int status_json(const struct status *st, FILE *f);
 int status_prom(const struct status *st, FILE *f);
