@@ -81,14 +81,19 @@ static void accept_flow(void *ctx, struct queue *q, const struct queue_pkt *p)
 	queue_verdict(q, p->id, NF_ACCEPT, true, s->verdict_mark);
 }
 
+static struct sockaddr_in loopback(uint16_t port)
+{
+	return (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+}
+
 /* A socket, of the caller's fsuid, connected to the loopback receiver on
  * port. */
 static int udp_pair_from(uint16_t port)
 {
-	struct sockaddr_in a = {
-		.sin_family = AF_INET, .sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	struct sockaddr_in a = loopback(port);
 	int tx = socket(AF_INET, SOCK_DGRAM, 0);
 
 	cr_assert(tx >= 0);
@@ -98,10 +103,7 @@ static int udp_pair_from(uint16_t port)
 
 static int udp_pair(int *rx, uint16_t port)
 {
-	struct sockaddr_in a = {
-		.sin_family = AF_INET, .sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	struct sockaddr_in a = loopback(port);
 
 	*rx = socket(AF_INET, SOCK_DGRAM, 0);
 	cr_assert(*rx >= 0);
@@ -510,10 +512,7 @@ Test(fw, owners_outlast_a_users_subordinate_ids)
  * has no owner the table can see), or uid's, in a child of its own. */
 static int send_shared(uint16_t port, uid_t uid)
 {
-	struct sockaddr_in a = {
-		.sin_family = AF_INET, .sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	}, to = a;
+	struct sockaddr_in a = loopback(port), to = a;
 	int one = 1, fd, status;
 	pid_t pid = uid ? fork() : 0;
 
@@ -550,10 +549,7 @@ Test(fw, shared_udp_5tuple_verdict_holds_for_its_user)
 {
 	struct nft_conf c = { .queue = 6, .offload = true };
 	struct seen s = { .verdict_mark = HONE_MARK_FLOW };
-	struct sockaddr_in a = {
-		.sin_family = AF_INET, .sin_port = htons(5003),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	struct sockaddr_in a = loopback(5003);
 	struct queue *q, *quser;
 	struct nft *n;
 	int rx, tx;
@@ -606,10 +602,7 @@ Test(fw, fail_closed_drops_without_listener)
 
 Test(fw, sock_diag_finds_tcp_and_udp)
 {
-	struct sockaddr_in a = {
-		.sin_family = AF_INET, .sin_port = htons(5002),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	struct sockaddr_in a = loopback(5002);
 	struct rules_pkt pkt = { .family = AF_INET, .proto = IPPROTO_TCP,
 				 .dir = RULES_DIR_OUT, .rport = 5002 };
 	socklen_t len = sizeof(a);
