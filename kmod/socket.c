@@ -37,13 +37,13 @@
  * refused. One uid holds at most owner_uid_max live entries, so neither a
  * flood of short-lived sockets nor many open ones take the owners of other
  * users' sockets away; the ids of a user namespace count as its owner's
- * (a user's subordinate uids are that user's). Every refusal is counted in
- * hone_owner_full.
+ * (a user's subordinate uids are that user's), those of one root made as
+ * one user of its own. Every refusal is counted in hone_owner_full.
  */
 struct hone_uid {
 	struct hlist_node node;		/* owner_uids */
 	struct list_head graves;	/* its freed sockets, oldest first */
-	u32 uid;			/* charged: hone_uid_charged() */
+	u64 key;			/* hone_uid_charged() */
 	u32 live;			/* its entries of sockets not freed */
 	u32 entries;			/* all its entries, and one being added */
 };
@@ -60,7 +60,7 @@ struct hone_owner {
 	unsigned long told_at;		/* jiffies */
 	u64 image;			/* the creator's, HONE_PROC_IMAGE */
 	u32 pid, tid, uid;
-	u32 charged;			/* hone_uid_charged() */
+	u64 charged;			/* hone_uid_charged() */
 	u16 exe_len;
 	char exe[];
 };
@@ -144,21 +144,21 @@ static unsigned int owner_uid_max(void)
 	return READ_ONCE(hone_owner_uid_max) ?: hone_owner_max / 4;
 }
 
-/* The counters of uid, with one entry held for the caller; NULL if there
+/* The counters of key, with one entry held for the caller; NULL if there
  * is no memory. Under owner_lock, like everything below. */
-static struct hone_uid *owner_uid_hold(u32 uid)
+static struct hone_uid *owner_uid_hold(u64 key)
 {
 	struct hone_uid *u;
 
-	hash_for_each_possible(owner_uids, u, node, uid)
-		if (u->uid == uid)
+	hash_for_each_possible(owner_uids, u, node, key)
+		if (u->key == key)
 			goto found;
 	u = kzalloc(sizeof(*u), GFP_ATOMIC);
 	if (!u)
 		return NULL;
-	u->uid = uid;
+	u->key = key;
 	INIT_LIST_HEAD(&u->graves);
-	hash_add(owner_uids, &u->node, uid);
+	hash_add(owner_uids, &u->node, key);
 found:
 	u->entries++;
 	return u;
@@ -244,16 +244,25 @@ static bool owner_insert(struct hone_owner *o, struct hone_owner *old)
 	return true;
 }
 
-/* The uid whose cap c's entries count against: in a user namespace, that
- * of the user who made it (of the outermost one, below the initial). */
-static u32 hone_uid_charged(const struct cred *c)
-{
-	const struct user_namespace *ns = c->user_ns;
-	kuid_t uid = c->euid;
+/* A user namespace root made (a container's) has a cap of its own, keyed
+ * apart from every uid. */
+#define HONE_CHARGED_NS		BIT_ULL(32)
 
-	for (; ns && ns != &init_user_ns; ns = ns->parent)
-		uid = ns->owner;
-	return from_kuid_munged(&init_user_ns, uid);
+/* Whose cap c's entries count against: its uid's; in a user namespace,
+ * the uid of the user who made it (of the outermost one, below the
+ * initial): a user's subordinate uids are that user's. One root made is
+ * its own, so that its tenants do not take root's room. */
+static u64 hone_uid_charged(const struct cred *c)
+{
+	const struct user_namespace *ns, *top = NULL;
+
+	for (ns = c->user_ns; ns && ns != &init_user_ns; ns = ns->parent)
+		top = ns;
+	if (!top)
+		return from_kuid_munged(&init_user_ns, c->euid);
+	if (uid_eq(top->owner, GLOBAL_ROOT_UID))
+		return HONE_CHARGED_NS | top->ns.inum;
+	return from_kuid_munged(&init_user_ns, top->owner);
 }
 
 /* Record p as the owner of sk; replace says whether a known owner yields.

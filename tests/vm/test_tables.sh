@@ -6,7 +6,8 @@
 # keeps curl's pid (a full table gives up freed sockets first), and the
 # TAIL line and the ISB count exactly the refusals. With the process cache
 # full, 5 processes forked and exec'd cost 10 refused entries. Her
-# subordinate uids share her cap (subuids.py).
+# subordinate uids share her cap; a root-made namespace has one of its own
+# (subuids.py).
 . "$HONE_SRCDIR/tests/vm/lib.sh"
 V=$HONE_SRCDIR/tests/vm
 reload() { rmmod hone && insmod "$HONE_KO" "$@" && udev_wait /dev/hone && udev_wait /dev/honet; }
@@ -84,27 +85,40 @@ check "tables: and no owner ($O1 -> $O2)" test "$O1" = "$O2"
 # A user's subordinate uids are hers: 8 uids of a user namespace hone-alice
 # made (mapped by root, as newuidmap would) hold 100 sockets each. Her cap
 # (256) is theirs together: 544 refused, where each uid apart would have
-# had room (the table's graves).
-python3 "$V/tables.py" "$T/w3" &
-W=$!
-wait_for "$T/w3.ready" || vmtest tables FAIL "readers"
-setpriv --reuid="$ALICE" --regid="$ALICE" --clear-groups \
-	python3 "$V/subuids.py" "$U/sub" 8 100 &
-SUB=$!
-wait_for "$U/sub.ns" || vmtest tables FAIL "user namespace"
-NS=$(cat "$U/sub.ns")
-echo "0 200000 8" > "/proc/$NS/uid_map" && echo "0 200000 8" > "/proc/$NS/gid_map" ||
-	vmtest tables FAIL "uid_map"
-touch "$U/sub.mapped"
-wait_for "$U/sub.ready" || vmtest tables FAIL "subordinate uids"
-touch "$T/w3.go"
-wait $W
-pkill -P "$NS"
-kill $SUB
-wait $SUB 2>/dev/null
-read -r O1 P1 <<< "$(full "$T/w3.x")"
-read -r O2 P2 <<< "$(full "$T/w3.y")"
-check "tables: her 8 subordinate uids' 800 sockets share her cap: 544 refused ($O1 -> $O2)" \
-	test $((O2 - O1)) = 544
-check "tables: ... and 800 were seen" \
-	test "$(grep -c -E "SOCK O [0-9]+ [0-9a-f]+ UDPv4" "$T/w3.txt")" -ge 800
+# had room (the table's graves). A namespace root made (a container's) is
+# a user of its own: the same 544 refused, and none of 100 sockets root
+# opens meanwhile, where charged to root they would all be.
+# subuids NAME [setpriv args]: the namespace made by whoever they say.
+subuids() {
+	local name=$1 n=0 also= ns sub w O1 O2 P1 P2
+	shift
+	python3 "$V/tables.py" "$T/$name" &
+	w=$!
+	wait_for "$T/$name.ready" || vmtest tables FAIL "$name: readers"
+	setpriv "$@" python3 "$V/subuids.py" "$U/$name" 8 100 &
+	sub=$!
+	wait_for "$U/$name.ns" || vmtest tables FAIL "$name: user namespace"
+	ns=$(cat "$U/$name.ns")
+	echo "0 200000 8" > "/proc/$ns/uid_map" && echo "0 200000 8" > "/proc/$ns/gid_map" ||
+		vmtest tables FAIL "$name: uid_map"
+	touch "$U/$name.mapped"
+	wait_for "$U/$name.ready" || vmtest tables FAIL "$name: subordinate uids"
+	if [ "$name" = root ]; then
+		python3 -c 'import socket; s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(100)]'
+		n=100
+		also=", none of root's 100 opened meanwhile"
+	fi
+	touch "$T/$name.go"
+	wait $w
+	pkill -P "$ns"
+	kill $sub
+	wait $sub 2>/dev/null
+	read -r O1 P1 <<< "$(full "$T/$name.x")"
+	read -r O2 P2 <<< "$(full "$T/$name.y")"
+	check "tables: $name's namespace: its 8 uids' 800 sockets share one cap: 544 refused$also ($O1 -> $O2)" \
+		test $((O2 - O1)) = 544
+	check "tables: ... and $((800 + n)) were seen" \
+		test "$(grep -c -E "SOCK O [0-9]+ [0-9a-f]+ UDPv4" "$T/$name.txt")" -ge $((800 + n))
+}
+subuids alice --reuid="$ALICE" --regid="$ALICE" --clear-groups
+subuids root --reuid=0 --regid=0 --clear-groups
